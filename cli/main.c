@@ -1,0 +1,44 @@
+/* smile — command-line front end. Uses only include/smile.h (and cli/). */
+#include "cli.h"
+#include "smile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"analytic", smile_cmd_analytic, "samplers on analytical targets with mini-batch noise"},
+    {"bench-model", smile_cmd_bench_model, "time log-posterior gradient evaluations of a model"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "smile %s — stochastic microcanonical Langevin ensembles\n\n", smile_version());
+    fprintf(f, "usage: smile <command> [options]   (smile <command> --help for its options)\n\n");
+    fprintf(f, "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("smile %s\n", smile_version());
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "smile: unknown command '%s' (see smile --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,452 @@
+/*
+ * smile.h — the one public header of libsmile.
+ *
+ * Scalable Bayesian deep learning with stochastic-gradient microcanonical
+ * Langevin samplers (SMILE: Sommer, Diao, Robnik, Seljak, Rügamer, ICML 2026).
+ *
+ * Conventions (see docs/design.md):
+ *  - Every fallible function returns smile_status (0 = OK, negative = error)
+ *    and, where it takes a `char *msg, size_t msg_len` pair or an object with a
+ *    last-error buffer, a readable message. The library never exits/aborts.
+ *  - Positions, velocities and gradients are flat `float` vectors of length d.
+ *    Scalars that accumulate over d coordinates (log densities, energies, dot
+ *    products, norms, tuner statistics, step sizes) are `double`.
+ *  - Randomness comes only from explicit smile_rng streams, one per (seed,
+ *    chain, purpose), so results never depend on the number of threads.
+ *  - Log densities, never potentials: g = ∇ log p points uphill.
+ *
+ * Minimal example (compiled as tests/test_header_example.c):
+ *
+ *     static int gauss(void *user, const float *x, const smile_batch *b,
+ *                      double *logp, float *grad) {
+ *         size_t d = *(size_t *)user; double s = 0;
+ *         for (size_t i = 0; i < d; i++) { s += (double)x[i] * x[i]; grad[i] = -x[i]; }
+ *         *logp = -0.5 * s; return 0;
+ *     }
+ *     size_t d = 10;
+ *     smile_target tgt = { d, gauss, &d };
+ *     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
+ *     smile_chain c;
+ *     smile_chain_init(&c, &p, d, 42, 0, NULL, msg, sizeof msg);
+ *     smile_chain_begin_warmup(&c, &tgt, 2000, msg, sizeof msg);
+ *     ... smile_chain_step(&c, &tgt, &batch, &info) ...
+ *     smile_chain_free(&c);
+ */
+#ifndef SMILE_H
+#define SMILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SMILE_VERSION_MAJOR 0
+#define SMILE_VERSION_MINOR 1
+#define SMILE_VERSION_PATCH 0
+#define SMILE_VERSION_STRING "0.1.0"
+const char *smile_version(void);
+
+/* ======================================================================== */
+/* Status codes                                                             */
+/* ======================================================================== */
+
+typedef enum {
+    SMILE_OK = 0,
+    SMILE_EINVAL = -1,       /* invalid argument or option                  */
+    SMILE_ENOMEM = -2,       /* allocation failed                           */
+    SMILE_EIO = -3,          /* file could not be opened/read/written       */
+    SMILE_EFORMAT = -4,      /* malformed input file                        */
+    SMILE_EUNSUPPORTED = -5, /* valid request, not supported                */
+    SMILE_ENUMERIC = -6,     /* numerical failure outside a sampler step    */
+    SMILE_EINTERRUPTED = -7  /* stopped by a signal at a step boundary      */
+} smile_status;
+
+const char *smile_status_str(int status);
+
+/* ======================================================================== */
+/* Random numbers: Philox-4x32-10, counter based (spec samplers.md §1.6)    */
+/* ======================================================================== */
+
+/* Purposes of independent streams of one chain. */
+typedef enum {
+    SMILE_RNG_BATCH = 1,    /* mini-batch permutation / selection           */
+    SMILE_RNG_NOISE = 2,    /* Gaussian noise of the sampler                */
+    SMILE_RNG_VELOCITY = 3, /* initial / refreshed velocities               */
+    SMILE_RNG_SUBSET = 4,   /* MILE phase-3 coordinate subset               */
+    SMILE_RNG_INIT = 5,     /* model initialisation                         */
+    SMILE_RNG_DATA = 6,     /* data shuffling / split / augmentation        */
+    SMILE_RNG_USER = 100    /* first purpose free for applications          */
+} smile_rng_purpose;
+
+/* Plain, serialisable state. Copying the struct forks the stream. */
+typedef struct {
+    uint32_t key[2];
+    uint32_t ctr[4];
+    uint32_t buf[4];
+    uint32_t pos;       /* next unused word of buf (4 = empty) */
+    uint32_t has_gauss; /* Box-Muller spare available          */
+    double gauss;
+} smile_rng;
+
+/* Stream keyed by (seed, chain, purpose); independent for distinct triples. */
+void smile_rng_init(smile_rng *r, uint64_t seed, uint64_t chain, uint64_t purpose);
+uint32_t smile_rng_u32(smile_rng *r);
+uint64_t smile_rng_u64(smile_rng *r);
+double smile_rng_uniform(smile_rng *r);            /* (0, 1), 53-bit          */
+double smile_rng_normal(smile_rng *r);             /* N(0,1), Box-Muller      */
+uint64_t smile_rng_below(smile_rng *r, uint64_t n); /* uniform in [0, n), unbiased */
+/* Fisher-Yates shuffle of idx[0..n). */
+void smile_rng_shuffle_u32(smile_rng *r, uint32_t *idx, size_t n);
+
+/* ======================================================================== */
+/* Targets and mini-batches (spec samplers.md §1.3, §1.4)                   */
+/* ======================================================================== */
+
+/* One mini-batch. idx == NULL means the full data set (scale 1).
+ * scale is the likelihood multiplier s of §1.3 (N/|b| or floor(N/B)).
+ * serial is unique per batch of one stream (a callback may cache per-batch
+ * work keyed by (chain, serial)); chain is the index of the owning chain. */
+typedef struct {
+    const uint32_t *idx;
+    size_t size;
+    double scale;
+    uint64_t serial;
+    int chain;
+} smile_batch;
+
+/* Target callback: log p̂(x; b) and its gradient (length d) for position x.
+ * Must be deterministic for (x, b) and thread-safe across chains.
+ * Return 0 on success, non-zero on a hard error (the step is then treated as
+ * non-finite). Non-finite values are allowed and handled by the samplers. */
+typedef int (*smile_logdensity_fn)(void *user, const float *x, const smile_batch *batch,
+                                   double *logp, float *grad);
+
+typedef struct {
+    size_t dim;
+    smile_logdensity_fn logdensity_grad;
+    void *user;
+} smile_target;
+
+/* Likelihood scale of §1.3. */
+typedef enum { SMILE_SCALE_N_OVER_B = 0, SMILE_SCALE_FLOOR = 1 } smile_scale_mode;
+double smile_batch_scale(smile_scale_mode mode, size_t n_data, size_t batch_size);
+
+/* Per-chain batch stream. */
+typedef enum {
+    SMILE_STREAM_EPOCH = 0,     /* [ours] permute all N per epoch, drop-last  */
+    SMILE_STREAM_EPOCH_REF = 1, /* [ref] permute first floor(N/B)*B indices    */
+    SMILE_STREAM_FRESH = 2,     /* B indices without replacement, every step  */
+    SMILE_STREAM_FULL = 3       /* the whole data set every step (scale 1)    */
+} smile_stream_kind;
+
+typedef struct {
+    smile_stream_kind kind;
+    size_t n_data, batch_size, n_batches; /* n_batches = max(1, floor(N/B)) */
+    double scale;
+    int chain;
+    smile_rng rng;
+    uint32_t *perm;   /* [N] permutation (epoch kinds) or selection buffer */
+    uint64_t *bitmap; /* [ceil(N/64)] for SMILE_STREAM_FRESH              */
+    size_t next;      /* next batch within the epoch                      */
+    uint64_t serial;  /* batches served so far                            */
+} smile_batch_stream;
+
+smile_status smile_batch_stream_init(smile_batch_stream *s, smile_stream_kind kind,
+                                     size_t n_data, size_t batch_size, smile_scale_mode scale,
+                                     uint64_t seed, int chain, char *msg, size_t msg_len);
+/* Fills *b with the next batch (pointers stay valid until the next call). */
+void smile_batch_stream_next(smile_batch_stream *s, smile_batch *b);
+/* Start a new epoch now ([ref] phase boundary). */
+void smile_batch_stream_new_epoch(smile_batch_stream *s);
+void smile_batch_stream_free(smile_batch_stream *s);
+
+/* ======================================================================== */
+/* Samplers                                                                 */
+/* ======================================================================== */
+
+typedef enum {
+    SMILE_SAMPLER_MCLMC = 0,        /* full-batch MCLMC + MILE tuning §6  */
+    SMILE_SAMPLER_SMILE_NAIVE = 1,  /* §7                                 */
+    SMILE_SAMPLER_SMILE = 2,
+    SMILE_SAMPLER_PSMILE_NAIVE = 3,
+    SMILE_SAMPLER_PSMILE = 4,
+    SMILE_SAMPLER_SGLD = 5,         /* §9.1                               */
+    SMILE_SAMPLER_CSGLD = 6,        /* §9.2                               */
+    SMILE_SAMPLER_SGHMC = 7,        /* §9.3                               */
+    SMILE_SAMPLER_ADASGHMC = 8,     /* §9.4                               */
+    SMILE_SAMPLER_COUNT_ = 9
+} smile_sampler_kind;
+
+const char *smile_sampler_name(smile_sampler_kind k);
+/* Parses "psmile-naive" etc.; returns SMILE_EINVAL for unknown names. */
+smile_status smile_sampler_from_name(const char *name, smile_sampler_kind *out);
+
+typedef enum {
+    SMILE_INTEGRATOR_LEAPFROG = 0,
+    SMILE_INTEGRATOR_MCLACHLAN = 1, /* default */
+    SMILE_INTEGRATOR_YOSHIDA = 2,
+    SMILE_INTEGRATOR_OMELYAN = 3    /* 4th order, 5 grads/step */
+} smile_integrator;
+
+typedef enum {
+    SMILE_REFRESH_SPLIT_HALF = 0, /* eps/2 before and after (BlackJAX 1.2.2) */
+    SMILE_REFRESH_ONCE_AFTER = 1
+} smile_refresh_mode;
+
+typedef enum { SMILE_MCLMC_TUNING_MILE = 0, SMILE_MCLMC_TUNING_BLACKJAX = 1 } smile_mclmc_tuning;
+
+typedef enum {
+    SMILE_SCHEDULE_CONSTANT = 0,
+    SMILE_SCHEDULE_LINEAR = 1,
+    SMILE_SCHEDULE_COSINE_CYCLIC = 2
+} smile_schedule_kind;
+
+/* Step-size schedule of §9.2 over the steps of the phase it drives. */
+typedef struct {
+    smile_schedule_kind kind;
+    double eps0, eps_end;
+    int64_t n_steps; /* length of the driven phase                     */
+    int n_cycles;    /* cosine cyclical                                 */
+    double explore;  /* rho: exploration fraction (not emitted)         */
+} smile_schedule;
+
+/* eps_s and explore_s of §9.2 for step s. */
+double smile_schedule_eps(const smile_schedule *s, int64_t step, int *explore);
+
+typedef struct {
+    smile_sampler_kind kind;
+    double step_size;             /* initial eps (tuned samplers) or fixed eps    */
+    smile_integrator integrator;  /* isokinetic samplers                          */
+    int n_int;                    /* integrator steps per sampler step (1)        */
+    double L;                     /* refresh length; INFINITY = none              */
+    smile_refresh_mode refresh;
+
+    /* MCLMC / MILE tuning §6.3 */
+    smile_mclmc_tuning mclmc_tuning;
+    double mclmc_target_start, mclmc_target_end; /* Var[dE]/d schedule            */
+    double mclmc_n_eff, mclmc_trust, mclmc_lfactor;
+    int mclmc_max_coords, mclmc_max_samples;      /* phase-3 caps (2000, 10000)   */
+    int mclmc_init_L_sqrt_d;                      /* BlackJAX: L0 = sqrt(d)       */
+    int mclmc_init_eps_from_d;                    /* BlackJAX: eps0 = 0.25 sqrt d */
+
+    /* SMILE energy tuner §7.5 */
+    int tuner;                /* 1 = adapt eps + energy resets                  */
+    double reset_prob, adaption_prob, adaption_strength, smoothing;
+    /* pSMILE preconditioner §7.4 */
+    int precond;
+    double noise_ema_rate;
+    double grad_clip;         /* 1e6 */
+
+    /* switches restoring reference behaviour (§8) */
+    int reset_keeps_proposal_cache;    /* 8a */
+    int reference_sanitise;            /* 8d */
+    int reference_phase_boundary;      /* 8h */
+    int freeze_adaptation_in_sampling; /* 7.7 */
+
+    /* SG-MCMC §9 */
+    double temperature;       /* SGLD / SGHMC */
+    double sghmc_alpha, sghmc_beta;
+    int sghmc_resample_every; /* 0 = persistent momentum [ours]               */
+    double mdecay;            /* adaSGHMC */
+    double momentum_resample_prob;
+    smile_schedule schedule;  /* SGLD / cSGLD / SMILE-naive (kind CONSTANT = off) */
+} smile_sampler_params;
+
+smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind);
+smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t dim, char *msg,
+                                           size_t msg_len);
+
+/* Flags of the per-step info record (§1.7). */
+enum {
+    SMILE_INFO_NONFINITE = 1u << 0,
+    SMILE_INFO_RESET = 1u << 1,
+    SMILE_INFO_EPS_DOWN = 1u << 2,
+    SMILE_INFO_EPS_UP = 1u << 3,
+    SMILE_INFO_SAMPLE_EMITTED = 1u << 4,
+    SMILE_INFO_GRAD_SANITISED = 1u << 5,
+    SMILE_INFO_EXPLORE = 1u << 6
+};
+
+typedef enum { SMILE_PHASE_WARMUP = 0, SMILE_PHASE_SAMPLING = 1 } smile_phase;
+
+typedef struct {
+    int64_t step;        /* global step index (0-based)                      */
+    int64_t phase_step;  /* index within the phase                           */
+    smile_phase phase;
+    double eps;          /* step size used                                   */
+    double L;
+    int grad_evals;      /* callback evaluations in this step                */
+    double logp;         /* log p̂ at the chain's position after the step     */
+    double dK, dE, a;    /* kinetic change, energy error, |dE|              */
+    double mE, sE;       /* tuner statistics after update                    */
+    double T_reset, T_up, T_low; /* NaN when not computed                    */
+    int64_t t;           /* tuner counter used                               */
+    double precond_r, precond_min, precond_max; /* pSMILE                    */
+    double grad_norm;    /* SG baselines                                     */
+    int64_t n_sanitised; /* sanitised gradient entries                       */
+    unsigned flags;
+} smile_step_info;
+
+/* Per-chain state: plain struct; buffers owned by the chain (init/free). */
+typedef struct {
+    smile_sampler_params p;
+    size_t dim;
+    int chain;
+    uint64_t seed;
+
+    /* position, velocity/momentum, cached raw gradient (all [d]) */
+    float *x, *u, *g;
+    double logp; /* cached log density at x (l_c)                 */
+    int have_cache, u_zero;
+
+    /* snapshots for resets [d] */
+    float *x_prev, *g_prev;
+    /* pSMILE EMAs [d] (NULL unless precond); D scratch [d] */
+    float *mu_g, *sigma_g, *D;
+    /* adaSGHMC state [d]: sigma, gbar, tau, g_last (NULL otherwise) */
+    float *ada_sigma, *ada_gbar, *ada_tau, *ada_glast;
+    float *scratch; /* [d] */
+
+    double eps, L;
+    double mE, sE;
+    int64_t t;
+
+    smile_phase phase;
+    int64_t step;           /* global steps done                     */
+    int64_t phase_step;     /* steps done in the current phase       */
+    int64_t phase_len;      /* planned length of the phase (0 = open) */
+    int thin;
+
+    smile_rng rng_noise, rng_vel;
+
+    /* MILE tuning workspace (MCLMC warm-up) */
+    void *mile;
+
+    /* running counters */
+    int64_t n_grad, n_resets, n_nonfinite, n_sanitised, n_eps_up, n_eps_down, n_emitted;
+} smile_chain;
+
+/* Allocates the chain's buffers and copies x0 (NULL = zeros).
+ * The chain starts in the sampling phase with phase length 0 (open-ended)
+ * and thinning 1 until begin_warmup / begin_sampling are called. */
+smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, size_t dim,
+                              uint64_t seed, int chain, const float *x0, char *msg,
+                              size_t msg_len);
+void smile_chain_free(smile_chain *c);
+/* Start a warm-up phase of n steps (MCLMC: MILE/BlackJAX tuning; may
+ * evaluate the target once). */
+smile_status smile_chain_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
+                                      char *msg, size_t msg_len);
+/* Start the sampling phase of n steps, emitting every thin-th (§6.8). */
+smile_status smile_chain_begin_sampling(smile_chain *c, const smile_target *t, int64_t n,
+                                        int thin, char *msg, size_t msg_len);
+/* One sampler step on batch b. Allocates nothing. Numerical trouble is
+ * handled (reset) and reported in info; returns SMILE_OK unless arguments
+ * are invalid. */
+smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                              smile_step_info *info);
+/* Number of gradient evaluations one step of this sampler costs. */
+int smile_sampler_grads_per_step(const smile_sampler_params *p);
+
+/* ======================================================================== */
+/* Isokinetic building blocks (exposed for tests and custom kernels)        */
+/* ======================================================================== */
+
+/* Velocity update U(u, h, eps, c) of §2.2, in place on u[d] with h = D ⊙ g
+ * (D may be NULL = identity). *u_zero tracks u == 0. Returns ΔK. */
+double smile_isokinetic_velocity_update(float *u, int *u_zero, const float *g, const float *D,
+                                        double eps, double c, size_t d);
+double smile_isokinetic_velocity_update_d(double *u, int *u_zero, const double *g,
+                                          const double *D, double eps, double c, size_t d);
+/* Coefficient table of an integrator: *n entries c0..c_{2m}; returns m. */
+int smile_integrator_coeffs(smile_integrator k, const double **coeffs, int *n);
+
+/* ======================================================================== */
+/* SMILE energy tuner (§7.5) — standalone, for tests and custom kernels     */
+/* ======================================================================== */
+
+typedef struct {
+    double reset_prob, adaption_prob, adaption_strength, smoothing;
+    double z_reset, z_up, z_low; /* precomputed quantiles (±inf when disabled) */
+    double mE, sE, eps;
+    int64_t t;
+} smile_energy_tuner;
+
+typedef struct {
+    double T_reset, T_up, T_low; /* NaN when t < 10 */
+    int reset, eps_down, eps_up;
+} smile_tuner_decision;
+
+void smile_energy_tuner_init(smile_energy_tuner *tu, double reset_prob, double adaption_prob,
+                             double adaption_strength, double smoothing, double eps0);
+/* Feeds a = |ΔE| of step t (adapt = 0: statistics only). Advances t. */
+smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double a, int adapt);
+/* Non-finite step [ours]: no statistics update; eps shrinks if adapt. */
+void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, int adapt);
+/* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
+double smile_wilson_hilferty(double mE, double sE, double z);
+/* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
+double smile_normal_quantile(double p);
+
+/* ======================================================================== */
+/* Several chains in parallel (OpenMP), results independent of threads      */
+/* ======================================================================== */
+
+/* Called after every step of every chain (from the chain's thread; must be
+ * thread-safe across chains). Non-zero return stops that chain. */
+typedef int (*smile_step_callback)(void *user, int chain, const smile_chain *c,
+                                   const smile_step_info *info);
+
+typedef struct {
+    int n_chains;
+    int64_t warmup, samples;
+    int thin;
+    int threads;                 /* 0 = OpenMP default */
+    smile_stream_kind stream;
+    size_t n_data, batch_size;
+    smile_scale_mode scale;
+    uint64_t seed;
+} smile_run_params;
+
+smile_run_params smile_run_params_default(void);
+/* Runs chains[0..n) (already initialised) through warm-up and sampling. */
+smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
+                              const smile_run_params *rp, smile_step_callback cb, void *user,
+                              char *msg, size_t msg_len);
+
+/* ======================================================================== */
+/* Diagnostics (§10): ESS and rank-normalised split-R̂                      */
+/* ======================================================================== */
+/* BEGIN SECTION diag (owned by src/diag) */
+/* END SECTION diag */
+
+/* ======================================================================== */
+/* Analytical targets with synthetic mini-batch noise (experiments.md §1)   */
+/* ======================================================================== */
+/* BEGIN SECTION analytic (owned by src/analytic) */
+/* END SECTION analytic */
+
+/* ======================================================================== */
+/* Neural-network models, likelihoods, priors                               */
+/* ======================================================================== */
+/* BEGIN SECTION model (owned by src/model, src/prob) */
+/* END SECTION model */
+
+/* ======================================================================== */
+/* Data sets                                                                */
+/* ======================================================================== */
+/* BEGIN SECTION data (owned by src/data) */
+/* END SECTION data */
+
+/* ======================================================================== */
+/* Evaluation metrics (metrics.md)                                          */
+/* ======================================================================== */
+/* BEGIN SECTION metrics (owned by src/metrics) */
+/* END SECTION metrics */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SMILE_H */

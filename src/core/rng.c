@@ -1,0 +1,102 @@
+/* Philox-4x32-10 counter-based generator (Salmon et al., SC'11), keyed by
+ * (seed, chain, purpose) through splitmix64, as spec samplers.md §1.6 asks.
+ * Uniforms use 53 bits; normals use Box–Muller on two uniforms (the spare is
+ * kept in the state, so a copied state reproduces the stream exactly). */
+#include "smile_internal.h"
+
+#include <math.h>
+
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void smile_rng_init(smile_rng *r, uint64_t seed, uint64_t chain, uint64_t purpose) {
+    uint64_t s = seed;
+    uint64_t a = splitmix64(&s);
+    s ^= chain * 0xD1B54A32D192ED03ull + 0x632BE59BD9B4E019ull;
+    uint64_t b = splitmix64(&s);
+    s ^= purpose * 0x8CB92BA72F3D8DD7ull + 0x94D049BB133111EBull;
+    uint64_t k = splitmix64(&s) ^ a ^ (b << 1);
+    r->key[0] = (uint32_t)k;
+    r->key[1] = (uint32_t)(k >> 32);
+    r->ctr[0] = r->ctr[1] = r->ctr[2] = r->ctr[3] = 0;
+    r->pos = 4;
+    r->has_gauss = 0;
+    r->gauss = 0.0;
+}
+
+static void philox_block(smile_rng *r) {
+    uint32_t c0 = r->ctr[0], c1 = r->ctr[1], c2 = r->ctr[2], c3 = r->ctr[3];
+    uint32_t k0 = r->key[0], k1 = r->key[1];
+    for (int i = 0; i < 10; i++) {
+        uint64_t p0 = (uint64_t)PHILOX_M0 * c0;
+        uint64_t p1 = (uint64_t)PHILOX_M1 * c2;
+        uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+        uint32_t n1 = (uint32_t)p1;
+        uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+        uint32_t n3 = (uint32_t)p0;
+        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    r->buf[0] = c0; r->buf[1] = c1; r->buf[2] = c2; r->buf[3] = c3;
+    r->pos = 0;
+    /* 128-bit counter increment */
+    if (++r->ctr[0] == 0 && ++r->ctr[1] == 0 && ++r->ctr[2] == 0) ++r->ctr[3];
+}
+
+uint32_t smile_rng_u32(smile_rng *r) {
+    if (r->pos >= 4) philox_block(r);
+    return r->buf[r->pos++];
+}
+
+uint64_t smile_rng_u64(smile_rng *r) {
+    uint64_t hi = smile_rng_u32(r);
+    return (hi << 32) | smile_rng_u32(r);
+}
+
+double smile_rng_uniform(smile_rng *r) {
+    /* (k + 0.5) / 2^53 lies strictly inside (0, 1). */
+    uint64_t k = smile_rng_u64(r) >> 11;
+    return ((double)k + 0.5) * 0x1.0p-53;
+}
+
+double smile_rng_normal(smile_rng *r) {
+    if (r->has_gauss) {
+        r->has_gauss = 0;
+        return r->gauss;
+    }
+    double u1 = smile_rng_uniform(r), u2 = smile_rng_uniform(r);
+    double rad = sqrt(-2.0 * log(u1));
+    double th = 6.283185307179586476925286766559 * u2;
+    r->gauss = rad * sin(th);
+    r->has_gauss = 1;
+    return rad * cos(th);
+}
+
+uint64_t smile_rng_below(smile_rng *r, uint64_t n) {
+    if (n <= 1) return 0;
+    /* Rejection sampling on 64-bit words: unbiased. */
+    uint64_t lim = UINT64_MAX - (UINT64_MAX % n);
+    uint64_t v;
+    do v = smile_rng_u64(r);
+    while (v >= lim);
+    return v % n;
+}
+
+void smile_rng_shuffle_u32(smile_rng *r, uint32_t *idx, size_t n) {
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)smile_rng_below(r, i);
+        uint32_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+}

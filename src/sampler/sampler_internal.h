@@ -1,0 +1,34 @@
+/* Private interface between the chain driver (chain.c) and the sampler
+ * kernels. Each family implements alloc / begin_phase / step. */
+#ifndef SMILE_SAMPLER_INTERNAL_H
+#define SMILE_SAMPLER_INTERNAL_H
+
+#include "smile_internal.h"
+
+/* ---- SG-MCMC baselines (sgmcmc.c): SGLD, cSGLD, SGHMC, adaSGHMC ---- */
+/* Allocate family-specific buffers of c (called from smile_chain_init after
+ * the common buffers x, g, scratch exist; u doubles as SGHMC momentum p /
+ * adaSGHMC v). Returns SMILE_ENOMEM on failure. */
+smile_status smile_sg_alloc(smile_chain *c);
+/* Called when a phase starts (c->phase, c->phase_len already set). */
+void smile_sg_begin_phase(smile_chain *c);
+/* One step; fills info (flags, eps, grad_evals, logp, grad_norm, sanitised). */
+void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                   smile_step_info *info);
+
+/* ---- Isokinetic family (isokinetic.c, smile.c, mclmc.c) ---- */
+void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                      smile_step_info *info);
+void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                      smile_step_info *info);
+smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
+                                      char *msg, size_t msg_len);
+smile_status smile_mclmc_begin_sampling(smile_chain *c, const smile_target *t, char *msg,
+                                        size_t msg_len);
+void smile_mclmc_free(smile_chain *c);
+
+/* Sanitise a raw gradient in place: NaN -> 0, clip to ±clip. Returns the
+ * number of changed entries; *nonfinite counts NaN/Inf entries. */
+int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite);
+
+#endif

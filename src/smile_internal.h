@@ -1,0 +1,36 @@
+/* Private helpers shared by the library sources. Never installed. */
+#ifndef SMILE_INTERNAL_H
+#define SMILE_INTERNAL_H
+
+#include "smile.h"
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Writes a formatted message into msg[msg_len] (if msg != NULL). */
+void smile_set_msg(char *msg, size_t msg_len, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Return `code` with a message when `cond` holds (zstd's RETURN_ERROR_IF). */
+#define SMILE_CHECK(cond, code, msg, msg_len, ...)                                                 \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            smile_set_msg((msg), (msg_len), __VA_ARGS__);                                          \
+            return (code);                                                                         \
+        }                                                                                          \
+    } while (0)
+
+/* Forward a non-OK status (zstd's FORWARD_IF_ERROR). */
+#define SMILE_TRY(expr)                                                                            \
+    do {                                                                                           \
+        int smile_try_st_ = (expr);                                                                \
+        if (smile_try_st_ != SMILE_OK) return smile_try_st_;                                       \
+    } while (0)
+
+/* Zero-initialised aligned allocation (64 bytes); free with smile_free. */
+void *smile_calloc(size_t n, size_t size);
+void smile_free(void *p);
+
+#endif

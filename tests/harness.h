@@ -1,0 +1,50 @@
+/* Minimal test harness: each tests/test_*.c is one executable that returns
+ * non-zero when any check failed. Checks print the failing expression and
+ * values; the summary line is "NAME: N passed, N failed". */
+#ifndef SMILE_TEST_HARNESS_H
+#define SMILE_TEST_HARNESS_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int h_pass_, h_fail_;
+
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            h_pass_++;                                                                             \
+        } else {                                                                                   \
+            h_fail_++;                                                                             \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fprintf(stderr, "\n");                                                                 \
+        }                                                                                          \
+    } while (0)
+
+/* |a - b| <= atol + rtol |b| */
+#define CHECK_CLOSE(a, b, rtol, atol)                                                              \
+    do {                                                                                           \
+        double ca_ = (double)(a), cb_ = (double)(b);                                               \
+        CHECK(fabs(ca_ - cb_) <= (atol) + (rtol) * fabs(cb_), "%s = %.17g, %s = %.17g", #a, ca_,   \
+              #b, cb_);                                                                            \
+    } while (0)
+
+static inline int harness_long(void) {
+    const char *s = getenv("SMILE_LONG");
+    return s && *s && strcmp(s, "0") != 0;
+}
+
+/* Data directory: $SMILE_DATA or ../shared/data. */
+static inline const char *harness_data_dir(void) {
+    const char *s = getenv("SMILE_DATA");
+    return (s && *s) ? s : "../shared/data";
+}
+
+static inline int harness_done(const char *name) {
+    printf("%s: %d passed, %d failed\n", name, h_pass_, h_fail_);
+    return h_fail_ ? 1 : 0;
+}
+
+#endif
