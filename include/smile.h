@@ -255,8 +255,39 @@ typedef struct {
 } smile_sampler_params;
 
 smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind);
+/* Apply an MCLMC tuning preset of §6.3 (MILE: target 0.5 → 0.1, n_eff 100,
+ * L0 = max(√d, 15); BlackJAX: target 5e-4, n_eff 150, L0 = √d, ε0 = 0.25√d). */
+void smile_sampler_params_mclmc_preset(smile_sampler_params *p, smile_mclmc_tuning t);
 smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t dim, char *msg,
                                            size_t msg_len);
+
+/* SMILE energy tuner (§7.5), also usable standalone (tests, custom kernels). */
+
+typedef struct {
+    double reset_prob, adaption_prob, adaption_strength, smoothing;
+    double z_reset, z_up, z_low; /* precomputed quantiles (±inf when disabled) */
+    double mE, sE, eps;
+    int64_t t;
+} smile_energy_tuner;
+
+typedef struct {
+    double T_reset, T_up, T_low; /* NaN when t < 10 */
+    int reset, eps_down, eps_up;
+} smile_tuner_decision;
+
+void smile_energy_tuner_init(smile_energy_tuner *tu, double reset_prob, double adaption_prob,
+                             double adaption_strength, double smoothing, double eps0);
+/* Feeds a = |ΔE| of step t and advances t. The decision uses the statistics
+ * from before this update (§7.3 step 6). resets = 0: never divergent;
+ * adapt_eps = 0: eps unchanged (tuner-off variants, frozen sampling). */
+smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double a, int resets,
+                                               int adapt_eps);
+/* Non-finite step [ours]: no statistics update; eps shrinks if adapt. */
+void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, int adapt);
+/* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
+double smile_wilson_hilferty(double mE, double sE, double z);
+/* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
+double smile_normal_quantile(double p);
 
 /* Flags of the per-step info record (§1.7). */
 enum {
@@ -310,8 +341,7 @@ typedef struct {
     float *scratch; /* [d] */
 
     double eps, L;
-    double mE, sE;
-    int64_t t;
+    smile_energy_tuner tuner; /* m_E, s_E, t of §7.5 (also kept for tuner-off variants) */
 
     smile_phase phase;
     int64_t step;           /* global steps done                     */
@@ -364,33 +394,6 @@ double smile_isokinetic_velocity_update_d(double *u, int *u_zero, const double *
 int smile_integrator_coeffs(smile_integrator k, const double **coeffs, int *n);
 
 /* ======================================================================== */
-/* SMILE energy tuner (§7.5) — standalone, for tests and custom kernels     */
-/* ======================================================================== */
-
-typedef struct {
-    double reset_prob, adaption_prob, adaption_strength, smoothing;
-    double z_reset, z_up, z_low; /* precomputed quantiles (±inf when disabled) */
-    double mE, sE, eps;
-    int64_t t;
-} smile_energy_tuner;
-
-typedef struct {
-    double T_reset, T_up, T_low; /* NaN when t < 10 */
-    int reset, eps_down, eps_up;
-} smile_tuner_decision;
-
-void smile_energy_tuner_init(smile_energy_tuner *tu, double reset_prob, double adaption_prob,
-                             double adaption_strength, double smoothing, double eps0);
-/* Feeds a = |ΔE| of step t (adapt = 0: statistics only). Advances t. */
-smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double a, int adapt);
-/* Non-finite step [ours]: no statistics update; eps shrinks if adapt. */
-void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, int adapt);
-/* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
-double smile_wilson_hilferty(double mE, double sE, double z);
-/* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
-double smile_normal_quantile(double p);
-
-/* ======================================================================== */
 /* Several chains in parallel (OpenMP), results independent of threads      */
 /* ======================================================================== */
 
@@ -420,12 +423,153 @@ smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
 /* Diagnostics (§10): ESS and rank-normalised split-R̂                      */
 /* ======================================================================== */
 /* BEGIN SECTION diag (owned by src/diag) */
+/* Draws of one scalar quantity from M chains of N draws are laid out
+ * chain-major: draws[m*N + i]. Everything is computed in double. The
+ * functions returning double return NaN (never crash) for degenerate input:
+ * N < 4, M == 0, any non-finite draw, zero pooled variance (constant draws),
+ * or an allocation failure. Thread-safe (FFTW planning runs in the OpenMP
+ * critical section `fftw_plan`). They allocate scratch: not for per-step code. */
+
+/* §10.1: acov[t] = (1/n) Σ_{i<n−t} (x_i − x̄)(x_{i+t} − x̄), t = 0..n−1, by FFT
+ * with zero padding to a 2^a3^b5^c length >= 2n. SMILE_ENUMERIC for a
+ * non-finite x, SMILE_EINVAL for n == 0. */
+smile_status smile_autocov_fft(const double *x, size_t n, double *acov);
+/* §10.2 basic ESS on the raw draws (Geyer initial monotone sequence, steps
+ * 1–7; M = 1 allowed). At most M N log10(M N). */
+double smile_ess(const double *draws, size_t M, size_t N);
+/* Bulk-ESS: §10.2 on the 2M rank-normalised split sequences (§10.3, §10.4). */
+double smile_ess_bulk(const double *draws, size_t M, size_t N);
+/* §10.3: z_j = Φ⁻¹((r_j − 3/8)/(n + 1/4)), r_j = rank in 1..n with ties
+ * averaged. SMILE_ENUMERIC for non-finite input. */
+smile_status smile_rank_normalise(const double *x, size_t n, double *z);
+/* §10.4 rank-normalised split-R̂: bulk (steps 1–3), tail (step 4: draws
+ * folded around the median of all M N draws) and R̂ = max(bulk, tail).
+ * Constant draws give NaN. */
+double smile_rhat_bulk(const double *draws, size_t M, size_t N);
+double smile_rhat_tail(const double *draws, size_t M, size_t N);
+double smile_rhat(const double *draws, size_t M, size_t N);
+/* metrics.md §7.2 "chainwise R̂": one sequence x[n] cut into n_seg segments
+ * of L = floor(n/n_seg) draws (excess at the end dropped), rank-normalised
+ * jointly, R̂ = sqrt(((L−1)/L W + B)/W) with B the variance of the segment
+ * means. NaN if L < 2 or n_seg < 2. */
+double smile_rhat_segments(const double *x, size_t n, size_t n_seg);
 /* END SECTION diag */
 
 /* ======================================================================== */
 /* Analytical targets with synthetic mini-batch noise (experiments.md §1)   */
 /* ======================================================================== */
 /* BEGIN SECTION analytic (owned by src/analytic) */
+
+/* Targets of experiments.md §1.2 / §1.6. */
+typedef enum {
+    SMILE_ANALYTIC_ICG = 0,    /* fixed ill-conditioned Gaussian, d = 10 (icg_target.txt) */
+    SMILE_ANALYTIC_FUNNEL = 1, /* Neal's funnel, d = 10, x = (theta, z_1..z_9)            */
+    SMILE_ANALYTIC_BANANA = 2, /* Rosenbrock banana, d = 10, (u_j, v_j) = (x_j, x_{j+5})  */
+    SMILE_ANALYTIC_GMM25 = 3,  /* 25-component 2-D Gaussian mixture [proj], d = 2         */
+    SMILE_ANALYTIC_COUNT_ = 4
+} smile_analytic_kind;
+
+/* Mini-batch noise structures of experiments.md §1.1 (A = structure matrix). */
+typedef enum {
+    SMILE_NOISE_NONE = 0,        /* exact gradient, no data set                        */
+    SMILE_NOISE_ISOTROPIC = 1,   /* A = I                                              */
+    SMILE_NOISE_ANISOTROPIC = 2, /* A = diag(c), c = ICG scales (d = 2: (0.1, 10))     */
+    SMILE_NOISE_CORRELATED = 3,  /* A = lower Cholesky factor of Sigma_ICG (d = 2: of
+                                    Q diag(c^2) Q^T, Q = rotation by gmm_rotation)     */
+    SMILE_NOISE_SPATIAL = 4,     /* as CORRELATED, noise term times exp(-x_k / h)      */
+    SMILE_NOISE_COUNT_ = 5
+} smile_noise_kind;
+
+/* Normalisation of the squared-moment bias (experiments.md §1.2 [proj]). */
+typedef enum { SMILE_MOMENTS_EXACT = 0, SMILE_MOMENTS_REFERENCE = 1 } smile_moments_kind;
+
+const char *smile_analytic_name(smile_analytic_kind k); /* "icg", "funnel", "banana", "gmm25" */
+smile_status smile_analytic_from_name(const char *name, smile_analytic_kind *out);
+const char *smile_noise_name(smile_noise_kind k); /* "none", "isotropic", ..., "spatial" */
+smile_status smile_noise_from_name(const char *name, smile_noise_kind *out);
+
+typedef struct {
+    smile_analytic_kind kind;
+    smile_noise_kind noise;
+    size_t n_data;       /* population size N_total (409,600)                         */
+    double noise_scale;  /* s of y_n = s A z_n (1.0)                                  */
+    uint64_t data_seed;  /* smile_rng(data_seed, 0, SMILE_RNG_DATA) draws the z_n (0)  */
+    double spatial_h;    /* h of exp(-x_k/h); 0 = target default: 6.5 ICG, 9 funnel,
+                            1.414 banana, 4 gmm25 [proj]                              */
+    int cache_slots;     /* per-chain batch row-sum caches, chains 0..slots-1 (64)     */
+    /* gmm25 [proj] defaults: grid^2 equal-weight components, means on
+     * {-(grid-1)/2 .. (grid-1)/2} * spacing, isotropic sd; correlated noise rotation */
+    int gmm_grid;        /* 5       */
+    double gmm_spacing;  /* 2.0     */
+    double gmm_sd;       /* 0.3     */
+    double gmm_init_sd;  /* 2.0: initial positions ~ N(0, 4 I)                         */
+    double gmm_rotation; /* pi/6    */
+} smile_analytic_params;
+
+smile_analytic_params smile_analytic_params_default(smile_analytic_kind kind,
+                                                    smile_noise_kind noise);
+
+/* Target + centred synthetic data set. Read-only after init except for the
+ * per-chain batch caches, so one object serves all chains of a run. */
+typedef struct smile_analytic smile_analytic;
+
+/* Builds the data set literally (§1.1): y_n = s A z_n for n < N, then the
+ * column means over all N rows are subtracted (compensated sums). */
+smile_status smile_analytic_init(smile_analytic **out, const smile_analytic_params *p, char *msg,
+                                 size_t msg_len);
+void smile_analytic_free(smile_analytic *a);
+size_t smile_analytic_dim(const smile_analytic *a);
+const smile_analytic_params *smile_analytic_get_params(const smile_analytic *a);
+
+/* smile_target for the samplers: the callback is smile_analytic_logdensity_grad
+ * with user = a. */
+smile_target smile_analytic_target(smile_analytic *a);
+
+/* Mini-batch log density of §1.1 (no N/B scaling; batch->scale is ignored):
+ *   log p~(x; b) = log pi(x) + f(x) <S_b, x>,   S_b = sum_{n in b} y_n,
+ *   f = 1, or exp(-x_k/h) for spatial noise (k = 2, or d-1 when d < 3),
+ * and its gradient grad log pi + f S_b + <S_b, x> grad f. batch == NULL or
+ * batch->idx == NULL (full data) and noise NONE give the exact density
+ * (the centred rows sum to 0). S_b is cached per (batch->chain, serial,
+ * size, first and last index), one slot per chain, so the two gradient
+ * evaluations of a McLachlan step sum the batch once. Thread-safe across
+ * distinct chains. Always returns 0. */
+int smile_analytic_logdensity_grad(void *user, const float *x, const smile_batch *batch,
+                                   double *logp, float *grad);
+/* Same in double, without the cache (tests, finite differences). */
+void smile_analytic_eval(const smile_analytic *a, const double *x, const smile_batch *batch,
+                         double *logp, double *grad);
+
+/* Rows y_n, row-major [n_data x d] (NULL for noise NONE) and A, row-major [d x d]. */
+const double *smile_analytic_data(const smile_analytic *a, size_t *n_rows);
+const double *smile_analytic_noise_matrix(const smile_analytic *a);
+
+/* Initial position of chain `chain` (§1.1): 0 (ICG, funnel),
+ * (1,1,1,1,1,2,2,2,2,2) (banana); gmm25: N(0, gmm_init_sd^2 I) from
+ * smile_rng(seed, chain, SMILE_RNG_INIT). x0 has length dim. */
+void smile_analytic_initial_position(const smile_analytic *a, uint64_t seed, int chain,
+                                     float *x0);
+
+/* E[x_i^2] and Var[x_i^2] (length dim). REFERENCE gives the hard-coded
+ * sample estimates of §1.2 for funnel and banana, the exact values otherwise. */
+void smile_analytic_moments(const smile_analytic *a, smile_moments_kind which, double *e_sq,
+                            double *var_sq);
+
+/* Squared-moment bias of §1.4: b^2 = (1/d) sum_i (m_i - E_i)^2 / V_i. */
+double smile_squared_moment_bias(const double *m_hat, const double *e_sq, const double *var_sq,
+                                 size_t d);
+
+/* gmm25: number of components whose 3-sd disc holds at least min_frac of
+ * the n draws (draws row-major [n x 2]); 0 for other targets. */
+int smile_analytic_modes_visited(const smile_analytic *a, const double *draws, size_t n,
+                                 double min_frac);
+int smile_analytic_n_modes(const smile_analytic *a);
+
+/* The fixed ICG constants of icg_target.txt (any pointer may be NULL):
+ * sigma[10], R[100] row-major, diag(Sigma)[10], P = Sigma^{-1}[100] row-major. */
+void smile_icg_constants(const double **sigma, const double **R, const double **diag_sigma,
+                         const double **precision);
+
 /* END SECTION analytic */
 
 /* ======================================================================== */
@@ -438,6 +582,146 @@ smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
 /* Data sets                                                                */
 /* ======================================================================== */
 /* BEGIN SECTION data (owned by src/data) */
+/* Data sets of experiments.md §2–§6: loaders, splits, mini-batch gathering,
+ * the "basic" augmentation (§4.3) and character-level text windows (§6.1).
+ * Every loader validates strictly and fails with SMILE_EIO (cannot open/read)
+ * or SMILE_EFORMAT (malformed content); the message names the file and the
+ * 1-based line (text) or the record / byte offset (binary). */
+
+typedef enum {
+    SMILE_DATA_AUTO = 0,       /* infer from the path (smile_dataset_load)      */
+    SMILE_DATA_UCI = 1,        /* numeric text table, target = last column §2    */
+    SMILE_DATA_FMNIST = 2,     /* Fashion-MNIST IDX(.gz) folder §3.1             */
+    SMILE_DATA_CIFAR10 = 3,    /* CIFAR-10 binary folder or .tar.gz §4.1         */
+    SMILE_DATA_IMAGENETTE = 4, /* Imagenette JPEG folder or .tgz §5.1            */
+    SMILE_DATA_TEXT = 5        /* UTF-8 character text §6.1                      */
+} smile_data_task;
+
+const char *smile_data_task_name(smile_data_task t); /* "uci", "fmnist", ...   */
+/* Accepts the names above (and "auto"); SMILE_EINVAL otherwise. */
+smile_status smile_data_task_from_name(const char *name, smile_data_task *out);
+
+typedef enum { SMILE_SPLIT_TRAIN = 0, SMILE_SPLIT_VALID = 1, SMILE_SPLIT_TEST = 2 } smile_split;
+
+/* Chain index of the RNG stream used for the split permutation:
+ * smile_rng_init(r, seed, SMILE_DATA_SPLIT_CHAIN, SMILE_RNG_DATA). Chains and
+ * DE members use their own index for augmentation, so no stream collides. */
+#define SMILE_DATA_SPLIT_CHAIN UINT64_C(0xFFFFFFFFFFFFFFFF)
+
+typedef struct {
+    uint64_t seed;            /* run seed r: split permutation (§0.6)            */
+    int check_official_sizes; /* 1: require the official record counts
+                                 (FMNIST 60,000/10,000 images; CIFAR 10,000
+                                 records per file). Tests set 0.             */
+    int image_size;           /* Imagenette resize target (160, §5.2)          */
+    int threads;              /* JPEG decoding threads, 0 = OpenMP default      */
+} smile_data_options;
+
+smile_data_options smile_data_options_default(void);
+
+/* A loaded, preprocessed and split data set. Rows are in split order: train
+ * rows [split_begin[0], split_end[0]), then valid, then test (contiguous).
+ * Images: NHWC, feature_dim = height*width*channels. Text: tokens only. */
+typedef struct {
+    smile_data_task task;
+    char *source;             /* path it was loaded from                        */
+    size_t n;                 /* rows (tokens for text)                         */
+    size_t feature_dim;       /* floats per row of x (0 for text)               */
+    size_t height, width, channels; /* images; 0 otherwise                      */
+    size_t n_classes;         /* classification classes / text vocabulary; 0 = regression */
+    float *x;                 /* [n × feature_dim] row-major, or NULL (text)    */
+    float *y;                 /* [n] standardised regression target, or NULL    */
+    int32_t *labels;          /* [n] class labels 0..n_classes-1, or NULL       */
+    int32_t *tokens;          /* [n] text token ids, or NULL                    */
+    uint32_t *orig_index;     /* [n] row's index in the source order (UCI: file
+                                 row; images: official train rows then test) */
+    size_t split_begin[3], split_end[3];
+    /* UCI standardisation (§2.2): z = (v − mean)/std, std = 1 for a constant
+     * column. Targets in original units: y·y_std + y_mean. */
+    double y_mean, y_std;
+    double *x_mean, *x_std;   /* [feature_dim] (UCI only, else NULL)            */
+    /* Images: x = (p·pixel_scale − ch_mean[c]) / ch_std[c] for 8-bit pixel p.  */
+    double pixel_scale, ch_mean[3], ch_std[3];
+    char **class_names;       /* [n_classes] (classification), else NULL        */
+    /* Text: vocab[id] = Unicode code point, sorted; pad_id = vocab_size.      */
+    uint32_t *vocab;
+    size_t vocab_size;
+    int32_t pad_id;
+} smile_dataset;
+
+/* Picks the loader by task (AUTO: by path — *.data → uci, *.txt → text,
+ * *.tar.gz/*.tgz → cifar10 or imagenette by content, folder with
+ * train-images-idx3-ubyte[.gz] → fmnist, with data_batch_1.bin → cifar10,
+ * with train/ and val/ → imagenette) and loads with opts (NULL = defaults). */
+smile_status smile_dataset_load(smile_dataset *ds, smile_data_task task, const char *path,
+                                const smile_data_options *opts, char *msg, size_t msg_len);
+/* Individual loaders (path conventions as in experiments.md §2.1–§6.1). */
+smile_status smile_dataset_load_uci(smile_dataset *ds, const char *file, uint64_t seed,
+                                    char *msg, size_t msg_len);
+smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
+                                       const smile_data_options *opts, char *msg,
+                                       size_t msg_len);
+smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *dir_or_tgz,
+                                        const smile_data_options *opts, char *msg,
+                                        size_t msg_len);
+smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *dir_or_tgz,
+                                           const smile_data_options *opts, char *msg,
+                                           size_t msg_len);
+smile_status smile_dataset_load_text(smile_dataset *ds, const char *file, char *msg,
+                                     size_t msg_len);
+void smile_dataset_free(smile_dataset *ds);
+
+size_t smile_dataset_split_size(const smile_dataset *ds, smile_split s);
+/* Split rule: n_tr = ⌊n·f_train⌋, n_tr+va = ⌊n·(f_train + f_valid)⌋ with the
+ * sum and products in IEEE double (§2.2). */
+void smile_split_sizes(size_t n, double f_train, double f_valid, size_t *n_train,
+                       size_t *n_valid, size_t *n_test);
+/* One readable paragraph: sizes, shapes, per-split class counts. */
+void smile_dataset_describe(const smile_dataset *ds, char *buf, size_t len);
+
+/* Copies the rows of batch b (b->idx = row indices into the TRAIN split, or
+ * idx == NULL: all train rows) into caller buffers x [size × feature_dim],
+ * y [size], labels [size]; any output may be NULL. Allocates nothing.
+ * SMILE_EINVAL for an index outside the split (nothing useful copied). */
+smile_status smile_dataset_gather(const smile_dataset *ds, const smile_batch *b, float *x,
+                                  float *y, int32_t *labels);
+/* Same for rows idx[0..n) of split s (idx == NULL: the first n rows). */
+smile_status smile_dataset_gather_rows(const smile_dataset *ds, smile_split s,
+                                       const uint32_t *idx, size_t n, float *x, float *y,
+                                       int32_t *labels);
+
+/* "basic" augmentation of §4.3, in place on n NHWC images x [n × H × W × C]:
+ * per image, mirror left–right with probability 0.5, then with probability
+ * 0.95 crop ⌊0.7H⌋ × ⌊0.7W⌋ at a uniform offset and resize back to H × W
+ * (bilinear, half-pixel centres). truncate = 1 casts results to integers by
+ * truncation (uint8-valued data, e.g. CIFAR §4.2). scratch: [H × W × C]. */
+void smile_augment_basic(float *x, size_t n, size_t H, size_t W, size_t C, int truncate,
+                         smile_rng *rng, float *scratch);
+/* truncate flag matching the data set's pixel representation. */
+int smile_augment_truncate_for(const smile_dataset *ds);
+
+/* Character text (§6.1). Encode UTF-8 with the data set's vocabulary:
+ * writes up to cap ids, *n_out = number of code points; SMILE_EFORMAT for
+ * invalid UTF-8 or a character outside the vocabulary. */
+smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t len,
+                               int32_t *out, size_t cap, size_t *n_out, char *msg,
+                               size_t msg_len);
+/* Decode ids to UTF-8 (NUL-terminated, truncated to fit); returns the bytes
+ * needed without the NUL. The pad id and unknown ids decode to '?'. */
+size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, char *buf,
+                         size_t len);
+/* B random window starts, each uniform on {0, …, n_split − T − 2} (§6.1:
+ * n_split − 258 at T = 256), relative to the split's first token.
+ * SMILE_EINVAL if the split is shorter than T + 2 tokens. */
+smile_status smile_text_sample_windows(const smile_dataset *ds, smile_split s, size_t T,
+                                       size_t B, smile_rng *rng, uint32_t *starts);
+/* inputs[b·T + t] = tok[start_b + t], targets[b·T + t] = tok[start_b + t + 1]
+ * within split s; either output may be NULL. Allocates nothing. */
+smile_status smile_text_gather_windows(const smile_dataset *ds, smile_split s,
+                                       const uint32_t *starts, size_t B, size_t T,
+                                       int32_t *inputs, int32_t *targets);
+/* ⌊⌊n_split / T⌋ / B⌋, at least 1 (§6.1 n_b). */
+size_t smile_text_n_batches(const smile_dataset *ds, smile_split s, size_t T, size_t B);
 /* END SECTION data */
 
 /* ======================================================================== */

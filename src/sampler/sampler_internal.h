@@ -15,6 +15,8 @@ void smile_sg_begin_phase(smile_chain *c);
 /* One step; fills info (flags, eps, grad_evals, logp, grad_norm, sanitised). */
 void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                    smile_step_info *info);
+/* §9.4 balance check max_i σ_i < 2m/ε² (ε = c->eps): 1 ok, 0 fails, -1 not adaSGHMC. */
+int smile_adasghmc_balance_ok(const smile_chain *c);
 
 /* ---- Isokinetic family (isokinetic.c, smile.c, mclmc.c) ---- */
 void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *b,
@@ -26,6 +28,14 @@ smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int
 smile_status smile_mclmc_begin_sampling(smile_chain *c, const smile_target *t, char *msg,
                                         size_t msg_len);
 void smile_mclmc_free(smile_chain *c);
+
+/* MILE energy-variance step-size predictor (§6.4), exposed for tests (T9). */
+typedef struct {
+    double X, Ww, eps_max, r, trust;
+} smile_mile_predictor;
+void smile_mile_predictor_init(smile_mile_predictor *pr, double n_eff, double trust);
+double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double eps,
+                                   double target, size_t d);
 
 /* Sanitise a raw gradient in place: NaN -> 0, clip to ±clip. Returns the
  * number of changed entries; *nonfinite counts NaN/Inf entries. */

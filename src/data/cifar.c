@@ -1,0 +1,220 @@
+/* CIFAR-10, official binary release (experiments.md §4.1–§4.2, data README
+ * §3.1): data_batch_1.bin … data_batch_5.bin and test_batch.bin, records of
+ * 3073 bytes = label byte + 1024 R + 1024 G + 1024 B (each plane 32×32
+ * row-major). Read from the extracted folder (or its parent) or straight
+ * from cifar-10-binary.tar.gz.
+ *
+ * Preprocessing [ref]: no scaling (pixel values 0–255 as floats), NHWC; the
+ * 50,000 training records (batch 1…5, file order) shuffled with the run seed,
+ * then the 10,000 test records; split train 45,000 / valid 5,000 / test
+ * 10,000 (fractions 0.75 / 0.08334 / 0.16666 of 60,000). */
+#include "data/data_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CIFAR_REC 3073u
+#define CIFAR_PIX 3072u
+#define CIFAR_FILE_RECORDS 10000u
+#define CIFAR_F_TRAIN 0.75
+#define CIFAR_NFILES 6 /* 5 training batches + test batch */
+
+static const char *const cifar_files[CIFAR_NFILES] = {"data_batch_1.bin", "data_batch_2.bin",
+                                                      "data_batch_3.bin", "data_batch_4.bin",
+                                                      "data_batch_5.bin", "test_batch.bin"};
+static const char *const cifar_classes[10] = {"airplane", "automobile", "bird",  "cat",
+                                              "deer",     "dog",        "frog",  "horse",
+                                              "ship",     "truck"};
+
+typedef struct {
+    uint8_t *buf[CIFAR_NFILES];
+    size_t nrec[CIFAR_NFILES];
+    char *name[CIFAR_NFILES]; /* for messages */
+} cifar_raw;
+
+static void raw_free(cifar_raw *r) {
+    for (int i = 0; i < CIFAR_NFILES; i++) {
+        free(r->buf[i]);
+        free(r->name[i]);
+    }
+}
+
+static smile_status check_size(const char *name, uint64_t bytes, int strict, char *msg,
+                               size_t msg_len) {
+    SMILE_CHECK(bytes == 0 || bytes % CIFAR_REC != 0, SMILE_EFORMAT, msg, msg_len,
+                "%s: %llu bytes is not a positive multiple of the %u-byte record (truncated "
+                "or not a CIFAR-10 binary batch; last record starts at byte %llu)",
+                name, (unsigned long long)bytes, CIFAR_REC,
+                (unsigned long long)(bytes / CIFAR_REC * CIFAR_REC));
+    SMILE_CHECK(strict && bytes / CIFAR_REC != CIFAR_FILE_RECORDS, SMILE_EFORMAT, msg, msg_len,
+                "%s: %llu records, the official release has %u per file", name,
+                (unsigned long long)(bytes / CIFAR_REC), CIFAR_FILE_RECORDS);
+    return SMILE_OK;
+}
+
+static smile_status read_folder(const char *dir, cifar_raw *r, int strict, char *msg,
+                                size_t msg_len) {
+    for (int i = 0; i < CIFAR_NFILES; i++) {
+        char *p = data_join(dir, cifar_files[i]);
+        SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        r->name[i] = p;
+        FILE *f = fopen(p, "rb");
+        SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", p, strerror(errno));
+        struct stat st;
+        if (fstat(fileno(f), &st) != 0) {
+            fclose(f);
+            SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: cannot stat", p);
+        }
+        smile_status s = check_size(p, (uint64_t)st.st_size, strict, msg, msg_len);
+        if (s != SMILE_OK) {
+            fclose(f);
+            return s;
+        }
+        size_t bytes = (size_t)st.st_size;
+        r->buf[i] = malloc(bytes);
+        if (!r->buf[i]) {
+            fclose(f);
+            SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        }
+        size_t got = fread(r->buf[i], 1, bytes, f);
+        fclose(f);
+        SMILE_CHECK(got != bytes, SMILE_EIO, msg, msg_len, "%s: read error after %zu of %zu bytes",
+                    p, got, bytes);
+        r->nrec[i] = bytes / CIFAR_REC;
+    }
+    return SMILE_OK;
+}
+
+static smile_status read_archive(const char *path, cifar_raw *r, int strict, char *msg,
+                                 size_t msg_len) {
+    data_tar t;
+    SMILE_TRY(data_tar_open(&t, path, msg, msg_len));
+    smile_status st = SMILE_OK;
+    for (;;) {
+        int more = 0;
+        st = data_tar_next(&t, &more, msg, msg_len);
+        if (st != SMILE_OK || !more) break;
+        if (!t.is_file) continue;
+        const char *b = data_basename(t.name);
+        int k = -1;
+        for (int i = 0; i < CIFAR_NFILES; i++)
+            if (!strcmp(b, cifar_files[i])) k = i;
+        if (k < 0) continue;
+        if (r->buf[k]) {
+            smile_set_msg(msg, msg_len, "%s: archive holds %s twice", path, b);
+            st = SMILE_EFORMAT;
+            break;
+        }
+        size_t nlen = strlen(path) + strlen(t.name) + 3;
+        r->name[k] = malloc(nlen);
+        if (!r->name[k]) {
+            st = SMILE_ENOMEM;
+            smile_set_msg(msg, msg_len, "out of memory");
+            break;
+        }
+        snprintf(r->name[k], nlen, "%s:%s", path, t.name);
+        st = check_size(r->name[k], t.size, strict, msg, msg_len);
+        if (st != SMILE_OK) break;
+        r->buf[k] = malloc((size_t)t.size);
+        if (!r->buf[k]) {
+            st = SMILE_ENOMEM;
+            smile_set_msg(msg, msg_len, "out of memory");
+            break;
+        }
+        st = data_tar_read(&t, r->buf[k], (size_t)t.size, msg, msg_len);
+        if (st != SMILE_OK) break;
+        r->nrec[k] = (size_t)t.size / CIFAR_REC;
+    }
+    data_tar_close(&t);
+    if (st != SMILE_OK) return st;
+    for (int i = 0; i < CIFAR_NFILES; i++)
+        SMILE_CHECK(!r->buf[i], SMILE_EFORMAT, msg, msg_len,
+                    "%s: archive lacks %s (expected cifar-10-batches-bin/data_batch_1..5.bin "
+                    "and test_batch.bin)",
+                    path, cifar_files[i]);
+    return SMILE_OK;
+}
+
+smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
+                                        const smile_data_options *opts, char *msg,
+                                        size_t msg_len) {
+    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_cifar10: NULL argument");
+    memset(ds, 0, sizeof *ds);
+    smile_data_options def = smile_data_options_default();
+    if (!opts) opts = &def;
+    int strict = opts->check_official_sizes;
+    cifar_raw raw;
+    memset(&raw, 0, sizeof raw);
+    smile_status st;
+    if (data_is_dir(path)) {
+        char *probe = data_join(path, "data_batch_1.bin");
+        char *sub = data_join(path, "cifar-10-batches-bin");
+        if (!probe || !sub) {
+            free(probe);
+            free(sub);
+            SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        }
+        const char *dir = data_is_file(probe) || !data_is_dir(sub) ? path : sub;
+        st = read_folder(dir, &raw, strict, msg, msg_len);
+        free(probe);
+        free(sub);
+    } else if (data_is_file(path)) {
+        st = read_archive(path, &raw, strict, msg, msg_len);
+    } else {
+        smile_set_msg(msg, msg_len, "%s: no such file or folder", path);
+        st = SMILE_EIO;
+    }
+    /* labels must be 0..9 */
+    for (int i = 0; st == SMILE_OK && i < CIFAR_NFILES; i++)
+        for (size_t k = 0; k < raw.nrec[i]; k++)
+            if (raw.buf[i][k * CIFAR_REC] > 9) {
+                smile_set_msg(msg, msg_len,
+                              "%s: record %zu (byte %zu) has label %u; labels must be 0..9",
+                              raw.name[i], k, k * CIFAR_REC, raw.buf[i][k * CIFAR_REC]);
+                st = SMILE_EFORMAT;
+                break;
+            }
+    if (st != SMILE_OK) {
+        raw_free(&raw);
+        return st;
+    }
+
+    size_t ntrain = 0;
+    for (int i = 0; i < 5; i++) ntrain += raw.nrec[i];
+    size_t n = ntrain + raw.nrec[5];
+    /* source row o → (file, record) */
+    st = data_begin(ds, SMILE_DATA_CIFAR10, path, msg, msg_len);
+    if (st == SMILE_OK) {
+        ds->n = n;
+        ds->height = ds->width = 32;
+        ds->channels = 3;
+        ds->feature_dim = CIFAR_PIX;
+        ds->x = smile_calloc(n * CIFAR_PIX, sizeof *ds->x);
+        ds->labels = smile_calloc(n, sizeof *ds->labels);
+        ds->orig_index = malloc(n * sizeof *ds->orig_index);
+        if (!ds->x || !ds->labels || !ds->orig_index || n > UINT32_MAX) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        }
+    }
+    if (st == SMILE_OK) st = data_set_class_names(ds, cifar_classes, 10, msg, msg_len);
+    if (st == SMILE_OK) {
+        data_image_split(ds, ds->orig_index, ntrain, CIFAR_F_TRAIN, opts->seed);
+        for (size_t r = 0; r < n; r++) {
+            size_t o = ds->orig_index[r], f = 0;
+            while (f < 5 && o >= raw.nrec[f]) o -= raw.nrec[f++]; /* test rows: f = 5 */
+            const uint8_t *rec = raw.buf[f] + o * CIFAR_REC;
+            ds->labels[r] = rec[0];
+            float *dst = ds->x + r * CIFAR_PIX;
+            /* CHW planes → HWC: x[h, w, c] = plane_c[h·32 + w] */
+            for (size_t hw = 0; hw < 1024; hw++)
+                for (size_t c = 0; c < 3; c++) dst[hw * 3 + c] = (float)rec[1 + c * 1024 + hw];
+        }
+    }
+    if (st != SMILE_OK) smile_dataset_free(ds);
+    raw_free(&raw);
+    return st;
+}

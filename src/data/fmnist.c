@@ -1,0 +1,249 @@
+/* Fashion-MNIST from gzip-compressed IDX files (experiments.md §3.1, data
+ * README §2.4). IDX: big-endian uint32 magic (2051 images / 2049 labels),
+ * item count, for images rows and columns (28, 28), then uint8 payload.
+ * zlib's gzread also reads uncompressed files, so the .gz suffix is optional.
+ *
+ * Preprocessing [ref]: pixels/255, layout N × 28 × 28 × 1; the 60,000
+ * training images are shuffled with the run seed and followed by the 10,000
+ * official test images; split train 49,000 / valid 11,000 / test 10,000. */
+#include "data/data_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FM_F_TRAIN 0.7
+#define FM_MAGIC_IMAGES 2051u
+#define FM_MAGIC_LABELS 2049u
+
+static const char *const fm_classes[10] = {"T-shirt/top", "trouser", "pullover", "dress",
+                                           "coat",        "sandal",  "shirt",    "sneaker",
+                                           "bag",         "ankle boot"};
+
+static uint32_t be32(const unsigned char *b) {
+    return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
+smile_status data_gz_read_exact(gzFile gz, const char *path, void *buf, size_t n,
+                                uint64_t offset, const char *what, char *msg, size_t msg_len) {
+    unsigned char *p = buf;
+    size_t done = 0;
+    while (done < n) {
+        size_t want = n - done;
+        if (want > (1u << 30)) want = 1u << 30;
+        int got = gzread(gz, p + done, (unsigned)want);
+        if (got <= 0) {
+            int zerr = Z_OK;
+            const char *zs = gzerror(gz, &zerr);
+            if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+                smile_set_msg(msg, msg_len,
+                              "%s: corrupt or truncated gzip stream at byte %llu of the "
+                              "decompressed data while reading %s: %s",
+                              path, (unsigned long long)(offset + done), what,
+                              zs && *zs ? zs : "read error");
+                return SMILE_EFORMAT;
+            }
+            smile_set_msg(msg, msg_len,
+                          "%s: file ends at byte %llu of the (decompressed) data while "
+                          "reading %s (%zu more bytes expected)",
+                          path, (unsigned long long)(offset + done), what, n - done);
+            return SMILE_EFORMAT;
+        }
+        done += (size_t)got;
+    }
+    return SMILE_OK;
+}
+
+/* Opens dir/<base>.gz, falling back to dir/<base> (uncompressed). */
+static smile_status open_idx(const char *dir, const char *base, gzFile *gz, char **path,
+                             char *msg, size_t msg_len) {
+    char gzname[128];
+    snprintf(gzname, sizeof gzname, "%s.gz", base);
+    char *p = data_join(dir, gzname);
+    SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    if (!data_is_file(p)) {
+        char *q = data_join(dir, base);
+        if (q && data_is_file(q)) {
+            free(p);
+            p = q;
+        } else {
+            free(q);
+        }
+    }
+    *gz = gzopen(p, "rb");
+    if (!*gz) {
+        smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOENT));
+        free(p);
+        return SMILE_EIO;
+    }
+    gzbuffer(*gz, 1u << 18);
+    *path = p;
+    return SMILE_OK;
+}
+
+/* After the payload: the stream must end here (no trailing bytes) and the
+ * gzip trailer (CRC, length) must check out. */
+static smile_status expect_end(gzFile gz, const char *path, uint64_t offset, char *msg,
+                               size_t msg_len) {
+    unsigned char extra;
+    int got = gzread(gz, &extra, 1);
+    int zerr = Z_OK;
+    const char *zs = gzerror(gz, &zerr);
+    SMILE_CHECK(got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END), SMILE_EFORMAT, msg, msg_len,
+                "%s: corrupt gzip stream after byte %llu: %s", path, (unsigned long long)offset,
+                zs ? zs : "read error");
+    SMILE_CHECK(got > 0, SMILE_EFORMAT, msg, msg_len,
+                "%s: unexpected data after byte %llu (file longer than its IDX header says)",
+                path, (unsigned long long)offset);
+    return SMILE_OK;
+}
+
+/* Reads one IDX image file: *n images of rows × cols bytes. */
+static smile_status read_images(const char *dir, const char *base, uint8_t **pix, size_t *n,
+                                size_t expect_n, char *msg, size_t msg_len) {
+    gzFile gz;
+    char *path = NULL;
+    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
+    unsigned char h[16];
+    smile_status st = data_gz_read_exact(gz, path, h, 16, 0, "the IDX header", msg, msg_len);
+    if (st == SMILE_OK && be32(h) != FM_MAGIC_IMAGES) {
+        smile_set_msg(msg, msg_len,
+                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000803 for images)",
+                      path, be32(h), FM_MAGIC_IMAGES);
+        st = SMILE_EFORMAT;
+    }
+    if (st == SMILE_OK && (be32(h + 8) != 28 || be32(h + 12) != 28)) {
+        smile_set_msg(msg, msg_len, "%s: images are %u x %u at bytes 8-15 (expected 28 x 28)",
+                      path, be32(h + 8), be32(h + 12));
+        st = SMILE_EFORMAT;
+    }
+    size_t cnt = st == SMILE_OK ? be32(h + 4) : 0;
+    if (st == SMILE_OK && (cnt == 0 || (expect_n && cnt != expect_n))) {
+        if (expect_n)
+            smile_set_msg(msg, msg_len, "%s: header says %zu images at byte 4 (expected %zu)",
+                          path, cnt, expect_n);
+        else
+            smile_set_msg(msg, msg_len, "%s: header says 0 images at byte 4", path);
+        st = SMILE_EFORMAT;
+    }
+    uint8_t *buf = NULL;
+    if (st == SMILE_OK) {
+        buf = malloc(cnt * 784);
+        if (!buf) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        }
+    }
+    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, cnt * 784, 16, "pixels", msg, msg_len);
+    if (st == SMILE_OK) st = expect_end(gz, path, 16 + (uint64_t)cnt * 784, msg, msg_len);
+    gzclose(gz);
+    free(path);
+    if (st != SMILE_OK) {
+        free(buf);
+        return st;
+    }
+    *pix = buf;
+    *n = cnt;
+    return SMILE_OK;
+}
+
+static smile_status read_labels(const char *dir, const char *base, uint8_t **lab, size_t n_expect,
+                                char *msg, size_t msg_len) {
+    gzFile gz;
+    char *path = NULL;
+    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
+    unsigned char h[8];
+    smile_status st = data_gz_read_exact(gz, path, h, 8, 0, "the IDX header", msg, msg_len);
+    if (st == SMILE_OK && be32(h) != FM_MAGIC_LABELS) {
+        smile_set_msg(msg, msg_len,
+                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000801 for labels)",
+                      path, be32(h), FM_MAGIC_LABELS);
+        st = SMILE_EFORMAT;
+    }
+    if (st == SMILE_OK && be32(h + 4) != n_expect) {
+        smile_set_msg(msg, msg_len,
+                      "%s: header says %u labels at byte 4 but the image file holds %zu", path,
+                      be32(h + 4), n_expect);
+        st = SMILE_EFORMAT;
+    }
+    uint8_t *buf = NULL;
+    if (st == SMILE_OK) {
+        buf = malloc(n_expect ? n_expect : 1);
+        if (!buf) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        }
+    }
+    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, n_expect, 8, "labels", msg, msg_len);
+    if (st == SMILE_OK) st = expect_end(gz, path, 8 + (uint64_t)n_expect, msg, msg_len);
+    for (size_t i = 0; st == SMILE_OK && i < n_expect; i++)
+        if (buf[i] > 9) {
+            smile_set_msg(msg, msg_len, "%s: label %u of item %zu (byte %zu) is not in 0..9",
+                          path, buf[i], i, 8 + i);
+            st = SMILE_EFORMAT;
+        }
+    gzclose(gz);
+    free(path);
+    if (st != SMILE_OK) {
+        free(buf);
+        return st;
+    }
+    *lab = buf;
+    return SMILE_OK;
+}
+
+smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
+                                       const smile_data_options *opts, char *msg,
+                                       size_t msg_len) {
+    SMILE_CHECK(!ds || !dir, SMILE_EINVAL, msg, msg_len, "load_fmnist: NULL argument");
+    memset(ds, 0, sizeof *ds);
+    smile_data_options def = smile_data_options_default();
+    if (!opts) opts = &def;
+    SMILE_CHECK(!data_is_dir(dir), SMILE_EIO, msg, msg_len,
+                "%s: not a folder (expected the folder holding train-images-idx3-ubyte.gz etc.)",
+                dir);
+    int strict = opts->check_official_sizes;
+    uint8_t *tri = NULL, *trl = NULL, *tei = NULL, *tel = NULL;
+    size_t ntr = 0, nte = 0;
+    smile_status st =
+        read_images(dir, "train-images-idx3-ubyte", &tri, &ntr, strict ? 60000 : 0, msg, msg_len);
+    if (st == SMILE_OK) st = read_labels(dir, "train-labels-idx1-ubyte", &trl, ntr, msg, msg_len);
+    if (st == SMILE_OK)
+        st = read_images(dir, "t10k-images-idx3-ubyte", &tei, &nte, strict ? 10000 : 0, msg,
+                         msg_len);
+    if (st == SMILE_OK) st = read_labels(dir, "t10k-labels-idx1-ubyte", &tel, nte, msg, msg_len);
+    if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_FMNIST, dir, msg, msg_len);
+    if (st == SMILE_OK) {
+        size_t n = ntr + nte;
+        ds->n = n;
+        ds->height = ds->width = 28;
+        ds->channels = 1;
+        ds->feature_dim = 784;
+        ds->pixel_scale = 1.0 / 255.0;
+        ds->x = smile_calloc(n * 784, sizeof *ds->x);
+        ds->labels = smile_calloc(n, sizeof *ds->labels);
+        ds->orig_index = malloc(n * sizeof *ds->orig_index);
+        if (!ds->x || !ds->labels || !ds->orig_index) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        }
+        if (st == SMILE_OK) st = data_set_class_names(ds, fm_classes, 10, msg, msg_len);
+        if (st == SMILE_OK) {
+            data_image_split(ds, ds->orig_index, ntr, FM_F_TRAIN, opts->seed);
+            for (size_t r = 0; r < n; r++) {
+                size_t o = ds->orig_index[r];
+                const uint8_t *src = o < ntr ? tri + o * 784 : tei + (o - ntr) * 784;
+                float *dst = ds->x + r * 784;
+                /* pixels/255 (§3.1), rounded once from the exact quotient */
+                for (size_t i = 0; i < 784; i++) dst[i] = (float)((double)src[i] / 255.0);
+                ds->labels[r] = o < ntr ? trl[o] : tel[o - ntr];
+            }
+        }
+        if (st != SMILE_OK) smile_dataset_free(ds);
+    }
+    free(tri);
+    free(trl);
+    free(tei);
+    free(tel);
+    return st;
+}

@@ -1,0 +1,297 @@
+/* Full-batch MCLMC (spec samplers.md §6.1) with the MILE tuning recipe
+ * (§6.2–§6.9): phase 1+2 energy-variance step-size predictor, L from the
+ * phase-2 variances, phase 3 L from the effective sample size.
+ *
+ * Warm-up of W steps = n1 = ⌊0.8W⌋ predictor steps, n2 = ⌊0.1W⌋ predictor
+ * steps that also collect weighted moments, n3 = W − n1 − n2 steps at fixed
+ * (ε, L) recording a coordinate subset. (The reference uses ⌊0.1W⌋ for n3;
+ * for W divisible by 10 the two agree.) */
+#include "isokinetic.h"
+#include "sampler_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+    int64_t n1, n2, n3;
+    smile_mile_predictor pred;          /* §6.4 */
+    double target_start, target_end;
+    /* phase-2 weighted Welford moments in double [d] */
+    double *mean, *m2, wsum;
+    /* phase-3 record: rows of the coordinate subset S */
+    uint32_t *subset;
+    size_t ns;
+    double *rec; /* [n3 × ns] */
+    double *col; /* [min(n3, max_samples)] one kept column for the ESS */
+    int L_from_var_failed;
+} mile_state;
+
+void smile_mclmc_free(smile_chain *c) {
+    mile_state *m = c->mile;
+    if (!m) return;
+    smile_free(m->mean);
+    smile_free(m->m2);
+    smile_free(m->subset);
+    smile_free(m->rec);
+    smile_free(m->col);
+    smile_free(m);
+    c->mile = NULL;
+}
+
+static void uniform_unit(smile_rng *r, float *u, size_t d) {
+    double ss = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        double z = smile_rng_normal(r);
+        u[i] = (float)z;
+        ss += z * z;
+    }
+    const double inv = 1.0 / sqrt(ss);
+    for (size_t i = 0; i < d; i++) u[i] = (float)((double)u[i] * inv);
+}
+
+/* §4 REFRESH: u <- (u + ν z)/|u + ν z|, ν = sqrt(expm1(2ε'/L)/d). */
+static void refresh(smile_chain *c, double eps_r) {
+    if (!isfinite(c->L) || c->L <= 0) return;
+    const size_t d = c->dim;
+    const double nu = sqrt(expm1(2.0 * eps_r / c->L) / (double)d);
+    double ss = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        double v = (double)c->u[i] + nu * smile_rng_normal(&c->rng_vel);
+        c->u[i] = (float)v;
+        ss += v * v;
+    }
+    const double inv = 1.0 / sqrt(ss);
+    for (size_t i = 0; i < d; i++) c->u[i] = (float)((double)c->u[i] * inv);
+}
+
+static double initial_L(const smile_chain *c) {
+    double sd = sqrt((double)c->dim);
+    return c->p.mclmc_init_L_sqrt_d ? sd : fmax(sd, 15.0);
+}
+
+smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
+                                      char *msg, size_t msg_len) {
+    smile_mclmc_free(c);
+    const size_t d = c->dim;
+    if (c->p.mclmc_init_eps_from_d) c->eps = 0.25 * sqrt((double)d);
+    c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
+    if (n == 0) return SMILE_OK;
+    mile_state *m = smile_calloc(1, sizeof *m);
+    SMILE_CHECK(!m, SMILE_ENOMEM, msg, msg_len, "out of memory for MCLMC tuning");
+    c->mile = m;
+    m->n1 = (int64_t)floor(0.8 * (double)n);
+    m->n2 = (int64_t)floor(0.1 * (double)n);
+    m->n3 = n - m->n1 - m->n2;
+    smile_mile_predictor_init(&m->pred, c->p.mclmc_n_eff, c->p.mclmc_trust);
+    m->target_start = c->p.mclmc_target_start;
+    m->target_end = c->p.mclmc_target_end;
+    m->mean = smile_calloc(d, sizeof(double));
+    m->m2 = smile_calloc(d, sizeof(double));
+    m->ns = d < (size_t)c->p.mclmc_max_coords ? d : (size_t)c->p.mclmc_max_coords;
+    m->subset = smile_calloc(d, sizeof(uint32_t));
+    m->rec = smile_calloc((size_t)(m->n3 > 0 ? m->n3 : 1) * m->ns, sizeof(double));
+    m->col = smile_calloc((size_t)(m->n3 > 0 ? m->n3 : 1), sizeof(double));
+    if (!m->mean || !m->m2 || !m->subset || !m->rec || !m->col) {
+        smile_mclmc_free(c);
+        smile_set_msg(msg, msg_len, "out of memory for MCLMC tuning (%lld x %zu record)",
+                      (long long)m->n3, d);
+        return SMILE_ENOMEM;
+    }
+    /* [ours] choose the phase-3 subset S up front (chain RNG, purpose SUBSET) */
+    smile_rng rs;
+    smile_rng_init(&rs, c->seed, (uint64_t)c->chain, SMILE_RNG_SUBSET);
+    for (size_t i = 0; i < d; i++) m->subset[i] = (uint32_t)i;
+    for (size_t i = 0; i < m->ns; i++) { /* partial Fisher–Yates */
+        size_t j = i + (size_t)smile_rng_below(&rs, d - i);
+        uint32_t tmp = m->subset[i];
+        m->subset[i] = m->subset[j];
+        m->subset[j] = tmp;
+    }
+    (void)t;
+    return SMILE_OK;
+}
+
+smile_status smile_mclmc_begin_sampling(smile_chain *c, const smile_target *t, char *msg,
+                                        size_t msg_len) {
+    (void)t;
+    (void)msg;
+    (void)msg_len;
+    if (!(c->L > 0)) c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
+    smile_mclmc_free(c); /* tuning workspace no longer needed */
+    return SMILE_OK;
+}
+
+void smile_mile_predictor_init(smile_mile_predictor *pr, double n_eff, double trust) {
+    pr->X = 0.0;
+    pr->Ww = 0.0;
+    pr->eps_max = INFINITY;
+    pr->r = (n_eff - 1.0) / (n_eff + 1.0);
+    pr->trust = trust;
+}
+
+/* §6.4 steps 3–6: ξ = ΔE²/(d·target) + 1e-8, w = exp(−½(ln ξ/(6σ_ξ))²),
+ * X <- rX + wξ/ε⁶, W <- rW + w, ε' = min((X/W)^(−1/6), ε_max). */
+double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double eps,
+                                   double target, size_t d) {
+    const double xi = dE * dE / ((double)d * target) + 1e-8;
+    const double lx = log(xi) / (6.0 * pr->trust);
+    const double w = exp(-0.5 * lx * lx);
+    pr->X = pr->r * pr->X + w * xi / pow(eps, 6.0);
+    pr->Ww = pr->r * pr->Ww + w;
+    return fmin(pow(pr->X / pr->Ww, -1.0 / 6.0), pr->eps_max); /* [ours] 8k plain min */
+}
+
+static double target_at(const mile_state *m, int64_t j) {
+    const double n12 = (double)(m->n1 + m->n2 + 1);
+    if (m->target_start <= 2.0)
+        return m->target_start - (m->target_start - m->target_end) * fmin((double)j / n12, 1.0);
+    const double tau = n12 / 4.0, e = exp(-(double)j / tau);
+    return m->target_start * e + m->target_end * (1.0 - e);
+}
+
+/* One deterministic MCLMC step with the split refreshes; returns 1 when
+ * every produced quantity is finite. */
+static int mclmc_core(smile_chain *c, const smile_target *t, const smile_batch *b, double eps,
+                      double *dK_out, double *dE_out, int *evals) {
+    const size_t d = c->dim;
+    const smile_sampler_params *p = &c->p;
+    const double *coef;
+    int ncoef;
+    smile_integrator_coeffs(p->integrator, &coef, &ncoef);
+    if (p->refresh == SMILE_REFRESH_SPLIT_HALF) refresh(c, eps / 2.0);
+    const double logp0 = c->logp;
+    double dK = 0.0;
+    int ok = 1;
+    for (int s = 0; s < p->n_int && ok; s++)
+        for (int i = 0; i < ncoef && ok; i++) {
+            if (i % 2 == 0) {
+                dK += smile_isokinetic_velocity_update(c->u, &c->u_zero, c->g, NULL, eps, coef[i], d);
+            } else {
+                smile_isokinetic_position_update(c->x, c->u, NULL, eps * coef[i], d);
+                double lp = NAN;
+                int rc = t->logdensity_grad(t->user, c->x, b, &lp, c->g);
+                (*evals)++;
+                c->logp = lp;
+                if (rc != 0 || !isfinite(lp)) ok = 0;
+            }
+        }
+    if (ok) {
+        for (size_t i = 0; i < d && ok; i++)
+            if (!isfinite(c->x[i]) || !isfinite(c->g[i])) ok = 0;
+    }
+    if (ok) refresh(c, p->refresh == SMILE_REFRESH_SPLIT_HALF ? eps / 2.0 : eps);
+    const double dE = dK - (c->logp - logp0);
+    if (!isfinite(dK) || !isfinite(dE)) ok = 0;
+    *dK_out = dK;
+    *dE_out = dE;
+    return ok;
+}
+
+void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                      smile_step_info *info) {
+    const size_t d = c->dim;
+    int evals = 0;
+    if (!c->have_cache) { /* initialisation: one evaluation at x0 (§6.1) */
+        smile_batch full = {NULL, 0, 1.0, 0, c->chain};
+        double lp = NAN;
+        t->logdensity_grad(t->user, c->x, b ? b : &full, &lp, c->g);
+        evals++;
+        c->logp = lp;
+        c->have_cache = 1;
+    }
+    if (c->u_zero) {
+        uniform_unit(&c->rng_vel, c->u, d);
+        c->u_zero = 0;
+    }
+    if (!(c->L > 0)) c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
+    mile_state *m = c->phase == SMILE_PHASE_WARMUP ? c->mile : NULL;
+    const int64_t j = c->phase_step;
+    const int predictor = m && j < m->n1 + m->n2;
+    const double eps = c->eps;
+    info->eps = eps;
+    info->L = c->L;
+
+    /* snapshot (x, u, ℓ, g) for a revert; u goes to scratch */
+    memcpy(c->x_prev, c->x, d * sizeof(float));
+    memcpy(c->g_prev, c->g, d * sizeof(float));
+    memcpy(c->scratch, c->u, d * sizeof(float));
+    const double logp_prev = c->logp;
+
+    double dK = 0.0, dE = 0.0;
+    int ok = mclmc_core(c, t, b, eps, &dK, &dE, &evals);
+    info->grad_evals = evals;
+    if (!ok) {
+        float *tmp = c->x; c->x = c->x_prev; c->x_prev = tmp;
+        tmp = c->g; c->g = c->g_prev; c->g_prev = tmp;
+        c->logp = logp_prev;
+        if (predictor) { /* §6.5: whole previous state, ε_max <- 0.8 ε */
+            memcpy(c->u, c->scratch, d * sizeof(float));
+            m->pred.eps_max = 0.8 * eps;
+        } else { /* §6.9 [ours]: fresh uniform unit velocity */
+            uniform_unit(&c->rng_vel, c->u, d);
+        }
+        info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
+        dE = 0.0;
+        dK = 0.0;
+    }
+    info->dK = ok ? dK : NAN;
+    info->dE = ok ? dE : NAN;
+    info->logp = c->logp;
+
+    if (predictor) {
+        /* §6.4 step-size predictor */
+        double eps_new = smile_mile_predictor_update(&m->pred, dE, eps, target_at(m, j), d);
+        if (!(eps_new > 0) || !isfinite(eps_new)) eps_new = eps;
+        c->eps = eps_new;
+        if (eps_new < eps) info->flags |= SMILE_INFO_EPS_DOWN;
+        if (eps_new > eps) info->flags |= SMILE_INFO_EPS_UP;
+        if (j >= m->n1) { /* phase 2: weighted Welford moments of x */
+            const double wt = ok ? eps_new : 0.0;
+            if (wt > 0) {
+                m->wsum += wt;
+                const double f = wt / m->wsum;
+                for (size_t i = 0; i < d; i++) {
+                    double dx = (double)c->x[i] - m->mean[i];
+                    m->mean[i] += f * dx;
+                    m->m2[i] += wt * dx * ((double)c->x[i] - m->mean[i]);
+                }
+            }
+        }
+        if (j == m->n1 + m->n2 - 1) { /* §6.6 L from the variances */
+            if (m->wsum > 0) {
+                double tot = 0.0;
+                for (size_t i = 0; i < d; i++) tot += m->m2[i] / m->wsum;
+                if (tot > 0 && isfinite(tot)) c->L = sqrt(tot);
+                else m->L_from_var_failed = 1;
+            } else {
+                m->L_from_var_failed = 1; /* [ours] keep L0, flagged */
+            }
+        }
+    } else if (m && j < m->n1 + m->n2 + m->n3) {
+        /* §6.7 phase 3: record the subset, then L from the ESS */
+        const int64_t row = j - (m->n1 + m->n2);
+        double *r = m->rec + (size_t)row * m->ns;
+        for (size_t i = 0; i < m->ns; i++) r[i] = (double)c->x[m->subset[i]];
+        if (row == m->n3 - 1) {
+            const int64_t n3 = m->n3;
+            int64_t keep = n3 > c->p.mclmc_max_samples ? c->p.mclmc_max_samples : n3;
+            double sum_ratio = 0.0;
+            size_t counted = 0;
+            for (size_t i = 0; i < m->ns; i++) {
+                /* kept rows ⌊k (n3 − 1)/(keep − 1)⌋, k = 0..keep−1 (§6.7 step 3) */
+                for (int64_t k = 0; k < keep; k++) {
+                    int64_t rr = n3 > keep
+                                     ? (int64_t)floor((double)k * (double)(n3 - 1) / (double)(keep - 1))
+                                     : k;
+                    m->col[k] = m->rec[(size_t)rr * m->ns + i];
+                }
+                const double ess = smile_ess(m->col, 1, (size_t)keep);
+                if (isfinite(ess) && ess > 0) {
+                    sum_ratio += (double)n3 / ess;
+                    counted++;
+                }
+            }
+            if (counted > 0) c->L = c->p.mclmc_lfactor * c->eps * sum_ratio / (double)counted;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+/* The SMILE family (spec samplers.md §7): SMILE-naive, SMILE, pSMILE-naive,
+ * pSMILE. One McLachlan (by default) isokinetic integrator step per
+ * mini-batch, no velocity refresh (gradient noise is the only randomness),
+ * optional gradient-noise preconditioner (§7.4) and energy-error tuner with
+ * reset guardrail (§7.5, §7.6). Follows the per-step algorithm of §7.3. */
+#include "isokinetic.h"
+#include "sampler_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* §7.4 PRECOND: σc = clip(σ_g, 1e-2, 1e4), r = sqrt(mean σc²), D = r/σc. */
+static void precond_compute(smile_chain *c, smile_step_info *info) {
+    const size_t d = c->dim;
+    double ss = 0.0;
+    for (size_t i = 0; i < d; i++) {
+        double s = fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4);
+        ss += s * s;
+    }
+    const double r = sqrt(ss / (double)d);
+    double dmin = INFINITY, dmax = -INFINITY;
+    for (size_t i = 0; i < d; i++) {
+        double s = fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4);
+        double Di = r / s;
+        c->D[i] = (float)Di;
+        dmin = fmin(dmin, Di);
+        dmax = fmax(dmax, Di);
+    }
+    info->precond_r = r;
+    info->precond_min = dmin;
+    info->precond_max = dmax;
+}
+
+/* §7.4 UPDATE_NOISE_EMA with the raw sanitised gradient g of the last
+ * position sub-step: μ first, then σ around the updated μ. */
+static void noise_ema_update(smile_chain *c, const float *g) {
+    const double beta = c->p.noise_ema_rate;
+    for (size_t i = 0; i < c->dim; i++) {
+        double mu = (1.0 - beta) * (double)c->mu_g[i] + beta * (double)g[i];
+        mu = fmin(fmax(mu, -1e6), 1e6);
+        double dev = (double)g[i] - mu;
+        double s = (double)c->sigma_g[i];
+        double v = (1.0 - beta) * s * s + beta * dev * dev;
+        c->mu_g[i] = (float)mu;
+        c->sigma_g[i] = (float)sqrt(fmax(v, 1e-7));
+    }
+}
+
+static void swap_ptr(float **a, float **b) {
+    float *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static int all_finite(const float *x, size_t d) {
+    for (size_t i = 0; i < d; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *b,
+                      smile_step_info *info) {
+    const size_t d = c->dim;
+    const smile_sampler_params *p = &c->p;
+    const int tuner = p->tuner;
+    const int adapt_eps =
+        tuner && !(p->freeze_adaptation_in_sampling && c->phase == SMILE_PHASE_SAMPLING);
+    const int adapt_precond =
+        !(p->freeze_adaptation_in_sampling && c->phase == SMILE_PHASE_SAMPLING);
+
+    /* SMILE-naive may follow an ε schedule (§7.7, §9.2). */
+    if (!tuner && p->schedule.kind != SMILE_SCHEDULE_CONSTANT) {
+        smile_schedule s = p->schedule;
+        if (s.n_steps <= 0) s.n_steps = c->phase_len > 0 ? c->phase_len : 1;
+        int explore = 0;
+        c->eps = smile_schedule_eps(&s, c->phase_step, &explore);
+    }
+    const double eps = c->eps;
+    info->eps = eps;
+    info->t = c->tuner.t;
+
+    /* 1. preconditioner, fixed for the whole step */
+    const float *D = NULL;
+    if (p->precond) {
+        precond_compute(c, info);
+        D = c->D;
+    }
+
+    /* 2. snapshot for a possible reset */
+    memcpy(c->x_prev, c->x, d * sizeof(float));
+    memcpy(c->g_prev, c->g, d * sizeof(float));
+    const double logp_prev = c->logp;
+    const int have_prev = c->have_cache;
+
+    /* 3. integrate n_int steps on batch b (§3.2 with gradient caching) */
+    const double *coef;
+    int ncoef;
+    smile_integrator_coeffs(p->integrator, &coef, &ncoef);
+    double dK = 0.0;
+    int bad = 0, evals = 0;
+    for (int s = 0; s < p->n_int && !bad; s++) {
+        for (int i = 0; i < ncoef && !bad; i++) {
+            if (i % 2 == 0) {
+                dK += smile_isokinetic_velocity_update(c->u, &c->u_zero, c->g, D, eps, coef[i], d);
+            } else {
+                smile_isokinetic_position_update(c->x, c->u, D, eps * coef[i], d);
+                double lp = NAN;
+                int rc = t->logdensity_grad(t->user, c->x, b, &lp, c->g);
+                evals++;
+                int64_t nonfin = 0;
+                int64_t changed = smile_grad_sanitise(c->g, d, p->grad_clip, &nonfin);
+                if (changed) {
+                    info->n_sanitised += changed;
+                    info->flags |= SMILE_INFO_GRAD_SANITISED;
+                }
+                /* [ours] 8d: any non-finite value is a reset; reference_sanitise
+                 * keeps going with NaN -> 0 and ±inf clipped. */
+                if (rc != 0 || !isfinite(lp) || (nonfin && !p->reference_sanitise)) bad = 1;
+                c->logp = lp;
+                c->have_cache = 1;
+            }
+        }
+    }
+    c->n_sanitised += info->n_sanitised;
+    info->grad_evals = evals;
+    info->dK = dK;
+
+    /* 4. energy error (§5), first-step masking through have_cache (8g) */
+    double dE = NAN;
+    if (!bad) {
+        dE = have_prev ? dK - (c->logp - logp_prev) : dK;
+        if (!isfinite(dE) || !isfinite(dK) || !all_finite(c->x, d)) bad = 1;
+    }
+    info->dE = dE;
+
+    /* 5. non-finite event -> reset, statistics untouched [ours] */
+    if (bad) {
+        swap_ptr(&c->x, &c->x_prev);
+        swap_ptr(&c->g, &c->g_prev);
+        c->logp = logp_prev;
+        c->have_cache = have_prev;
+        memset(c->u, 0, d * sizeof(float));
+        c->u_zero = 1;
+        c->tuner.eps = c->eps;
+        smile_energy_tuner_nonfinite(&c->tuner, adapt_eps);
+        if (adapt_eps && c->tuner.eps < eps) info->flags |= SMILE_INFO_EPS_DOWN;
+        c->eps = c->tuner.eps;
+        info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
+        info->a = NAN;
+        info->mE = c->tuner.mE;
+        info->sE = c->tuner.sE;
+        info->logp = c->logp;
+        return;
+    }
+
+    /* 6. energy tuner and guardrail (§7.5, §7.6) */
+    const double a = fabs(dE);
+    info->a = a;
+    c->tuner.eps = c->eps;
+    smile_tuner_decision dec = smile_energy_tuner_update(&c->tuner, a, tuner, adapt_eps);
+    info->T_reset = dec.T_reset;
+    info->T_up = dec.T_up;
+    info->T_low = dec.T_low;
+    info->mE = c->tuner.mE;
+    info->sE = c->tuner.sE;
+    if (dec.eps_down) info->flags |= SMILE_INFO_EPS_DOWN;
+    if (dec.eps_up) info->flags |= SMILE_INFO_EPS_UP;
+    c->eps = c->tuner.eps;
+
+    /* proposal's sanitised raw gradient, kept for the noise EMAs (step 7) */
+    const float *g_last = c->g;
+    if (dec.reset) {
+        swap_ptr(&c->x, &c->x_prev);
+        memset(c->u, 0, d * sizeof(float));
+        c->u_zero = 1;
+        if (!p->reset_keeps_proposal_cache) { /* [ours] 8a: consistent state */
+            swap_ptr(&c->g, &c->g_prev);      /* g_prev now holds the proposal's gradient */
+            g_last = c->g_prev;
+            c->logp = logp_prev;
+            c->have_cache = have_prev;
+        }
+        info->flags |= SMILE_INFO_RESET;
+    }
+
+    /* 7. gradient-noise EMAs (pSMILE), even after a divergent step */
+    if (p->precond && adapt_precond) noise_ema_update(c, g_last);
+    info->logp = c->logp;
+}
