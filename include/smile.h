@@ -576,6 +576,189 @@ void smile_icg_constants(const double **sigma, const double **R, const double **
 /* Neural-network models, likelihoods, priors                               */
 /* ======================================================================== */
 /* BEGIN SECTION model (owned by src/model, src/prob) */
+/*
+ * Models live on ONE flat float parameter vector θ[d] with a named layout
+ * table (name, offset, shape). Architectures, parameter counts and
+ * initialisation follow experiments.md §0.5, §2.3, §3.2, §4.4–4.6, §5.3, §6.2.
+ * Layouts (row-major): inputs NHWC (images) or [features] (FCN); dense
+ * kernels [in][out]; conv kernels [KH][KW][C_in][C_out]; attention q|k|v
+ * fused into one [C][3C] kernel (+ [3C] bias for the ViT).
+ *
+ * Evaluation: a smile_model_workspace holds every activation for up to
+ * max_batch examples, allocated once (smile_model_workspace_init); the
+ * evaluation functions allocate nothing. One workspace per thread: several
+ * chains may evaluate the same model concurrently, each on its own workspace
+ * (call smile_model_set_threads(1) first, see below).
+ */
+typedef enum {
+    SMILE_MODEL_FCN = 0,      /* dense ReLU network (§2.3)                      */
+    SMILE_MODEL_LENET = 1,    /* LeNet with GELU (§3.2)                         */
+    SMILE_MODEL_RESNET7 = 2,  /* "ResNet-7" with FRN (§4.6)                     */
+    SMILE_MODEL_RESNET18 = 3, /* ResNet-18 with FRN (§4.5)                      */
+    SMILE_MODEL_VIT = 4,      /* Vision Transformer (§5.3)                      */
+    SMILE_MODEL_GPT = 5,      /* character GPT (§6.2)                           */
+    SMILE_MODEL_COUNT_ = 6
+} smile_model_kind;
+
+typedef enum {
+    SMILE_LIK_DEFAULT = 0,     /* the family's own: FCN homoscedastic, images
+                                  categorical, GPT per-token categorical        */
+    SMILE_LIK_GAUSS_HOMO = 1,  /* FCN, 1 output μ + global log σ τ in θ (§2.4)  */
+    SMILE_LIK_GAUSS_HETERO = 2,/* FCN, 2 outputs (μ, η), σ = clip(e^η) (§2.4)   */
+    SMILE_LIK_CATEGORICAL = 3, /* softmax over n_classes outputs, labels int32  */
+    SMILE_LIK_TOKEN = 4        /* GPT: every position predicts the next token   */
+} smile_likelihood_kind;
+
+#define SMILE_MODEL_MAX_HIDDEN 16
+
+/* Plain description. Start from smile_model_desc_default(kind), which gives
+ * the spec's sizes, then change what differs (e.g. n_inputs, or reduced
+ * widths for tests). Fields not used by a kind are ignored. */
+typedef struct {
+    smile_model_kind kind;
+    smile_likelihood_kind likelihood;
+    double prior_sigma;  /* σ_p of the N(0, σ_p²) prior on every parameter (1)  */
+    /* FCN (§2.3): n_inputs → hidden[0] → … → hidden[n_hidden-1] → outputs */
+    size_t n_inputs;     /* p (default 11, bikesharing SMILE file)               */
+    size_t n_hidden;     /* hidden layers (3: 16-16-16)                          */
+    size_t hidden[SMILE_MODEL_MAX_HIDDEN];
+    /* image input (LeNet 28×28×1, ResNets 32×32×3, ViT 160×160×3) and classes */
+    size_t in_h, in_w, in_c;
+    size_t n_classes;    /* 10 (also the FCN's outputs under CATEGORICAL)       */
+    /* LeNet (§3.2): conv1 filters, conv2 filters, dense widths (6, 16, 120, 84) */
+    size_t lenet[4];
+    /* ResNets: base width w (ResNet-18: 64 → stages w, 2w, 4w, 8w;
+       ResNet-7: 32 → convs w, 2w, 2w, 4w, 4w, 4w) */
+    size_t res_width;
+    /* Transformers (ViT §5.3, GPT §6.2) */
+    size_t patch;        /* ViT patch size (16)                                 */
+    size_t embed;        /* width C (384)                                       */
+    size_t depth;        /* blocks (ViT 12, GPT 6)                              */
+    size_t heads;        /* ViT 8, GPT 6; must divide embed                     */
+    size_t mlp;          /* MLP width (1536)                                    */
+    size_t cls_hidden;   /* ViT classifier hidden width (1024)                  */
+    size_t vocab;        /* GPT vocabulary (65)                                 */
+    size_t context;      /* GPT context T (256) = window length                 */
+    int gpt_pre_ln;      /* [proj] deviation: nanoGPT block x + f(LN(x)); 0 = [ref] */
+    double ln_eps;       /* LayerNorm ε (1e-6)                                  */
+} smile_model_desc;
+
+smile_model_desc smile_model_desc_default(smile_model_kind kind);
+const char *smile_model_kind_name(smile_model_kind kind);
+/* "fcn", "lenet", "resnet7", "resnet18", "vit", "gpt"; SMILE_EINVAL otherwise. */
+smile_status smile_model_kind_from_name(const char *name, smile_model_kind *out);
+
+typedef struct smile_model smile_model;
+typedef struct smile_model_workspace smile_model_workspace;
+
+/* Builds the model (layout table) from the description; SMILE_EINVAL with a
+ * message for zero sizes, shapes that do not fit, unknown kinds or
+ * likelihoods that do not match the kind. *m = NULL on failure. */
+smile_status smile_model_init(smile_model **m, const smile_model_desc *desc, char *msg,
+                              size_t msg_len);
+void smile_model_free(smile_model *m); /* NULL: no-op */
+size_t smile_model_param_count(const smile_model *m);
+const smile_model_desc *smile_model_get_desc(const smile_model *m);
+/* Effective likelihood (never SMILE_LIK_DEFAULT). */
+smile_likelihood_kind smile_model_likelihood(const smile_model *m);
+/* Floats per example of the input (FCN p, images H·W·C; GPT: 0, it reads
+ * tokens) and of the forward output (FCN 1 / 2 / classes, images classes,
+ * GPT context·vocab). */
+size_t smile_model_input_size(const smile_model *m);
+size_t smile_model_output_size(const smile_model *m);
+
+/* One entry of the layout table: θ[offset .. offset+size) holds a tensor of
+ * the given shape (row-major; ndim 0 = scalar). Names are like
+ * "dense1.w", "blk3.attn.qkv.w", "s2.b0.frn1.gamma", "log_sigma". */
+#define SMILE_PARAM_MAX_DIMS 4
+typedef struct {
+    const char *name; /* owned by the model */
+    size_t offset, size;
+    int ndim;
+    size_t shape[SMILE_PARAM_MAX_DIMS];
+} smile_param_entry;
+
+size_t smile_model_layout_count(const smile_model *m);
+/* Entry i (< count) → SMILE_OK; SMILE_EINVAL otherwise. */
+smile_status smile_model_layout_get(const smile_model *m, size_t i, smile_param_entry *e);
+/* Entry by exact name → SMILE_OK; SMILE_EINVAL when absent. */
+smile_status smile_model_layout_find(const smile_model *m, const char *name,
+                                     smile_param_entry *e);
+
+/* Initialisation of §0.5 from the stream (seed, chain, SMILE_RNG_INIT):
+ * LeCun-normal dense/conv kernels, zero biases, LayerNorm scale 1, FRN
+ * γ = 1, β = τ = 0, ε = 1e-6, GPT embeddings N(0, 1/C), ViT class token and
+ * position embedding N(0, 1), log σ = 0. */
+void smile_model_init_params(const smile_model *m, float *theta, uint64_t seed, int chain);
+
+/* Data a model reads (plain arrays, not owned; see smile_model_input_size):
+ *   x      [n × input_size] float inputs (FCN, images); NULL for GPT
+ *   y      [n] Gaussian regression targets
+ *   labels [n] class labels in [0, n_classes) (categorical)
+ *   tokens GPT token stream of length n + context: example i is the window
+ *          starting at i, inputs tokens[i .. i+T-1], targets tokens[i+1 .. i+T]. */
+typedef struct {
+    size_t n;
+    const float *x;
+    const float *y;
+    const int32_t *labels;
+    const int32_t *tokens;
+} smile_data_view;
+
+/* Activations for up to max_batch examples, allocated once. */
+smile_status smile_model_workspace_init(smile_model_workspace **ws, const smile_model *m,
+                                        size_t max_batch, char *msg, size_t msg_len);
+void smile_model_workspace_free(smile_model_workspace *ws); /* NULL: no-op */
+size_t smile_model_workspace_bytes(const smile_model_workspace *ws);
+size_t smile_model_workspace_batch(const smile_model_workspace *ws);
+
+/* Forward pass on examples idx[0..n) of data (idx NULL: 0..n-1), any n
+ * (processed in chunks of the workspace batch): out[n × output_size]
+ * (FCN homoscedastic: μ; heteroscedastic: (μ, η) pairs; classifiers: logits;
+ * GPT: logits [n × T × V]). */
+smile_status smile_model_forward(const smile_model *m, smile_model_workspace *ws,
+                                 const float *theta, const smile_data_view *data,
+                                 const uint32_t *idx, size_t n, float *out);
+
+/* Log-likelihood of examples idx[0..n) (idx NULL: 0..n-1):
+ *   *loglik = Σ_i log p(y_i | x_i, θ)   (double; GPT: sum over all n·T tokens)
+ * and, if grad != NULL, grad[d] += scale · ∇_θ Σ_i log p(y_i | x_i, θ)
+ * (ACCUMULATES, so chunks and the prior can be added). No prior here. */
+smile_status smile_model_loglik_grad(const smile_model *m, smile_model_workspace *ws,
+                                     const float *theta, const smile_data_view *data,
+                                     const uint32_t *idx, size_t n, double scale,
+                                     double *loglik, float *grad);
+
+/* Prior N(0, σ_p²) on every coordinate: returns Σ_j log N(θ_j; 0, σ_p²)
+ * (with its normalising constant) and, if grad != NULL, grad[j] = −θ_j/σ_p²
+ * (OVERWRITES grad). */
+double smile_prior_gauss(const float *theta, size_t d, double sigma_p, float *grad);
+
+/* Process-wide thread counts used inside ONE evaluation (OpenBLAS threads
+ * and OpenMP threads of the kernels); n <= 0: number of CPUs. Call with 1
+ * before several chains evaluate in parallel threads. */
+void smile_model_set_threads(int n);
+
+/* ---- Posterior adapter: the sampler target of samplers.md §1.3 --------- */
+/* log p̂(θ; b) = log prior(θ) + s · Σ_{i∈b} log p(y_i | x_i, θ), with the
+ * batch's indices and scale s (idx NULL = the full data, s = 1). Holds one
+ * workspace per chain (batch.chain selects it), so K chains may call the
+ * target concurrently from K threads; no allocation per call. Batches
+ * larger than max_batch are evaluated in chunks (gradients accumulate). */
+typedef struct smile_posterior smile_posterior;
+
+smile_status smile_posterior_init(smile_posterior **p, const smile_model *m,
+                                  const smile_data_view *data, int n_chains, size_t max_batch,
+                                  char *msg, size_t msg_len);
+void smile_posterior_free(smile_posterior *p); /* NULL: no-op */
+/* {d, smile_posterior_logdensity, p} */
+smile_target smile_posterior_target(smile_posterior *p);
+/* The smile_logdensity_fn (user = smile_posterior *). Returns non-zero for
+ * a chain index outside [0, n_chains) or an index outside the data. */
+int smile_posterior_logdensity(void *user, const float *x, const smile_batch *b, double *logp,
+                               float *grad);
+/* The model workspace of chain k (e.g. for predictions in that thread). */
+smile_model_workspace *smile_posterior_workspace(smile_posterior *p, int chain);
 /* END SECTION model */
 
 /* ======================================================================== */
@@ -728,6 +911,184 @@ size_t smile_text_n_batches(const smile_dataset *ds, smile_split s, size_t T, si
 /* Evaluation metrics (metrics.md)                                          */
 /* ======================================================================== */
 /* BEGIN SECTION metrics (owned by src/metrics) */
+/* Posterior samples θ_{k,s} (chain k < K, sample s < S_k) are pooled with
+ * equal weight (metrics.md §0). Predictions are streamed into an accumulator
+ * one (chain, sample, range of test points) at a time, so K×S×n arrays are
+ * only held where a metric needs them (regression coverage, function-space
+ * diagnostics; see smile_metrics_params). All sums are in double. Regression
+ * metrics are in the standardised target space (§0.2). */
+
+typedef enum {
+    SMILE_METRICS_REGRESSION = 0,     /* Gaussian likelihood, §1.1          */
+    SMILE_METRICS_CLASSIFICATION = 1, /* softmax over C classes, §3, §4     */
+    SMILE_METRICS_TEXT = 2            /* per-token softmax (GPT key set), §6 */
+} smile_metrics_task;
+
+typedef enum {
+    SMILE_METRICS_PHASE_SAMPLING = 0, /* JSON "sampling"                      */
+    SMILE_METRICS_PHASE_ENSEMBLE = 1  /* JSON "ensemble_initialization" (S=1)  */
+} smile_metrics_phase;
+
+typedef enum {
+    SMILE_COVERAGE_DRAWS = 0, /* §5.1 predictive draws (reference rule)        */
+    SMILE_COVERAGE_EXACT = 1  /* §5.1 [proj]: exact mixture quantiles (O(KS)
+                                 CDF evaluations per bisection/Newton step)  */
+} smile_coverage_method;
+
+#define SMILE_METRICS_MAX_LEVELS 8
+#define SMILE_METRICS_ECE_BINS 10
+/* smile_rng purposes of the metric draws (keyed with params.seed). */
+#define SMILE_RNG_METRICS_CLASS_DRAW 0x4D455431u /* label draws, §4.2 step 3 */
+#define SMILE_RNG_METRICS_REG_DRAW 0x4D455432u   /* predictive draws, §5.1   */
+#define SMILE_RNG_METRICS_ORDER 0x4D455433u      /* chain orderings, §1.3    */
+
+typedef struct {
+    smile_metrics_task task;
+    smile_metrics_phase phase;
+    size_t n;            /* test points (token positions)                      */
+    size_t n_classes;    /* C (classification, text)                           */
+    int n_chains;        /* K (ensemble phase: members)                        */
+    size_t max_samples;  /* S: samples per chain, upper bound (ensemble: 1)    */
+    /* regression */
+    int heteroscedastic; /* 1: per-point log σ (MILE model); 0: per-sample τ   */
+    int de_spread;       /* 1: §1.2 DE member-spread predictive (homoscedastic,
+                            ensemble phase, S = 1; log σ inputs ignored)       */
+    int coverage;        /* §5 (default 1; stores μ, and per-point log σ when
+                            heteroscedastic, as float: 4 K S n bytes each)     */
+    smile_coverage_method coverage_method;
+    size_t n_levels;     /* nominal levels A (default {0.8, 0.9, 0.95})        */
+    double levels[SMILE_METRICS_MAX_LEVELS];
+    double y_scale;      /* s_y > 0: also report LPPD, RMSE in original units  */
+    /* predictive draws per posterior sample (§4.2 step 3, §5.1); 0 = auto:
+       1 when sampling; ensemble: 1000 (regression), 100 (classification) —
+       set n_samples/n_thinning of the matching sampling run when known      */
+    size_t draws_per_sample;
+    int calib_argmax;    /* §4.2 deterministic option: argmax majority vote    */
+    /* chain-resolved curves (§1.3) */
+    int running;         /* running LPPD over samples (default 1; S n doubles) */
+    int n_orderings;     /* R random chain orderings (default 10; 0 = off)     */
+    /* §7.3 [proj] function-space R̂ / bulk-ESS (default 1; stores f as float,
+       4 K S n bytes); needs S >= 4 */
+    int fn_diag;
+    size_t fn_diag_max_points; /* 0 = all; else an evenly strided subset     */
+    uint64_t seed;       /* draws and orderings (independent of thread count) */
+} smile_metrics_params;
+
+smile_metrics_params smile_metrics_params_default(void);
+
+/* Results of one phase; arrays owned (smile_metrics_free). Fields that do not
+ * apply to the task are NaN / NULL. */
+typedef struct {
+    smile_metrics_task task;
+    smile_metrics_phase phase;
+    size_t n;                 /* n_test_evaluated                            */
+    int n_chains;
+    size_t *chain_samples;    /* [K] S_k                                     */
+    size_t n_samples_total;   /* Σ S_k                                       */
+    /* §1, all tasks */
+    double lppd;
+    double *chainwise_lppd;   /* [K]                                         */
+    double *running_lppd;     /* [n_running] (m = 1..max S_k) or NULL        */
+    size_t n_running;
+    double *seq_chain_lppd;   /* [K] chains added in index order             */
+    double *seq_chain_lppd_mean, *seq_chain_lppd_std; /* [K] over orderings  */
+    int n_orderings;
+    /* §2, §5 regression */
+    double rmse;
+    double *chainwise_rmse;   /* [K]                                         */
+    size_t n_levels;
+    double levels[SMILE_METRICS_MAX_LEVELS], coverage[SMILE_METRICS_MAX_LEVELS],
+        width[SMILE_METRICS_MAX_LEVELS];
+    double calib_error_rms, calib_error_reference, calib_gap;
+    double y_scale, lppd_orig, rmse_orig;
+    /* §3, §4 classification (and text) */
+    double acc_majority, acc_bma, nll_bma, nll_mean_sample, brier;
+    double ece_top_label;
+    size_t rel_count[SMILE_METRICS_ECE_BINS];
+    double rel_acc[SMILE_METRICS_ECE_BINS], rel_conf[SMILE_METRICS_ECE_BINS];
+    double ece_true_class, ce_reference;
+    double f1_macro, auroc, aurc;
+    /* §6 text */
+    double perplexity, perplexity_mean_sample;
+    double *chain_accuracy, *chain_perplexity; /* [K] (classification, text) */
+    /* §7.3 [proj]: over the evaluated test points */
+    size_t fn_points;         /* points with a finite R̂                      */
+    double fn_rhat_median, fn_rhat_p90, fn_rhat_frac_above_1_01, fn_ess_bulk_median;
+} smile_metrics;
+
+void smile_metrics_free(smile_metrics *m);
+
+/* Streaming accumulator (opaque). Not thread-safe: serialise the add calls. */
+typedef struct smile_metrics_acc smile_metrics_acc;
+
+/* y[n]: regression targets (standardised); labels[n]: class / token indices
+ * in [0, C) (classification, text). The other pointer may be NULL. Copies
+ * both. */
+smile_status smile_metrics_acc_init(smile_metrics_acc **acc, const smile_metrics_params *p,
+                                    const double *y, const int32_t *labels, char *msg,
+                                    size_t msg_len);
+/* Predictions of sample `sample` (< max_samples) of chain `chain` for test
+ * points i0 .. i0+count−1: mu[count]; heteroscedastic: log_sigma_pt[count]
+ * (η, σ = clip(e^η, 1e-6, 1e6)); homoscedastic: log_sigma (τ of the sample;
+ * ignored with de_spread). Every (chain, sample) must eventually cover all n
+ * points exactly once; samples of a chain are 0, 1, ..., S_k − 1. */
+smile_status smile_metrics_acc_add_regression(smile_metrics_acc *acc, int chain, size_t sample,
+                                              size_t i0, size_t count, const float *mu,
+                                              const float *log_sigma_pt, double log_sigma);
+/* logits[count][C] of test points i0 .. i0+count−1 (row-major). */
+smile_status smile_metrics_acc_add_logits(smile_metrics_acc *acc, int chain, size_t sample,
+                                          size_t i0, size_t count, const float *logits);
+/* Message of the last failed add call. */
+const char *smile_metrics_acc_error(const smile_metrics_acc *acc);
+/* Computes all metrics of the task (parallel over test points with OpenMP;
+ * results do not depend on the thread count). The accumulator stays valid. */
+smile_status smile_metrics_acc_finish(smile_metrics_acc *acc, smile_metrics *out, char *msg,
+                                      size_t msg_len);
+void smile_metrics_acc_free(smile_metrics_acc *acc);
+
+/* Whole-array conveniences over the accumulator (S = p->max_samples exactly).
+ * mu, log_sigma_pt: [K][S][n]; log_sigma: [K][S] (homoscedastic, may be NULL
+ * only with de_spread); logits: [K][S][n][C]. */
+smile_status smile_metrics_regression(const smile_metrics_params *p, const double *y,
+                                      const float *mu, const float *log_sigma_pt,
+                                      const double *log_sigma, smile_metrics *out, char *msg,
+                                      size_t msg_len);
+/* §1.2 DE phase of the homoscedastic model: mu[K][n] member means
+ * (sets phase = ensemble, de_spread = 1, max_samples = 1). */
+smile_status smile_metrics_regression_de(const smile_metrics_params *p, const double *y,
+                                         const float *mu, smile_metrics *out, char *msg,
+                                         size_t msg_len);
+smile_status smile_metrics_classification(const smile_metrics_params *p, const int32_t *labels,
+                                          const float *logits, smile_metrics *out, char *msg,
+                                          size_t msg_len);
+
+/* Writes the keys of metrics.md §8 for m->task into the cJSON object obj
+ * (snake_case; non-finite numbers as null; level keys coverage_80, width_95,
+ * ...; function-space values in the sub-object "function_space_proj"). */
+struct cJSON;
+smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj);
+
+/* Building blocks (also used by the accumulator). */
+/* LSE(a) = a* + log Σ exp(a_j − a*) (−inf for m == 0). */
+double smile_logsumexp(const double *a, size_t m);
+/* §5.2 empirical quantile of sorted v[m], linear interpolation, q in [0,1]. */
+double smile_quantile_sorted(const double *v, size_t m, double q);
+/* §4.1 textbook ECE of BMA probabilities pbar[n][C] with n_bins equal-width
+ * bins ((m−1)/M, m/M]; optional reliability table [n_bins]. */
+smile_status smile_ece_top_label(const double *pbar, const int32_t *labels, size_t n, size_t C,
+                                 size_t n_bins, double *ece, size_t *bin_count, double *bin_acc,
+                                 double *bin_conf);
+/* §4.2 reference variant: bins by q_i = pbar[i][y_i] (q = 0 in no bin),
+ * accuracy of the given labels pred[n]; *ece = Σ (|B_m|/Σ|B|) |gap_m| (0 if no
+ * point is binned), *ce_ref = ece / n_bins (κ = 0). */
+smile_status smile_ece_true_class(const double *pbar, const int32_t *labels, const int32_t *pred,
+                                  size_t n, size_t C, size_t n_bins, double *ece, double *ce_ref);
+/* §3.4 scores. f1: macro over classes present in labels (C == 2: class 1).
+ * auroc: one-vs-rest Mann–Whitney macro mean (NaN if no class has both
+ * positives and negatives). aurc: risk–coverage area of argmax pbar. */
+double smile_f1_macro(const int32_t *pred, const int32_t *labels, size_t n, size_t C);
+double smile_auroc_ovr(const double *pbar, const int32_t *labels, size_t n, size_t C);
+double smile_aurc(const double *pbar, const int32_t *labels, size_t n, size_t C);
 /* END SECTION metrics */
 
 #ifdef __cplusplus

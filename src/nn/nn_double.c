@@ -1,0 +1,10 @@
+/* Double instantiation of the layer kernels (nn_kernels.inc), names nn_*_d: used by the
+ * finite-difference gradient tests (tests/test_nn_*.c), which need double precision. */
+#define R double
+#define F(name) nn_##name##_d
+#define GEMM cblas_dgemm
+#define EXP exp
+#define LOG log
+#define SQRT sqrt
+#define TANH tanh
+#include "nn_kernels.inc"
