@@ -833,7 +833,7 @@ typedef struct {
 } smile_dataset;
 
 /* Picks the loader by task (AUTO: by path — *.data → uci, *.txt → text,
- * *.tar.gz/*.tgz → cifar10 or imagenette by content, folder with
+ * *.tar.gz or *.tgz → cifar10 or imagenette by content, folder with
  * train-images-idx3-ubyte[.gz] → fmnist, with data_batch_1.bin → cifar10,
  * with train/ and val/ → imagenette) and loads with opts (NULL = defaults). */
 smile_status smile_dataset_load(smile_dataset *ds, smile_data_task task, const char *path,

@@ -26,6 +26,7 @@ struct smile_metrics_acc {
     double *psum;     /* [n C]  Σ_{k,s} p_{k,s,i,c}                               */
     uint32_t *votes;  /* [K n C] argmax votes per chain                           */
     uint32_t *dvotes; /* [n C]  label draws (§4.2) or NULL                        */
+    int de_fed;       /* de_spread: ℓ of the members already fed (finish ran)      */
     char err[256];
 };
 

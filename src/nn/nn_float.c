@@ -1,4 +1,11 @@
 /* Float instantiation of the layer kernels (nn_kernels.inc): the versions models use. */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
 #define R float
 #define F(name) nn_##name
 #define GEMM cblas_sgemm

@@ -1,0 +1,593 @@
+/* Layer kernels of src/nn (dense, activations, add, LayerNorm, embeddings, class token,
+ * selection, softmax cross-entropy, pools, FRN+TLU): forward against direct formulas of
+ * experiments.md §3.2/§4.4/§5.3/§6.2, backward against central finite differences in
+ * double (tests/test_nn_fd.h explains the error bounds), float against double.
+ * Convolutions: test_nn_conv.c; attention: test_nn_attention.c. */
+#include "test_nn_fd.h"
+
+/* ---------------------------------------------------------------------------------------
+ * Dense: y = x w + b
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    size_t N, IC, OC;
+    int bias;
+} dense_u;
+
+static void dense_fwd(fd_case *c, int f) {
+    dense_u *u = c->u;
+    if (f)
+        nn_dense_forward(c->yf, c->af[0], c->af[1], u->bias ? c->af[2] : NULL, u->N, u->IC, u->OC);
+    else
+        nn_dense_forward_d(c->y, c->a[0], c->a[1], u->bias ? c->a[2] : NULL, u->N, u->IC, u->OC);
+}
+static void dense_bwd(fd_case *c, int f) {
+    dense_u *u = c->u;
+    if (f)
+        nn_dense_backward(c->gf[0], c->gf[1], u->bias ? c->gf[2] : NULL, c->rf, c->af[0], c->af[1],
+                          u->N, u->IC, u->OC);
+    else
+        nn_dense_backward_d(c->g[0], c->g[1], u->bias ? c->g[2] : NULL, c->r, c->a[0], c->a[1],
+                            u->N, u->IC, u->OC);
+}
+#define WRAP(n)                                                                                    \
+    static void n##_fd(fd_case *c) { n(c, 0); }                                                    \
+    static void n##_ff(fd_case *c) { n(c, 1); }
+#define SETUP(c, fw, bw)                                                                           \
+    do {                                                                                           \
+        (c)->fwd_d = fw##_fd;                                                                      \
+        (c)->fwd_f = fw##_ff;                                                                      \
+        (c)->bwd_d = bw##_fd;                                                                      \
+        (c)->bwd_f = bw##_ff;                                                                      \
+    } while (0)
+WRAP(dense_fwd)
+WRAP(dense_bwd)
+
+static void test_dense(int bias) {
+    dense_u u = {5, 7, 4, bias};
+    fd_case c;
+    fd_init(&c, bias ? "dense" : "dense(no bias)", u.N * u.OC);
+    fd_add(&c, "x", u.N * u.IC, 1, 0);
+    fd_add(&c, "w", u.IC * u.OC, 1, 0);
+    if (bias) fd_add(&c, "b", u.OC, 1, 0);
+    c.u = &u;
+    c.n_acc = u.N + u.IC + u.OC;
+    SETUP(&c, dense_fwd, dense_bwd);
+    /* forward: direct formula with w[IC][OC] layout */
+    c.fwd_d(&c);
+    double e = 0;
+    for (size_t n = 0; n < u.N; n++)
+        for (size_t o = 0; o < u.OC; o++) {
+            double s = bias ? c.a[2][o] : 0;
+            for (size_t i = 0; i < u.IC; i++) s += c.a[0][n * u.IC + i] * c.a[1][i * u.OC + o];
+            e = fmax(e, fabs(s - c.y[n * u.OC + o]));
+        }
+    CHECK(e < 1e-13, "dense forward err %g", e);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * ReLU, GELU, add
+ * ------------------------------------------------------------------------------------- */
+static void relu_fwd(fd_case *c, int f) {
+    if (f) nn_relu_forward(c->yf, c->af[0], c->ny);
+    else nn_relu_forward_d(c->y, c->a[0], c->ny);
+}
+static void relu_bwd(fd_case *c, int f) {
+    if (f) nn_relu_backward(c->gf[0], c->rf, c->af[0], c->ny);
+    else nn_relu_backward_d(c->g[0], c->r, c->a[0], c->ny);
+}
+WRAP(relu_fwd)
+WRAP(relu_bwd)
+static void gelu_fwd(fd_case *c, int f) {
+    if (f) nn_gelu_forward(c->yf, c->af[0], c->ny);
+    else nn_gelu_forward_d(c->y, c->a[0], c->ny);
+}
+static void gelu_bwd(fd_case *c, int f) {
+    if (f) nn_gelu_backward(c->gf[0], c->rf, c->af[0], c->ny);
+    else nn_gelu_backward_d(c->g[0], c->r, c->a[0], c->ny);
+}
+WRAP(gelu_fwd)
+WRAP(gelu_bwd)
+static void add_fwd(fd_case *c, int f) {
+    if (f) nn_add_forward(c->yf, c->af[0], c->af[1], c->ny);
+    else nn_add_forward_d(c->y, c->a[0], c->a[1], c->ny);
+}
+static void add_bwd(fd_case *c, int f) {
+    if (f) nn_add_backward(c->gf[0], c->gf[1], c->rf, c->ny);
+    else nn_add_backward_d(c->g[0], c->g[1], c->r, c->ny);
+}
+WRAP(add_fwd)
+WRAP(add_bwd)
+
+static void test_elementwise(void) {
+    fd_case c;
+    size_t n = 40;
+    /* ReLU: keep |x| ≥ 0.05 ≫ h so no perturbation crosses the kink. */
+    fd_init(&c, "relu", n);
+    int k = fd_add(&c, "x", n, 2, 0);
+    for (size_t i = 0; i < n; i++)
+        if (fabs(c.a[k][i]) < 0.05) c.a[k][i] = c.a[k][i] < 0 ? -0.05 - fd_unif() : 0.05 + fd_unif();
+    SETUP(&c, relu_fwd, relu_bwd);
+    fd_check(&c);
+    fd_free(&c);
+
+    fd_init(&c, "gelu", n);
+    fd_add(&c, "x", n, 5, 0);
+    SETUP(&c, gelu_fwd, gelu_bwd);
+    fd_check(&c);
+    /* values of the tanh form (§3.2), computed independently with Python's math module */
+    double xs[3] = {1.0, -2.0, 0.5}, ys[3] = {0.8411919906082768, -0.04540230591222494,
+                                               0.34571400982514394};
+    double yd[3];
+    float xf[3] = {1.0f, -2.0f, 0.5f}, yf[3];
+    nn_gelu_forward_d(yd, xs, 3);
+    nn_gelu_forward(yf, xf, 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_CLOSE(yd[i], ys[i], 1e-15, 1e-16);
+        CHECK_CLOSE(yf[i], ys[i], 4e-7, 1e-8);
+    }
+    fd_free(&c);
+
+    fd_init(&c, "add", n);
+    fd_add(&c, "a", n, 1, 0);
+    fd_add(&c, "b", n, 1, 0);
+    SETUP(&c, add_fwd, add_bwd);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * LayerNorm
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    size_t N, C;
+    int bias;
+    double eps;
+    double mean[64], rstd[64];
+    float meanf[64], rstdf[64];
+} ln_u;
+
+static void ln_fwd(fd_case *c, int f) {
+    ln_u *u = c->u;
+    if (f)
+        nn_layernorm_forward(c->yf, u->meanf, u->rstdf, c->af[0], c->af[1],
+                             u->bias ? c->af[2] : NULL, u->N, u->C, u->eps);
+    else
+        nn_layernorm_forward_d(c->y, u->mean, u->rstd, c->a[0], c->a[1], u->bias ? c->a[2] : NULL,
+                               u->N, u->C, u->eps);
+}
+static void ln_bwd(fd_case *c, int f) {
+    ln_u *u = c->u;
+    if (f)
+        nn_layernorm_backward(c->gf[0], c->gf[1], u->bias ? c->gf[2] : NULL, c->rf, c->af[0],
+                              u->meanf, u->rstdf, c->af[1], u->N, u->C);
+    else
+        nn_layernorm_backward_d(c->g[0], c->g[1], u->bias ? c->g[2] : NULL, c->r, c->a[0],
+                                u->mean, u->rstd, c->a[1], u->N, u->C);
+}
+WRAP(ln_fwd)
+WRAP(ln_bwd)
+
+static void test_layernorm(int bias, double eps) {
+    ln_u u = {.N = 6, .C = 9, .bias = bias, .eps = eps};
+    fd_case c;
+    fd_init(&c, bias ? "layernorm" : "layernorm(no bias)", u.N * u.C);
+    fd_add(&c, "x", u.N * u.C, 1, 0.3);
+    fd_add(&c, "g", u.C, 0.5, 1);
+    if (bias) fd_add(&c, "b", u.C, 1, 0);
+    c.u = &u;
+    c.n_acc = u.N + u.C;
+    SETUP(&c, ln_fwd, ln_bwd);
+    c.fwd_d(&c);
+    double e = 0;
+    for (size_t n = 0; n < u.N; n++) {
+        const double *x = c.a[0] + n * u.C;
+        double m = 0, v = 0;
+        for (size_t i = 0; i < u.C; i++) m += x[i] / u.C;
+        for (size_t i = 0; i < u.C; i++) v += (x[i] - m) * (x[i] - m) / u.C;
+        for (size_t i = 0; i < u.C; i++) {
+            double ref = (x[i] - m) / sqrt(v + eps) * c.a[1][i] + (bias ? c.a[2][i] : 0);
+            e = fmax(e, fabs(ref - c.y[n * u.C + i]));
+        }
+    }
+    CHECK(e < 1e-13, "layernorm forward err %g", e);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Embeddings, class token, selection
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    size_t N, C, B, T;
+    int32_t tok[32];
+} emb_u;
+
+static void emb_fwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_embedding_forward(c->yf, u->tok, c->af[0], u->N, u->C);
+    else nn_embedding_forward_d(c->y, u->tok, c->a[0], u->N, u->C);
+}
+static void emb_bwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_embedding_backward(c->gf[0], u->tok, c->rf, u->N, u->C);
+    else nn_embedding_backward_d(c->g[0], u->tok, c->r, u->N, u->C);
+}
+WRAP(emb_fwd)
+WRAP(emb_bwd)
+static void pos_fwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_posemb_forward(c->yf, c->af[0], c->af[1], u->B, u->T, u->C);
+    else nn_posemb_forward_d(c->y, c->a[0], c->a[1], u->B, u->T, u->C);
+}
+static void pos_bwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_posemb_backward(c->gf[0], c->gf[1], c->rf, u->B, u->T, u->C);
+    else nn_posemb_backward_d(c->g[0], c->g[1], c->r, u->B, u->T, u->C);
+}
+WRAP(pos_fwd)
+WRAP(pos_bwd)
+static void pre_fwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_prepend_forward(c->yf, c->af[0], c->af[1], u->B, u->T, u->C);
+    else nn_prepend_forward_d(c->y, c->a[0], c->a[1], u->B, u->T, u->C);
+}
+static void pre_bwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_prepend_backward(c->gf[0], c->gf[1], c->rf, u->B, u->T, u->C);
+    else nn_prepend_backward_d(c->g[0], c->g[1], c->r, u->B, u->T, u->C);
+}
+WRAP(pre_fwd)
+WRAP(pre_bwd)
+static void sel_fwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_select_forward(c->yf, c->af[0], u->B, u->T, u->C, 2);
+    else nn_select_forward_d(c->y, c->a[0], u->B, u->T, u->C, 2);
+}
+static void sel_bwd(fd_case *c, int f) {
+    emb_u *u = c->u;
+    if (f) nn_select_backward(c->gf[0], c->rf, u->B, u->T, u->C, 2);
+    else nn_select_backward_d(c->g[0], c->r, u->B, u->T, u->C, 2);
+}
+WRAP(sel_fwd)
+WRAP(sel_bwd)
+
+static void test_embeddings(void) {
+    emb_u u = {.N = 12, .C = 5, .B = 3, .T = 4};
+    size_t V = 6;
+    for (size_t n = 0; n < u.N; n++) u.tok[n] = (int32_t)((n * 7 + 3) % 5); /* repeats, id 5 unused */
+    fd_case c;
+    fd_init(&c, "embedding", u.N * u.C);
+    fd_add(&c, "wte", V * u.C, 1, 0);
+    c.u = &u;
+    c.n_acc = u.N;
+    SETUP(&c, emb_fwd, emb_bwd);
+    c.fwd_d(&c);
+    int ok = 1;
+    for (size_t n = 0; n < u.N; n++)
+        for (size_t i = 0; i < u.C; i++) ok &= c.y[n * u.C + i] == c.a[0][u.tok[n] * u.C + i];
+    CHECK(ok, "embedding forward");
+    /* the unused row 5 must get no gradient: handled by the FD check (exact zeros) */
+    fd_check(&c);
+    fd_free(&c);
+
+    fd_init(&c, "posemb", u.B * u.T * u.C);
+    fd_add(&c, "x", u.B * u.T * u.C, 1, 0);
+    fd_add(&c, "wpe", u.T * u.C, 1, 0);
+    c.u = &u;
+    c.n_acc = u.B;
+    SETUP(&c, pos_fwd, pos_bwd);
+    c.fwd_d(&c);
+    CHECK(c.y[(1 * u.T + 2) * u.C + 3] == c.a[0][(1 * u.T + 2) * u.C + 3] + c.a[1][2 * u.C + 3],
+          "posemb forward");
+    fd_check(&c);
+    fd_free(&c);
+
+    fd_init(&c, "prepend(class token)", u.B * (u.T + 1) * u.C);
+    fd_add(&c, "x", u.B * u.T * u.C, 1, 0);
+    fd_add(&c, "tok", u.C, 1, 0);
+    c.u = &u;
+    c.n_acc = u.B;
+    SETUP(&c, pre_fwd, pre_bwd);
+    c.fwd_d(&c);
+    CHECK(c.y[(1 * (u.T + 1) + 0) * u.C + 2] == c.a[1][2] &&
+              c.y[(1 * (u.T + 1) + 3) * u.C + 2] == c.a[0][(1 * u.T + 2) * u.C + 2],
+          "prepend forward");
+    fd_check(&c);
+    fd_free(&c);
+
+    fd_init(&c, "select(token 2)", u.B * u.C);
+    fd_add(&c, "x", u.B * u.T * u.C, 1, 0);
+    c.u = &u;
+    SETUP(&c, sel_fwd, sel_bwd);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Softmax cross-entropy
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    size_t N, K;
+    int32_t lab[16];
+    double scale;
+    double ll[16];
+} xe_u;
+
+static void xe_fwd(fd_case *c, int f) {
+    xe_u *u = c->u;
+    if (f) {
+        nn_xent_forward(u->ll, c->af[0], u->lab, u->N, u->K);
+        for (size_t n = 0; n < u->N; n++) c->yf[n] = (float)u->ll[n];
+    } else {
+        nn_xent_forward_d(c->y, c->a[0], u->lab, u->N, u->K);
+    }
+}
+static void xe_bwd(fd_case *c, int f) {
+    xe_u *u = c->u;
+    /* the loss Σ r_n y_n is Σ dll_n ll_n with dll = r; `scale` multiplies y in fwd too */
+    if (f) nn_xent_backward(c->gf[0], c->af[0], u->lab, c->r, u->scale, u->N, u->K);
+    else nn_xent_backward_d(c->g[0], c->a[0], u->lab, c->r, u->scale, u->N, u->K);
+}
+static void xe_fwd_scaled(fd_case *c, int f) {
+    xe_u *u = c->u;
+    xe_fwd(c, f);
+    for (size_t n = 0; n < u->N; n++) {
+        if (f) c->yf[n] *= (float)u->scale;
+        else c->y[n] *= u->scale;
+    }
+}
+WRAP(xe_fwd_scaled)
+WRAP(xe_bwd)
+
+static void test_xent(void) {
+    xe_u u = {.N = 7, .K = 5, .scale = 2.5};
+    for (size_t n = 0; n < u.N; n++) u.lab[n] = (int32_t)((n * 3) % u.K);
+    u.lab[4] = -1; /* ignored row */
+    fd_case c;
+    fd_init(&c, "softmax-xent", u.N);
+    fd_add(&c, "logits", u.N * u.K, 4, 0);
+    c.u = &u;
+    c.n_acc = 4 * u.K; /* logits ~ ±4: exp/log amplify relative float errors a little */
+    SETUP(&c, xe_fwd_scaled, xe_bwd);
+    /* forward: direct log-softmax */
+    double ll[16], lp[16 * 8];
+    nn_xent_forward_d(ll, c.a[0], u.lab, u.N, u.K);
+    nn_log_softmax_d(lp, c.a[0], u.N, u.K);
+    double e = 0;
+    for (size_t n = 0; n < u.N; n++) {
+        const double *z = c.a[0] + n * u.K;
+        double s = 0;
+        for (size_t k = 0; k < u.K; k++) s += exp(z[k]);
+        for (size_t k = 0; k < u.K; k++) e = fmax(e, fabs(lp[n * u.K + k] - (z[k] - log(s))));
+        if (u.lab[n] >= 0) e = fmax(e, fabs(ll[n] - (z[u.lab[n]] - log(s))));
+    }
+    CHECK(e < 1e-14, "xent/log_softmax forward err %g", e);
+    CHECK(ll[4] == 0, "ignored label gives ll = 0");
+    /* extreme logits: no overflow (log-sum-exp with max shift) */
+    double big[3] = {1000, 0, -1000}, lb;
+    int32_t l0 = 0;
+    nn_xent_forward_d(&lb, big, &l0, 1, 3);
+    CHECK(fabs(lb) < 1e-15, "xent with logits 1000: %g", lb);
+    fd_check(&c);
+    /* the ignored row gets no gradient */
+    memset(c.g[0], 0, u.N * u.K * sizeof(double));
+    nn_xent_backward_d(c.g[0], c.a[0], u.lab, NULL, 1.0, u.N, u.K);
+    int zero = 1;
+    for (size_t k = 0; k < u.K; k++) zero &= c.g[0][4 * u.K + k] == 0;
+    CHECK(zero, "ignored row has zero gradient");
+    /* a row's gradient sums to 0 */
+    double s = 0;
+    for (size_t k = 0; k < u.K; k++) s += c.g[0][k];
+    CHECK(fabs(s) < 1e-15, "gradient row sum %g", s);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Pools
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    nn_conv2d_dims d;
+    size_t B;
+    int kind; /* 0 max, 1 avg, 2 global average */
+} pool_u;
+
+static void pool_fwd(fd_case *c, int f) {
+    pool_u *u = c->u;
+    if (u->kind == 0) {
+        if (f) nn_maxpool_forward(c->yf, c->af[0], &u->d, u->B);
+        else nn_maxpool_forward_d(c->y, c->a[0], &u->d, u->B);
+    } else if (u->kind == 1) {
+        if (f) nn_avgpool_forward(c->yf, c->af[0], &u->d, u->B);
+        else nn_avgpool_forward_d(c->y, c->a[0], &u->d, u->B);
+    } else {
+        if (f) nn_gap_forward(c->yf, c->af[0], u->B, u->d.H * u->d.W, u->d.C);
+        else nn_gap_forward_d(c->y, c->a[0], u->B, u->d.H * u->d.W, u->d.C);
+    }
+}
+static void pool_bwd(fd_case *c, int f) {
+    pool_u *u = c->u;
+    if (u->kind == 0) {
+        if (f) nn_maxpool_backward(c->gf[0], c->rf, c->af[0], &u->d, u->B);
+        else nn_maxpool_backward_d(c->g[0], c->r, c->a[0], &u->d, u->B);
+    } else if (u->kind == 1) {
+        if (f) nn_avgpool_backward(c->gf[0], c->rf, &u->d, u->B);
+        else nn_avgpool_backward_d(c->g[0], c->r, &u->d, u->B);
+    } else {
+        if (f) nn_gap_backward(c->gf[0], c->rf, u->B, u->d.H * u->d.W, u->d.C);
+        else nn_gap_backward_d(c->g[0], c->r, u->B, u->d.H * u->d.W, u->d.C);
+    }
+}
+WRAP(pool_fwd)
+WRAP(pool_bwd)
+
+/* Direct pooling with explicit padding (max: −∞ padding; avg: VALID). */
+static double pool_ref(const double *x, const nn_conv2d_dims *d, size_t b, size_t oh, size_t ow,
+                       size_t ch, int kind) {
+    double m = -INFINITY, s = 0;
+    for (size_t kh = 0; kh < d->KH; kh++)
+        for (size_t kw = 0; kw < d->KW; kw++) {
+            long ih = (long)(oh * d->S + kh) - (long)d->PT, iw = (long)(ow * d->S + kw) - (long)d->PL;
+            double v = -INFINITY;
+            if (ih >= 0 && ih < (long)d->H && iw >= 0 && iw < (long)d->W)
+                v = x[((b * d->H + (size_t)ih) * d->W + (size_t)iw) * d->C + ch];
+            m = fmax(m, v);
+            s += v;
+        }
+    return kind == 0 ? m : s / (double)(d->KH * d->KW);
+}
+
+static void test_pool(const char *name, int kind, size_t B, size_t H, size_t W, size_t C, size_t K,
+                      size_t S, nn_padding pad, size_t expect_out, size_t expect_pt) {
+    pool_u u = {.B = B, .kind = kind};
+    CHECK(nn_pool_dims_init(&u.d, H, W, C, K, K, S, pad) == SMILE_OK, "%s dims", name);
+    CHECK(u.d.OH == expect_out && u.d.PT == expect_pt, "%s: OH %zu (want %zu), PT %zu (want %zu)",
+          name, u.d.OH, expect_out, u.d.PT, expect_pt);
+    size_t ny = kind == 2 ? B * C : B * u.d.OH * u.d.OW * C, nx = B * H * W * C;
+    fd_case c;
+    fd_init(&c, name, ny);
+    int k = fd_add(&c, "x", nx, 1, 0);
+    if (kind == 0) { /* distinct values 0.01 apart (≫ h): the arg-max never flips */
+        for (size_t i = 0; i < nx; i++) c.a[k][i] = 0.01 * (double)i - 0.005 * (double)nx;
+        for (size_t i = nx - 1; i > 0; i--) {
+            size_t j = (size_t)(fd_unif() * (double)(i + 1));
+            double t = c.a[k][i];
+            c.a[k][i] = c.a[k][j];
+            c.a[k][j] = t;
+        }
+    }
+    c.u = &u;
+    c.n_acc = kind == 2 ? H * W : K * K;
+    SETUP(&c, pool_fwd, pool_bwd);
+    c.fwd_d(&c);
+    double e = 0;
+    if (kind != 2) {
+        for (size_t b = 0; b < B; b++)
+            for (size_t oh = 0; oh < u.d.OH; oh++)
+                for (size_t ow = 0; ow < u.d.OW; ow++)
+                    for (size_t ch = 0; ch < C; ch++)
+                        e = fmax(e, fabs(pool_ref(c.a[0], &u.d, b, oh, ow, ch, kind) -
+                                         c.y[((b * u.d.OH + oh) * u.d.OW + ow) * C + ch]));
+    } else {
+        for (size_t b = 0; b < B; b++)
+            for (size_t ch = 0; ch < C; ch++) {
+                double s = 0;
+                for (size_t p = 0; p < H * W; p++) s += c.a[0][(b * H * W + p) * C + ch];
+                e = fmax(e, fabs(s / (double)(H * W) - c.y[b * C + ch]));
+            }
+    }
+    CHECK(e < 1e-14, "%s forward err %g", name, e);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * FRN + TLU (§4.4)
+ * ------------------------------------------------------------------------------------- */
+typedef struct {
+    size_t B, HW, C;
+    double rstd[64];
+    float rstdf[64];
+    double scr[3 * 64];
+    float dummy;
+} frn_u;
+
+static void frn_fwd(fd_case *c, int f) {
+    frn_u *u = c->u;
+    if (f)
+        nn_frn_forward(c->yf, u->rstdf, c->af[0], c->af[1], c->af[2], c->af[3], c->af[4], u->B,
+                       u->HW, u->C);
+    else
+        nn_frn_forward_d(c->y, u->rstd, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], u->B, u->HW,
+                         u->C);
+}
+static void frn_bwd(fd_case *c, int f) {
+    frn_u *u = c->u;
+    if (f)
+        nn_frn_backward(c->gf[0], c->gf[1], c->gf[2], c->gf[3], c->gf[4], u->scr, c->rf, c->af[0],
+                        u->rstdf, c->af[1], c->af[2], c->af[3], c->af[4], u->B, u->HW, u->C);
+    else
+        nn_frn_backward_d(c->g[0], c->g[1], c->g[2], c->g[3], c->g[4], u->scr, c->r, c->a[0],
+                          u->rstd, c->a[1], c->a[2], c->a[3], c->a[4], u->B, u->HW, u->C);
+}
+WRAP(frn_fwd)
+WRAP(frn_bwd)
+
+static void test_frn(double eps) {
+    frn_u u = {.B = 3, .HW = 6, .C = 4};
+    CHECK(nn_frn_scratch_size_d(u.B, u.C) <= sizeof u.scr, "frn scratch size");
+    fd_case c;
+    fd_init(&c, eps > 0 ? "frn+tlu" : "frn+tlu(eps<0)", u.B * u.HW * u.C);
+    fd_add(&c, "x", u.B * u.HW * u.C, 1, 0);
+    fd_add(&c, "gamma", u.C, 0.5, 1);
+    fd_add(&c, "beta", u.C, 0.5, 0);
+    int kt = fd_add(&c, "tau", u.C, 0.5, 0);
+    int ke = fd_add(&c, "eps", 1, 0, eps);
+    c.u = &u;
+    c.n_acc = u.HW * u.B;
+    SETUP(&c, frn_fwd, frn_bwd);
+    /* Choose τ_c so that no z = γ x̂ + β lies within 0.02 of it (kink margin ≫ h), with
+     * elements on both sides where possible. */
+    c.a[kt][0] = -10; /* channel 0: TLU inactive */
+    for (size_t ch = 1; ch < u.C; ch++) {
+        c.fwd_d(&c);
+        for (int tries = 0; tries < 1000; tries++) {
+            double t = fd_sym(1.0), dmin = 1e9;
+            for (size_t i = 0; i < u.B * u.HW; i++) {
+                size_t b = i / u.HW;
+                double xh = c.a[0][i * u.C + ch] * u.rstd[b * u.C + ch];
+                double z = c.a[1][ch] * xh + c.a[2][ch];
+                dmin = fmin(dmin, fabs(z - t));
+            }
+            if (dmin > 0.02) {
+                c.a[kt][ch] = t;
+                break;
+            }
+        }
+    }
+    c.fwd_d(&c);
+    /* forward: direct formula of §4.4 */
+    double e = 0;
+    int below = 0;
+    for (size_t b = 0; b < u.B; b++)
+        for (size_t ch = 0; ch < u.C; ch++) {
+            double nu2 = 0;
+            for (size_t p = 0; p < u.HW; p++) {
+                double v = c.a[0][(b * u.HW + p) * u.C + ch];
+                nu2 += v * v / (double)u.HW;
+            }
+            for (size_t p = 0; p < u.HW; p++) {
+                size_t i = (b * u.HW + p) * u.C + ch;
+                double z = c.a[1][ch] * c.a[0][i] / sqrt(nu2 + fabs(c.a[ke][0])) + c.a[2][ch];
+                double ref = fmax(z, c.a[kt][ch]);
+                below += z < c.a[kt][ch];
+                e = fmax(e, fabs(ref - c.y[i]));
+            }
+        }
+    CHECK(e < 1e-14, "frn forward err %g", e);
+    CHECK(below > 0, "TLU active somewhere (%d)", below);
+    fd_check(&c);
+    fd_free(&c);
+}
+
+int main(void) {
+    test_dense(1);
+    test_dense(0);
+    test_elementwise();
+    test_layernorm(1, 1e-6);
+    test_layernorm(0, 1e-6);
+    test_embeddings();
+    test_xent();
+    /* max-pool 3×3 stride 2 SAME on even input: pad 0 before, 1 after (§4.4, ResNet-18) */
+    test_pool("maxpool 3x3/2 SAME 6x6", 0, 2, 6, 6, 3, 3, 2, NN_PAD_SAME, 3, 0);
+    test_pool("maxpool 3x3/2 SAME 7x7", 0, 2, 7, 7, 2, 3, 2, NN_PAD_SAME, 4, 1);
+    test_pool("maxpool 2x2/2 VALID 5x5", 0, 2, 5, 5, 3, 2, 2, NN_PAD_VALID, 2, 0);
+    test_pool("avgpool 2x2/2 VALID 6x6", 1, 2, 6, 6, 3, 2, 2, NN_PAD_VALID, 3, 0);
+    test_pool("avgpool 2x2/1 VALID 4x4", 1, 2, 4, 4, 2, 2, 1, NN_PAD_VALID, 3, 0);
+    test_pool("global average 4x3", 2, 3, 4, 3, 5, 1, 1, NN_PAD_VALID, 4, 0);
+    test_frn(0.3);
+    test_frn(-0.2);
+    printf("largest finite-difference relative error: %.2e\n", fd_worst_);
+    return harness_done("test_nn_layers");
+}
