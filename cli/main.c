@@ -12,7 +12,17 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"analytic", smile_cmd_analytic, "samplers on analytical targets with mini-batch noise"},
+    {"analytic", smile_cmd_analytic,
+     "samplers on analytical targets with mini-batch noise (squared-moment bias)\n"
+     "               --target {icg,funnel,banana,gmm25}\n"
+     "               --noise {none,isotropic,anisotropic,correlated,spatial}\n"
+     "               --sampler {mclmc,smile-naive,smile,psmile-naive,psmile,sgld,sghmc,\n"
+     "                          adasghmc,csgld}\n"
+     "               --steps N [--warmup N] [--step-size EPS] [--chains K] [--seed S]\n"
+     "               [--batch B] [--threads T] [--mclmc-tuning {mile,blackjax}] [--json]\n"
+     "               [--L LEN] [--normalisation {exact,reference}] [--data-seed S]\n"
+     "               [--noise-scale S] [--trace FILE] [--trace-every K]\n"
+     "               (details and defaults: smile analytic --help)"},
     {"bench-model", smile_cmd_bench_model, "time log-posterior gradient evaluations of a model"},
 };
 

@@ -46,7 +46,7 @@ static smile_status check_size(const char *name, uint64_t bytes, int strict, cha
                                size_t msg_len) {
     SMILE_CHECK(bytes == 0 || bytes % CIFAR_REC != 0, SMILE_EFORMAT, msg, msg_len,
                 "%s: %llu bytes is not a positive multiple of the %u-byte record (truncated "
-                "or not a CIFAR-10 binary batch; last record starts at byte %llu)",
+                "or not a CIFAR-10 binary batch; the last complete record ends at byte %llu)",
                 name, (unsigned long long)bytes, CIFAR_REC,
                 (unsigned long long)(bytes / CIFAR_REC * CIFAR_REC));
     SMILE_CHECK(strict && bytes / CIFAR_REC != CIFAR_FILE_RECORDS, SMILE_EFORMAT, msg, msg_len,
@@ -172,7 +172,7 @@ smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
         for (size_t k = 0; k < raw.nrec[i]; k++)
             if (raw.buf[i][k * CIFAR_REC] > 9) {
                 smile_set_msg(msg, msg_len,
-                              "%s: record %zu (byte %zu) has label %u; labels must be 0..9",
+                              "%s: record %zu (0-based; byte %zu) has label %u; labels must be 0..9",
                               raw.name[i], k, k * CIFAR_REC, raw.buf[i][k * CIFAR_REC]);
                 st = SMILE_EFORMAT;
                 break;

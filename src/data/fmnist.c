@@ -35,6 +35,9 @@ smile_status data_gz_read_exact(gzFile gz, const char *path, void *buf, size_t n
         if (got <= 0) {
             int zerr = Z_OK;
             const char *zs = gzerror(gz, &zerr);
+            /* zlib prefixes its message with the path it was opened with */
+            size_t pl = strlen(path);
+            if (zs && !strncmp(zs, path, pl) && zs[pl] == ':' && zs[pl + 1] == ' ') zs += pl + 2;
             if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
                 smile_set_msg(msg, msg_len,
                               "%s: corrupt or truncated gzip stream at byte %llu of the "

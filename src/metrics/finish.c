@@ -66,12 +66,19 @@ static double mix_cdf(const double *mu, const double *sg, size_t T, double x, do
  * inside a bisection bracket [min(μ − 10σ), max(μ + 10σ)] (Φ(−10) ≈ 8e-24,
  * far below any level used). */
 static double mix_quantile(const double *mu, const double *sg, size_t T, double q) {
-    double lo = INFINITY, hi = -INFINITY;
+    double lo = INFINITY, hi = -INFINITY, m1 = 0, m2 = 0;
     for (size_t j = 0; j < T; j++) {
         if (mu[j] - 10 * sg[j] < lo) lo = mu[j] - 10 * sg[j];
         if (mu[j] + 10 * sg[j] > hi) hi = mu[j] + 10 * sg[j];
+        m1 += mu[j];
+        m2 += mu[j] * mu[j] + sg[j] * sg[j];
     }
-    double x = 0.5 * (lo + hi);
+    /* start at the quantile of the moment-matched Gaussian (exact for
+     * identical components, close for unimodal mixtures) */
+    m1 /= (double)T;
+    m2 = m2 / (double)T - m1 * m1;
+    double x = m1 + sqrt(m2 > 0 ? m2 : 0) * smile_diag_ndtri(q);
+    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
         double f, F = mix_cdf(mu, sg, T, x, &f) - q;
         if (F == 0) return x;
@@ -296,16 +303,17 @@ static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, si
         }
     }
     seq_curve(a, Sk, NULL, cum, m->seq_chain_lppd);
-    /* multi-ordering: R random orderings, per-j mean and population sd */
+    /* multi-ordering: R random orderings, per-j mean and population sd
+     * (two passes over the stored curves: no cancellation) */
     int R = a->p.n_orderings;
     if (R > 0) {
         m->n_orderings = R;
         m->seq_chain_lppd_mean = calloc(K, sizeof(double));
         m->seq_chain_lppd_std = calloc(K, sizeof(double));
         uint32_t *perm = malloc(K * sizeof(uint32_t));
-        double *cur = malloc(K * sizeof(double)), *sq = calloc(K, sizeof(double));
-        if (!m->seq_chain_lppd_mean || !m->seq_chain_lppd_std || !perm || !cur || !sq) {
-            free(perm); free(cur); free(sq); free(cum);
+        double *cur = malloc((size_t)R * K * sizeof(double)); /* [R][K] */
+        if (!m->seq_chain_lppd_mean || !m->seq_chain_lppd_std || !perm || !cur) {
+            free(perm); free(cur); free(cum);
             return SMILE_ENOMEM;
         }
         smile_rng r;
@@ -313,19 +321,20 @@ static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, si
         for (int o = 0; o < R; o++) {
             for (size_t k = 0; k < K; k++) perm[k] = (uint32_t)k;
             smile_rng_shuffle_u32(&r, perm, K);
-            seq_curve(a, Sk, perm, cum, cur);
-            for (size_t j = 0; j < K; j++) {
-                m->seq_chain_lppd_mean[j] += cur[j];
-                sq[j] += cur[j] * cur[j];
-            }
+            seq_curve(a, Sk, perm, cum, cur + (size_t)o * K);
         }
         for (size_t j = 0; j < K; j++) {
-            double mu = m->seq_chain_lppd_mean[j] / R;
-            double var = sq[j] / R - mu * mu;
+            double mu = 0, var = 0;
+            for (int o = 0; o < R; o++) mu += cur[(size_t)o * K + j];
+            mu /= R;
+            for (int o = 0; o < R; o++) {
+                double d = cur[(size_t)o * K + j] - mu;
+                var += d * d;
+            }
             m->seq_chain_lppd_mean[j] = mu;
-            m->seq_chain_lppd_std[j] = var > 0 ? sqrt(var) : 0.0;
+            m->seq_chain_lppd_std[j] = sqrt(var / R);
         }
-        free(perm); free(cur); free(sq);
+        free(perm); free(cur);
     }
     free(cum);
     return SMILE_OK;

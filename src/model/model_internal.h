@@ -152,7 +152,7 @@ struct smile_model_workspace {
 
     /* conv geometry with the chunk size BC chosen for this batch */
     mdl_conv le_c1, le_c2;
-    mdl_conv r7_c[MDL_R7_CONVS];
+    mdl_conv r7_conv[MDL_R7_CONVS];
     mdl_conv r18_stem;
     mdl_conv r18_c1[MDL_R18_BLOCKS], r18_c2[MDL_R18_BLOCKS], r18_sc[MDL_R18_BLOCKS];
     mdl_conv vit_patch;

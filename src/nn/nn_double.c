@@ -11,6 +11,8 @@
 #define F(name) nn_##name##_d
 #define GEMM cblas_dgemm
 #define EXP exp
+#define EXPV exp
+#define EXPV_MAX 700.0
 #define LOG log
 #define SQRT sqrt
 #define TANH tanh

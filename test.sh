@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs missing system packages, builds, runs the
+# default test tier, then the same tests under ASan+UBSan.
+#   ./test.sh          default tier (< 5 min)
+#   ./test.sh --long   adds the long statistical tier
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/deps.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+make -j"$jobs" all tests
+if [ "${1:-}" = "--long" ]; then make test-long; else make test; fi
+echo "== sanitizer build (ASan + UBSan) =="
+make -j"$jobs" asan >/dev/null
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  SMILE_BUILD=build-asan SMILE_SKIP_CLI=1 SMILE_SKIP_BIG_DATA=1 \
+  bash tests/run_tests.sh build-asan/tests/test_*
