@@ -133,7 +133,9 @@ smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t
         REQ(p->temperature > 0 && isfinite(p->temperature), "temperature must be positive");
     if (p->kind == SMILE_SAMPLER_SGHMC) {
         REQ(p->sghmc_alpha > 0 && p->sghmc_beta >= 0, "SGHMC friction must be positive");
-        REQ(2 * p->sghmc_alpha > p->step_size * p->temperature * p->sghmc_beta,
+        /* with a schedule the largest ε is eps0 */
+        double emax = p->schedule.kind != SMILE_SCHEDULE_CONSTANT ? p->schedule.eps0 : p->step_size;
+        REQ(2 * p->sghmc_alpha > emax * p->temperature * p->sghmc_beta,
             "SGHMC needs 2*alpha > eps*T*beta");
     }
     if (p->kind == SMILE_SAMPLER_ADASGHMC)

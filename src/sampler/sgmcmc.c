@@ -53,11 +53,8 @@ smile_status smile_sg_alloc(smile_chain *c) {
 }
 
 void smile_sg_begin_phase(smile_chain *c) {
-    /* A schedule with n_steps = 0 drives the phase being started (§9.2: steps
-     * s = 0 … n − 1 of the phase it drives). An explicit n_steps is kept. */
-    if (c->p.schedule.kind != SMILE_SCHEDULE_CONSTANT && c->p.schedule.n_steps == 0 &&
-        c->phase_len > 0)
-        c->p.schedule.n_steps = c->phase_len;
+    /* A schedule with n_steps = 0 drives whichever phase is running (§9.2:
+     * steps s = 0 … n − 1 of the phase it drives); see sg_eps. */
     /* §9.4 / §8h: [ref] v ← 0 at the warm-up → sampling boundary; [ours] the
      * chain continues unchanged. */
     if (c->p.kind == SMILE_SAMPLER_ADASGHMC && c->phase == SMILE_PHASE_SAMPLING &&
@@ -71,7 +68,9 @@ static double sg_eps(const smile_chain *c, int *explore) {
         *explore = 0;
         return c->eps;
     }
-    return smile_schedule_eps(&c->p.schedule, c->phase_step, explore);
+    smile_schedule sch = c->p.schedule;
+    if (sch.n_steps <= 0) sch.n_steps = c->phase_len > 0 ? c->phase_len : 1;
+    return smile_schedule_eps(&sch, c->phase_step, explore);
 }
 
 /* The step's single callback evaluation at c->x into c->g, followed by the
