@@ -438,7 +438,8 @@ smile_status smile_autocov_fft(const double *x, size_t n, double *acov);
 /* §10.2 basic ESS on the raw draws (Geyer initial monotone sequence, steps
  * 1–7; M = 1 allowed). At most M N log10(M N). */
 double smile_ess(const double *draws, size_t M, size_t N);
-/* Bulk-ESS: §10.2 on the 2M rank-normalised split sequences (§10.3, §10.4). */
+/* Bulk-ESS: §10.2 on the 2M rank-normalised split sequences of floor(N/2)
+ * draws (§10.3, §10.4); needs N >= 8. */
 double smile_ess_bulk(const double *draws, size_t M, size_t N);
 /* §10.3: z_j = Φ⁻¹((r_j − 3/8)/(n + 1/4)), r_j = rank in 1..n with ties
  * averaged. SMILE_ENUMERIC for non-finite input. */
@@ -735,9 +736,11 @@ smile_status smile_model_loglik_grad(const smile_model *m, smile_model_workspace
  * (OVERWRITES grad). */
 double smile_prior_gauss(const float *theta, size_t d, double sigma_p, float *grad);
 
-/* Process-wide thread counts used inside ONE evaluation (OpenBLAS threads
- * and OpenMP threads of the kernels); n <= 0: number of CPUs. Call with 1
- * before several chains evaluate in parallel threads. */
+/* Process-wide: n OpenMP threads inside ONE evaluation (n <= 0: number of
+ * CPUs); OpenBLAS is set single-threaded (the kernels split large products
+ * across the OpenMP threads). Chains evaluating in a parallel region run
+ * their kernels single-threaded (nested parallelism off). Results do not
+ * depend on n. */
 void smile_model_set_threads(int n);
 
 /* ---- Posterior adapter: the sampler target of samplers.md §1.3 --------- */
@@ -833,7 +836,8 @@ typedef struct {
     int32_t pad_id;
 } smile_dataset;
 
-/* Picks the loader by task (AUTO: by path — *.data → uci, *.txt → text,
+/* All loaders: on failure *ds is left zeroed (smile_dataset_free is a no-op).
+ * Picks the loader by task (AUTO: by path — *.data → uci, *.txt → text,
  * *.tar.gz or *.tgz → cifar10 or imagenette by content, folder with
  * train-images-idx3-ubyte[.gz] → fmnist, with data_batch_1.bin → cifar10,
  * with train/ and val/ → imagenette) and loads with opts (NULL = defaults). */
@@ -1208,6 +1212,89 @@ smile_status smile_csv_writer_sync(smile_csv_writer *w, char *msg, size_t msg_le
 smile_status smile_csv_writer_finish(smile_csv_writer *w, char *msg, size_t msg_len);
 void smile_csv_writer_abort(smile_csv_writer *w);
 void smile_csv_writer_close_keep(smile_csv_writer *w);
+
+/* ---- Deep-ensemble warm start (experiments.md §0.5, samplers.md §9.5) --- */
+
+/* Learning-rate schedules of E§0.5 over u = optimiser updates done (from 0). */
+typedef enum {
+    SMILE_LR_CONSTANT = 0,      /* η                                           */
+    SMILE_LR_LINEAR = 1,        /* η0 + (η1 − η0)·min(u, T)/T                  */
+    SMILE_LR_WARMUP_COSINE = 2  /* linear init → peak over W, cosine to end by D */
+} smile_lr_kind;
+
+typedef struct {
+    smile_lr_kind kind;
+    double lr;              /* constant                                     */
+    double lr0, lr1;        /* linear                                       */
+    int64_t T;
+    double init, peak, end; /* warm-up cosine (D counts from 0, includes W)  */
+    int64_t W, D;
+} smile_lr_schedule;
+
+double smile_lr_schedule_at(const smile_lr_schedule *s, int64_t u);
+smile_status smile_lr_schedule_validate(const smile_lr_schedule *s, char *msg, size_t msg_len);
+
+/* AdamW with decoupled weight decay on all parameters (S§9.5):
+ * θ ← θ − η (m̂/(√v̂ + 1e-8) + λθ), bias-corrected moments, t = 1, 2, … */
+typedef struct {
+    size_t d;
+    double beta1, beta2, eps, weight_decay;
+    int64_t t;
+    float *m, *v; /* [d] */
+} smile_adamw;
+
+smile_status smile_adamw_init(smile_adamw *a, size_t d, double beta1, double beta2,
+                              double weight_decay, char *msg, size_t msg_len);
+/* One update with gradient g[d] of the batch-mean loss; coordinates with
+ * frozen[j] != 0 are left untouched (frozen may be NULL). */
+void smile_adamw_step(smile_adamw *a, float *theta, const float *g, double lr,
+                      const unsigned char *frozen);
+void smile_adamw_free(smile_adamw *a);
+
+/* E§0.5 [ref] early stopping after epoch n, given the validation losses
+ * losses[0..n) of epochs 1..n: 1 = stop. */
+int smile_early_stop(const double *losses, size_t n, int patience);
+
+/* smile_rng purpose of the DE batch streams (seed derivation, see de.c). */
+#define SMILE_RNG_DE_BATCH 0x44454231u
+
+typedef struct {
+    int members;              /* K                                          */
+    size_t batch;             /* DE batch size (clamped to N_train)          */
+    int max_epochs, patience;
+    double weight_decay, beta1, beta2;
+    smile_lr_schedule lr;
+    int reference_restore;    /* [ref] quirk 8n: restore best only if some
+                                 member stopped early (default 0 = always)  */
+    smile_stream_kind stream; /* EPOCH [proj] or EPOCH_REF                  */
+    int threads;              /* members in parallel; 0 = all CPUs          */
+    uint64_t seed;
+} smile_de_params;
+
+/* SMILE UCI settings of E§2.5: 10 members, AdamW lr 1e-2 constant, wd 5e-3,
+ * betas (0.9, 0.999), batch 64, ≤ 200 epochs, patience 10. */
+smile_de_params smile_de_params_default(void);
+smile_status smile_de_params_validate(const smile_de_params *p, char *msg, size_t msg_len);
+/* Seed of member k's DE batch stream (independent of the sampler streams). */
+uint64_t smile_de_stream_seed(uint64_t seed, int member);
+
+typedef struct {
+    int epochs;             /* epochs run                                   */
+    int stopped_early;
+    int best_epoch;         /* 1-based; 0 = no finite validation loss       */
+    double best_valid_loss, last_valid_loss; /* mean NLL (NaN if none)      */
+    int64_t updates;        /* optimiser steps = batch gradient evaluations */
+    int restored;           /* best-validation parameters restored          */
+    int nonfinite;          /* final parameters contain NaN / inf           */
+} smile_de_member_report;
+
+/* Trains p->members members on `train`, early stopping on `valid`; writes
+ * theta[K][d] and rep[K]. stop (may be NULL): checked once per epoch,
+ * non-zero → SMILE_EINTERRUPTED. Results do not depend on p->threads. */
+smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
+                            const smile_data_view *valid, const smile_de_params *p, float *theta,
+                            smile_de_member_report *rep, volatile const int *stop, char *msg,
+                            size_t msg_len);
 
 /* END SECTION ensemble */
 

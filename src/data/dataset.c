@@ -310,8 +310,7 @@ static smile_status detect_task(const char *path, smile_data_task *task, char *m
             *task = detect_archive(path, msg, msg_len, &st);
             return st;
         }
-        if (data_ends_with(path, ".data") || data_ends_with(path, ".dat") ||
-            data_ends_with(path, ".csv")) {
+        if (data_ends_with(path, ".data") || data_ends_with(path, ".dat")) {
             *task = SMILE_DATA_UCI;
             return SMILE_OK;
         }

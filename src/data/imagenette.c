@@ -129,7 +129,7 @@ static smile_status list_dir(const char *dir, int want_dir, char ***names, size_
         *n = 0;
         SMILE_CHECK(1, st, msg, msg_len, "out of memory");
     }
-    qsort(v, *n, sizeof *v, cmp_str);
+    if (*n > 1) qsort(v, *n, sizeof *v, cmp_str);
     *names = v;
     return SMILE_OK;
 }
@@ -151,7 +151,9 @@ static void decode_range(in_list *l, size_t a, size_t b, int S, int threads) {
         if (!buf) { /* folder: read the file */
             FILE *f = fopen(e->path, "rb");
             if (!f) {
-                snprintf(e->err, sizeof e->err, "%s: cannot open: %s", e->path, strerror(errno));
+                char es[128] = "";
+                if (strerror_r(errno, es, sizeof es) != 0) snprintf(es, sizeof es, "error");
+                snprintf(e->err, sizeof e->err, "%s: cannot open: %s", e->path, es);
                 e->status = SMILE_EIO;
                 continue;
             }
@@ -370,7 +372,7 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
         return st;
     }
     /* canonical order: split, class, file name (the folder scan already is) */
-    if (archive) qsort(l.e, l.n, sizeof *l.e, cmp_entry);
+    if (archive && l.n > 1) qsort(l.e, l.n, sizeof *l.e, cmp_entry);
     size_t ntrain = 0;
     while (ntrain < l.n && l.e[ntrain].split == 0) ntrain++;
     if (ntrain == 0 || ntrain == l.n) {

@@ -26,10 +26,6 @@ double smile_diag_ess_seq(const double *seq, size_t m, size_t n);
  * is allocated internally). Either output pointer may be NULL. */
 void smile_diag_bulk(const double *draws, size_t M, size_t N, double *rhat, double *ess);
 
-/* Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation plus one Halley
- * step on erfc (relative error ~1e-15). */
-double smile_diag_ndtri(double p);
-
 /* Median of x[0..n) (average of the two middle values for even n); sorts a
  * copy. NaN for n == 0 or on allocation failure. */
 double smile_diag_median(const double *x, size_t n);

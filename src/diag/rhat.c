@@ -1,49 +1,11 @@
 /* Rank normalisation and rank-normalised split-R̂ (spec samplers.md §10.3,
- * §10.4; Vehtari et al. 2021), plus the segment R̂ of metrics.md §7.2. */
+ * §10.4; Vehtari et al. 2021), plus the segment R̂ of metrics.md §7.2.
+ * Φ⁻¹ is smile_normal_quantile (src/sampler/tuner.c). */
 #include "diag/diag_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-double smile_diag_ndtri(double p) {
-    /* Acklam's rational approximation (|rel err| < 1.15e-9) ... */
-    static const double a[6] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                                -2.759285104469687e+02, 1.383577518672690e+02,
-                                -3.066479806614716e+01, 2.506628277459239e+00};
-    static const double b[5] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                                -1.556989798598866e+02, 6.680131188771972e+01,
-                                -1.328068155288572e+01};
-    static const double c[6] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                                -2.400758277161838e+00, -2.549732539343734e+00,
-                                4.374664141464968e+00, 2.938163982698783e+00};
-    static const double d[4] = {7.784695709041462e-03, 3.224671290700398e-01,
-                                2.445134137142996e+00, 3.754408661907416e+00};
-    if (!(p > 0 && p < 1)) {
-        if (p == 0) return -INFINITY;
-        if (p == 1) return INFINITY;
-        return NAN;
-    }
-    const double plow = 0.02425;
-    double x;
-    if (p < plow) {
-        double q = sqrt(-2 * log(p));
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    } else if (p <= 1 - plow) {
-        double q = p - 0.5, r = q * q;
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-    } else {
-        double q = sqrt(-2 * log1p(-p));
-        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    }
-    /* ... refined by one Halley step on Φ(x) − p (Φ via erfc, accurate in both tails). */
-    double e = 0.5 * erfc(-x / sqrt(2.0)) - p;
-    double u = e * sqrt(2.0 * 3.14159265358979323846) * exp(0.5 * x * x);
-    return x - u / (1.0 + 0.5 * x * u);
-}
 
 typedef struct {
     double v;
@@ -70,7 +32,7 @@ static void rank_normalise_ws(const double *x, size_t n, double *z, val_idx *vi)
         while (e < n && vi[e].v == vi[s].v) e++;
         /* ranks s+1 .. e (1-based) share their average (s + 1 + e)/2 */
         double r = 0.5 * ((double)(s + 1) + (double)e);
-        double zz = smile_diag_ndtri((r - 0.375) / denom);
+        double zz = smile_normal_quantile((r - 0.375) / denom);
         for (size_t k = s; k < e; k++) z[vi[k].i] = zz;
         s = e;
     }

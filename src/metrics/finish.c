@@ -77,7 +77,7 @@ static double mix_quantile(const double *mu, const double *sg, size_t T, double 
      * identical components, close for unimodal mixtures) */
     m1 /= (double)T;
     m2 = m2 / (double)T - m1 * m1;
-    double x = m1 + sqrt(m2 > 0 ? m2 : 0) * smile_diag_ndtri(q);
+    double x = m1 + sqrt(m2 > 0 ? m2 : 0) * smile_normal_quantile(q);
     if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
         double f, F = mix_cdf(mu, sg, T, x, &f) - q;

@@ -197,8 +197,7 @@ double smile_aurc(const double *pbar, const int32_t *labels, size_t n, size_t C)
     if (!v) return NAN;
     for (size_t i = 0; i < n; i++) {
         size_t c = smile_argmax_d(pbar + i * C, C);
-        v[i].v = pbar[i * C + c];
-        /* carry correctness in the index's order: sort key (κ desc, i asc) */
+        v[i].v = pbar[i * C + c]; /* κ_i; sorted by (κ desc, index asc) */
         v[i].i = i;
     }
     qsort(v, n, sizeof *v, cmp_vi_desc);

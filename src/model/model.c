@@ -571,7 +571,10 @@ void smile_model_init_params(const smile_model *m, float *theta, uint64_t seed, 
 
 void smile_model_set_threads(int n) {
     if (n <= 0) n = omp_get_num_procs();
-    nn_blas_set_threads(n);
+    /* OpenBLAS stays single-threaded: the nn kernels split large products across the
+     * OpenMP threads themselves (one thread pool, results independent of n), and inside
+     * a parallel region of chains they run single-threaded (nested parallelism off). */
+    nn_blas_set_threads(1);
     omp_set_num_threads(n);
 }
 

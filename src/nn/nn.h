@@ -163,6 +163,9 @@ void nn_init_lecun_normal(float *w, size_t n, size_t fan_in, smile_rng *rng);
 /* w_i ~ N(0, sd²) (embeddings N(0, 1/C), ViT class token / position embedding N(0, 1)). */
 void nn_init_normal(float *w, size_t n, double sd, smile_rng *rng);
 
+/* The vectorisable float exp used by GELU and attention (exported for its test only). */
+float nn_expf_fast_(float a);
+
 /* Kernel declarations, instantiated for float (nn_x) and double (nn_x_d). */
 #define NN_R float
 #define NN_F(name) nn_##name

@@ -13,8 +13,10 @@
  * clamped to [−87, 88] so that 2^n stays a normal float (exp(−87) ≈ 1.6e-38); NaN
  * propagates. Relative error a few ulp (checked against exp in tests/test_nn_layers.c). */
 static inline float nn_expf_fast(float a) {
-    float c = fminf(fmaxf(a, -87.0f), 88.0f);
-    float n = floorf(c * 1.44269504088896341f + 0.5f);
+    float c = a >= -87.0f ? a : -87.0f; /* NaN → −87 here; the result is NaN below */
+    c = c > 88.0f ? 88.0f : c;
+    /* round to nearest by adding and removing 1.5·2²³ (floorf would block vectorisation) */
+    float n = (c * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = (c - n * 0.693359375f) - n * -2.12194440e-4f;
     float p = 1.0f / 5040.0f + r * (1.0f / 40320.0f);
     p = 1.0f / 720.0f + r * p;

@@ -1,0 +1,251 @@
+/* Deep-ensemble warm start (experiments.md §0.5, §2.5; samplers.md §9.5).
+ *
+ * K members trained independently, each in its own OpenMP thread: own
+ * initialisation smile_model_init_params(seed, k), own batch order (a
+ * smile_batch_stream of the DE batch size keyed by a seed derived from
+ * (seed, k, SMILE_RNG_DE_BATCH) so it never coincides with the sampler's
+ * stream of chain k), own AdamW state. Nothing is shared, so the result does
+ * not depend on the number of threads.
+ *
+ * Per epoch: one pass over the n_b = max(1, ⌊N/B⌋) batches of the stream
+ * (E§0.4 with the DE batch size), one AdamW update per batch on the gradient
+ * of the batch-mean NLL, then the mean NLL on the whole validation split.
+ * Homoscedastic Gaussian model (E§2.4): σ is fixed at 1 — the global log σ
+ * entry is held at 0 and never updated (zero gradient, frozen in AdamW), so
+ * the loss is the mean of ½ log 2π + ½ (y − μ)². */
+#include "ensemble/ensemble_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+smile_de_params smile_de_params_default(void) {
+    smile_de_params p;
+    memset(&p, 0, sizeof p);
+    /* SMILE UCI row of E§2.5 */
+    p.members = 10;
+    p.batch = 64;
+    p.max_epochs = 200;
+    p.patience = 10;
+    p.weight_decay = 5e-3;
+    p.beta1 = 0.9;
+    p.beta2 = 0.999;
+    p.lr.kind = SMILE_LR_CONSTANT;
+    p.lr.lr = 1e-2;
+    p.reference_restore = 0;
+    p.stream = SMILE_STREAM_EPOCH;
+    p.threads = 0;
+    p.seed = 1;
+    return p;
+}
+
+smile_status smile_de_params_validate(const smile_de_params *p, char *msg, size_t msg_len) {
+    SMILE_CHECK(!p, SMILE_EINVAL, msg, msg_len, "NULL DE parameters");
+    SMILE_CHECK(p->members < 1, SMILE_EINVAL, msg, msg_len, "members must be >= 1 (got %d)",
+                p->members);
+    SMILE_CHECK(p->batch < 1, SMILE_EINVAL, msg, msg_len, "DE batch size must be >= 1");
+    SMILE_CHECK(p->max_epochs < 0, SMILE_EINVAL, msg, msg_len, "DE epochs must be >= 0");
+    SMILE_CHECK(p->patience < 1, SMILE_EINVAL, msg, msg_len, "DE patience must be >= 1");
+    SMILE_CHECK(p->stream != SMILE_STREAM_EPOCH && p->stream != SMILE_STREAM_EPOCH_REF,
+                SMILE_EINVAL, msg, msg_len, "DE batch stream must be epoch based");
+    SMILE_CHECK(!(p->beta1 >= 0 && p->beta1 < 1) || !(p->beta2 >= 0 && p->beta2 < 1),
+                SMILE_EINVAL, msg, msg_len, "DE betas must be in [0, 1)");
+    SMILE_CHECK(!(p->weight_decay >= 0) || !isfinite(p->weight_decay), SMILE_EINVAL, msg, msg_len,
+                "DE weight decay must be >= 0");
+    return smile_lr_schedule_validate(&p->lr, msg, msg_len);
+}
+
+uint64_t smile_de_stream_seed(uint64_t seed, int member) {
+    smile_rng r;
+    smile_rng_init(&r, seed, (uint64_t)member, SMILE_RNG_DE_BATCH);
+    return smile_rng_u64(&r);
+}
+
+static int all_finite(const float *x, size_t d) {
+    for (size_t j = 0; j < d; j++)
+        if (!isfinite(x[j])) return 0;
+    return 1;
+}
+
+typedef struct {
+    const smile_model *m;
+    const smile_data_view *train, *valid;
+    const smile_de_params *p;
+    const unsigned char *frozen;
+    size_t frozen_at; /* log σ index held at 0, or SIZE_MAX */
+    volatile const int *stop;
+} de_job;
+
+/* Mean NLL of the whole validation split (NaN if not finite). */
+static double valid_loss(const de_job *J, smile_model_workspace *ws, const float *theta) {
+    double ll = 0;
+    if (smile_model_loglik_grad(J->m, ws, theta, J->valid, NULL, J->valid->n, 1.0, &ll, NULL) !=
+        SMILE_OK)
+        return NAN;
+    double loss = -ll / (double)J->valid->n;
+    return isfinite(loss) ? loss : NAN;
+}
+
+static smile_status train_member(const de_job *J, int k, float *theta,
+                                 smile_de_member_report *rep, float **best_out, char *msg,
+                                 size_t msg_len) {
+    const smile_de_params *p = J->p;
+    const size_t d = smile_model_param_count(J->m);
+    const size_t N = J->train->n;
+    size_t B = p->batch < N ? p->batch : N;
+    memset(rep, 0, sizeof *rep);
+    rep->best_valid_loss = rep->last_valid_loss = NAN;
+
+    smile_model_init_params(J->m, theta, p->seed, k);
+    if (J->frozen_at != SIZE_MAX) theta[J->frozen_at] = 0.0f;
+
+    smile_model_workspace *ws = NULL;
+    smile_adamw opt;
+    smile_batch_stream s;
+    memset(&opt, 0, sizeof opt);
+    memset(&s, 0, sizeof s);
+    float *grad = smile_calloc(d, sizeof(float));
+    float *best = smile_calloc(d, sizeof(float));
+    double *hist = calloc((size_t)(p->max_epochs > 0 ? p->max_epochs : 1), sizeof(double));
+    smile_status st = (grad && best && hist) ? SMILE_OK : SMILE_ENOMEM;
+    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "member %d: out of memory", k);
+    if (st == SMILE_OK) st = smile_model_workspace_init(&ws, J->m, B, msg, msg_len);
+    if (st == SMILE_OK) st = smile_adamw_init(&opt, d, p->beta1, p->beta2, p->weight_decay, msg, msg_len);
+    if (st == SMILE_OK)
+        st = smile_batch_stream_init(&s, p->stream, N, B, SMILE_SCALE_N_OVER_B,
+                                     smile_de_stream_seed(p->seed, k), k, msg, msg_len);
+    if (st == SMILE_OK) memcpy(best, theta, d * sizeof(float));
+    int64_t u = 0;
+    for (int e = 0; st == SMILE_OK && e < p->max_epochs; e++) {
+        if (J->stop && *J->stop) {
+            st = SMILE_EINTERRUPTED;
+            smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
+            break;
+        }
+        for (size_t i = 0; i < s.n_batches; i++) {
+            smile_batch b;
+            smile_batch_stream_next(&s, &b);
+            memset(grad, 0, d * sizeof(float));
+            double ll = 0;
+            /* grad = ∇ (−(1/|b|) Σ_{i∈b} log p(y_i | x_i, θ)) */
+            st = smile_model_loglik_grad(J->m, ws, theta, J->train, b.idx, b.size,
+                                         -1.0 / (double)b.size, &ll, grad);
+            if (st != SMILE_OK) {
+                smile_set_msg(msg, msg_len, "member %d: model evaluation failed", k);
+                break;
+            }
+            if (J->frozen_at != SIZE_MAX) grad[J->frozen_at] = 0.0f;
+            smile_adamw_step(&opt, theta, grad, smile_lr_schedule_at(&p->lr, u), J->frozen);
+            u++;
+        }
+        if (st != SMILE_OK) break;
+        double vl = valid_loss(J, ws, theta);
+        hist[e] = vl;
+        rep->epochs = e + 1;
+        rep->last_valid_loss = vl;
+        if (vl < rep->best_valid_loss || (isnan(rep->best_valid_loss) && !isnan(vl))) {
+            rep->best_valid_loss = vl;
+            rep->best_epoch = e + 1;
+            memcpy(best, theta, d * sizeof(float));
+        }
+        if (smile_early_stop(hist, (size_t)(e + 1), p->patience)) {
+            rep->stopped_early = 1;
+            break;
+        }
+    }
+    rep->updates = u;
+    if (st == SMILE_OK) {
+        /* [proj] 8n: restore the best-validation parameters. The [ref] quirk
+         * (restore only if some member stopped early) is applied by the caller
+         * once all members are done. */
+        if (!p->reference_restore && rep->best_epoch > 0) {
+            memcpy(theta, best, d * sizeof(float));
+            rep->restored = 1;
+        }
+        rep->nonfinite = !all_finite(theta, d);
+    }
+    /* the caller needs the best parameters for the [ref] restore rule */
+    if (st == SMILE_OK && p->reference_restore && rep->best_epoch > 0) {
+        *best_out = best;
+        best = NULL;
+    }
+    smile_free(best);
+    smile_free(grad);
+    free(hist);
+    smile_batch_stream_free(&s);
+    smile_adamw_free(&opt);
+    smile_model_workspace_free(ws);
+    return st;
+}
+
+smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
+                            const smile_data_view *valid, const smile_de_params *p, float *theta,
+                            smile_de_member_report *rep, volatile const int *stop, char *msg,
+                            size_t msg_len) {
+    SMILE_CHECK(!m || !train || !valid || !p || !theta || !rep, SMILE_EINVAL, msg, msg_len,
+                "deep ensemble: NULL argument");
+    SMILE_TRY(smile_de_params_validate(p, msg, msg_len));
+    SMILE_CHECK(train->n < 1 || valid->n < 1, SMILE_EINVAL, msg, msg_len,
+                "deep ensemble: empty training or validation split");
+    const size_t d = smile_model_param_count(m);
+    de_job J = {m, train, valid, p, NULL, SIZE_MAX, stop};
+    unsigned char *frozen = NULL;
+    smile_param_entry e;
+    if (smile_model_likelihood(m) == SMILE_LIK_GAUSS_HOMO &&
+        smile_model_layout_find(m, "log_sigma", &e) == SMILE_OK) {
+        frozen = calloc(d, 1);
+        SMILE_CHECK(!frozen, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        frozen[e.offset] = 1;
+        J.frozen = frozen;
+        J.frozen_at = e.offset;
+    }
+    const int K = p->members;
+    float **bests = calloc((size_t)K, sizeof *bests);
+    if (!bests) {
+        free(frozen);
+        SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    }
+    smile_status first = SMILE_OK;
+    int first_k = K;
+    char first_msg[256] = "";
+    int nt = p->threads > 0 ? p->threads : 1;
+#ifdef _OPENMP
+    if (p->threads <= 0) nt = omp_get_num_procs();
+#endif
+    if (nt > K) nt = K;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int k = 0; k < K; k++) {
+        char m_[256] = "";
+        smile_status st =
+            train_member(&J, k, theta + (size_t)k * d, &rep[k], &bests[k], m_, sizeof m_);
+        if (st != SMILE_OK) {
+#pragma omp critical(smile_de_err)
+            if (k < first_k) {
+                first_k = k;
+                first = st;
+                memcpy(first_msg, m_, sizeof first_msg);
+            }
+        }
+    }
+    free(frozen);
+    if (first == SMILE_OK && p->reference_restore) {
+        /* [ref] quirk: restore the best parameters only if at least one member
+         * stopped early; otherwise every member keeps its last parameters. */
+        int any = 0;
+        for (int k = 0; k < K; k++) any |= rep[k].stopped_early;
+        for (int k = 0; k < K; k++) {
+            if (any && bests[k]) {
+                memcpy(theta + (size_t)k * d, bests[k], d * sizeof(float));
+                rep[k].restored = 1;
+                rep[k].nonfinite = !all_finite(theta + (size_t)k * d, d);
+            }
+        }
+    }
+    for (int k = 0; k < K; k++) smile_free(bests[k]);
+    free(bests);
+    if (first != SMILE_OK) smile_set_msg(msg, msg_len, "%s", first_msg);
+    return first;
+}
