@@ -105,8 +105,9 @@ static void help(FILE *f) {
 "energy resets; final_step_size: mean over chains; grad_evals: total.\n"
 "JSON keys: target noise sampler chains steps warmup step_size seed batch\n"
 "mclmc_tuning normalisation kept_per_chain bias bias_chain_median ess_min rhat_max\n"
-"resets nonfinite final_step_size final_L grad_evals [modes_visited, gmm25] m_hat\n"
-"bias_per_chain seconds. Non-finite numbers are written as null.\n"
+"resets nonfinite final_step_size [final_L, if finite] grad_evals [modes_visited,\n"
+"gmm25] m_hat "
+"bias_per_chain seconds. Other non-finite numbers are written as null.\n"
 "Exit status: 0 ok, 2 bad input, 1 runtime failure.\n",
             MCLMC_DEFAULT_WARMUP, DEFAULT_CHAINS, MAX_CHAINS, DEFAULT_SEED, DEFAULT_BATCH);
 }
@@ -589,7 +590,7 @@ int smile_cmd_analytic(int argc, char **argv) {
             fprintf(f, "  \"resets\": %lld,\n", (long long)resets);
             fprintf(f, "  \"nonfinite\": %lld,\n", (long long)nonfinite);
             jnum(f, "final_step_size", eps_mean, 1);
-            jnum(f, "final_L", L_mean, 1);
+            if (isfinite(L_mean)) jnum(f, "final_L", L_mean, 1); /* omitted for L = inf */
             fprintf(f, "  \"grad_evals\": %lld,\n", (long long)grads);
             if (modes >= 0) fprintf(f, "  \"modes_visited\": %d,\n", modes);
             jarr(f, "m_hat", m_pool, d);

@@ -24,7 +24,7 @@
  *         *logp = -0.5 * s; return 0;
  *     }
  *     size_t d = 10;
- *     smile_target tgt = { d, gauss, &d };
+ *     smile_target tgt = { d, gauss, &d, 0 };
  *     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
  *     smile_sampler_params_mclmc_preset(&p, SMILE_MCLMC_TUNING_BLACKJAX);
  *     smile_chain c;
@@ -118,6 +118,7 @@ typedef struct {
 } smile_batch;
 
 /* Target callback: log p̂(x; b) and its gradient (length d) for position x.
+ * grad may be NULL only if the target sets logp_only_ok.
  * Must be deterministic for (x, b) and thread-safe across chains.
  * Return 0 on success, non-zero on a hard error (the step is then treated as
  * non-finite). Non-finite values are allowed and handled by the samplers. */
@@ -128,6 +129,9 @@ typedef struct {
     size_t dim;
     smile_logdensity_fn logdensity_grad;
     void *user;
+    /* Non-zero when the callback accepts grad == NULL and then computes only
+     * log p̂ (cheaper: no backward pass). Used by the auto variants. */
+    int logp_only_ok;
 } smile_target;
 
 /* Likelihood scale of §1.3. */
@@ -177,7 +181,9 @@ typedef enum {
     SMILE_SAMPLER_CSGLD = 6,        /* §9.2                               */
     SMILE_SAMPLER_SGHMC = 7,        /* §9.3                               */
     SMILE_SAMPLER_ADASGHMC = 8,     /* §9.4                               */
-    SMILE_SAMPLER_COUNT_ = 9
+    SMILE_SAMPLER_SMILE_AUTO = 9,   /* [ours] settling tuner, docs/tuner.md */
+    SMILE_SAMPLER_PSMILE_AUTO = 10, /* [ours] + gradient-noise precond.   */
+    SMILE_SAMPLER_COUNT_ = 11
 } smile_sampler_kind;
 
 const char *smile_sampler_name(smile_sampler_kind k);
@@ -235,6 +241,12 @@ typedef struct {
     /* SMILE energy tuner §7.5 */
     int tuner;                /* 1 = adapt eps + energy resets                  */
     double reset_prob, adaption_prob, adaption_strength, smoothing;
+    /* [ours] settling tuner of smile-auto / psmile-auto (docs/tuner.md) */
+    double auto_target;       /* target E[ΔE_b²]/d of the same-batch energy error */
+    double auto_gain;         /* Robbins–Monro gain on log ε per step              */
+    double auto_clip;         /* |log(v/(d·target))| clip per step                 */
+    double auto_smoothing;    /* EMA weight of ΔE_b² feeding the controller        */
+    double auto_reset_factor; /* reset when ΔE_b² > factor · d · target           */
     /* pSMILE preconditioner §7.4 */
     int precond;
     double noise_ema_rate;
@@ -287,6 +299,27 @@ smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double a,
 void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, int adapt);
 /* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
 double smile_wilson_hilferty(double mE, double sE, double z);
+/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md):
+ * Robbins–Monro on log ε toward E[ΔE_b²]/d = target, where ΔE_b is the
+ * energy error measured on one batch (scales with ε, so a fixed point
+ * exists), plus an absolute reset guardrail ΔE_b² > factor·d·target. */
+typedef struct {
+    double target, gain, clip, smoothing, reset_factor;
+    double v;      /* EMA of ΔE_b² (NaN until the first finite value) */
+    double eps;
+    int64_t t;
+} smile_auto_tuner;
+typedef struct {
+    int reset, eps_down, eps_up;
+    double h; /* clipped log(v/(d·target)) */
+} smile_auto_decision;
+void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
+                           double smoothing, double reset_factor, double eps0);
+/* Feeds the same-batch energy error dE of a step in dimension d. */
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, size_t d,
+                                            int adapt_eps);
+/* Non-finite step: ε shrinks as for a maximal h (one clipped step). */
+void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps);
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
 double smile_normal_quantile(double p);
 
@@ -309,7 +342,8 @@ typedef struct {
     smile_phase phase;
     double eps;          /* step size used                                   */
     double L;
-    int grad_evals;      /* callback evaluations in this step                */
+    int grad_evals;      /* callback evaluations with a gradient              */
+    int logp_evals;      /* log-density-only evaluations (auto variants)      */
     double logp;         /* log p̂ at the chain's position after the step     */
     double dK, dE, a;    /* kinetic change, energy error, |dE|              */
     double mE, sE;       /* tuner statistics after update                    */
@@ -317,6 +351,7 @@ typedef struct {
     int64_t t;           /* tuner counter used                               */
     double precond_r, precond_min, precond_max; /* pSMILE                    */
     double grad_norm;    /* SG baselines                                     */
+    double dE_batch;     /* auto variants: same-batch energy error ΔE_b      */
     int64_t n_sanitised; /* sanitised gradient entries                       */
     unsigned flags;
 } smile_step_info;
@@ -343,6 +378,7 @@ typedef struct {
 
     double eps, L;
     smile_energy_tuner tuner; /* m_E, s_E, t of §7.5 (also kept for tuner-off variants) */
+    smile_auto_tuner autotune; /* smile-auto / psmile-auto */
 
     smile_phase phase;
     int64_t step;           /* global steps done                     */
@@ -356,7 +392,7 @@ typedef struct {
     void *mile;
 
     /* running counters */
-    int64_t n_grad, n_resets, n_nonfinite, n_sanitised, n_eps_up, n_eps_down, n_emitted;
+    int64_t n_grad, n_logp, n_resets, n_nonfinite, n_sanitised, n_eps_up, n_eps_down, n_emitted;
 } smile_chain;
 
 /* Allocates the chain's buffers and copies x0 (NULL = zeros).
@@ -736,6 +772,11 @@ smile_status smile_model_loglik_grad(const smile_model *m, smile_model_workspace
  * (OVERWRITES grad). */
 double smile_prior_gauss(const float *theta, size_t d, double sigma_p, float *grad);
 
+/* FLOPs of one gradient evaluation (forward + backward) on n examples: the
+ * matrix products only (dense, convolution, attention), formula in
+ * docs/flops.md. */
+double smile_model_flops(const smile_model *m, size_t n);
+
 /* Process-wide: n OpenMP threads inside ONE evaluation (n <= 0: number of
  * CPUs); OpenBLAS is set single-threaded (the kernels split large products
  * across the OpenMP threads). Chains evaluating in a parallel region run
@@ -755,7 +796,8 @@ smile_status smile_posterior_init(smile_posterior **p, const smile_model *m,
                                   const smile_data_view *data, int n_chains, size_t max_batch,
                                   char *msg, size_t msg_len);
 void smile_posterior_free(smile_posterior *p); /* NULL: no-op */
-/* {d, smile_posterior_logdensity, p} */
+/* {d, smile_posterior_logdensity, p, logp_only_ok = 1}: grad == NULL
+ * computes log p̂ only (forward pass, no backward). */
 smile_target smile_posterior_target(smile_posterior *p);
 /* The smile_logdensity_fn (user = smile_posterior *). Returns non-zero for
  * a chain index outside [0, n_chains) or an index outside the data. */
@@ -1295,6 +1337,110 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
                             const smile_data_view *valid, const smile_de_params *p, float *theta,
                             smile_de_member_report *rep, volatile const int *stop, char *msg,
                             size_t msg_len);
+
+/* ---- The end-to-end pipeline behind `smile fit` (experiments.md §0.2) ----
+ * data → K DE members → chain k starts at member k (homoscedastic model:
+ * log σ set to 0) → warm-up W → sampling S with thinning → evaluation of the
+ * DE phase and of the pooled samples (metrics.md). Output directory:
+ *   config.json          every resolved setting + library version
+ *   layout.json          parameter names, offsets, shapes (d = total)
+ *   de_members.npy       float32 [K, d] DE parameters (chain starts)
+ *   samples/member_<k>.npy  float32 [S/thin, d], streamed as produced
+ *   trace_<k>.csv        step, phase, eps, dE, logp, resets, nonfinite, flags
+ *   run.json             per-phase wall times, gradient evaluations, per-
+ *                        member DE reports and chain counters
+ *   metrics.json         {"de": {...}, "ensemble": {...}, "members": [...]}
+ *   checkpoint/          per-chain checkpoints while running (removed at the end)
+ * Every file is written atomically (src/io). */
+#define SMILE_FIT_PATH_MAX 4096
+/* data = SMILE_FIT_BUILTIN selects the built-in 1-D regression example with a
+ * gap in the inputs (fit_synth.c); its run also writes predictive.csv
+ * (x, DE and sampled predictive mean and 95 % interval, original units) and
+ * data.csv (x, y, split). */
+#define SMILE_FIT_BUILTIN "builtin:gap1d"
+
+typedef struct {
+    smile_data_task task;          /* SMILE_DATA_UCI (others: EUNSUPPORTED)     */
+    char data[SMILE_FIT_PATH_MAX]; /* input file                                */
+    char out[SMILE_FIT_PATH_MAX];  /* output directory                          */
+    uint64_t seed;                 /* run seed r: split, inits, batches, noise   */
+    int members;                   /* K = DE members = chains                    */
+    int64_t warmup, samples;       /* steps per chain                            */
+    int thin;
+    size_t batch;                  /* sampler mini-batch B                       */
+    smile_sampler_params sampler;  /* kind, step_size and every algorithm setting */
+    smile_scale_mode scale;        /* likelihood scale (E§0.3: FLOOR [ref])      */
+    int reference_batching;        /* [ref] 8i: EPOCH_REF streams (DE + sampler) */
+    smile_likelihood_kind likelihood; /* UCI: GAUSS_HOMO (SMILE model, default)
+                                     or GAUSS_HETERO (MILE model)             */
+    size_t n_hidden, hidden[SMILE_MODEL_MAX_HIDDEN]; /* FCN widths (16-16-16)  */
+    double prior_sigma;            /* 1                                          */
+    smile_de_params de;            /* members/seed/threads/stream overwritten    */
+    /* divergence rule (see smile_fit_diverged): non-finite, or the member's
+     * mean train log-likelihood per point below median(H) − max(gap,
+     * f·1.4826·MAD(H)), H = upper half of the members' scores */
+    double diverge_min_gap;        /* 0.5 nats per training point               */
+    double diverge_mad_factor;     /* 5                                          */
+    int diverge_max_samples;       /* samples per chain scored on train (20)     */
+    int include_diverged;          /* pool diverged members too (default 0)      */
+    int trace_every;               /* trace every n-th step (+ every reset) (10) */
+    double checkpoint_seconds;     /* per-chain checkpoint interval (30)         */
+} smile_fit_config;
+
+/* Defaults = the spec's settings for the task (UCI: E§2.5, E§2.6: 10 members,
+ * pSMILE-naive, W 50,000, S 10,000, thin 10, B 256, ε 1e-3, SCALE_FLOOR,
+ * SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default). */
+smile_fit_config smile_fit_config_default(smile_data_task task);
+/* Checks every setting; the message names the option ("--members ..."). */
+smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
+/* config.json ↔ struct (the JSON also carries the library version). */
+smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **out);
+smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config *c, char *msg,
+                                        size_t msg_len);
+
+typedef struct {
+    const char *phase;      /* "deep ensemble", "warm-up+sampling", "evaluation" */
+    int64_t done, total;    /* steps (members for the DE) done / planned      */
+    double seconds;         /* since the phase started                        */
+    double eps;             /* step size of chain 0 (NaN if unknown)          */
+} smile_fit_progress;
+typedef void (*smile_fit_progress_fn)(void *user, const smile_fit_progress *p);
+
+/* Settings that do not change results. */
+typedef struct {
+    int threads;                /* OpenMP threads (members / chains); 0 = all */
+    int resume;                 /* continue the run in cfg->out               */
+    volatile const int *stop;   /* set (e.g. by a signal handler) to stop at
+                                   the next step boundary after a checkpoint */
+    smile_fit_progress_fn progress;
+    void *progress_user;
+} smile_fit_runtime;
+
+typedef struct smile_fit smile_fit;
+
+/* Validates the configuration, loads and splits the data, builds the model
+ * and checks the output directory (new run: it must not hold config.json;
+ * resume: it must). Writes nothing. Errors here are bad input
+ * (SMILE_EINVAL / EIO / EFORMAT / EUNSUPPORTED) or SMILE_ENOMEM. */
+smile_status smile_fit_open(smile_fit **f, const smile_fit_config *c, const smile_fit_runtime *rt,
+                            char *msg, size_t msg_len);
+/* Runs (or resumes) the pipeline and writes every output file; *metrics (may
+ * be NULL) receives metrics.json's object (cJSON_Delete it).
+ * SMILE_EINTERRUPTED when stopped through rt->stop (checkpoints written). */
+smile_status smile_fit_execute(smile_fit *f, struct cJSON **metrics, char *msg, size_t msg_len);
+void smile_fit_free(smile_fit *f);
+/* Recomputes metrics.json of a finished run directory from its stored DE
+ * members and samples (settings from config.json; include_diverged < 0: as
+ * configured). */
+smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int include_diverged,
+                            struct cJSON **metrics, char *msg, size_t msg_len);
+
+/* The divergence rule on per-member scores ll[K] (mean train log-likelihood
+ * per point; non-finite = diverged): out[k] = 1 if diverged. Threshold:
+ * median(H) − max(min_gap, mad_factor · 1.4826 · MAD(H)), H = the upper half
+ * (⌈n/2⌉ largest) of the n finite scores. */
+void smile_fit_diverged(const double *ll, int K, double min_gap, double mad_factor, int *out,
+                        double *threshold);
 
 /* END SECTION ensemble */
 

@@ -18,7 +18,7 @@ static int gauss(void *user, const float *x, const smile_batch *b, double *logp,
 int main(void) {
     char msg[256];
     size_t d = 10;
-    smile_target tgt = {d, gauss, &d};
+    smile_target tgt = {d, gauss, &d, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
     smile_sampler_params_mclmc_preset(&p, SMILE_MCLMC_TUNING_BLACKJAX);
     smile_chain c;

@@ -95,7 +95,7 @@ static double t10_run(int fixed, double eps_fixed, double L_fixed, double *L_out
         smile_rng r;
         smile_rng_init(&r, 11, k, SMILE_RNG_INIT);
         for (int i = 0; i < d; i++) x0[i] = (float)(g.sig[i] * smile_rng_normal(&r));
-        t[k] = (smile_target){(size_t)d, gauss_fn, &g};
+        t[k] = (smile_target){(size_t)d, gauss_fn, &g, 0};
         char msg[256];
         CHECK(smile_chain_init(&c[k], &p, d, 11, k, x0, msg, sizeof msg) == SMILE_OK, "%s", msg);
     }

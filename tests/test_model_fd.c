@@ -20,6 +20,7 @@
  * h/2 (they disagree by far more than the error bound) and skipped; at most 1% may be.
  */
 #include "harness.h"
+#include "model/conv_direct.h"
 #include "model/model_internal.h"
 #include "smile.h"
 
@@ -647,6 +648,113 @@ static void test_posterior(void) {
     smile_model_free(m);
 }
 
+
+/* ---- 6. direct convolution (conv_direct.c) vs the im2col kernel -------------------------- */
+
+static void fill(float *p, size_t n, smile_rng *r) {
+    for (size_t i = 0; i < n; i++) p[i] = (float)smile_rng_normal(r);
+}
+
+static double maxdiff(const float *a, const float *b, size_t n, double *scale) {
+    double d = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)a[i] - b[i]));
+        s = fmax(s, fabs((double)b[i]));
+    }
+    *scale = s;
+    return d;
+}
+
+static void test_conv_direct(void) {
+    /* LeNet conv1 / conv2, ResNet-7 conv1 (OC = 32 lanes), odd sizes and paddings */
+    struct {
+        size_t H, W, C, OC, K, PT, PB, PL, PR, B;
+    } cs[] = {{28, 28, 1, 6, 5, 2, 2, 2, 2, 3}, {14, 14, 6, 16, 5, 0, 0, 0, 0, 3},
+              {9, 7, 3, 32, 3, 1, 1, 1, 1, 2},  {6, 11, 5, 20, 3, 0, 2, 1, 0, 2},
+              {5, 5, 32, 9, 2, 1, 0, 0, 1, 2}};
+    smile_rng r;
+    smile_rng_init(&r, 77, 0, SMILE_RNG_USER);
+    for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+        nn_conv2d_dims d;
+        CHECK(nn_conv2d_dims_init_pad(&d, cs[c].H, cs[c].W, cs[c].C, cs[c].OC, cs[c].K, cs[c].K, 1,
+                                      cs[c].PT, cs[c].PB, cs[c].PL, cs[c].PR) == SMILE_OK,
+              "dims %zu", c);
+        CHECK(mdl_convd_ok(&d), "direct kernel accepts case %zu", c);
+        size_t B = cs[c].B, nx = B * d.H * d.W * d.C, ny = B * d.OH * d.OW * d.OC;
+        size_t nw = d.KH * d.KW * d.C * d.OC;
+        size_t sb = nn_conv2d_scratch_size(&d, B), sd = mdl_convd_scratch_size(&d, 2);
+        float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc(d.OC * 4), *dy = malloc(ny * 4);
+        float *y1 = malloc(ny * 4), *y2 = malloc(ny * 4);
+        float *dx1 = calloc(nx, 4), *dx2 = calloc(nx, 4), *dw1 = calloc(nw, 4), *dw2 = calloc(nw, 4);
+        float *db1 = calloc(d.OC, 4), *db2 = calloc(d.OC, 4);
+        void *s1 = smile_calloc(sb ? sb : 1, 1), *s2 = smile_calloc(sd, 1);
+        fill(x, nx, &r), fill(w, nw, &r), fill(b, d.OC, &r), fill(dy, ny, &r);
+        for (size_t i = 0; i < nx; i++) dx1[i] = dx2[i] = 0.5f; /* both accumulate */
+        nn_conv2d_forward(y1, s1, x, w, b, &d, B);
+        mdl_convd_forward(y2, s2, x, w, b, &d, B, 2);
+        nn_conv2d_backward(dx1, dw1, db1, s1, dy, x, w, &d, B);
+        mdl_convd_backward(dx2, dw2, db2, s2, dy, x, w, &d, B, 2);
+        /* float sums of ≤ KH·KW·max(C, OC) (y, dx) or B·OH·OW (dw, db) terms of size O(1)
+         * in different orders: differences ≲ √K·u·scale; 1e-5·scale is ~100× that */
+        double sc, e;
+        e = maxdiff(y2, y1, ny, &sc);
+        CHECK(e <= 1e-5 * sc, "case %zu forward %.3e (scale %.3e)", c, e, sc);
+        e = maxdiff(dx2, dx1, nx, &sc);
+        CHECK(e <= 1e-5 * sc, "case %zu dx %.3e (scale %.3e)", c, e, sc);
+        e = maxdiff(dw2, dw1, nw, &sc);
+        CHECK(e <= 1e-5 * sc, "case %zu dw %.3e (scale %.3e)", c, e, sc);
+        e = maxdiff(db2, db1, d.OC, &sc);
+        CHECK(e <= 1e-5 * sc, "case %zu db %.3e (scale %.3e)", c, e, sc);
+        free(x), free(w), free(b), free(dy), free(y1), free(y2), free(dx1), free(dx2);
+        free(dw1), free(dw2), free(db1), free(db2);
+        smile_free(s1), smile_free(s2);
+    }
+}
+
+/* ---- 7. results independent of the thread count; log p only ------------------------------ */
+
+static void test_threads(void) {
+    smile_model_desc ds[5];
+    ds[0] = smile_model_desc_default(SMILE_MODEL_LENET);
+    ds[0].lenet[0] = 3, ds[0].lenet[1] = 5, ds[0].lenet[2] = 9, ds[0].lenet[3] = 7;
+    ds[1] = smile_model_desc_default(SMILE_MODEL_RESNET7);
+    ds[1].res_width = 4;
+    ds[2] = smile_model_desc_default(SMILE_MODEL_RESNET18);
+    ds[2].res_width = 4;
+    ds[3] = smile_model_desc_default(SMILE_MODEL_VIT);
+    ds[3].in_h = ds[3].in_w = 32, ds[3].patch = 8, ds[3].embed = 16, ds[3].depth = 1;
+    ds[3].heads = 2, ds[3].mlp = 32, ds[3].cls_hidden = 8;
+    ds[4] = smile_model_desc_default(SMILE_MODEL_GPT);
+    ds[4].context = 32, ds[4].embed = 32, ds[4].depth = 1, ds[4].heads = 4, ds[4].mlp = 64;
+    for (int k = 0; k < 5; k++) {
+        smile_model *m = build(&ds[k]);
+        if (!m) continue;
+        size_t D = smile_model_param_count(m), n = 24;
+        test_data td;
+        make_data(&td, m, n, 8);
+        float *th = malloc(D * 4), *g1 = calloc(D, 4), *g2 = calloc(D, 4);
+        make_theta(m, th, 2);
+        smile_model_set_threads(2);
+        smile_model_workspace *ws = NULL;
+        smile_model_workspace_init(&ws, m, 16, msg, sizeof msg);
+        double l1, l2, l3;
+        smile_model_set_threads(1);
+        smile_model_loglik_grad(m, ws, th, &td.v, NULL, n, 1.5, &l1, g1);
+        smile_model_set_threads(2);
+        smile_model_loglik_grad(m, ws, th, &td.v, NULL, n, 1.5, &l2, g2);
+        smile_model_loglik_grad(m, ws, th, &td.v, NULL, n, 1.5, &l3, NULL);
+        CHECK(l1 == l2 && !memcmp(g1, g2, D * 4), "%s: 1 and 2 threads differ",
+              smile_model_kind_name(ds[k].kind));
+        CHECK(l3 == l1, "%s: loglik without gradient %.17g vs %.17g",
+              smile_model_kind_name(ds[k].kind), l3, l1);
+        free(th), free(g1), free(g2);
+        free_data(&td);
+        smile_model_workspace_free(ws);
+        smile_model_free(m);
+    }
+    smile_model_set_threads(0);
+}
+
 int main(void) {
     test_counts();
     test_bad();
@@ -655,5 +763,7 @@ int main(void) {
     test_fd();
     test_fcn_fast();
     test_posterior();
+    test_conv_direct();
+    test_threads();
     return harness_done("test_model_fd");
 }

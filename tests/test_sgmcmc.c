@@ -186,7 +186,7 @@ static void test_schedule(void) {
 static void test_emission(void) {
     double sd[2] = {1, 1};
     gauss_t G = {2, sd};
-    smile_target t = {2, gauss_fn, &G};
+    smile_target t = {2, gauss_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_CSGLD);
     CHECK(p.schedule.kind == SMILE_SCHEDULE_COSINE_CYCLIC && p.schedule.n_cycles == 4,
           "cSGLD default schedule");
@@ -263,7 +263,7 @@ static void test_exact_steps(void) {
     float x0[DX] = {0.3f, -1.2f, 2.0f, 0.05f, -0.7f, 1.1f, -2.5f};
     double sd[DX] = {1, 2, 0.5, 1, 3, 1, 0.8};
     gauss_t G = {DX, sd};
-    smile_target t = {DX, gauss_fn, &G};
+    smile_target t = {DX, gauss_fn, &G, 0};
     smile_chain c;
     smile_step_info info;
 
@@ -396,7 +396,7 @@ static void test_sanitise(void) {
                                          SMILE_SAMPLER_SGHMC, SMILE_SAMPLER_ADASGHMC};
     for (int k = 0; k < 4; k++) {
         bad_t B = {DX, 0};
-        smile_target t = {DX, bad_fn, &B};
+        smile_target t = {DX, bad_fn, &B, 0};
         smile_chain c;
         smile_sampler_params p = smile_sampler_params_default(kinds[k]);
         p.step_size = 1e-12; /* keep the position tame under 1e6-sized gradients */
@@ -458,7 +458,7 @@ static void test_sanitise(void) {
 static void t18_case(double s, double T, double eps, int64_t n) {
     double sd[1] = {s};
     gauss_t G = {1, sd};
-    smile_target t = {1, gauss_fn, &G};
+    smile_target t = {1, gauss_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_SGLD);
     p.step_size = eps;
     p.temperature = T;
@@ -528,7 +528,7 @@ static void t19_case(double s, double eps, double alpha, double beta, double T, 
                      int discr) {
     double sd[1] = {s};
     gauss_t G = {1, sd};
-    smile_target t = {1, gauss_fn, &G};
+    smile_target t = {1, gauss_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_SGHMC);
     p.step_size = eps;
     p.temperature = T;
@@ -576,7 +576,7 @@ static void test_t20(void) {
     double mu[3] = {1, 0.1, 3}, v[3] = {1, 1, 0.5};
     const int64_t n = 100000;
     iid_t G = {3, mu, v};
-    smile_target t = {3, iid_fn, &G};
+    smile_target t = {3, iid_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_ADASGHMC);
     smile_chain c;
     CHECK(smile_chain_init(&c, &p, 3, 9, 0, NULL, msg, sizeof msg) == SMILE_OK, "%s", msg);

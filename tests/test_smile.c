@@ -62,7 +62,7 @@ static smile_batch batch_for(int64_t serial) {
 static void test_t11(void) {
     size_t d = 8;
     gtarget g1 = make_target(d, 2.0), g2 = make_target(d, 2.0);
-    smile_target t1 = {d, gfn, &g1}, t2 = {d, gfn, &g2};
+    smile_target t1 = {d, gfn, &g1, 0}, t2 = {d, gfn, &g2, 0};
     smile_chain a, b;
     smile_step_info ia, ib;
     /* (i) SMILE with tuner off == SMILE-naive */
@@ -106,7 +106,7 @@ static void test_t13_t14(void) {
     size_t d = 6;
     for (int keep = 0; keep < 2; keep++) {
         gtarget g = make_target(d, 1.0);
-        smile_target t = {d, gfn, &g};
+        smile_target t = {d, gfn, &g, 0};
         smile_chain c;
         smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
         p.step_size = 0.05;
@@ -142,7 +142,7 @@ static void test_t13_t14(void) {
     /* T14: NaN log density, then NaN gradient entry */
     for (int which = 0; which < 2; which++) {
         gtarget g = make_target(d, 1.0);
-        smile_target t = {d, gfn, &g};
+        smile_target t = {d, gfn, &g, 0};
         smile_chain c;
         smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
         p.step_size = 0.05;
@@ -255,7 +255,7 @@ static void test_threads(void) {
     memset(&f2, 0, sizeof f2);
     for (int th = 1; th <= 2; th++) {
         gtarget g = make_target(d, 3.0);
-        smile_target t[4] = {{d, gfn, &g}, {d, gfn, &g}, {d, gfn, &g}, {d, gfn, &g}};
+        smile_target t[4] = {{d, gfn, &g, 0}, {d, gfn, &g, 0}, {d, gfn, &g, 0}, {d, gfn, &g, 0}};
         smile_chain c[4];
         for (int k = 0; k < 4; k++) init_chain(&c[k], SMILE_SAMPLER_PSMILE, d, 0.05, k);
         smile_run_params rp = smile_run_params_default();
@@ -280,7 +280,7 @@ static void test_threads(void) {
 static void test_isotropic_gaussian(void) {
     size_t d = 10;
     gtarget g = make_target(d, 4.0);
-    smile_target t = {d, gfn, &g};
+    smile_target t = {d, gfn, &g, 0};
     smile_chain c;
     init_chain(&c, SMILE_SAMPLER_SMILE_NAIVE, d, 0.1, 0);
     const int W = 5000, N = 200000, thin = 5, M = N / thin;

@@ -296,7 +296,7 @@ size_t smile_analytic_dim(const smile_analytic *a) { return a->d; }
 const smile_analytic_params *smile_analytic_get_params(const smile_analytic *a) { return &a->p; }
 
 smile_target smile_analytic_target(smile_analytic *a) {
-    smile_target t = {a->d, smile_analytic_logdensity_grad, a};
+    smile_target t = {a->d, smile_analytic_logdensity_grad, a, 0};
     return t;
 }
 

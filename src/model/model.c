@@ -686,3 +686,68 @@ smile_status smile_model_check_data(const smile_model *m, const smile_data_view 
     }
     return SMILE_OK;
 }
+
+/* ---- FLOP count (docs/flops.md) --------------------------------------------------------- */
+
+/* Multiply-adds of the matrix products only, 2 FLOPs each. A product with FLOP count f
+ * costs f forward, f for the weight gradient and f for the input gradient (the first
+ * layer has no input gradient). Elementwise work, norms, pools and softmax are not
+ * counted. */
+static double conv_fl(const mdl_conv *c, size_t n) {
+    const nn_conv2d_dims *d = &c->dims;
+    return 2.0 * (double)n * d->OH * d->OW * d->KH * d->KW * d->C * d->OC;
+}
+static double dense_fl(const mdl_dense *l, size_t rows) {
+    return 2.0 * (double)rows * l->in * l->out;
+}
+
+double smile_model_flops(const smile_model *m, size_t n) {
+    double f = 0, first = 0; /* forward FLOPs; FLOPs of the first product */
+    switch (m->desc.kind) {
+    case SMILE_MODEL_FCN:
+        for (size_t l = 0; l < m->fcn_layers; l++) f += dense_fl(&m->fcn[l], n);
+        first = dense_fl(&m->fcn[0], n);
+        break;
+    case SMILE_MODEL_LENET:
+        first = conv_fl(&m->le_c1, n);
+        f = first + conv_fl(&m->le_c2, n);
+        for (int i = 0; i < 3; i++) f += dense_fl(&m->le_d[i], n);
+        break;
+    case SMILE_MODEL_RESNET7:
+        for (int i = 0; i < MDL_R7_CONVS; i++) f += conv_fl(&m->r7_c[i], n);
+        first = conv_fl(&m->r7_c[0], n);
+        f += dense_fl(&m->r7_head, n);
+        break;
+    case SMILE_MODEL_RESNET18:
+        first = conv_fl(&m->r18_stem, n);
+        f = first + dense_fl(&m->r18_head, n);
+        for (int k = 0; k < MDL_R18_BLOCKS; k++) {
+            f += conv_fl(&m->r18_b[k].c1, n) + conv_fl(&m->r18_b[k].c2, n);
+            if (m->r18_b[k].has_sc) f += conv_fl(&m->r18_b[k].sc, n);
+        }
+        break;
+    case SMILE_MODEL_VIT:
+    case SMILE_MODEL_GPT: {
+        size_t T = m->tokens, C = m->desc.embed, N = n * T;
+        int causal = m->desc.kind == SMILE_MODEL_GPT;
+        /* attention: q kᵀ and P v, 2·T_k·C multiply-adds per query row over all heads, with
+         * T_k = T keys (ViT) or the i+1 unmasked keys of query i (GPT): Σ_i (i+1) = T(T+1)/2 */
+        double keys = causal ? 0.5 * (double)T * (T + 1) : (double)T * T;
+        for (size_t l = 0; l < m->desc.depth; l++) {
+            const mdl_tblock *t = &m->tb[l];
+            f += dense_fl(&t->qkv, N) + dense_fl(&t->proj, N) + dense_fl(&t->fc1, N) +
+                 dense_fl(&t->fc2, N);
+            f += 2.0 * 2.0 * (double)n * keys * C;
+        }
+        if (causal) {
+            f += dense_fl(&m->gpt_lm, N);
+        } else {
+            first = conv_fl(&m->vit_patch, n);
+            f += first + dense_fl(&m->vit_h1, n) + dense_fl(&m->vit_h2, n);
+        }
+        break;
+    }
+    default: break;
+    }
+    return 3.0 * f - first;
+}

@@ -1,15 +1,18 @@
 /* Float instantiation of the model passes (model_impl.inc) and the public entry points. */
 #include "model/model_internal.h"
+#include "model/conv_direct.h"
 
 #include <string.h>
 
 #define R float
 #define NN(x) nn_##x
 #define F(x) x##_f
+#define MDL_DIRECT_CONV 1
 #include "model/model_impl.inc"
 #undef R
 #undef NN
 #undef F
+#undef MDL_DIRECT_CONV
 
 smile_status smile_model_forward(const smile_model *m, smile_model_workspace *ws,
                                  const float *theta, const smile_data_view *data,

@@ -147,6 +147,7 @@ struct smile_model_workspace {
 
     /* generic slots (element offsets) */
     size_t in, out, dout, y;
+    size_t fast, fast_reals; /* region of the float FCN fast path (fcn_fast.c), 0 = none */
     size_t g[6];       /* gradient slots, each gsize elements         */
     size_t gsize;
 
@@ -206,6 +207,7 @@ smile_status smile_model_check_data(const smile_model *m, const smile_data_view 
 
 /* Specialised float FCN (fcn_fast.c): small dense layers without BLAS calls.
  * Returns 1 when it handled the call, 0 when the shape is not supported. */
+size_t smile_fcn_fast_reals(const smile_model *m, size_t B);
 int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
                                const float *theta, const smile_data_view *data,
                                const uint32_t *idx, size_t n, double scale, double *loglik,

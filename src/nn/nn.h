@@ -8,7 +8,9 @@
  * ---------------------------------------------------------------------------------------
  * CONVENTIONS
  * ---------------------------------------------------------------------------------------
- * Argument order: outputs → caches → scratch → inputs → params → dims.
+ * Argument order: outputs → caches → scratch → inputs → params → dims. For a backward:
+ *   gradients written (dx, d-params) → scratch → dy → forward inputs → forward caches →
+ *   params → dims.
  * Dims (size_t): B batch (examples), T tokens per example, C channels / features,
  *   H, W input height / width, OH, OW output height / width, HW = H*W, N rows (= B*T or
  *   B*H*W), IC, OC dense input / output features, NH attention heads, K classes / vocab,
@@ -24,7 +26,7 @@
  * NULL: that gradient is skipped (e.g. dx of the first layer, db of a bias-free layer).
  * Forward outputs are overwritten (=), never accumulated.
  * Scratch: a layer that needs temporary memory takes `void *scratch` of at least
- * nn_<layer>_scratch_size(...) BYTES (aligned to 64 bytes, e.g. smile_calloc); the same
+ * nn_<layer>_scratch_size(...) BYTES (aligned for double; smile_calloc is fine); the same
  * scratch may be reused by every layer (its content is dead between calls).
  * Aliasing: unless stated, outputs must not alias inputs.
  *
@@ -33,19 +35,34 @@
  * instantiation exists for finite-difference tests. Reductions over many terms (norm
  * statistics, bias/scale gradients, log-softmax) accumulate in double in both.
  *
- * Threading and determinism:
- *   - Matrix products call OpenBLAS (cblas_sgemm/dgemm) from the calling thread.
- *   - Other loops use OpenMP `parallel for` over independent items (rows, examples);
- *     parameter-gradient reductions use a fixed order (channel blocks or per-example
- *     partials summed in order), so results do not depend on the number of threads.
- *   - Mode A (one caller thread): OpenBLAS may use its own threads; our OpenMP regions
- *     use omp_get_max_threads(). Mode B (several OpenMP chain threads call kernels):
- *     call nn_blas_set_threads(1) BEFORE the parallel region (OpenBLAS here is the
- *     pthread build and must not be entered concurrently with >1 thread); our inner
- *     OpenMP regions then run single-threaded automatically (nested parallelism off).
- *   - Attention runs heads in parallel with OpenMP only when nn_blas_get_threads() == 1
- *     (then each thread calls single-threaded BLAS on its own head); otherwise heads run
- *     in sequence and OpenBLAS threads each product.
+ * Threading and determinism (results never depend on the number of threads):
+ *   - RECOMMENDED: call nn_blas_set_threads(1) once at program start. Then
+ *       * called from one thread, every kernel uses all OpenMP threads itself: large
+ *         matrix products are cut into row (or column) pieces, single-threaded OpenBLAS
+ *         calls spread over the OpenMP threads (measured here: as fast as or faster than
+ *         OpenBLAS's own threading, and no second thread pool competing for the cores);
+ *         attention runs (example, head) pairs in parallel; other loops are OpenMP
+ *         `parallel for` over independent items;
+ *       * called from several OpenMP chain threads at once (inside a parallel region),
+ *         kernels run single-threaded in the calling thread (no nested parallelism,
+ *         omp_in_parallel() is checked) and OpenBLAS is single-threaded as it must be
+ *         (the pthread OpenBLAS here must not be entered with >1 thread concurrently).
+ *   - If OpenBLAS is left multi-threaded, kernels make the same calls in sequence from
+ *     the calling thread and let OpenBLAS thread each (correct from one caller thread;
+ *     do not call kernels from several threads then).
+ *   - Bitwise reproducibility: the pieces of a product depend only on its shape, never
+ *     on the thread count (the same OpenBLAS calls are made with 1 or 16 threads);
+ *     reductions over rows / examples (bias, norm-parameter, embedding gradients) use
+ *     fixed partitions summed in a fixed order.
+ *     tests/test_nn_*.c check bitwise equality for (OpenMP, OpenBLAS) threads (1,1),
+ *     (2,1), (1,2).
+ *   - Kernels are reentrant (no static state); no thread is started per call beyond
+ *     OpenMP's persistent pool; nothing is allocated.
+ *
+ * Memory guide: the conv im2col scratch is min(B, BC)·OH·OW·KH·KW·C reals, e.g. ResNet-18
+ * stage 1 (16×16, 3×3×64) is 147,456 floats = 576 KiB per example: set d->BC (e.g. 32–64)
+ * to bound it; chunks of ≥ 16 examples keep the products large enough to be efficient.
+ * Attention keeps only lse[B·NH·T] between forward and backward (P is recomputed).
  *
  * ---------------------------------------------------------------------------------------
  * API SUMMARY (float versions; double versions: append _d to the name, float → double)
@@ -163,7 +180,8 @@ void nn_init_lecun_normal(float *w, size_t n, size_t fan_in, smile_rng *rng);
 /* w_i ~ N(0, sd²) (embeddings N(0, 1/C), ViT class token / position embedding N(0, 1)). */
 void nn_init_normal(float *w, size_t n, double sd, smile_rng *rng);
 
-/* The vectorisable float exp used by GELU and attention (exported for its test only). */
+/* The vectorisable float exp used by GELU and attention (exported for its test only):
+ * relative error < 4·2⁻²⁴; arguments are clamped to [−87, 88] (saturates, never inf). */
 float nn_expf_fast_(float a);
 
 /* Kernel declarations, instantiated for float (nn_x) and double (nn_x_d). */

@@ -61,7 +61,11 @@ void smile_posterior_free(smile_posterior *p) {
 }
 
 smile_target smile_posterior_target(smile_posterior *p) {
-    smile_target t = {p ? p->m->d : 0, smile_posterior_logdensity, p};
+    /* grad == NULL skips the backward pass (log p̂ only) */
+    smile_target t = {.dim = p ? p->m->d : 0,
+                      .logdensity_grad = smile_posterior_logdensity,
+                      .user = p,
+                      .logp_only_ok = 1};
     return t;
 }
 

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-static int is_isokinetic(smile_sampler_kind k) { return k <= SMILE_SAMPLER_PSMILE; }
-static int is_sg(smile_sampler_kind k) { return k >= SMILE_SAMPLER_SGLD; }
+static int is_isokinetic(smile_sampler_kind k) { return smile_kind_is_isokinetic(k); }
+static int is_sg(smile_sampler_kind k) { return smile_kind_is_sg(k); }
 
 smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, size_t dim,
                               uint64_t seed, int chain, const float *x0, char *msg,
@@ -46,6 +46,8 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->L = p->L;
     smile_energy_tuner_init(&c->tuner, p->reset_prob, p->adaption_prob, p->adaption_strength,
                             p->smoothing, p->step_size);
+    smile_auto_tuner_init(&c->autotune, p->auto_target, p->auto_gain, p->auto_clip,
+                          p->auto_smoothing, p->auto_reset_factor, p->step_size);
     smile_rng_init(&c->rng_noise, seed, (uint64_t)chain, SMILE_RNG_NOISE);
     smile_rng_init(&c->rng_vel, seed, (uint64_t)chain, SMILE_RNG_VELOCITY);
     c->phase = SMILE_PHASE_SAMPLING;
@@ -152,10 +154,13 @@ smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile
     case SMILE_SAMPLER_SMILE_NAIVE:
     case SMILE_SAMPLER_SMILE:
     case SMILE_SAMPLER_PSMILE_NAIVE:
-    case SMILE_SAMPLER_PSMILE: smile_smile_step(c, t, b, info); break;
+    case SMILE_SAMPLER_PSMILE:
+    case SMILE_SAMPLER_SMILE_AUTO:
+    case SMILE_SAMPLER_PSMILE_AUTO: smile_smile_step(c, t, b, info); break;
     default: smile_sg_step(c, t, b, info); break;
     }
     c->n_grad += info->grad_evals;
+    c->n_logp += info->logp_evals;
     if (info->flags & SMILE_INFO_RESET) c->n_resets++;
     if (info->flags & SMILE_INFO_NONFINITE) c->n_nonfinite++;
     if (info->flags & SMILE_INFO_EPS_UP) c->n_eps_up++;

@@ -1,12 +1,12 @@
 /* Sampler names, defaults (spec samplers.md §11.1) and validation. */
-#include "smile_internal.h"
+#include "sampler_internal.h"
 
 #include <math.h>
 #include <string.h>
 
 static const char *const names[SMILE_SAMPLER_COUNT_] = {
     "mclmc", "smile-naive", "smile", "psmile-naive", "psmile",
-    "sgld",  "csgld",       "sghmc", "adasghmc"};
+    "sgld",  "csgld",       "sghmc", "adasghmc", "smile-auto", "psmile-auto"};
 
 const char *smile_sampler_name(smile_sampler_kind k) {
     return (k >= 0 && k < SMILE_SAMPLER_COUNT_) ? names[k] : "unknown";
@@ -21,7 +21,7 @@ smile_status smile_sampler_from_name(const char *name, smile_sampler_kind *out) 
     return SMILE_EINVAL;
 }
 
-static int is_isokinetic(smile_sampler_kind k) { return k <= SMILE_SAMPLER_PSMILE; }
+static int is_isokinetic(smile_sampler_kind k) { return smile_kind_is_isokinetic(k); }
 
 smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     smile_sampler_params p;
@@ -47,6 +47,11 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     p.adaption_strength = 0.02;
     p.smoothing = 0.01;
     p.noise_ema_rate = 0.01;
+    p.auto_target = 0.01;
+    p.auto_gain = 0.002;
+    p.auto_clip = 4.0;
+    p.auto_smoothing = 0.05;
+    p.auto_reset_factor = 100.0;
     p.grad_clip = 1e6;
     p.temperature = 1.0;
     p.sghmc_alpha = 0.01;
@@ -63,6 +68,8 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     case SMILE_SAMPLER_SMILE: p.tuner = 1; break;
     case SMILE_SAMPLER_PSMILE_NAIVE: p.precond = 1; break;
     case SMILE_SAMPLER_PSMILE: p.tuner = 1; p.precond = 1; break;
+    case SMILE_SAMPLER_SMILE_AUTO: p.tuner = 1; break;
+    case SMILE_SAMPLER_PSMILE_AUTO: p.tuner = 1; p.precond = 1; break;
     case SMILE_SAMPLER_SGLD: p.step_size = 1e-4; break;
     case SMILE_SAMPLER_CSGLD:
         p.step_size = 1e-5;
@@ -121,6 +128,11 @@ smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t
             "adaption_strength must be in [0, 1)");
         REQ(p->smoothing > 0 && p->smoothing <= 1, "smoothing must be in (0, 1]");
         REQ(p->noise_ema_rate > 0 && p->noise_ema_rate <= 1, "noise_ema_rate must be in (0, 1]");
+        REQ(p->auto_target > 0 && isfinite(p->auto_target), "auto tuner target must be positive");
+        REQ(p->auto_gain > 0 && p->auto_gain < 1, "auto tuner gain must be in (0, 1)");
+        REQ(p->auto_clip > 0, "auto tuner clip must be positive");
+        REQ(p->auto_smoothing > 0 && p->auto_smoothing <= 1, "auto tuner smoothing must be in (0, 1]");
+        REQ(p->auto_reset_factor > 1, "auto tuner reset factor must be > 1");
     }
     if (p->kind == SMILE_SAMPLER_MCLMC) {
         REQ(p->mclmc_target_start > 0 && p->mclmc_target_end > 0, "MCLMC targets must be positive");

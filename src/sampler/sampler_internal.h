@@ -5,6 +5,18 @@
 
 #include "smile_internal.h"
 
+/* Sampler families. */
+static inline int smile_kind_is_isokinetic(smile_sampler_kind k) {
+    return k <= SMILE_SAMPLER_PSMILE || k == SMILE_SAMPLER_SMILE_AUTO ||
+           k == SMILE_SAMPLER_PSMILE_AUTO;
+}
+static inline int smile_kind_is_sg(smile_sampler_kind k) {
+    return k >= SMILE_SAMPLER_SGLD && k <= SMILE_SAMPLER_ADASGHMC;
+}
+static inline int smile_kind_is_auto(smile_sampler_kind k) {
+    return k == SMILE_SAMPLER_SMILE_AUTO || k == SMILE_SAMPLER_PSMILE_AUTO;
+}
+
 /* ---- SG-MCMC baselines (sgmcmc.c): SGLD, cSGLD, SGHMC, adaSGHMC ---- */
 /* Allocate family-specific buffers of c (called from smile_chain_init after
  * the common buffers x, g, scratch exist; u doubles as SGHMC momentum p /

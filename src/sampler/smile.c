@@ -63,6 +63,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     const size_t d = c->dim;
     const smile_sampler_params *p = &c->p;
     const int tuner = p->tuner;
+    const int autot = smile_kind_is_auto(p->kind);
     const int adapt_eps =
         tuner && !(p->freeze_adaptation_in_sampling && c->phase == SMILE_PHASE_SAMPLING);
     const int adapt_precond =
@@ -126,12 +127,23 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     info->dK = dK;
 
     /* 4. energy error (§5), first-step masking through have_cache (8g) */
-    double dE = NAN;
+    double dE = NAN, dEb = NAN;
     if (!bad) {
         dE = have_prev ? dK - (c->logp - logp_prev) : dK;
         if (!isfinite(dE) || !isfinite(dK) || !all_finite(c->x, d)) bad = 1;
     }
+    /* 4b. [ours] auto variants: same-batch energy error, the previous
+     * position re-evaluated on this step's batch (docs/tuner.md). */
+    if (!bad && autot) {
+        double lp0 = NAN;
+        float *gbuf = t->logp_only_ok ? NULL : c->scratch;
+        int rc = t->logdensity_grad(t->user, c->x_prev, b, &lp0, gbuf);
+        if (gbuf) info->grad_evals++; else info->logp_evals++;
+        dEb = dK - (c->logp - lp0);
+        if (rc != 0 || !isfinite(dEb)) bad = 1;
+    }
     info->dE = dE;
+    info->dE_batch = dEb;
 
     /* 5. non-finite event -> reset, statistics untouched [ours] */
     if (bad) {
@@ -141,10 +153,16 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
         c->have_cache = have_prev;
         memset(c->u, 0, d * sizeof(float));
         c->u_zero = 1;
-        c->tuner.eps = c->eps;
-        smile_energy_tuner_nonfinite(&c->tuner, adapt_eps);
-        if (adapt_eps && c->tuner.eps < eps) info->flags |= SMILE_INFO_EPS_DOWN;
-        c->eps = c->tuner.eps;
+        if (autot) {
+            c->autotune.eps = c->eps;
+            smile_auto_tuner_nonfinite(&c->autotune, adapt_eps);
+            c->eps = c->autotune.eps;
+        } else {
+            c->tuner.eps = c->eps;
+            smile_energy_tuner_nonfinite(&c->tuner, adapt_eps);
+            c->eps = c->tuner.eps;
+        }
+        if (c->eps < eps) info->flags |= SMILE_INFO_EPS_DOWN;
         info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
         info->a = NAN;
         info->mE = c->tuner.mE;
@@ -157,15 +175,25 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     const double a = fabs(dE);
     info->a = a;
     c->tuner.eps = c->eps;
-    smile_tuner_decision dec = smile_energy_tuner_update(&c->tuner, a, tuner, adapt_eps);
+    smile_tuner_decision dec =
+        smile_energy_tuner_update(&c->tuner, a, tuner && !autot, adapt_eps && !autot);
     info->T_reset = dec.T_reset;
     info->T_up = dec.T_up;
     info->T_low = dec.T_low;
     info->mE = c->tuner.mE;
     info->sE = c->tuner.sE;
+    if (autot) { /* [ours] settling tuner on the same-batch energy error */
+        c->autotune.eps = c->eps;
+        smile_auto_decision ad = smile_auto_tuner_update(&c->autotune, dEb, d, adapt_eps);
+        dec.reset = ad.reset;
+        dec.eps_down = ad.eps_down;
+        dec.eps_up = ad.eps_up;
+        c->eps = c->autotune.eps;
+    } else {
+        c->eps = c->tuner.eps;
+    }
     if (dec.eps_down) info->flags |= SMILE_INFO_EPS_DOWN;
     if (dec.eps_up) info->flags |= SMILE_INFO_EPS_UP;
-    c->eps = c->tuner.eps;
 
     /* proposal's sanitised raw gradient, kept for the noise EMAs (step 7) */
     const float *g_last = c->g;

@@ -1,0 +1,501 @@
+/* The end-to-end pipeline of `smile fit` (experiments.md §0.2, issue 4):
+ *   1. data: load, standardise, shuffle and split by the run seed (src/data);
+ *   2. deep-ensemble warm start (de.c), written to de_members.npy;
+ *   3. chain k starts at member k (homoscedastic: log σ ← 0, E§2.4), warm-up
+ *      then sampling with thinning, samples streamed to disk (fit_sample.c);
+ *   4. evaluation of both phases (fit_eval.c) into metrics.json.
+ * smile_fit_open does every check that can fail on bad input before anything
+ * is written; smile_fit_execute then only fails on runtime problems. */
+#include "ensemble/fit_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+double fit_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+char *fit_path(const smile_fit *f, const char *name) { return smile_path_join(f->cfg.out, name); }
+
+int fit_file_exists(const char *path) {
+    struct stat sb;
+    return path && stat(path, &sb) == 0;
+}
+
+void smile_fit_free(smile_fit *f) {
+    if (!f) return;
+    if (f->chains)
+        for (int k = 0; k < f->cfg.members; k++) smile_chain_free(&f->chains[k]);
+    free(f->chains);
+    free(f->de_rep);
+    free(f->y_test);
+    smile_model_free(f->model);
+    if (f->have_ds) smile_dataset_free(&f->ds);
+    free(f);
+}
+
+static smile_data_view split_view(const smile_dataset *ds, smile_split s) {
+    smile_data_view v;
+    memset(&v, 0, sizeof v);
+    size_t b = ds->split_begin[s];
+    v.n = ds->split_end[s] - b;
+    v.x = ds->x + b * ds->feature_dim;
+    v.y = ds->y ? ds->y + b : NULL;
+    v.labels = ds->labels ? ds->labels + b : NULL;
+    return v;
+}
+
+static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
+    smile_fit_config *c = &f->cfg;
+    SMILE_TRY(smile_fit_config_validate(c, msg, msg_len));
+    /* data (bad files are reported with file and line by the loader) */
+    smile_data_options opts = smile_data_options_default();
+    opts.seed = c->seed;
+    opts.threads = f->threads;
+    if (!strcmp(c->data, SMILE_FIT_BUILTIN))
+        SMILE_TRY(fit_synthetic_dataset(&f->ds, c->seed, msg, msg_len));
+    else
+        SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
+    f->have_ds = 1;
+    SMILE_CHECK(!f->ds.y || f->ds.feature_dim == 0, SMILE_EFORMAT, msg, msg_len,
+                "%s: not a regression table", c->data);
+    f->n_train = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TRAIN);
+    f->n_valid = smile_dataset_split_size(&f->ds, SMILE_SPLIT_VALID);
+    f->n_test = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TEST);
+    SMILE_CHECK(f->n_train < 2 || f->n_valid < 1 || f->n_test < 1, SMILE_EFORMAT, msg, msg_len,
+                "%s: %zu rows are too few for a train/validation/test split (%zu/%zu/%zu)",
+                c->data, f->ds.n, f->n_train, f->n_valid, f->n_test);
+    SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
+                "--batch %zu exceeds the %zu training rows of %s", c->batch, f->n_train, c->data);
+    f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
+    f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
+    f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
+    f->y_test = malloc(f->n_test * sizeof(double));
+    SMILE_CHECK(!f->y_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    for (size_t i = 0; i < f->n_test; i++) f->y_test[i] = f->test.y[i];
+
+    /* model: the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of E§2.3 */
+    smile_model_desc md = smile_model_desc_default(SMILE_MODEL_FCN);
+    md.likelihood = c->likelihood;
+    md.n_inputs = f->ds.feature_dim;
+    md.n_hidden = c->n_hidden;
+    for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
+    md.prior_sigma = c->prior_sigma;
+    SMILE_TRY(smile_model_init(&f->model, &md, msg, msg_len));
+    f->d = smile_model_param_count(f->model);
+    smile_param_entry e;
+    f->log_sigma = SIZE_MAX;
+    if (smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HOMO &&
+        smile_model_layout_find(f->model, "log_sigma", &e) == SMILE_OK)
+        f->log_sigma = e.offset;
+    {
+        char m2[256] = "";
+        if (smile_sampler_params_validate(&c->sampler, f->d, m2, sizeof m2) != SMILE_OK)
+            SMILE_CHECK(1, SMILE_EINVAL, msg, msg_len, "--sampler %s: %s",
+                        smile_sampler_name(c->sampler.kind), m2);
+    }
+    if (!check_dir) return SMILE_OK;
+    /* output directory */
+    struct stat sb;
+    if (stat(c->out, &sb) == 0) {
+        SMILE_CHECK(!S_ISDIR(sb.st_mode), SMILE_EINVAL, msg, msg_len,
+                    "--out %s: exists and is not a directory", c->out);
+        char *cj = fit_path(f, "config.json");
+        int has = fit_file_exists(cj);
+        free(cj);
+        SMILE_CHECK(has && !f->rt.resume, SMILE_EINVAL, msg, msg_len,
+                    "--out %s already holds a run (config.json); use --resume to continue it or "
+                    "choose another directory",
+                    c->out);
+        SMILE_CHECK(!has && f->rt.resume, SMILE_EINVAL, msg, msg_len,
+                    "--resume: %s holds no run (config.json missing)", c->out);
+    } else {
+        SMILE_CHECK(f->rt.resume, SMILE_EINVAL, msg, msg_len, "--resume: %s does not exist",
+                    c->out);
+    }
+    return SMILE_OK;
+}
+
+static smile_status fit_alloc(smile_fit **out, const smile_fit_config *c,
+                              const smile_fit_runtime *rt, char *msg, size_t msg_len) {
+    SMILE_CHECK(!out || !c, SMILE_EINVAL, msg, msg_len, "NULL argument");
+    *out = NULL;
+    smile_fit *f = calloc(1, sizeof *f);
+    SMILE_CHECK(!f, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    f->cfg = *c;
+    if (rt) f->rt = *rt;
+    f->threads = f->rt.threads;
+#ifdef _OPENMP
+    if (f->threads <= 0) f->threads = omp_get_num_procs();
+#endif
+    if (f->threads <= 0) f->threads = 1;
+    /* absolute data path, so that `smile eval DIR` works from any directory */
+    char abs[PATH_MAX];
+    if (strcmp(f->cfg.data, SMILE_FIT_BUILTIN) && realpath(f->cfg.data, abs)) snprintf(f->cfg.data, sizeof f->cfg.data, "%s", abs);
+    *out = f;
+    return SMILE_OK;
+}
+
+smile_status smile_fit_open(smile_fit **out, const smile_fit_config *c, const smile_fit_runtime *rt,
+                            char *msg, size_t msg_len) {
+    SMILE_TRY(fit_alloc(out, c, rt, msg, msg_len));
+    smile_status st = open_common(*out, 1, msg, msg_len);
+    if (st != SMILE_OK) {
+        smile_fit_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+/* ---- run files ------------------------------------------------------------------------ */
+
+static smile_status write_json(smile_fit *f, const char *name, const cJSON *o, char *msg,
+                               size_t msg_len) {
+    char *p = fit_path(f, name);
+    SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = smile_json_write_file(p, o, msg, msg_len);
+    free(p);
+    return st;
+}
+
+static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
+    cJSON *o;
+    SMILE_TRY(smile_fit_config_to_json(&f->cfg, &o));
+    /* derived values and runtime settings (informational; not read back) */
+    cJSON *dv = cJSON_AddObjectToObject(o, "derived");
+    if (dv) {
+        cJSON_AddNumberToObject(dv, "dim", (double)f->d);
+        cJSON_AddNumberToObject(dv, "n_rows", (double)f->ds.n);
+        cJSON_AddNumberToObject(dv, "n_features", (double)f->ds.feature_dim);
+        cJSON_AddNumberToObject(dv, "n_train", (double)f->n_train);
+        cJSON_AddNumberToObject(dv, "n_valid", (double)f->n_valid);
+        cJSON_AddNumberToObject(dv, "n_test", (double)f->n_test);
+        cJSON_AddNumberToObject(dv, "y_mean", f->ds.y_mean);
+        cJSON_AddNumberToObject(dv, "y_std", f->ds.y_std);
+        cJSON_AddNumberToObject(dv, "likelihood_scale",
+                                smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
+        cJSON_AddNumberToObject(dv, "samples_per_member", (double)(f->cfg.samples / f->cfg.thin));
+        cJSON_AddNumberToObject(dv, "grads_per_step", smile_sampler_grads_per_step(&f->cfg.sampler));
+        cJSON_AddStringToObject(dv, "sampler_stream",
+                                f->cfg.sampler.kind == SMILE_SAMPLER_MCLMC ? "full"
+                                : f->cfg.reference_batching               ? "epoch_ref"
+                                                                          : "epoch");
+    }
+    cJSON *rt = cJSON_AddObjectToObject(o, "runtime");
+    if (rt) cJSON_AddNumberToObject(rt, "threads", f->threads);
+    smile_status st = write_json(f, "config.json", o, msg, msg_len);
+    cJSON_Delete(o);
+    return st;
+}
+
+static smile_status write_layout(smile_fit *f, char *msg, size_t msg_len) {
+    cJSON *o = cJSON_CreateObject();
+    SMILE_CHECK(!o, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    cJSON_AddNumberToObject(o, "dim", (double)f->d);
+    cJSON_AddStringToObject(o, "dtype", "float32");
+    cJSON *arr = cJSON_AddArrayToObject(o, "params");
+    size_t n = smile_model_layout_count(f->model);
+    for (size_t i = 0; arr && i < n; i++) {
+        smile_param_entry e;
+        if (smile_model_layout_get(f->model, i, &e) != SMILE_OK) continue;
+        cJSON *it = cJSON_CreateObject();
+        if (!it) break;
+        cJSON_AddStringToObject(it, "name", e.name);
+        cJSON_AddNumberToObject(it, "offset", (double)e.offset);
+        cJSON_AddNumberToObject(it, "size", (double)e.size);
+        cJSON *sh = cJSON_AddArrayToObject(it, "shape");
+        for (int k = 0; sh && k < e.ndim; k++)
+            cJSON_AddItemToArray(sh, cJSON_CreateNumber((double)e.shape[k]));
+        cJSON_AddItemToArray(arr, it);
+    }
+    smile_status st = write_json(f, "layout.json", o, msg, msg_len);
+    cJSON_Delete(o);
+    return st;
+}
+
+static cJSON *de_report_json(const smile_fit *f) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "seconds", f->de_seconds);
+    cJSON_AddNumberToObject(o, "grad_evals", (double)f->de_grad_evals);
+    cJSON *a = cJSON_AddArrayToObject(o, "members");
+    for (int k = 0; a && k < f->cfg.members; k++) {
+        const smile_de_member_report *r = &f->de_rep[k];
+        cJSON *m = cJSON_CreateObject();
+        if (!m) break;
+        cJSON_AddNumberToObject(m, "member", k);
+        cJSON_AddNumberToObject(m, "epochs", r->epochs);
+        cJSON_AddBoolToObject(m, "stopped_early", r->stopped_early);
+        cJSON_AddNumberToObject(m, "best_epoch", r->best_epoch);
+        cJSON_AddItemToObject(m, "best_valid_loss", isfinite(r->best_valid_loss)
+                                                        ? cJSON_CreateNumber(r->best_valid_loss)
+                                                        : cJSON_CreateNull());
+        cJSON_AddItemToObject(m, "last_valid_loss", isfinite(r->last_valid_loss)
+                                                        ? cJSON_CreateNumber(r->last_valid_loss)
+                                                        : cJSON_CreateNull());
+        cJSON_AddNumberToObject(m, "updates", (double)r->updates);
+        cJSON_AddBoolToObject(m, "restored_best", r->restored);
+        cJSON_AddBoolToObject(m, "nonfinite_params", r->nonfinite);
+        cJSON_AddItemToArray(a, m);
+    }
+    return o;
+}
+
+static void de_report_from_json(smile_fit *f, const cJSON *o) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "seconds");
+    if (cJSON_IsNumber(it)) f->de_seconds = it->valuedouble;
+    it = cJSON_GetObjectItemCaseSensitive(o, "grad_evals");
+    if (cJSON_IsNumber(it)) f->de_grad_evals = (int64_t)it->valuedouble;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "members");
+    for (int k = 0; k < f->cfg.members; k++) {
+        smile_de_member_report *r = &f->de_rep[k];
+        memset(r, 0, sizeof *r);
+        r->best_valid_loss = r->last_valid_loss = NAN;
+        const cJSON *m = cJSON_GetArrayItem(a, k);
+        if (!m) continue;
+#define GETN(key, dst)                                                                             \
+    do {                                                                                           \
+        const cJSON *x_ = cJSON_GetObjectItemCaseSensitive(m, key);                                \
+        if (cJSON_IsNumber(x_)) dst = x_->valuedouble;                                             \
+        else if (cJSON_IsBool(x_)) dst = cJSON_IsTrue(x_);                                         \
+    } while (0)
+        double v = 0;
+        GETN("epochs", v);
+        r->epochs = (int)v;
+        v = 0;
+        GETN("stopped_early", v);
+        r->stopped_early = v != 0;
+        v = 0;
+        GETN("best_epoch", v);
+        r->best_epoch = (int)v;
+        GETN("best_valid_loss", r->best_valid_loss);
+        GETN("last_valid_loss", r->last_valid_loss);
+        v = 0;
+        GETN("updates", v);
+        r->updates = (int64_t)v;
+        v = 0;
+        GETN("restored_best", v);
+        r->restored = v != 0;
+        v = 0;
+        GETN("nonfinite_params", v);
+        r->nonfinite = v != 0;
+#undef GETN
+    }
+}
+
+static cJSON *sampling_report_json(const smile_fit *f) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    int64_t g = 0;
+    for (int k = 0; k < f->cfg.members; k++) g += f->chains[k].n_grad;
+    cJSON_AddNumberToObject(o, "seconds", f->sampling_seconds);
+    cJSON_AddNumberToObject(o, "grad_evals", (double)g);
+    cJSON *a = cJSON_AddArrayToObject(o, "chains");
+    for (int k = 0; a && k < f->cfg.members; k++) {
+        const smile_chain *c = &f->chains[k];
+        cJSON *m = cJSON_CreateObject();
+        if (!m) break;
+        cJSON_AddNumberToObject(m, "member", k);
+        cJSON_AddNumberToObject(m, "steps", (double)c->step);
+        cJSON_AddNumberToObject(m, "grad_evals", (double)c->n_grad);
+        cJSON_AddNumberToObject(m, "samples", (double)c->n_emitted);
+        cJSON_AddNumberToObject(m, "resets", (double)c->n_resets);
+        cJSON_AddNumberToObject(m, "nonfinite_steps", (double)c->n_nonfinite);
+        cJSON_AddNumberToObject(m, "eps_up", (double)c->n_eps_up);
+        cJSON_AddNumberToObject(m, "eps_down", (double)c->n_eps_down);
+        cJSON_AddItemToObject(m, "final_step_size",
+                              isfinite(c->eps) ? cJSON_CreateNumber(c->eps) : cJSON_CreateNull());
+        cJSON_AddItemToObject(m, "final_L",
+                              isfinite(c->L) ? cJSON_CreateNumber(c->L) : cJSON_CreateNull());
+        cJSON_AddItemToArray(a, m);
+    }
+    return o;
+}
+
+static smile_status write_run(smile_fit *f, int with_sampling, cJSON **run_out, char *msg,
+                              size_t msg_len) {
+    cJSON *o = cJSON_CreateObject();
+    SMILE_CHECK(!o, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    cJSON_AddItemToObject(o, "de", de_report_json(f));
+    if (with_sampling) cJSON_AddItemToObject(o, "sampling", sampling_report_json(f));
+    smile_status st = write_json(f, "run.json", o, msg, msg_len);
+    if (st == SMILE_OK && run_out)
+        *run_out = o;
+    else
+        cJSON_Delete(o);
+    return st;
+}
+
+/* ---- the pipeline --------------------------------------------------------------------- */
+
+static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len) {
+    const smile_fit_config *c = &f->cfg;
+    const int K = c->members;
+    char *npy = fit_path(f, "de_members.npy");
+    char *runp = fit_path(f, "run.json");
+    SMILE_CHECK(!npy || !runp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = SMILE_OK;
+    if (f->rt.resume && fit_file_exists(npy) && fit_file_exists(runp)) {
+        /* DE of an earlier session */
+        float *buf = NULL;
+        size_t r = 0, cc = 0;
+        cJSON *run = NULL;
+        st = smile_npy_read(npy, &buf, &r, &cc, msg, msg_len);
+        if (st == SMILE_OK && (r != (size_t)K || cc != f->d)) {
+            smile_set_msg(msg, msg_len, "%s: shape (%zu, %zu), expected (%d, %zu)", npy, r, cc, K,
+                          f->d);
+            st = SMILE_EFORMAT;
+        }
+        if (st == SMILE_OK) st = smile_json_read_file(runp, &run, msg, msg_len);
+        if (st == SMILE_OK) {
+            memcpy(theta, buf, (size_t)K * f->d * sizeof(float));
+            const cJSON *de = cJSON_GetObjectItemCaseSensitive(run, "de");
+            de_report_from_json(f, de);
+        }
+        cJSON_Delete(run);
+        free(buf);
+        free(npy);
+        free(runp);
+        return st;
+    }
+    smile_de_params p = c->de;
+    p.members = K;
+    p.seed = c->seed;
+    p.threads = f->threads;
+    p.stream = c->reference_batching ? SMILE_STREAM_EPOCH_REF : SMILE_STREAM_EPOCH;
+    if (f->rt.progress) {
+        smile_fit_progress pr = {"deep ensemble", 0, K, 0.0, NAN};
+        f->rt.progress(f->rt.progress_user, &pr);
+    }
+    double t0 = fit_now();
+    st = smile_de_train(f->model, &f->train, &f->valid, &p, theta, f->de_rep, f->rt.stop, msg,
+                        msg_len);
+    f->de_seconds = fit_now() - t0;
+    f->de_grad_evals = 0;
+    for (int k = 0; k < K; k++) f->de_grad_evals += f->de_rep[k].updates;
+    if (f->rt.progress && st == SMILE_OK) {
+        smile_fit_progress pr = {"deep ensemble", K, K, f->de_seconds, NAN};
+        f->rt.progress(f->rt.progress_user, &pr);
+    }
+    if (st == SMILE_OK) st = smile_npy_write(npy, theta, (size_t)K, f->d, msg, msg_len);
+    if (st == SMILE_OK) st = write_run(f, 0, NULL, msg, msg_len);
+    free(npy);
+    free(runp);
+    return st;
+}
+
+static smile_status make_dirs(smile_fit *f, char *msg, size_t msg_len) {
+    SMILE_TRY(smile_mkdir_p(f->cfg.out, msg, msg_len));
+    const char *sub[] = {"samples", "checkpoint"};
+    for (int i = 0; i < 2; i++) {
+        char *p = fit_path(f, sub[i]);
+        SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        smile_status st = smile_mkdir_p(p, msg, msg_len);
+        free(p);
+        SMILE_TRY(st);
+    }
+    return SMILE_OK;
+}
+
+smile_status smile_fit_execute(smile_fit *f, cJSON **metrics, char *msg, size_t msg_len) {
+    SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL fit");
+    if (metrics) *metrics = NULL;
+    const int K = f->cfg.members;
+    /* Each evaluation inside one thread: chains / members run in parallel. */
+    smile_model_set_threads(1);
+    f->de_rep = calloc((size_t)K, sizeof *f->de_rep);
+    float *theta = malloc((size_t)K * f->d * sizeof(float));
+    if (!f->de_rep || !theta) {
+        free(theta);
+        SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    }
+    smile_status st = make_dirs(f, msg, msg_len);
+    if (st == SMILE_OK && !f->rt.resume) st = write_config(f, msg, msg_len);
+    if (st == SMILE_OK && !f->rt.resume) st = write_layout(f, msg, msg_len);
+    if (st == SMILE_OK) st = run_de(f, theta, msg, msg_len);
+    if (st == SMILE_OK) st = fit_sample(f, theta, msg, msg_len);
+    cJSON *run = NULL;
+    if (st == SMILE_OK) st = write_run(f, 1, &run, msg, msg_len);
+    cJSON *m = NULL;
+    if (st == SMILE_OK) {
+#ifdef _OPENMP
+        omp_set_num_threads(f->threads);
+#endif
+        st = fit_evaluate(f, theta, run, f->cfg.include_diverged, &m, msg, msg_len);
+    }
+    if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
+    if (st == SMILE_OK) fit_remove_checkpoints(f);
+    cJSON_Delete(run);
+    free(theta);
+    if (st == SMILE_OK && metrics)
+        *metrics = m;
+    else
+        cJSON_Delete(m);
+    return st;
+}
+
+smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int include_diverged,
+                            cJSON **metrics, char *msg, size_t msg_len) {
+    SMILE_CHECK(!dir, SMILE_EINVAL, msg, msg_len, "NULL directory");
+    if (metrics) *metrics = NULL;
+    char *cp = smile_path_join(dir, "config.json");
+    SMILE_CHECK(!cp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    cJSON *cj = NULL;
+    smile_status st = smile_json_read_file(cp, &cj, msg, msg_len);
+    free(cp);
+    SMILE_TRY(st);
+    smile_fit_config c;
+    st = smile_fit_config_from_json(cj, &c, msg, msg_len);
+    cJSON_Delete(cj);
+    SMILE_TRY(st);
+    snprintf(c.out, sizeof c.out, "%s", dir);
+    smile_fit *f;
+    SMILE_TRY(fit_alloc(&f, &c, rt, msg, msg_len));
+    st = open_common(f, 0, msg, msg_len);
+    const int K = c.members;
+    float *theta = NULL;
+    cJSON *run = NULL, *m = NULL;
+    if (st == SMILE_OK) {
+        char *np = fit_path(f, "de_members.npy");
+        size_t r = 0, cc = 0;
+        st = np ? smile_npy_read(np, &theta, &r, &cc, msg, msg_len) : SMILE_ENOMEM;
+        if (st == SMILE_OK && (r != (size_t)K || cc != f->d)) {
+            smile_set_msg(msg, msg_len, "%s: shape (%zu, %zu), expected (%d, %zu)", np, r, cc, K,
+                          f->d);
+            st = SMILE_EFORMAT;
+        }
+        free(np);
+    }
+    if (st == SMILE_OK) {
+        char *rp = fit_path(f, "run.json");
+        if (rp && fit_file_exists(rp)) st = smile_json_read_file(rp, &run, msg, msg_len);
+        free(rp);
+    }
+    if (st == SMILE_OK) {
+        smile_model_set_threads(1);
+#ifdef _OPENMP
+        omp_set_num_threads(f->threads);
+#endif
+        st = fit_evaluate(f, theta, run, include_diverged >= 0 ? include_diverged : c.include_diverged,
+                          &m, msg, msg_len);
+    }
+    if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
+    free(theta);
+    cJSON_Delete(run);
+    smile_fit_free(f);
+    if (st == SMILE_OK && metrics)
+        *metrics = m;
+    else
+        cJSON_Delete(m);
+    return st;
+}

@@ -1,0 +1,479 @@
+/* Evaluation of a fit run (experiments.md §0.2 step 4, metrics.md): the DE
+ * phase (K members, S = 1; homoscedastic model: member-spread predictive of
+ * metrics.md §1.2) and the sampling phase (all stored samples of the pooled
+ * members, equal weights), on the whole test split in the standardised target
+ * space ([proj] default of metrics.md §0.3).
+ *
+ * Divergence report [proj] (issue 4). A member (DE member, or sampled chain)
+ * is "diverged" when
+ *   (a) any of its parameters / stored samples is non-finite, or
+ *   (b) its score ℓ_k — the mean training log-likelihood per point,
+ *       (1/N_train) Σ_i log p(y_i | x_i, θ), averaged over up to
+ *       diverge_max_samples (20) evenly spaced stored samples (DE: the member
+ *       itself, σ = 1 for the homoscedastic model as in its training) — lies
+ *       below  median_H − max(min_gap, mad_factor · 1.4826 · MAD_H),
+ *       where H is the upper half (⌈n/2⌉ largest) of the n finite scores
+ *       (defaults min_gap = 0.5 nats per training point, mad_factor = 5).
+ * Taking median and MAD over the upper half keeps the rule working when up
+ * to half of the members diverged (a median over all members fails then, and
+ * bad members inflate the MAD); the absolute floor keeps members that are all
+ * alike (tiny MAD) from being flagged for differences that do not matter:
+ * 0.5 nats per point is a likelihood ratio of e^{0.5 N}.
+ * Diverged members are left out of the pooled metrics of their phase unless
+ * include_diverged is set (or every member diverged, then all are pooled and
+ * the report says so). */
+#include "ensemble/fit_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_sorted(const double *v, int n) {
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void smile_fit_diverged(const double *ll, int K, double min_gap, double mad_factor, int *out,
+                        double *threshold) {
+    double *v = malloc((size_t)(K > 0 ? K : 1) * sizeof(double));
+    int n = 0;
+    for (int k = 0; k < K; k++)
+        if (isfinite(ll[k]) && v) v[n++] = ll[k];
+    double thr = NAN;
+    if (n > 0) {
+        /* reference set H: the upper half of the finite scores, so that the
+         * rule still works when up to half of the members diverged */
+        qsort(v, (size_t)n, sizeof(double), cmp_double);
+        int h = (n + 1) / 2;
+        double *H = v + (n - h);
+        double med = median_sorted(H, h);
+        for (int i = 0; i < h; i++) H[i] = fabs(H[i] - med);
+        qsort(H, (size_t)h, sizeof(double), cmp_double);
+        double mad = median_sorted(H, h);
+        double gap = mad_factor * 1.4826 * mad;
+        thr = med - (gap > min_gap ? gap : min_gap);
+    }
+    for (int k = 0; k < K; k++) out[k] = !isfinite(ll[k]) || (n > 0 && ll[k] < thr);
+    if (threshold) *threshold = thr;
+    free(v);
+}
+
+typedef struct {
+    smile_fit *f;
+    smile_model_workspace **ws_test, **ws_train; /* [threads] */
+    int nt;
+    size_t out_size;
+} evalctx;
+
+static int tid(void) {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static int finite_vec(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* mean train log-likelihood per point (NaN if not finite) */
+static double train_ll(evalctx *E, const float *theta) {
+    smile_fit *f = E->f;
+    double ll = 0;
+    if (smile_model_loglik_grad(f->model, E->ws_train[tid()], theta, &f->train, NULL, f->n_train,
+                                1.0, &ll, NULL) != SMILE_OK)
+        return NAN;
+    ll /= (double)f->n_train;
+    return isfinite(ll) ? ll : NAN;
+}
+
+/* test predictions: mu[n] and (heteroscedastic) eta[n] */
+static int predict(evalctx *E, const float *theta, float *out_buf, float *mu, float *eta) {
+    smile_fit *f = E->f;
+    if (smile_model_forward(f->model, E->ws_test[tid()], theta, &f->test, NULL, f->n_test,
+                            out_buf) != SMILE_OK)
+        return -1;
+    if (E->out_size == 1) {
+        memcpy(mu, out_buf, f->n_test * sizeof(float));
+    } else {
+        for (size_t i = 0; i < f->n_test; i++) {
+            mu[i] = out_buf[2 * i];
+            if (eta) eta[i] = out_buf[2 * i + 1];
+        }
+    }
+    return 0;
+}
+
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+static const cJSON *run_get(const cJSON *run, const char *phase, const char *key) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(run, phase);
+    return p ? cJSON_GetObjectItemCaseSensitive(p, key) : NULL;
+}
+
+static void add_phase_stats(cJSON *o, const cJSON *run, const char *phase, const int *pooled,
+                            int Kp) {
+    const cJSON *s = run_get(run, phase, "seconds"), *g = run_get(run, phase, "grad_evals");
+    cJSON_AddItemToObject(o, "seconds", cJSON_IsNumber(s) ? cJSON_CreateNumber(s->valuedouble)
+                                                          : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "grad_evals", cJSON_IsNumber(g) ? cJSON_CreateNumber(g->valuedouble)
+                                                             : cJSON_CreateNull());
+    cJSON_AddNumberToObject(o, "n_members_pooled", Kp);
+    cJSON *a = cJSON_AddArrayToObject(o, "members_pooled");
+    for (int i = 0; a && i < Kp; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(pooled[i]));
+}
+
+/* pooled member list; returns the count, *all_flag = 1 if every member
+ * diverged and all were pooled anyway */
+static int pool(const int *div, int K, int include, int *pooled, int *fallback) {
+    int n = 0;
+    for (int k = 0; k < K; k++)
+        if (include || !div[k]) pooled[n++] = k;
+    *fallback = 0;
+    if (n == 0) {
+        for (int k = 0; k < K; k++) pooled[n++] = k;
+        *fallback = 1;
+    }
+    return n;
+}
+
+static smile_metrics_params base_params(const smile_fit *f, int Kp) {
+    smile_metrics_params p = smile_metrics_params_default();
+    p.task = SMILE_METRICS_REGRESSION;
+    p.n = f->n_test;
+    p.n_chains = Kp;
+    p.heteroscedastic = smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HETERO;
+    p.y_scale = f->ds.y_std;
+    p.seed = f->cfg.seed;
+    return p;
+}
+
+smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
+                          int include_diverged, cJSON **out, char *msg, size_t msg_len) {
+    const smile_fit_config *cfg = &f->cfg;
+    const int K = cfg->members;
+    const size_t d = f->d, n = f->n_test;
+    double t0 = fit_now();
+    *out = NULL;
+    evalctx E;
+    memset(&E, 0, sizeof E);
+    E.f = f;
+    E.nt = f->threads;
+    E.out_size = smile_model_output_size(f->model);
+    E.ws_test = calloc((size_t)E.nt, sizeof *E.ws_test);
+    E.ws_train = calloc((size_t)E.nt, sizeof *E.ws_train);
+    const int hetero = E.out_size == 2;
+    /* per-member results */
+    double *de_ll = calloc((size_t)K, sizeof(double)), *sm_ll = calloc((size_t)K, sizeof(double));
+    int *de_nf = calloc((size_t)K, sizeof(int)), *sm_nf = calloc((size_t)K, sizeof(int));
+    int *de_div = calloc((size_t)K, sizeof(int)), *sm_div = calloc((size_t)K, sizeof(int));
+    int *pooled = calloc((size_t)K, sizeof(int));
+    size_t *rows = calloc((size_t)K, sizeof(size_t));
+    float *mu_de = malloc((size_t)K * n * sizeof(float));
+    float *eta_de = hetero ? malloc((size_t)K * n * sizeof(float)) : NULL;
+    smile_status st = (E.ws_test && E.ws_train && de_ll && sm_ll && de_nf && sm_nf && de_div &&
+                       sm_div && pooled && rows && mu_de && (!hetero || eta_de))
+                          ? SMILE_OK
+                          : SMILE_ENOMEM;
+    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "evaluation: out of memory");
+    for (int t = 0; st == SMILE_OK && t < E.nt; t++) {
+        st = smile_model_workspace_init(&E.ws_test[t], f->model, n < 1024 ? n : 1024, msg, msg_len);
+        if (st == SMILE_OK)
+            st = smile_model_workspace_init(&E.ws_train[t], f->model,
+                                            f->n_train < 1024 ? f->n_train : 1024, msg, msg_len);
+    }
+    smile_metrics mde, mens;
+    memset(&mde, 0, sizeof mde);
+    memset(&mens, 0, sizeof mens);
+    int have_mde = 0, have_mens = 0;
+    cJSON *root = NULL;
+    double de_thr = NAN, sm_thr = NAN;
+    int de_fallback = 0, sm_fallback = 0, Kp_de = 0, Kp_sm = 0;
+    int *pooled_de = calloc((size_t)K, sizeof(int));
+    if (st == SMILE_OK && !pooled_de) st = SMILE_ENOMEM;
+
+    /* ---- DE phase ---------------------------------------------------------------------- */
+    if (st == SMILE_OK) {
+        float *obuf = malloc((size_t)E.nt * n * E.out_size * sizeof(float));
+        if (!obuf) st = SMILE_ENOMEM;
+        int bad = 0;
+        if (st == SMILE_OK) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(E.nt)
+        for (int k = 0; k < K; k++) {
+            const float *th = theta_de + (size_t)k * d;
+            de_nf[k] = !finite_vec(th, d);
+            de_ll[k] = de_nf[k] ? NAN : train_ll(&E, th);
+            if (predict(&E, th, obuf + (size_t)tid() * n * E.out_size, mu_de + (size_t)k * n,
+                        eta_de ? eta_de + (size_t)k * n : NULL))
+#pragma omp atomic write
+                bad = 1;
+        }
+        }
+        free(obuf);
+        if (st == SMILE_OK && bad) {
+            st = SMILE_ENUMERIC;
+            smile_set_msg(msg, msg_len, "evaluation: model forward pass failed");
+        }
+    }
+    if (st == SMILE_OK) {
+        smile_fit_diverged(de_ll, K, cfg->diverge_min_gap, cfg->diverge_mad_factor, de_div, &de_thr);
+        for (int k = 0; k < K; k++) de_div[k] |= de_nf[k];
+        Kp_de = pool(de_div, K, include_diverged, pooled_de, &de_fallback);
+        /* pooled predictions [Kp][n] in member order */
+        float *mu_p = malloc((size_t)Kp_de * n * sizeof(float));
+        float *eta_p = hetero ? malloc((size_t)Kp_de * n * sizeof(float)) : NULL;
+        if (!mu_p || (hetero && !eta_p)) st = SMILE_ENOMEM;
+        for (int i = 0; st == SMILE_OK && i < Kp_de; i++) {
+            memcpy(mu_p + (size_t)i * n, mu_de + (size_t)pooled_de[i] * n, n * sizeof(float));
+            if (hetero)
+                memcpy(eta_p + (size_t)i * n, eta_de + (size_t)pooled_de[i] * n, n * sizeof(float));
+        }
+        smile_metrics_params p = base_params(f, Kp_de);
+        /* M§5.1: draws per member = n_samples / n_thinning ([proj] 1000 for the
+         * homoscedastic mixture) */
+        p.draws_per_sample = (size_t)(cfg->samples / cfg->thin);
+        if (st == SMILE_OK) {
+            if (!hetero) {
+                st = smile_metrics_regression_de(&p, f->y_test, mu_p, &mde, msg, msg_len);
+            } else {
+                p.phase = SMILE_METRICS_PHASE_ENSEMBLE;
+                p.max_samples = 1;
+                st = smile_metrics_regression(&p, f->y_test, mu_p, eta_p, NULL, &mde, msg, msg_len);
+            }
+            have_mde = st == SMILE_OK;
+        }
+        free(mu_p);
+        free(eta_p);
+    }
+
+    /* ---- sampling phase: pass 1, scores and finiteness per chain ------------------------ */
+    size_t S_max = 0;
+    if (st == SMILE_OK) {
+        int bad = 0;
+        char bad_msg[512] = "";
+#pragma omp parallel for schedule(dynamic, 1) num_threads(E.nt)
+        for (int k = 0; k < K; k++) {
+            char name[64], m2[512] = "";
+            snprintf(name, sizeof name, "samples/member_%d.npy", k);
+            char *p = fit_path(f, name);
+            float *smp = NULL;
+            size_t r = 0, c = 0;
+            smile_status s2 = p ? smile_npy_read(p, &smp, &r, &c, m2, sizeof m2) : SMILE_ENOMEM;
+            if (s2 == SMILE_OK && c != d) {
+                snprintf(m2, sizeof m2, "%s: %zu columns, the model has %zu parameters", p, c, d);
+                s2 = SMILE_EFORMAT;
+            }
+            if (s2 == SMILE_OK && r == 0) {
+                snprintf(m2, sizeof m2, "%s: no samples", p);
+                s2 = SMILE_EFORMAT;
+            }
+            if (s2 != SMILE_OK) {
+#pragma omp critical(smile_eval_err)
+                if (!bad) {
+                    bad = 1;
+                    memcpy(bad_msg, m2, sizeof bad_msg);
+                }
+            } else {
+                rows[k] = r;
+                sm_nf[k] = !finite_vec(smp, r * d);
+                double acc = 0;
+                size_t J = (size_t)cfg->diverge_max_samples < r ? (size_t)cfg->diverge_max_samples : r;
+                for (size_t j = 0; j < J && !sm_nf[k]; j++) {
+                    /* evenly spaced, the last sample always included */
+                    size_t s = (j + 1) * r / J - 1;
+                    acc += train_ll(&E, smp + s * d);
+                }
+                sm_ll[k] = sm_nf[k] ? NAN : acc / (double)J;
+                if (!isfinite(sm_ll[k])) sm_ll[k] = NAN;
+            }
+            free(smp);
+            free(p);
+        }
+        if (bad) {
+            st = SMILE_EFORMAT;
+            smile_set_msg(msg, msg_len, "%s", bad_msg);
+        }
+    }
+    if (st == SMILE_OK) {
+        smile_fit_diverged(sm_ll, K, cfg->diverge_min_gap, cfg->diverge_mad_factor, sm_div, &sm_thr);
+        for (int k = 0; k < K; k++) sm_div[k] |= sm_nf[k];
+        Kp_sm = pool(sm_div, K, include_diverged, pooled, &sm_fallback);
+        for (int i = 0; i < Kp_sm; i++)
+            if (rows[pooled[i]] > S_max) S_max = rows[pooled[i]];
+    }
+
+    /* ---- sampling phase: pass 2, pooled predictions into the accumulator ---------------- */
+    if (st == SMILE_OK) {
+        smile_metrics_params p = base_params(f, Kp_sm);
+        p.phase = SMILE_METRICS_PHASE_SAMPLING;
+        p.max_samples = S_max;
+        smile_metrics_acc *acc = NULL;
+        st = smile_metrics_acc_init(&acc, &p, f->y_test, NULL, msg, msg_len);
+        float *mu = malloc(S_max * n * sizeof(float));
+        float *eta = hetero ? malloc(S_max * n * sizeof(float)) : NULL;
+        float *obuf = malloc((size_t)E.nt * n * E.out_size * sizeof(float));
+        if (st == SMILE_OK && (!mu || (hetero && !eta) || !obuf)) {
+            st = SMILE_ENOMEM;
+            smile_set_msg(msg, msg_len, "evaluation: out of memory");
+        }
+        for (int i = 0; st == SMILE_OK && i < Kp_sm; i++) {
+            int k = pooled[i];
+            char name[64];
+            snprintf(name, sizeof name, "samples/member_%d.npy", k);
+            char *path = fit_path(f, name);
+            float *smp = NULL;
+            size_t r = 0, c = 0;
+            st = path ? smile_npy_read(path, &smp, &r, &c, msg, msg_len) : SMILE_ENOMEM;
+            free(path);
+            int bad = 0;
+            if (st == SMILE_OK) {
+#pragma omp parallel for schedule(static) num_threads(E.nt)
+                for (size_t s = 0; s < r; s++) {
+                    if (predict(&E, smp + s * d, obuf + (size_t)tid() * n * E.out_size, mu + s * n,
+                                eta ? eta + s * n : NULL))
+#pragma omp atomic write
+                        bad = 1;
+                }
+                if (bad) {
+                    st = SMILE_ENUMERIC;
+                    smile_set_msg(msg, msg_len, "evaluation: model forward pass failed");
+                }
+            }
+            for (size_t s = 0; st == SMILE_OK && s < r; s++) {
+                double tau = (!hetero && f->log_sigma != SIZE_MAX) ? smp[s * d + f->log_sigma] : 0.0;
+                st = smile_metrics_acc_add_regression(acc, i, s, 0, n, mu + s * n,
+                                                      eta ? eta + s * n : NULL, tau);
+                if (st != SMILE_OK)
+                    smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(acc));
+            }
+            free(smp);
+        }
+        if (st == SMILE_OK) {
+            st = smile_metrics_acc_finish(acc, &mens, msg, msg_len);
+            have_mens = st == SMILE_OK;
+        }
+        smile_metrics_acc_free(acc);
+        free(mu);
+        free(eta);
+        free(obuf);
+    }
+
+    /* ---- the built-in example: predictive bands for the plot ---------------------------- */
+    if (st == SMILE_OK && !strcmp(cfg->data, SMILE_FIT_BUILTIN))
+        st = fit_write_predictive(f, theta_de, pooled_de, Kp_de, pooled, Kp_sm, msg, msg_len);
+
+    /* ---- metrics.json ------------------------------------------------------------------ */
+    if (st == SMILE_OK) {
+        root = cJSON_CreateObject();
+        cJSON *de = cJSON_CreateObject(), *en = cJSON_CreateObject();
+        if (!root || !de || !en) {
+            cJSON_Delete(de);
+            cJSON_Delete(en);
+            st = SMILE_ENOMEM;
+        } else {
+            cJSON_AddStringToObject(root, "smile_version", smile_version());
+            cJSON_AddStringToObject(root, "task", smile_data_task_name(cfg->task));
+            cJSON_AddStringToObject(root, "data", cfg->data);
+            cJSON_AddStringToObject(root, "sampler", smile_sampler_name(cfg->sampler.kind));
+            char sb[32];
+            snprintf(sb, sizeof sb, "%llu", (unsigned long long)cfg->seed);
+            cJSON_AddStringToObject(root, "seed", sb);
+            cJSON_AddStringToObject(root, "target_space", "standardised");
+            st = smile_metrics_to_json(&mde, de);
+            if (st == SMILE_OK) st = smile_metrics_to_json(&mens, en);
+            add_phase_stats(de, run, "de", pooled_de, Kp_de);
+            add_phase_stats(en, run, "sampling", pooled, Kp_sm);
+            cJSON_AddBoolToObject(de, "pooled_all_because_all_diverged", de_fallback);
+            cJSON_AddBoolToObject(en, "pooled_all_because_all_diverged", sm_fallback);
+            cJSON_AddItemToObject(root, "de", de);
+            cJSON_AddItemToObject(root, "ensemble", en);
+            cJSON *rule = cJSON_AddObjectToObject(root, "divergence_rule");
+            if (rule) {
+                cJSON_AddStringToObject(
+                    rule, "definition",
+                    "diverged = non-finite parameters/samples, or score < median(H) - max(min_gap, "
+                    "mad_factor*1.4826*MAD(H)), H = upper half of the finite scores, score = mean "
+                    "training log-likelihood per point "
+                    "(sampling: averaged over up to max_samples evenly spaced stored samples; "
+                    "DE: sigma = 1 for the homoscedastic model)");
+                cJSON_AddNumberToObject(rule, "min_gap", cfg->diverge_min_gap);
+                cJSON_AddNumberToObject(rule, "mad_factor", cfg->diverge_mad_factor);
+                cJSON_AddNumberToObject(rule, "max_samples", cfg->diverge_max_samples);
+                cJSON_AddItemToObject(rule, "de_threshold", num_or_null(de_thr));
+                cJSON_AddItemToObject(rule, "ensemble_threshold", num_or_null(sm_thr));
+                cJSON_AddBoolToObject(rule, "include_diverged", include_diverged);
+            }
+            const cJSON *dm = run_get(run, "de", "members");
+            const cJSON *cm = run_get(run, "sampling", "chains");
+            cJSON *arr = cJSON_AddArrayToObject(root, "members");
+            for (int k = 0; arr && k < K; k++) {
+                cJSON *m = cJSON_CreateObject();
+                if (!m) break;
+                cJSON_AddNumberToObject(m, "member", k);
+                cJSON *a = cJSON_AddObjectToObject(m, "de");
+                if (a) {
+                    cJSON_AddItemToObject(a, "train_loglik", num_or_null(de_ll[k]));
+                    cJSON_AddBoolToObject(a, "nonfinite", de_nf[k]);
+                    cJSON_AddBoolToObject(a, "diverged", de_div[k]);
+                    const cJSON *r = cJSON_GetArrayItem(dm, k);
+                    const char *keys[] = {"epochs", "best_epoch", "stopped_early",
+                                          "best_valid_loss"};
+                    for (int q = 0; r && q < 4; q++) {
+                        const cJSON *it = cJSON_GetObjectItemCaseSensitive(r, keys[q]);
+                        if (it) cJSON_AddItemToObject(a, keys[q], cJSON_Duplicate(it, 1));
+                    }
+                }
+                cJSON *b = cJSON_AddObjectToObject(m, "sampling");
+                if (b) {
+                    cJSON_AddItemToObject(b, "train_loglik", num_or_null(sm_ll[k]));
+                    cJSON_AddBoolToObject(b, "nonfinite", sm_nf[k]);
+                    cJSON_AddBoolToObject(b, "diverged", sm_div[k]);
+                    cJSON_AddNumberToObject(b, "samples", (double)rows[k]);
+                    const cJSON *r = cJSON_GetArrayItem(cm, k);
+                    const char *keys[] = {"resets", "nonfinite_steps", "final_step_size"};
+                    for (int q = 0; r && q < 3; q++) {
+                        const cJSON *it = cJSON_GetObjectItemCaseSensitive(r, keys[q]);
+                        if (it) cJSON_AddItemToObject(b, keys[q], cJSON_Duplicate(it, 1));
+                    }
+                }
+                cJSON_AddItemToArray(arr, m);
+            }
+            cJSON_AddNumberToObject(root, "seconds_eval", fit_now() - t0);
+        }
+    }
+    if (have_mde) smile_metrics_free(&mde);
+    if (have_mens) smile_metrics_free(&mens);
+    for (int t = 0; t < E.nt; t++) {
+        if (E.ws_test) smile_model_workspace_free(E.ws_test[t]);
+        if (E.ws_train) smile_model_workspace_free(E.ws_train[t]);
+    }
+    free(E.ws_test);
+    free(E.ws_train);
+    free(de_ll);
+    free(sm_ll);
+    free(de_nf);
+    free(sm_nf);
+    free(de_div);
+    free(sm_div);
+    free(pooled);
+    free(pooled_de);
+    free(rows);
+    free(mu_de);
+    free(eta_de);
+    if (st != SMILE_OK) {
+        cJSON_Delete(root);
+        return st;
+    }
+    *out = root;
+    return SMILE_OK;
+}

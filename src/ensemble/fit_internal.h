@@ -1,0 +1,54 @@
+/* Internal state of the fit pipeline (fit.c, fit_sample.c, fit_eval.c). */
+#ifndef SMILE_FIT_INTERNAL_H
+#define SMILE_FIT_INTERNAL_H
+
+#include "ensemble/ensemble_internal.h"
+
+#include <cjson/cJSON.h>
+
+struct smile_fit {
+    smile_fit_config cfg;
+    smile_fit_runtime rt;
+    int threads;            /* resolved OpenMP threads (>= 1)              */
+    smile_dataset ds;
+    int have_ds;
+    smile_model *model;
+    size_t d;
+    size_t log_sigma;       /* offset of log σ (homoscedastic) or SIZE_MAX */
+    size_t n_train, n_valid, n_test;
+    smile_data_view train, valid, test;
+    double *y_test;         /* [n_test] standardised targets, double       */
+    /* run statistics (run.json) */
+    smile_de_member_report *de_rep; /* [K]                                  */
+    double de_seconds, sampling_seconds;
+    int64_t de_grad_evals;
+    smile_chain *chains;    /* [K] after sampling (counters, final state)   */
+    int chains_ready;
+};
+
+double fit_now(void); /* monotonic seconds */
+
+/* Path "out/name" (static buffer per call site is not thread-safe: malloc'd). */
+char *fit_path(const smile_fit *f, const char *name);
+int fit_file_exists(const char *path);
+
+/* fit_sample.c: all chains from the DE members theta0[K][d]; fills f->chains
+ * and f->sampling_seconds. */
+smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg_len);
+/* Removes the checkpoint files of a finished run. */
+void fit_remove_checkpoints(smile_fit *f);
+
+/* fit_eval.c: metrics.json object of the run in f->cfg.out (DE members in
+ * theta_de[K][d], samples from the files); run statistics from run (run.json
+ * object, may be NULL). */
+smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run, int include_diverged,
+                          cJSON **metrics, char *msg, size_t msg_len);
+
+/* fit_synth.c: the built-in 1-D data set with a gap, and predictive.csv +
+ * data.csv of a built-in run (pooled member lists as in metrics.json). */
+smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, size_t msg_len);
+smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int *pooled_de,
+                                  int Kp_de, const int *pooled, int Kp, char *msg,
+                                  size_t msg_len);
+
+#endif

@@ -1,0 +1,63 @@
+/* [ours] Settling step-size tuner of smile-auto / psmile-auto (docs/tuner.md).
+ *
+ * The reference tuner (§7.5) thresholds |ΔE| against quantiles of its own
+ * history, so every ε is neutral when |ΔE| is dominated by the batch-switch
+ * term (ξ_t − ξ_{t−1})·x, which does not depend on ε: it has no fixed point.
+ * Here the controlled quantity is the same-batch energy error
+ *     ΔE_b = ΔK − (ℓ_t(x_t) − ℓ_t(x_{t−1}))
+ * (both log densities on the step's batch b_t), which vanishes as ε → 0 and
+ * grows with ε. The controller is a Robbins–Monro iteration on log ε,
+ *     v_t   = (1 − β) v_{t−1} + β ΔE_b²               (EMA, β = smoothing)
+ *     h_t   = clip(log(v_t / (d · target)), −c, c)
+ *     log ε ← log ε − γ h_t
+ * whose fixed point is E[ΔE_b²]/d = target (the MCLMC energy-variance
+ * criterion, but on one batch). Guardrail: a step with ΔE_b² > R·d·target
+ * is reset; at the fixed point that is a > √R standard-deviation event. */
+#include "smile_internal.h"
+
+#include <math.h>
+
+void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
+                           double smoothing, double reset_factor, double eps0) {
+    tu->target = target;
+    tu->gain = gain;
+    tu->clip = clip;
+    tu->smoothing = smoothing;
+    tu->reset_factor = reset_factor;
+    tu->v = NAN;
+    tu->eps = eps0;
+    tu->t = 1;
+}
+
+static void move_eps(smile_auto_tuner *tu, double h, smile_auto_decision *d) {
+    double e = tu->eps * exp(-tu->gain * h);
+    e = fmin(fmax(e, 1e-8), 10.0);
+    if (e < tu->eps) d->eps_down = 1;
+    if (e > tu->eps) d->eps_up = 1;
+    tu->eps = e;
+}
+
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, size_t d,
+                                            int adapt_eps) {
+    smile_auto_decision dec = {0, 0, 0, 0.0};
+    const double scale = (double)d * tu->target;
+    const double e2 = dE * dE;
+    dec.reset = e2 > tu->reset_factor * scale;
+    /* A reset step still informs the controller (its ΔE_b is real), but it
+     * enters the EMA capped at the reset threshold so one outlier cannot
+     * dominate the statistic for a whole window. */
+    const double e2c = fmin(e2, tu->reset_factor * scale);
+    tu->v = isnan(tu->v) ? e2c : (1.0 - tu->smoothing) * tu->v + tu->smoothing * e2c;
+    double h = log(fmax(tu->v, 1e-300) / scale);
+    h = fmin(fmax(h, -tu->clip), tu->clip);
+    dec.h = h;
+    if (adapt_eps) move_eps(tu, h, &dec);
+    tu->t++;
+    return dec;
+}
+
+void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps) {
+    smile_auto_decision dec = {0, 0, 0, 0.0};
+    if (adapt_eps) move_eps(tu, tu->clip, &dec);
+    tu->t++;
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# CLI tests of `smile fit` / `smile eval` (issue 4) on a SMALL airfoil run:
+# output files and their formats, metrics.json keys, --json, bad input → exit 2
+# with one stderr line naming the option/file and nothing written, threads 1
+# vs 2 → identical metrics apart from timings, `smile eval` recomputes the same
+# metrics, SIGTERM + --resume → the same metrics and samples as an
+# uninterrupted run. Uses $SMILE_BIN (default build/smile) and $SMILE_DATA.
+# Last line: "cli_fit: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+BIN="${SMILE_BIN:-build/smile}"
+DATA="${SMILE_DATA:-../shared/data}/airfoil/airfoil.data"
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok()  { pass=$((pass+1)); }
+nok() { fail=$((fail+1)); echo "FAIL: $*"; }
+check() { local what="$1"; shift; if "$@"; then ok; else nok "$what"; fi; }
+
+if [ ! -f "$DATA" ]; then echo "cli_fit: airfoil data not found at $DATA"; echo "cli_fit: 0 passed, 1 failed"; exit 1; fi
+
+small=(--task uci --data "$DATA" --members 2 --warmup 300 --samples 200 --thin 10
+       --de-epochs 5 --seed 3 --quiet)
+
+# ---- a small run -------------------------------------------------------------------
+"$BIN" fit "${small[@]}" --threads 1 --out "$tmp/r1" --json >"$tmp/r1.stdout" 2>"$tmp/r1.err"
+rc=$?
+check "small run exits 0 (rc=$rc: $(head -c 300 "$tmp/r1.err"))" [ "$rc" -eq 0 ]
+for f in config.json layout.json de_members.npy run.json metrics.json trace_0.csv trace_1.csv \
+         samples/member_0.npy samples/member_1.npy; do
+  check "output file $f" [ -s "$tmp/r1/$f" ]
+done
+left=$(find "$tmp/r1" -name '*.partial' -o -name '*.tmp.*' -o -name checkpoint | wc -l)
+check "no temporary or checkpoint files left ($left)" [ "$left" -eq 0 ]
+check "trace header" grep -qx 'step,phase,eps,dE,logp,resets,nonfinite,flags' <(head -n 1 "$tmp/r1/trace_0.csv")
+
+python3 - "$tmp/r1" "$tmp/r1.stdout" <<'EOF'
+import json, os, sys, ast
+d, out = sys.argv[1], sys.argv[2]
+m = json.load(open(os.path.join(d, "metrics.json")))
+fails = []
+def need(cond, what):
+    if not cond: fails.append(what)
+need(json.load(open(out)) == m, "--json stdout equals metrics.json")
+for ph in ("de", "ensemble"):
+    e = m.get(ph, {})
+    for k in ("lppd", "rmse", "coverage_90", "width_90", "calib_error_rms", "chainwise_lppd",
+              "seconds", "grad_evals", "n_members_pooled", "members_pooled", "n_test_evaluated"):
+        need(k in e, f"{ph}.{k}")
+    need(isinstance(e.get("lppd"), float), f"{ph}.lppd is a number")
+need(m["ensemble"]["n_members_pooled"] == 2, "both members pooled")
+need(m["ensemble"]["n_test_evaluated"] == 301, "all 301 airfoil test points")
+need(m["ensemble"]["grad_evals"] == 2 * 500 * 2, "grad evals = chains*steps*2")
+need(len(m["members"]) == 2 and all("diverged" in x["sampling"] and "diverged" in x["de"]
+                                    for x in m["members"]), "per-member divergence report")
+c = json.load(open(os.path.join(d, "config.json")))
+for k in ("smile_version", "seed", "members", "warmup", "samples", "thin", "batch", "sampler",
+          "deep_ensemble", "model", "scale"):
+    need(k in c, f"config.{k}")
+need(c["sampler"]["name"] == "psmile-naive" and c["sampler"]["step_size"] == 1e-3, "sampler defaults")
+L = json.load(open(os.path.join(d, "layout.json")))
+need(L["dim"] == 658 and sum(p["size"] for p in L["params"]) == 658, "layout covers d = 658")
+# .npy: header by the format definition (numpy itself below when installed)
+for k in (0, 1):
+    p = os.path.join(d, "samples", f"member_{k}.npy")
+    b = open(p, "rb").read()
+    hl = b[8] + 256 * b[9]
+    h = ast.literal_eval(b[10:10 + hl].decode("latin1"))
+    need(b[:8] == b"\x93NUMPY\x01\x00" and h["descr"] == "<f4" and not h["fortran_order"]
+         and h["shape"] == (20, 658) and len(b) == 10 + hl + 20 * 658 * 4, f"npy {k}")
+try:
+    import numpy as np
+    a = np.load(os.path.join(d, "samples", "member_0.npy"))
+    need(a.shape == (20, 658) and a.dtype == np.float32, "numpy.load shape")
+    need(np.load(os.path.join(d, "de_members.npy")).shape == (2, 658), "de_members shape")
+except ImportError:
+    print("numpy not installed: numpy.load check skipped")
+for f in fails: print("FAIL:", f)
+sys.exit(1 if fails else 0)
+EOF
+check "metrics/config/layout/npy checks" [ $? -eq 0 ]
+
+# ---- threads 1 vs 2, and smile eval ---------------------------------------------------
+"$BIN" fit "${small[@]}" --threads 2 --out "$tmp/r2" >/dev/null 2>"$tmp/r2.err"
+check "threads 2 run exits 0" [ $? -eq 0 ]
+"$BIN" eval "$tmp/r1" --json >"$tmp/eval.json" 2>"$tmp/eval.err"
+rc=$?
+check "smile eval exits 0 (rc=$rc: $(head -c 200 "$tmp/eval.err"))" [ "$rc" -eq 0 ]
+same() { # same JSON apart from keys containing "seconds"
+python3 - "$1" "$2" <<'EOF'
+import json, sys
+def strip(o):
+    if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if "seconds" not in k}
+    if isinstance(o, list): return [strip(v) for v in o]
+    return o
+a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+EOF
+}
+check "threads 1 and 2: identical metrics.json apart from timings" same "$tmp/r1/metrics.json" "$tmp/r2/metrics.json"
+check "threads 1 and 2: identical samples" cmp -s "$tmp/r1/samples/member_1.npy" "$tmp/r2/samples/member_1.npy"
+check "smile eval reproduces metrics.json" same "$tmp/r1.stdout" "$tmp/eval.json"
+
+# ---- interruption and resume ----------------------------------------------------------
+longer=(--task uci --data "$DATA" --members 2 --warmup 4000 --samples 2000 --thin 10
+        --de-epochs 5 --seed 5 --quiet --threads 1 --checkpoint-seconds 0.3)
+"$BIN" fit "${longer[@]}" --out "$tmp/u" >/dev/null 2>&1
+check "uninterrupted run exits 0" [ $? -eq 0 ]
+"$BIN" fit "${longer[@]}" --out "$tmp/i" >/dev/null 2>"$tmp/i.err" &
+pid=$!
+sleep 1
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+if [ "$rc" -eq 130 ]; then
+  ok
+  left=$(find "$tmp/i/samples" "$tmp/i" -maxdepth 1 -name 'member_*.npy' -o -name 'metrics.json' | wc -l)
+  check "interrupted run has no final sample files or metrics ($left)" [ "$left" -eq 0 ]
+  "$BIN" fit --resume --out "$tmp/i" --quiet >/dev/null 2>"$tmp/res.err"
+  rc=$?
+  check "resume exits 0 (rc=$rc: $(head -c 200 "$tmp/res.err"))" [ "$rc" -eq 0 ]
+elif [ "$rc" -eq 0 ]; then
+  echo "note: the run finished before SIGTERM; resume not exercised"; ok
+else
+  nok "interrupted run: rc=$rc ($(head -c 200 "$tmp/i.err"))"
+fi
+check "resumed = uninterrupted metrics" same "$tmp/u/metrics.json" "$tmp/i/metrics.json"
+check "resumed = uninterrupted samples" cmp -s "$tmp/u/samples/member_0.npy" "$tmp/i/samples/member_0.npy"
+check "resumed = uninterrupted trace" cmp -s "$tmp/u/trace_1.csv" "$tmp/i/trace_1.csv"
+"$BIN" fit --resume --out "$tmp/u" --quiet >/dev/null 2>&1
+check "resume of a finished run exits 0" [ $? -eq 0 ]
+
+# ---- bad input: exit 2, one stderr line naming it, nothing written ----------------------
+expect_bad() { # expect_bad NAME_IN_MESSAGE ARGS...
+  local want="$1"; shift
+  rm -rf "$tmp/bad"
+  "$BIN" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  local nl; nl=$(wc -l <"$tmp/err")
+  if [ "$rc" -eq 2 ] && [ "$nl" -eq 1 ] && grep -q -- "$want" "$tmp/err" && [ ! -s "$tmp/out" ] \
+     && [ ! -e "$tmp/bad" ]; then ok
+  else nok "args [$*]: rc=$rc lines=$nl stderr='$(cat "$tmp/err")' (want exit 2 naming '$want')"; fi
+}
+printf '1 2 3\n4 x 6\n7 8 9\n' >"$tmp/word.data"
+printf '1 2 3\n4 nan 6\n7 8 9\n' >"$tmp/nan.data"
+printf '1 2 3\n4 5\n7 8 9\n' >"$tmp/short.data"
+o=(--out "$tmp/bad" --members 2 --warmup 10 --samples 10 --de-epochs 1 --quiet)
+expect_bad "missing.data"  fit --data "$tmp/missing.data" "${o[@]}"
+expect_bad "word.data:2"   fit --data "$tmp/word.data" "${o[@]}"
+expect_bad "nan.data:2"    fit --data "$tmp/nan.data" "${o[@]}"
+expect_bad "short.data:2"  fit --data "$tmp/short.data" "${o[@]}"
+expect_bad "--bogus"       fit --data "$DATA" "${o[@]}" --bogus 1
+expect_bad "--task"        fit --task mnist --data "$DATA" "${o[@]}"
+expect_bad "--sampler"     fit --sampler hmc --data "$DATA" "${o[@]}"
+expect_bad "--members"     fit --members two --data "$DATA" "${o[@]}"
+expect_bad "--members"     fit --data "$DATA" "${o[@]}" --members 0
+expect_bad "--warmup"      fit --data "$DATA" "${o[@]}" --warmup -1
+expect_bad "--step-size"   fit --data "$DATA" "${o[@]}" --step-size 1e-3x
+expect_bad "--step-size"   fit --data "$DATA" "${o[@]}" --step-size nan
+expect_bad "--thin"        fit --data "$DATA" "${o[@]}" --thin 0
+expect_bad "--seed"        fit --data "$DATA" "${o[@]}" --seed -1
+expect_bad "--batch"       fit --data "$DATA" "${o[@]}" --batch 5000
+expect_bad "--threads"     fit --data "$DATA" "${o[@]}" --threads x
+expect_bad "--samples"     fit --data "$DATA" "${o[@]}" --samples
+expect_bad "--data"        fit "${o[@]}"
+expect_bad "--resume"      fit --resume --out "$tmp/bad"
+expect_bad "already holds" fit --data "$DATA" --out "$tmp/r1" --quiet
+expect_bad "config.json"   eval "$tmp/nonexistent"
+check "refused run left $tmp/r1 intact" same "$tmp/r1.stdout" "$tmp/r1/metrics.json"
+
+echo "cli_fit: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,111 @@
+/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md), fed
+ * synthetic same-batch energy-error streams with known answers:
+ *  - |ΔE_b| ∝ ε^p (p = 1 and p = 3): a fixed point exists,
+ *        E[log v] = 0 with v the EMA of ΔE_b², i.e.
+ *        ε* = (d·target/s²)^{1/(2p)} · exp(κ/(2p)),
+ *    κ = Var(v)/(2E[v]²) ≈ β/(2−β) for χ²_1 draws (log-of-EMA bias);
+ *    the tuner reaches it from ε0 = 1e-5, 1e-2 and 1 (within 3 %).
+ *  - |ΔE_b| independent of ε: no fixed point, ε runs monotonically to the
+ *    bound on the side given by the sign of log(v/(d·target)) (documented).
+ *  - near-zero values for 100 steps grow ε by at most exp(γ·clip·100);
+ *    a burst of 100 non-finite steps shrinks it by the same bound, and it
+ *    recovers; no resets at the fixed point. */
+#include "harness.h"
+#include "smile.h"
+
+#define D 10
+static const double TARGET = 0.01, GAIN = 0.002, CLIP = 4.0, BETA = 0.05, RF = 100.0;
+
+static double run_power(double eps0, double p, double s, int steps, long *resets, uint64_t seed) {
+    smile_auto_tuner tu;
+    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, eps0);
+    smile_rng r;
+    smile_rng_init(&r, seed, 0, SMILE_RNG_USER);
+    double acc = 0;
+    int n = 0;
+    *resets = 0;
+    for (int t = 0; t < steps; t++) {
+        double dE = s * pow(tu.eps, p) * smile_rng_normal(&r);
+        smile_auto_decision dec = smile_auto_tuner_update(&tu, dE, D, 1);
+        if (t >= steps / 2) {
+            acc += log(tu.eps);
+            n++;
+            *resets += dec.reset;
+        }
+    }
+    return exp(acc / n);
+}
+
+static void test_fixed_point(void) {
+    const double kappa = BETA / (2 - BETA);
+    for (int pi = 0; pi < 2; pi++) {
+        double p = pi == 0 ? 1.0 : 3.0, s = pi == 0 ? 17.0 : 5.0;
+        double star = pow(D * TARGET / (s * s), 1.0 / (2 * p)) * exp(kappa / (2 * p));
+        double e0s[3] = {1e-5, 1e-2, 1.0};
+        for (int k = 0; k < 3; k++) {
+            long resets;
+            double e = run_power(e0s[k], p, s, 200000, &resets, 7 + k);
+            printf("p=%g eps0=%g: settled eps %.5g (predicted %.5g), resets in 2nd half %ld\n", p,
+                   e0s[k], e, star, resets);
+            CHECK(fabs(e / star - 1) < 0.03, "p=%g eps0=%g settled at %g, predicted %g", p, e0s[k], e, star);
+            CHECK(resets == 0, "resets at the fixed point: %ld", resets);
+        }
+    }
+}
+
+static void test_no_fixed_point(void) {
+    /* ε-independent scale above and below the target */
+    for (int side = 0; side < 2; side++) {
+        double s = side == 0 ? 3.0 * sqrt(D * TARGET) : 0.3 * sqrt(D * TARGET);
+        smile_auto_tuner tu;
+        smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, 1e-3);
+        smile_rng r;
+        smile_rng_init(&r, 3, 0, SMILE_RNG_USER);
+        double e_half = 0;
+        for (int t = 0; t < 100000; t++) {
+            smile_auto_tuner_update(&tu, s * smile_rng_normal(&r), D, 1);
+            if (t == 50000) e_half = tu.eps;
+        }
+        printf("eps-independent scale %s target: eps 1e-3 -> %.3g (half-way %.3g)\n",
+               side == 0 ? "above" : "below", tu.eps, e_half);
+        /* h = log(s²E[z²]/(d·target)) ≈ ±2.2 per step: the bound is reached
+         * after about |log(bound/1e-3)|/(γ|h|) < 3,000 steps and kept. */
+        if (side == 0) CHECK(tu.eps == 1e-8 && e_half == 1e-8, "must run to the floor: %g", tu.eps);
+        else CHECK(tu.eps == 10.0 && e_half == 10.0, "must run to the ceiling: %g", tu.eps);
+    }
+}
+
+static void test_degenerate(void) {
+    smile_auto_tuner tu;
+    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, 1e-2);
+    smile_rng r;
+    smile_rng_init(&r, 5, 0, SMILE_RNG_USER);
+    const double s = 17.0; /* p = 1 stream */
+    for (int t = 0; t < 50000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), D, 1);
+    double e_eq = tu.eps;
+    long resets = 0;
+    for (int t = 0; t < 100; t++) resets += smile_auto_tuner_update(&tu, 1e-30, D, 1).reset;
+    double bound = exp(GAIN * CLIP * 100);
+    CHECK(tu.eps <= e_eq * bound * (1 + 1e-12) && resets == 0,
+          "100 near-zero steps: eps %g -> %g (bound x%.3f), resets %ld", e_eq, tu.eps, bound, resets);
+    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), D, 1);
+    double e_back = tu.eps;
+    for (int t = 0; t < 100; t++) smile_auto_tuner_nonfinite(&tu, 1);
+    CHECK(fabs(tu.eps / (e_back / bound) - 1) < 1e-12, "100 NaN steps shrink by exactly the bound: %g vs %g",
+          tu.eps, e_back / bound);
+    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), D, 1);
+    CHECK(fabs(tu.eps / e_eq - 1) < 0.15, "recovered: %g vs %g", tu.eps, e_eq);
+    printf("degenerate: eq %.4g, after zeros/NaNs recovered to %.4g\n", e_eq, tu.eps);
+    /* a huge outlier resets and is capped in the EMA */
+    double v = tu.v;
+    smile_auto_decision dec = smile_auto_tuner_update(&tu, 1e6, D, 1);
+    CHECK(dec.reset, "outlier not reset");
+    CHECK(tu.v <= (1 - BETA) * v + BETA * RF * D * TARGET * (1 + 1e-12), "outlier not capped in EMA");
+}
+
+int main(void) {
+    test_fixed_point();
+    test_no_fixed_point();
+    test_degenerate();
+    return harness_done("test_autotune");
+}
