@@ -378,8 +378,7 @@ def main():
     rows = []
     for m, B, T, tgt in runs:
         if T not in sgemm:
-            sgemm[T] = smile_json(a.smile, ["--sgemm", "--threads", str(T), "--seconds", "1"])[
-                "sgemm_gflops"]
+            sgemm[T] = smile_json(a.smile, ["--sgemm", "--threads", str(T), "--seconds", "1"])
         # interleave: ours, torch, ours (best of the two C runs against the same load)
         ours1 = smile_json(a.smile, ["--model", m, "--batch", str(B), "--threads", str(T),
                                      "--seconds", str(a.seconds)])
@@ -393,27 +392,33 @@ def main():
                  torch_evals_per_s=tr, ratio=ours["grad_evals_per_s"] / tr, target=tgt,
                  smile_cpu_ms=ours["cpu_ms_per_grad"], torch_cpu_ms=tcpu,
                  cpu_ratio=tcpu / ours["cpu_ms_per_grad"], smile_cpu_util=ours["cpu_util"],
-                 smile_gflops=ours["gflops"], sgemm_gflops=sgemm[T],
-                 sgemm_fraction=ours["gflops"] / sgemm[T], peak_rss_mb=ours["peak_rss_mb"])
+                 smile_gflops=ours["gflops"], sgemm_gflops=sgemm[T]["sgemm_gflops"],
+                 sgemm_fraction=ours["gflops"] / sgemm[T]["sgemm_gflops"],
+                 sgemm_fraction_cpu=ours["gflops_cpu"] / sgemm[T]["sgemm_gflops_cpu"],
+                 peak_rss_mb=ours["peak_rss_mb"])
         rows.append(r)
         if a.json:
             print(json.dumps(r))
     print()
-    print("%-9s %5s %3s %12s %12s %8s %7s %5s %10s %9s %8s" % (
+    print("%-9s %5s %3s %12s %12s %8s %7s %5s %10s %9s %8s %8s" % (
         "model", "batch", "thr", "smile ev/s", "torch ev/s", "ratio", "target", "ok",
-        "CPU ratio", "GFLOP/s", "of SGEMM"))
+        "CPU ratio", "GFLOP/s", "of SGEMM", "(CPU)"))
     for r in rows:
         ok = "-" if r["target"] is None else ("yes" if r["ratio"] >= r["target"] else "NO")
-        print("%-9s %5d %3d %12.3f %12.3f %7.2fx %7s %5s %9.2fx %9.1f %7.0f%%" % (
+        print("%-9s %5d %3d %12.3f %12.3f %7.2fx %7s %5s %9.2fx %9.1f %7.0f%% %7.0f%%" % (
             r["model"], r["batch"], r["threads"], r["smile_evals_per_s"], r["torch_evals_per_s"],
             r["ratio"], "-" if r["target"] is None else ">=%gx" % r["target"], ok,
-            r["cpu_ratio"], r["smile_gflops"], 100 * r["sgemm_fraction"]))
+            r["cpu_ratio"], r["smile_gflops"], 100 * r["sgemm_fraction"],
+            100 * r["sgemm_fraction_cpu"]))
     print("\nratio: wall-clock gradient evaluations per second, ours / PyTorch (the target);"
           "\nCPU ratio: PyTorch CPU time per gradient / ours (robust when other processes"
           "\nshare the machine; smile's CPU utilisation was %s)." % ", ".join(
               "%s %.0f%%" % (r["model"], 100 * r["smile_cpu_util"]) for r in rows))
+    print("of SGEMM: our GFLOP/s (matrix products, docs/flops.md) / the SGEMM rate, both"
+          "\nwall-clock; (CPU): both per CPU-second, i.e. as if no other process ran.")
     print("\nSGEMM (OpenBLAS, 1024^3): " + ", ".join(
-        "%d thread(s) %.1f GFLOP/s" % (t, g) for t, g in sorted(sgemm.items())))
+        "%d thread(s) %.1f GFLOP/s (%.1f per CPU-second x threads)" % (
+            t, g["sgemm_gflops"], g["sgemm_gflops_cpu"]) for t, g in sorted(sgemm.items())))
 
 
 if __name__ == "__main__":

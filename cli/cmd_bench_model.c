@@ -48,7 +48,8 @@ static void usage(FILE *f) {
             "ms_per_grad, gflops, flops_per_grad, workspace_mb, peak_rss_mb, evals, seconds,\n"
             "cpu_ms_per_grad, cpu_util (CPU time / (wall time * threads): below 1 when\n"
             "other processes share the CPUs), logp;\n"
-            "--sgemm: sgemm_gflops, size, threads.\n");
+            "gflops_cpu (FLOPs per CPU-second x threads: the rate without other processes);\n"
+            "--sgemm: sgemm_gflops, sgemm_gflops_cpu, size, threads.\n");
 }
 
 static double now_s(void) {
@@ -104,19 +105,22 @@ static int bench_sgemm(int threads, double seconds, long size, int json) {
     int N = (int)n;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, b, N, 0.0f, c, N);
     long it = 0;
-    double t0 = now_s(), el = 0;
+    double t0 = now_s(), c0 = cpu_s(), el = 0;
     do {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, b, N, 0.0f, c,
                     N);
         it++;
         el = now_s() - t0;
     } while (el < seconds || it < 3);
-    double gf = 2.0 * (double)n * n * n * (double)it / el / 1e9;
+    double fl = 2.0 * (double)n * n * n * (double)it, cpu = cpu_s() - c0;
+    double gf = fl / el / 1e9, gf_cpu = fl / (cpu / threads) / 1e9;
     if (json)
-        printf("{\"sgemm_gflops\": %.3f, \"size\": %ld, \"threads\": %d, \"seconds\": %.3f}\n", gf,
-               size, threads, el);
+        printf("{\"sgemm_gflops\": %.3f, \"sgemm_gflops_cpu\": %.3f, \"size\": %ld, "
+               "\"threads\": %d, \"seconds\": %.3f}\n",
+               gf, gf_cpu, size, threads, el);
     else
-        printf("sgemm %ldx%ld, %d thread(s): %.2f GFLOP/s\n", size, size, threads, gf);
+        printf("sgemm %ldx%ld, %d thread(s): %.2f GFLOP/s (%.2f GFLOP/s per CPU-second x %d)\n",
+               size, size, threads, gf, gf_cpu, threads);
     free(a), free(b), free(c);
     return 0;
 }
@@ -265,13 +269,14 @@ int smile_cmd_bench_model(int argc, char **argv) {
     double ws_mb = (double)smile_model_workspace_bytes(smile_posterior_workspace(post, 0)) / 1048576.0;
     if (json)
         printf("{\"model\": \"%s\", \"batch\": %zu, \"threads\": %ld, \"params\": %zu, "
-               "\"grad_evals_per_s\": %.4f, \"ms_per_grad\": %.4f, \"gflops\": %.3f, "
+               "\"grad_evals_per_s\": %.4f, \"ms_per_grad\": %.6g, \"gflops\": %.3f, "
+               "\"gflops_cpu\": %.3f, "
                "\"flops_per_grad\": %.6e, \"workspace_mb\": %.1f, \"peak_rss_mb\": %.1f, "
-               "\"evals\": %ld, \"seconds\": %.3f, \"cpu_ms_per_grad\": %.4f, "
+               "\"evals\": %ld, \"seconds\": %.3f, \"cpu_ms_per_grad\": %.6g, "
                "\"cpu_util\": %.3f, \"logp\": %.9g}\n",
-               model_name, B, threads, D, rate, 1e3 / rate, fl * rate / 1e9, fl, ws_mb,
-               peak_rss_mb(), evals, el, 1e3 * cpu / (double)evals, cpu / (el * (double)threads),
-               lp);
+               model_name, B, threads, D, rate, 1e3 / rate, fl * rate / 1e9,
+               fl * (double)evals / (cpu / (double)threads) / 1e9, fl, ws_mb, peak_rss_mb(),
+               evals, el, 1e3 * cpu / (double)evals, cpu / (el * (double)threads), lp);
     else
         printf("model %s, batch %zu, %ld thread(s), d = %zu\n"
                "  %.2f gradient evaluations/s, %.3f ms each, %.2f GFLOP/s (%.3g FLOP per "

@@ -36,12 +36,18 @@ static void help(FILE *f) {
 "and evaluates both the DE and the pooled samples on the test split\n"
 "(experiments.md §0.2; metrics in the standardised target space).\n"
 "\n"
-"options (defaults = the spec's UCI settings, experiments.md §2.5-2.6):\n"
-"  --task T            uci (tables: target = last column; 70/10/20 split by seed)\n"
+"options (defaults shown = the spec's UCI settings, experiments.md §2.5-2.6):\n"
+"  --task T            uci (tables: target = last column; 70/10/20 split by seed),\n"
+"                      fmnist (IDX folder, LeNet), cifar10 (binary folder or\n"
+"                      .tar.gz, ResNet-7), imagenette (JPEG folder or .tgz, ViT);\n"
+"                      each task has the spec's defaults (experiments.md §3-5)\n"
+"  --model M           image tasks: lenet, resnet7, resnet18, vit\n"
+"  --any-size          image data: accept record counts other than the official ones\n"
+"  --no-augment        no \"basic\" augmentation in DE training (cifar10, imagenette)\n"
 "  --data FILE         data file (UCI: whitespace-separated numbers, no header).\n"
 "                      Without --data: the built-in 1-D regression example with a gap\n"
-"                      in the inputs (400 rows; defaults 10 members, W 10000,\n"
-"                      S 5000, B 64), plus predictive.csv, data.csv, plot.gp and\n"
+"                      in the inputs (400 rows; defaults 8 members, W 30000,\n"
+"                      S 5000, B 32), plus predictive.csv, data.csv, plot.gp and\n"
 "                      predictive.png (gnuplot) in the output directory\n"
 "  --sampler NAME      psmile-naive (default), smile-naive, smile, psmile, mclmc,\n"
 "                      sgld, csgld, sghmc, adasghmc\n"
@@ -175,10 +181,14 @@ void smile_fit_print_summary(FILE *f, const cJSON *m);
 void smile_fit_print_summary(FILE *f, const cJSON *m) {
     const cJSON *de = cJSON_GetObjectItemCaseSensitive(m, "de");
     const cJSON *en = cJSON_GetObjectItemCaseSensitive(m, "ensemble");
-    const char *keys[] = {"lppd", "rmse", "coverage_90", "width_90", "calib_error_rms",
-                          "n_members_pooled", "grad_evals", "seconds"};
+    const char *reg[] = {"lppd", "rmse", "coverage_90", "width_90", "calib_error_rms",
+                         "n_members_pooled", "grad_evals", "seconds", NULL};
+    const char *cls[] = {"lppd", "accuracy", "acc_bma", "nll_bma", "brier", "ece_top_label",
+                         "n_members_pooled", "grad_evals", "seconds", NULL};
+    const int classif = cJSON_GetObjectItemCaseSensitive(en, "accuracy") != NULL;
+    const char **keys = classif ? cls : reg;
     fprintf(f, "%-18s %14s %14s\n", "metric", "deep ensemble", "sampled");
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    for (size_t i = 0; keys[i]; i++)
         fprintf(f, "%-18s %14.6g %14.6g\n", keys[i], jnum(de, keys[i]), jnum(en, keys[i]));
     const cJSON *mem = cJSON_GetObjectItemCaseSensitive(m, "members");
     int nd = 0, ns = 0;
@@ -189,7 +199,8 @@ void smile_fit_print_summary(FILE *f, const cJSON *m) {
         nd += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "diverged"));
         ns += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(b, "diverged"));
     }
-    fprintf(f, "diverged members: %d (DE), %d (sampling); metrics in standardised units\n", nd, ns);
+    fprintf(f, "diverged members: %d (DE), %d (sampling)%s\n", nd, ns,
+            classif ? "" : "; metrics in standardised units");
 }
 
 static void print_json(const cJSON *m) {
@@ -213,11 +224,11 @@ static int file_exists(const char *dir, const char *name) {
  * well under a minute; every option still overrides them. */
 static void builtin_defaults(smile_fit_config *c) {
     snprintf(c->data, sizeof c->data, "%s", SMILE_FIT_BUILTIN);
-    c->members = 10;
-    c->warmup = 10000;
+    c->members = 8;
+    c->warmup = 30000;
     c->samples = 5000;
     c->thin = 10;
-    c->batch = 64;
+    c->batch = 32;
 }
 
 /* gnuplot script and PNG of the built-in example (skipped without gnuplot). */
@@ -270,11 +281,26 @@ done:
 }
 
 int smile_cmd_fit(int argc, char **argv) {
-    smile_fit_config cfg = smile_fit_config_default(SMILE_DATA_UCI);
+    /* the task decides the defaults: find it first (validated again below) */
+    smile_data_task task0 = SMILE_DATA_UCI;
     int builtin = 1;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--data") || !strcmp(argv[i], "--resume")) builtin = 0;
-    if (builtin) builtin_defaults(&cfg);
+        if (!strcmp(argv[i], "--task") && i + 1 < argc &&
+            smile_data_task_from_name(argv[i + 1], &task0) != SMILE_OK)
+            task0 = SMILE_DATA_UCI;
+    }
+    if (task0 == SMILE_DATA_AUTO || task0 == SMILE_DATA_TEXT) task0 = SMILE_DATA_UCI;
+    smile_fit_config cfg = smile_fit_config_default(task0);
+    if (builtin && task0 == SMILE_DATA_UCI) builtin_defaults(&cfg);
+    /* SIGINT/SIGTERM: stop at the next step boundary after a checkpoint.
+     * Installed first, so that no early signal is lost. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     smile_fit_runtime rt;
     memset(&rt, 0, sizeof rt);
     int json = 0, quiet = 0, have_data = 0, have_out = 0, n_result_opts = 0;
@@ -289,9 +315,12 @@ int smile_cmd_fit(int argc, char **argv) {
         if (!strcmp(a, "--quiet")) { quiet = 1; continue; }
         if (!strcmp(a, "--resume")) { rt.resume = 1; continue; }
         if (!strcmp(a, "--reference-batching") || !strcmp(a, "--reference-restore") ||
-            !strcmp(a, "--include-diverged")) {
+            !strcmp(a, "--include-diverged") || !strcmp(a, "--any-size") ||
+            !strcmp(a, "--no-augment")) {
             if (!strcmp(a, "--reference-batching")) cfg.reference_batching = 1;
             else if (!strcmp(a, "--reference-restore")) cfg.de.reference_restore = 1;
+            else if (!strcmp(a, "--any-size")) cfg.strict_sizes = 0;
+            else if (!strcmp(a, "--no-augment")) cfg.de.augment = 0;
             else cfg.include_diverged = 1;
             if (!first_result_opt) first_result_opt = a;
             n_result_opts++;
@@ -319,9 +348,15 @@ int smile_cmd_fit(int argc, char **argv) {
             smile_data_task t;
             if (smile_data_task_from_name(v, &t) != SMILE_OK || t == SMILE_DATA_AUTO)
                 return bad("--task: unknown task '%s' (uci, fmnist, cifar10, imagenette, text)", v);
-            if (t != SMILE_DATA_UCI)
-                return bad("--task %s: not supported by smile fit yet (only uci)", v);
+            if (t == SMILE_DATA_TEXT)
+                return bad("--task text: not supported by smile fit yet (uci, fmnist, cifar10, "
+                           "imagenette)");
             cfg.task = t;
+        } else if (!strcmp(a, "--model")) {
+            smile_model_kind mk;
+            if (smile_model_kind_from_name(v, &mk) != SMILE_OK)
+                return bad("--model: unknown model '%s' (fcn, lenet, resnet7, resnet18, vit)", v);
+            cfg.model = mk;
         } else if (!strcmp(a, "--data")) {
             if (!*v || strlen(v) >= sizeof cfg.data) return bad("--data: bad file name");
             snprintf(cfg.data, sizeof cfg.data, "%s", v);
@@ -454,13 +489,11 @@ int smile_cmd_fit(int argc, char **argv) {
         }
         return bad("%s", msg);
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
+    if (g_stop) {
+        smile_fit_free(f);
+        fprintf(stderr, "smile fit: interrupted before the run started; nothing written\n");
+        return 130;
+    }
     cJSON *metrics = NULL;
     st = smile_fit_execute(f, &metrics, msg, sizeof msg);
     smile_fit_free(f);
@@ -473,11 +506,12 @@ int smile_cmd_fit(int argc, char **argv) {
         fprintf(stderr, "smile fit: %s\n", msg[0] ? msg : smile_status_str(st));
         return 1;
     }
-    if (!strcmp(cfg.data, SMILE_FIT_BUILTIN)) plot_builtin(&cfg, quiet);
     if (json)
         print_json(metrics);
     else
         smile_fit_print_summary(stdout, metrics);
+    fflush(stdout);
+    if (!strcmp(cfg.data, SMILE_FIT_BUILTIN)) plot_builtin(&cfg, quiet);
     cJSON_Delete(metrics);
     return 0;
 }

@@ -625,8 +625,9 @@ void smile_icg_constants(const double **sigma, const double **R, const double **
  * Evaluation: a smile_model_workspace holds every activation for up to
  * max_batch examples, allocated once (smile_model_workspace_init); the
  * evaluation functions allocate nothing. One workspace per thread: several
- * chains may evaluate the same model concurrently, each on its own workspace
- * (call smile_model_set_threads(1) first, see below).
+ * chains may evaluate the same model concurrently from an OpenMP parallel
+ * region, each on its own workspace (the kernels then run single-threaded;
+ * see smile_model_set_threads). Results never depend on the thread count.
  */
 typedef enum {
     SMILE_MODEL_FCN = 0,      /* dense ReLU network (§2.3)                      */
@@ -752,8 +753,10 @@ size_t smile_model_workspace_batch(const smile_model_workspace *ws);
 
 /* Forward pass on examples idx[0..n) of data (idx NULL: 0..n-1), any n
  * (processed in chunks of the workspace batch): out[n × output_size]
- * (FCN homoscedastic: μ; heteroscedastic: (μ, η) pairs; classifiers: logits;
- * GPT: logits [n × T × V]). */
+ * (FCN homoscedastic: μ, with σ = clip(e^τ, 1e-6, 1e6) from the layout entry
+ * "log_sigma"; heteroscedastic: (μ, η) pairs, σ = clip(e^η); classifiers:
+ * logits; GPT: logits [n × T × V]). SMILE_EINVAL for indices outside the
+ * data, missing arrays or a workspace of another model. */
 smile_status smile_model_forward(const smile_model *m, smile_model_workspace *ws,
                                  const float *theta, const smile_data_view *data,
                                  const uint32_t *idx, size_t n, float *out);
@@ -761,7 +764,9 @@ smile_status smile_model_forward(const smile_model *m, smile_model_workspace *ws
 /* Log-likelihood of examples idx[0..n) (idx NULL: 0..n-1):
  *   *loglik = Σ_i log p(y_i | x_i, θ)   (double; GPT: sum over all n·T tokens)
  * and, if grad != NULL, grad[d] += scale · ∇_θ Σ_i log p(y_i | x_i, θ)
- * (ACCUMULATES, so chunks and the prior can be added). No prior here. */
+ * (ACCUMULATES, so chunks and the prior can be added). No prior here.
+ * SMILE_EINVAL (nothing accumulated) for an index outside the data, a label
+ * or token outside [0, classes), missing targets. */
 smile_status smile_model_loglik_grad(const smile_model *m, smile_model_workspace *ws,
                                      const float *theta, const smile_data_view *data,
                                      const uint32_t *idx, size_t n, double scale,
@@ -1311,6 +1316,11 @@ typedef struct {
     smile_stream_kind stream; /* EPOCH [proj] or EPOCH_REF                  */
     int threads;              /* members in parallel; 0 = all CPUs          */
     uint64_t seed;
+    /* "basic" augmentation of E§4.3 on every training batch (image models:
+     * NHWC inputs of the model's in_h × in_w × in_c), draws from
+     * smile_rng(seed, member, SMILE_RNG_DATA); truncate as
+     * smile_augment_truncate_for(dataset) */
+    int augment, augment_truncate;
 } smile_de_params;
 
 /* SMILE UCI settings of E§2.5: 10 members, AdamW lr 1e-2 constant, wd 5e-3,
@@ -1331,7 +1341,7 @@ typedef struct {
 } smile_de_member_report;
 
 /* Trains p->members members on `train`, early stopping on `valid`; writes
- * theta[K][d] and rep[K]. stop (may be NULL): checked once per epoch,
+ * theta[K][d] and rep[K]. stop (may be NULL): checked before every batch,
  * non-zero → SMILE_EINTERRUPTED. Results do not depend on p->threads. */
 smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
                             const smile_data_view *valid, const smile_de_params *p, float *theta,
@@ -1360,7 +1370,12 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
 #define SMILE_FIT_BUILTIN "builtin:gap1d"
 
 typedef struct {
-    smile_data_task task;          /* SMILE_DATA_UCI (others: EUNSUPPORTED)     */
+    smile_data_task task;          /* UCI, FMNIST, CIFAR10, IMAGENETTE (TEXT:
+                                      EUNSUPPORTED)                             */
+    smile_model_kind model;        /* FCN (uci), LENET (fmnist), RESNET7 or
+                                      RESNET18 (cifar10), VIT (imagenette)      */
+    int strict_sizes;              /* image data: require the official record
+                                      counts (1; tests use small files: 0)      */
     char data[SMILE_FIT_PATH_MAX]; /* input file                                */
     char out[SMILE_FIT_PATH_MAX];  /* output directory                          */
     uint64_t seed;                 /* run seed r: split, inits, batches, noise   */
@@ -1387,9 +1402,18 @@ typedef struct {
     double checkpoint_seconds;     /* per-chain checkpoint interval (30)         */
 } smile_fit_config;
 
-/* Defaults = the spec's settings for the task (UCI: E§2.5, E§2.6: 10 members,
- * pSMILE-naive, W 50,000, S 10,000, thin 10, B 256, ε 1e-3, SCALE_FLOOR,
- * SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default). */
+/* Defaults = the spec's settings for the task, default sampler pSMILE-naive:
+ * UCI (E§2.5, §2.6): 10 members, W 50,000, S 10,000, thin 10, B 256, ε 1e-3,
+ *   SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default.
+ * FMNIST (E§3.3): LeNet, 8 members, W 5000, S 10,000, thin 100, B 512, ε 1e-2;
+ *   DE lr 1e-3, wd 0.02, batch 64, ≤ 10,000 epochs, patience 20.
+ * CIFAR10 (E§4.7, pSMILE-naive row): ResNet-7, 8 members, W 5000, S 10,000,
+ *   thin 100, B 512, ε 1e-5; DE warm-up cosine 1e-5 → 2e-3 (5000) → 5e-4
+ *   (250,000), wd 1e-4, batch 64, ≤ 400 epochs, patience 20, augmentation.
+ * IMAGENETTE (E§5.4, pSMILE row's run lengths): ViT, 4 members, W 5000,
+ *   S 10,000, thin 100, B 128, ε 1e-2; DE warm-up cosine 1e-6 → 1e-3 (740)
+ *   → 1e-5 (22,400), wd 0.1, batch 128, 300 epochs, patience 300, augmentation.
+ * All: SCALE_FLOOR (E§0.3). */
 smile_fit_config smile_fit_config_default(smile_data_task task);
 /* Checks every setting; the message names the option ("--members ..."). */
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);

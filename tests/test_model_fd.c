@@ -83,7 +83,9 @@ static void make_theta(const smile_model *m, float *th, uint64_t seed) {
 
 /* Double-precision FD check of s·∇ Σ log ℓ on the examples idx[0..n). */
 static void fd_check(const char *name, const smile_model *m, const test_data *td,
-                     const uint32_t *idx, size_t n, size_t max_batch, double scale) {
+                     const uint32_t *idx, size_t n, size_t max_batch, double scale,
+                     size_t max_coords) {
+    double t_start = omp_get_wtime();
     size_t d = smile_model_param_count(m);
     float *thf = malloc(d * sizeof *thf);
     double *th = malloc(d * sizeof *th), *g = calloc(d, sizeof *g);
@@ -97,7 +99,7 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
     CHECK(isfinite(ll), "%s: loglik %g", name, ll);
     /* coordinates: all when d is small, else a random subset (every tensor is hit with
      * high probability; the first and last coordinates always) */
-    size_t n_coord = d <= 2500 ? d : 1200;
+    size_t n_coord = d <= max_coords ? d : max_coords / 2;
     smile_rng r;
     smile_rng_init(&r, 3, 0, SMILE_RNG_USER);
     double gmax = 0;
@@ -105,7 +107,7 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
     double emax = 0;
     size_t skipped = 0, worst = 0;
     for (size_t c = 0; c < n_coord; c++) {
-        size_t j = d <= 2500 ? c : c == 0 ? 0 : c == 1 ? d - 1 : smile_rng_below(&r, d);
+        size_t j = d <= max_coords ? c : c == 0 ? 0 : c == 1 ? d - 1 : smile_rng_below(&r, d);
         double t0 = th[j], h = 1e-5 * fmax(1.0, fabs(t0)), fd[2];
         for (int k = 0; k < 2; k++) {
             double hk = k ? h / 2 : h, lp, lm;
@@ -127,8 +129,8 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
             worst = j;
         }
     }
-    printf("  fd %-22s d=%-7zu coords=%-5zu max rel err %.2e (coord %zu) skipped %zu\n", name, d,
-           n_coord, emax, worst, skipped);
+    printf("  fd %-22s d=%-7zu coords=%-5zu max rel err %.2e (coord %zu) skipped %zu (%.1f s)\n",
+           name, d, n_coord, emax, worst, skipped, omp_get_wtime() - t_start);
     CHECK(emax < 1e-5, "%s: max relative FD error %.3e at coordinate %zu", name, emax, worst);
     CHECK(skipped <= n_coord / 100, "%s: %zu kink coordinates skipped", name, skipped);
 
@@ -348,8 +350,8 @@ static void test_bad(void) {
 
 /* ---- 3. finite differences -------------------------------------------------------------- */
 
-static void run_fd(const char *name, smile_model_desc d, size_t n_data, size_t n_batch,
-                   size_t max_batch) {
+static void run_fd_n(const char *name, smile_model_desc d, size_t n_data, size_t n_batch,
+                     size_t max_batch, size_t max_coords) {
     smile_model *m = build(&d);
     if (!m) return;
     test_data td;
@@ -357,13 +359,22 @@ static void run_fd(const char *name, smile_model_desc d, size_t n_data, size_t n
     /* a batch of distinct rows in shuffled order; scale s = 2.5 must multiply the gradient */
     uint32_t *idx = malloc(n_batch * sizeof *idx);
     for (size_t i = 0; i < n_batch; i++) idx[i] = (uint32_t)((i * 7 + 3) % n_data);
-    fd_check(name, m, &td, idx, n_batch, max_batch, 2.5);
+    fd_check(name, m, &td, idx, n_batch, max_batch, 2.5, max_coords);
     free(idx);
     free_data(&td);
     smile_model_free(m);
 }
 
+/* every coordinate up to d = 2500, else 1200 random ones */
+static void run_fd(const char *name, smile_model_desc d, size_t n_data, size_t n_batch,
+                   size_t max_batch) {
+    run_fd_n(name, d, n_data, n_batch, max_batch, 2500);
+}
+
 static void test_fd(void) {
+    /* thousands of tiny evaluations: one thread (OpenMP fork/join would dominate); the
+     * thread-count independence is tested separately (test_threads) */
+    smile_model_set_threads(1);
     smile_model_desc d = smile_model_desc_default(SMILE_MODEL_FCN);
     d.n_inputs = 3;
     d.n_hidden = 2;
@@ -384,12 +395,15 @@ static void test_fd(void) {
     d.lenet[3] = 5;
     d.n_classes = 4;
     run_fd("lenet (reduced)", d, 5, 3, 2);
+    /* workspace of 32: example-parallel pieces (8 × 4 examples) + a second chunk of 4 */
+    run_fd("lenet (pieces)", d, 40, 36, 32);
 
     d = smile_model_desc_default(SMILE_MODEL_RESNET7);
     d.in_h = d.in_w = 8;
     d.res_width = 2;
     d.n_classes = 3;
     run_fd("resnet7 (reduced)", d, 5, 3, 3);
+    run_fd_n("resnet7 (pieces)", d, 33, 33, 32, 400); /* 200 random coordinates */
 
     d = smile_model_desc_default(SMILE_MODEL_RESNET18);
     d.in_h = d.in_w = 8;
@@ -418,6 +432,7 @@ static void test_fd(void) {
     run_fd("gpt [ref] block (reduced)", d, 9, 3, 2);
     d.gpt_pre_ln = 1;
     run_fd("gpt pre-LN (reduced)", d, 9, 3, 3);
+    smile_model_set_threads(0);
 }
 
 /* ---- 4. FCN fast path vs generic path ----------------------------------------------------- */
@@ -729,14 +744,15 @@ static void test_threads(void) {
     for (int k = 0; k < 5; k++) {
         smile_model *m = build(&ds[k]);
         if (!m) continue;
-        size_t D = smile_model_param_count(m), n = 24;
+        size_t D = smile_model_param_count(m), n = 40; /* workspace 32 + a chunk of 8 */
         test_data td;
         make_data(&td, m, n, 8);
         float *th = malloc(D * 4), *g1 = calloc(D, 4), *g2 = calloc(D, 4);
         make_theta(m, th, 2);
         smile_model_set_threads(2);
         smile_model_workspace *ws = NULL;
-        smile_model_workspace_init(&ws, m, 16, msg, sizeof msg);
+        smile_model_workspace_init(&ws, m, 32, msg, sizeof msg);
+        if (k < 2) CHECK(ws->nsub == SMILE_WS_MAX_SUB, "example-parallel pieces in use");
         double l1, l2, l3;
         smile_model_set_threads(1);
         smile_model_loglik_grad(m, ws, th, &td.v, NULL, n, 1.5, &l1, g1);

@@ -484,6 +484,24 @@ static void test_pool(const char *name, int kind, size_t B, size_t H, size_t W, 
     fd_free(&c);
 }
 
+/* Max-pool ties and NaN: equal values route the gradient to the first window element in
+ * (kh, kw) order, as documented; a NaN in a window gives NaN. */
+static void test_maxpool_ties(void) {
+    nn_conv2d_dims d;
+    nn_pool_dims_init(&d, 2, 2, 1, 2, 2, 2, NN_PAD_VALID);
+    double x[4] = {1, 1, 1, 1}, y, dy = 3, dx[4] = {0, 0, 0, 0};
+    nn_maxpool_forward_d(&y, x, &d, 1);
+    nn_maxpool_backward_d(dx, &dy, x, &d, 1);
+    CHECK(y == 1 && dx[0] == 3 && dx[1] == 0 && dx[2] == 0 && dx[3] == 0, "tie routing");
+    float xf[4] = {1, NAN, 5, 2}, yf;
+    nn_maxpool_forward(&yf, xf, &d, 1);
+    CHECK(isnan(yf), "NaN propagates through max-pool");
+    xf[1] = 7;
+    xf[3] = NAN;
+    nn_maxpool_forward(&yf, xf, &d, 1);
+    CHECK(isnan(yf), "NaN propagates through max-pool (last)");
+}
+
 /* ---------------------------------------------------------------------------------------
  * FRN + TLU (§4.4)
  * ------------------------------------------------------------------------------------- */
@@ -658,6 +676,7 @@ int main(void) {
     test_pool("avgpool 2x2/2 VALID 6x6", 1, 2, 6, 6, 3, 2, 2, NN_PAD_VALID, 3, 0);
     test_pool("avgpool 2x2/1 VALID 4x4", 1, 2, 4, 4, 2, 2, 1, NN_PAD_VALID, 3, 0);
     test_pool("global average 4x3", 2, 3, 4, 3, 5, 1, 1, NN_PAD_VALID, 4, 0);
+    test_maxpool_ties();
     test_frn(0.3);
     test_frn(-0.2);
     printf("largest finite-difference relative error: %.2e\n", fd_worst_);

@@ -37,15 +37,86 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
     c.include_diverged = 0;
     c.trace_every = 10;
     c.checkpoint_seconds = 30.0;
+    c.model = SMILE_MODEL_FCN;
+    c.strict_sizes = 1;
+    switch (task) {
+    case SMILE_DATA_FMNIST: /* E§3.3 */
+        c.model = SMILE_MODEL_LENET;
+        c.likelihood = SMILE_LIK_CATEGORICAL;
+        c.members = 8;
+        c.warmup = 5000;
+        c.thin = 100;
+        c.batch = 512;
+        c.sampler.step_size = 1e-2;
+        c.de.lr.lr = 1e-3;
+        c.de.weight_decay = 0.02;
+        c.de.batch = 64;
+        c.de.max_epochs = 10000;
+        c.de.patience = 20;
+        break;
+    case SMILE_DATA_CIFAR10: /* E§4.7, ResNet-7 pSMILE-naive row */
+        c.model = SMILE_MODEL_RESNET7;
+        c.likelihood = SMILE_LIK_CATEGORICAL;
+        c.members = 8;
+        c.warmup = 5000;
+        c.thin = 100;
+        c.batch = 512;
+        c.sampler.step_size = 1e-5;
+        c.de.lr.kind = SMILE_LR_WARMUP_COSINE;
+        c.de.lr.init = 1e-5;
+        c.de.lr.peak = 2e-3;
+        c.de.lr.W = 5000;
+        c.de.lr.end = 5e-4;
+        c.de.lr.D = 250000;
+        c.de.weight_decay = 1e-4;
+        c.de.batch = 64;
+        c.de.max_epochs = 400;
+        c.de.patience = 20;
+        c.de.augment = 1;
+        break;
+    case SMILE_DATA_IMAGENETTE: /* E§5.4 */
+        c.model = SMILE_MODEL_VIT;
+        c.likelihood = SMILE_LIK_CATEGORICAL;
+        c.members = 4;
+        c.warmup = 5000;
+        c.thin = 100;
+        c.batch = 128;
+        c.sampler.step_size = 1e-2;
+        c.de.lr.kind = SMILE_LR_WARMUP_COSINE;
+        c.de.lr.init = 1e-6;
+        c.de.lr.peak = 1e-3;
+        c.de.lr.W = 740;
+        c.de.lr.end = 1e-5;
+        c.de.lr.D = 22400;
+        c.de.weight_decay = 0.1;
+        c.de.batch = 128;
+        c.de.max_epochs = 300;
+        c.de.patience = 300;
+        c.de.augment = 1;
+        break;
+    default: break;
+    }
     return c;
+}
+
+static int is_image_task(smile_data_task t) {
+    return t == SMILE_DATA_FMNIST || t == SMILE_DATA_CIFAR10 || t == SMILE_DATA_IMAGENETTE;
 }
 
 #define REQ(cond, ...) SMILE_CHECK(!(cond), SMILE_EINVAL, msg, msg_len, __VA_ARGS__)
 
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len) {
     REQ(c, "NULL configuration");
-    REQ(c->task == SMILE_DATA_UCI, "--task %s: only 'uci' is supported by smile fit so far",
+    REQ(c->task == SMILE_DATA_UCI || is_image_task(c->task),
+        "--task %s: not supported by smile fit yet (uci, fmnist, cifar10, imagenette)",
         smile_data_task_name(c->task));
+    if (c->task == SMILE_DATA_UCI)
+        REQ(c->model == SMILE_MODEL_FCN, "--model: the uci task uses the fcn model");
+    else
+        REQ(c->model == SMILE_MODEL_LENET || c->model == SMILE_MODEL_RESNET7 ||
+                c->model == SMILE_MODEL_RESNET18 || c->model == SMILE_MODEL_VIT,
+            "--model %s: image tasks take lenet, resnet7, resnet18 or vit",
+            smile_model_kind_name(c->model));
     REQ(c->data[0], "--data: no input file given");
     REQ(c->out[0], "--out: no output directory given");
     REQ(c->members >= 1 && c->members <= 4096, "--members must be in 1..4096 (got %d)",
@@ -57,8 +128,11 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
         (long long)c->samples, c->thin);
     REQ(c->batch >= 1, "--batch must be >= 1");
     REQ(c->scale == SMILE_SCALE_FLOOR || c->scale == SMILE_SCALE_N_OVER_B, "--scale: unknown mode");
-    REQ(c->likelihood == SMILE_LIK_GAUSS_HOMO || c->likelihood == SMILE_LIK_GAUSS_HETERO,
-        "--likelihood must be homo or hetero for UCI regression");
+    if (c->task == SMILE_DATA_UCI)
+        REQ(c->likelihood == SMILE_LIK_GAUSS_HOMO || c->likelihood == SMILE_LIK_GAUSS_HETERO,
+            "--likelihood must be homo or hetero for UCI regression");
+    else
+        REQ(c->likelihood == SMILE_LIK_CATEGORICAL, "--likelihood: image tasks are categorical");
     REQ(c->n_hidden >= 1 && c->n_hidden <= SMILE_MODEL_MAX_HIDDEN, "--hidden: 1..%d layers",
         SMILE_MODEL_MAX_HIDDEN);
     for (size_t i = 0; i < c->n_hidden; i++) REQ(c->hidden[i] >= 1, "--hidden: widths must be >= 1");
@@ -348,10 +422,11 @@ smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **
     cJSON_AddNumberToObject(o, "batch", (double)c->batch);
     cJSON_AddStringToObject(o, "scale", scale_names[c->scale]);
     cJSON_AddBoolToObject(o, "reference_batching", c->reference_batching);
+    cJSON_AddBoolToObject(o, "strict_sizes", c->strict_sizes);
 
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     if (m) {
-        cJSON_AddStringToObject(m, "kind", "fcn");
+        cJSON_AddStringToObject(m, "kind", smile_model_kind_name(c->model));
         cJSON_AddStringToObject(m, "likelihood", lik_names[c->likelihood]);
         cJSON *h = cJSON_AddArrayToObject(m, "hidden");
         for (size_t i = 0; h && i < c->n_hidden; i++)
@@ -373,6 +448,7 @@ smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **
         cJSON_AddItemToObject(d, "beta2", num(c->de.beta2));
         cJSON_AddItemToObject(d, "lr", lr_to_json(&c->de.lr));
         cJSON_AddBoolToObject(d, "reference_restore", c->de.reference_restore);
+        cJSON_AddBoolToObject(d, "augment", c->de.augment);
         cJSON_AddStringToObject(d, "optimizer", "adamw");
         cJSON_AddNumberToObject(d, "adam_eps", 1e-8);
     }
@@ -430,9 +506,14 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
     TRY_J(get_enum(j, "scale", scale_names, 2, &e, msg, msg_len));
     c->scale = (smile_scale_mode)e;
     TRY_J(get_bool(j, "reference_batching", &c->reference_batching, msg, msg_len));
+    TRY_J(get_bool(j, "strict_sizes", &c->strict_sizes, msg, msg_len));
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "model");
     if (cJSON_IsObject(m)) {
+        const cJSON *mk = cJSON_GetObjectItemCaseSensitive(m, "kind");
+        SMILE_CHECK(mk && (!cJSON_IsString(mk) ||
+                           smile_model_kind_from_name(mk->valuestring, &c->model) != SMILE_OK),
+                    SMILE_EFORMAT, msg, msg_len, "config.json: unknown model kind");
         e = (int)c->likelihood;
         TRY_J(get_enum(m, "likelihood", lik_names, 5, &e, msg, msg_len));
         c->likelihood = (smile_likelihood_kind)e;
@@ -479,6 +560,7 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
         const cJSON *lr = cJSON_GetObjectItemCaseSensitive(d, "lr");
         if (cJSON_IsObject(lr)) TRY_J(lr_from_json(lr, &c->de.lr, msg, msg_len));
         TRY_J(get_bool(d, "reference_restore", &c->de.reference_restore, msg, msg_len));
+        TRY_J(get_bool(d, "augment", &c->de.augment, msg, msg_len));
     }
     const cJSON *dv = cJSON_GetObjectItemCaseSensitive(j, "divergence");
     if (cJSON_IsObject(dv)) {

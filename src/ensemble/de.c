@@ -107,12 +107,36 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     smile_batch_stream s;
     memset(&opt, 0, sizeof opt);
     memset(&s, 0, sizeof s);
+    /* augmentation (E§4.3): the batch is gathered into its own buffers */
+    const smile_model_desc *md = smile_model_get_desc(J->m);
+    const size_t fd = smile_model_input_size(J->m);
+    const size_t H = md->in_h, W = md->in_w, C = md->in_c;
+    const int aug = p->augment && H > 0 && fd == H * W * C && J->train->x;
+    float *xb = NULL, *yb = NULL, *scr = NULL;
+    int32_t *lb = NULL;
+    smile_rng rng_aug;
+    smile_rng_init(&rng_aug, p->seed, (uint64_t)k, SMILE_RNG_DATA);
+    if (aug) {
+        xb = smile_calloc(B * fd, sizeof(float));
+        scr = smile_calloc(H * W * C, sizeof(float));
+        if (J->train->y) yb = smile_calloc(B, sizeof(float));
+        if (J->train->labels) lb = smile_calloc(B, sizeof(int32_t));
+    }
     float *grad = smile_calloc(d, sizeof(float));
     float *best = smile_calloc(d, sizeof(float));
     double *hist = calloc((size_t)(p->max_epochs > 0 ? p->max_epochs : 1), sizeof(double));
-    smile_status st = (grad && best && hist) ? SMILE_OK : SMILE_ENOMEM;
+    smile_status st = (grad && best && hist &&
+                       (!aug || (xb && scr && (!J->train->y || yb) && (!J->train->labels || lb))))
+                          ? SMILE_OK
+                          : SMILE_ENOMEM;
     if (st != SMILE_OK) smile_set_msg(msg, msg_len, "member %d: out of memory", k);
     if (st == SMILE_OK) st = smile_model_workspace_init(&ws, J->m, B, msg, msg_len);
+    /* validation in one chunk for the (small) FCN: fewer calls, and it keeps
+     * clear of partial-chunk handling in the model's fast FCN path */
+    smile_model_workspace *wsv = NULL;
+    const int fcn = md->kind == SMILE_MODEL_FCN;
+    if (st == SMILE_OK && fcn)
+        st = smile_model_workspace_init(&wsv, J->m, J->valid->n, msg, msg_len);
     if (st == SMILE_OK) st = smile_adamw_init(&opt, d, p->beta1, p->beta2, p->weight_decay, msg, msg_len);
     if (st == SMILE_OK)
         st = smile_batch_stream_init(&s, p->stream, N, B, SMILE_SCALE_N_OVER_B,
@@ -126,12 +150,36 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             break;
         }
         for (size_t i = 0; i < s.n_batches; i++) {
+            if (J->stop && *J->stop) {
+                st = SMILE_EINTERRUPTED;
+                smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
+                break;
+            }
             smile_batch b;
             smile_batch_stream_next(&s, &b);
             memset(grad, 0, d * sizeof(float));
             double ll = 0;
+            const smile_data_view *view = J->train;
+            const uint32_t *idx = b.idx;
+            smile_data_view av;
+            if (aug) {
+                for (size_t r = 0; r < b.size; r++) {
+                    size_t row = b.idx[r];
+                    memcpy(xb + r * fd, J->train->x + row * fd, fd * sizeof(float));
+                    if (yb) yb[r] = J->train->y[row];
+                    if (lb) lb[r] = J->train->labels[row];
+                }
+                smile_augment_basic(xb, b.size, H, W, C, p->augment_truncate, &rng_aug, scr);
+                memset(&av, 0, sizeof av);
+                av.n = b.size;
+                av.x = xb;
+                av.y = yb;
+                av.labels = lb;
+                view = &av;
+                idx = NULL;
+            }
             /* grad = ∇ (−(1/|b|) Σ_{i∈b} log p(y_i | x_i, θ)) */
-            st = smile_model_loglik_grad(J->m, ws, theta, J->train, b.idx, b.size,
+            st = smile_model_loglik_grad(J->m, ws, theta, view, idx, b.size,
                                          -1.0 / (double)b.size, &ll, grad);
             if (st != SMILE_OK) {
                 smile_set_msg(msg, msg_len, "member %d: model evaluation failed", k);
@@ -142,7 +190,7 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             u++;
         }
         if (st != SMILE_OK) break;
-        double vl = valid_loss(J, ws, theta);
+        double vl = valid_loss(J, fcn ? wsv : ws, theta);
         hist[e] = vl;
         rep->epochs = e + 1;
         rep->last_valid_loss = vl;
@@ -174,10 +222,15 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     }
     smile_free(best);
     smile_free(grad);
+    smile_free(xb);
+    smile_free(yb);
+    smile_free(lb);
+    smile_free(scr);
     free(hist);
     smile_batch_stream_free(&s);
     smile_adamw_free(&opt);
     smile_model_workspace_free(ws);
+    smile_model_workspace_free(wsv);
     return st;
 }
 

@@ -39,6 +39,7 @@ void smile_fit_free(smile_fit *f) {
     free(f->chains);
     free(f->de_rep);
     free(f->y_test);
+    free(f->labels_test);
     smile_model_free(f->model);
     if (f->have_ds) smile_dataset_free(&f->ds);
     free(f);
@@ -62,13 +63,19 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     smile_data_options opts = smile_data_options_default();
     opts.seed = c->seed;
     opts.threads = f->threads;
+    opts.check_official_sizes = c->strict_sizes;
     if (!strcmp(c->data, SMILE_FIT_BUILTIN))
         SMILE_TRY(fit_synthetic_dataset(&f->ds, c->seed, msg, msg_len));
     else
         SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
     f->have_ds = 1;
-    SMILE_CHECK(!f->ds.y || f->ds.feature_dim == 0, SMILE_EFORMAT, msg, msg_len,
-                "%s: not a regression table", c->data);
+    const int classif = c->task != SMILE_DATA_UCI;
+    if (classif)
+        SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
+                    msg, msg_len, "%s: not a labelled image data set", c->data);
+    else
+        SMILE_CHECK(!f->ds.y || f->ds.feature_dim == 0, SMILE_EFORMAT, msg, msg_len,
+                    "%s: not a regression table", c->data);
     f->n_train = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TRAIN);
     f->n_valid = smile_dataset_split_size(&f->ds, SMILE_SPLIT_VALID);
     f->n_test = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TEST);
@@ -80,18 +87,36 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
     f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
     f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
-    f->y_test = malloc(f->n_test * sizeof(double));
-    SMILE_CHECK(!f->y_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    for (size_t i = 0; i < f->n_test; i++) f->y_test[i] = f->test.y[i];
+    if (classif) {
+        f->labels_test = malloc(f->n_test * sizeof(int32_t));
+        SMILE_CHECK(!f->labels_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        memcpy(f->labels_test, f->test.labels, f->n_test * sizeof(int32_t));
+    } else {
+        f->y_test = malloc(f->n_test * sizeof(double));
+        SMILE_CHECK(!f->y_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        for (size_t i = 0; i < f->n_test; i++) f->y_test[i] = f->test.y[i];
+    }
 
-    /* model: the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of E§2.3 */
-    smile_model_desc md = smile_model_desc_default(SMILE_MODEL_FCN);
-    md.likelihood = c->likelihood;
-    md.n_inputs = f->ds.feature_dim;
-    md.n_hidden = c->n_hidden;
-    for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
+    /* model: UCI the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of
+     * E§2.3; images the task's network with the data set's shape and classes */
+    smile_model_desc md = smile_model_desc_default(c->model);
     md.prior_sigma = c->prior_sigma;
+    md.likelihood = c->likelihood;
+    if (!classif) {
+        md.n_inputs = f->ds.feature_dim;
+        md.n_hidden = c->n_hidden;
+        for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
+    } else {
+        md.in_h = f->ds.height;
+        md.in_w = f->ds.width;
+        md.in_c = f->ds.channels;
+        md.n_classes = f->ds.n_classes;
+    }
     SMILE_TRY(smile_model_init(&f->model, &md, msg, msg_len));
+    SMILE_CHECK(smile_model_input_size(f->model) != f->ds.feature_dim, SMILE_EINVAL, msg, msg_len,
+                "%s: rows of %zu values do not fit the %s model's input of %zu", c->data,
+                f->ds.feature_dim, smile_model_kind_name(c->model),
+                smile_model_input_size(f->model));
     f->d = smile_model_param_count(f->model);
     smile_param_entry e;
     f->log_sigma = SIZE_MAX;
@@ -180,8 +205,15 @@ static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
         cJSON_AddNumberToObject(dv, "n_train", (double)f->n_train);
         cJSON_AddNumberToObject(dv, "n_valid", (double)f->n_valid);
         cJSON_AddNumberToObject(dv, "n_test", (double)f->n_test);
-        cJSON_AddNumberToObject(dv, "y_mean", f->ds.y_mean);
-        cJSON_AddNumberToObject(dv, "y_std", f->ds.y_std);
+        if (f->y_test) {
+            cJSON_AddNumberToObject(dv, "y_mean", f->ds.y_mean);
+            cJSON_AddNumberToObject(dv, "y_std", f->ds.y_std);
+        } else {
+            cJSON_AddNumberToObject(dv, "n_classes", (double)f->ds.n_classes);
+            cJSON_AddNumberToObject(dv, "image_height", (double)f->ds.height);
+            cJSON_AddNumberToObject(dv, "image_width", (double)f->ds.width);
+            cJSON_AddNumberToObject(dv, "image_channels", (double)f->ds.channels);
+        }
         cJSON_AddNumberToObject(dv, "likelihood_scale",
                                 smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
         cJSON_AddNumberToObject(dv, "samples_per_member", (double)(f->cfg.samples / f->cfg.thin));
@@ -373,6 +405,7 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
     p.seed = c->seed;
     p.threads = f->threads;
     p.stream = c->reference_batching ? SMILE_STREAM_EPOCH_REF : SMILE_STREAM_EPOCH;
+    p.augment_truncate = smile_augment_truncate_for(&f->ds);
     if (f->rt.progress) {
         smile_fit_progress pr = {"deep ensemble", 0, K, 0.0, NAN};
         f->rt.progress(f->rt.progress_user, &pr);

@@ -86,32 +86,25 @@ static int finite_vec(const float *x, size_t n) {
     return 1;
 }
 
-/* mean train log-likelihood per point (NaN if not finite) */
+/* Mean train log-likelihood per point over the first n_score training rows
+ * (NaN if not finite). */
+#define SCORE_MAX_ROWS 4096
 static double train_ll(evalctx *E, const float *theta) {
     smile_fit *f = E->f;
+    size_t ns = f->n_train < SCORE_MAX_ROWS ? f->n_train : SCORE_MAX_ROWS;
     double ll = 0;
-    if (smile_model_loglik_grad(f->model, E->ws_train[tid()], theta, &f->train, NULL, f->n_train,
-                                1.0, &ll, NULL) != SMILE_OK)
+    if (smile_model_loglik_grad(f->model, E->ws_train[tid()], theta, &f->train, NULL, ns, 1.0,
+                                &ll, NULL) != SMILE_OK)
         return NAN;
-    ll /= (double)f->n_train;
+    ll /= (double)ns;
     return isfinite(ll) ? ll : NAN;
 }
 
-/* test predictions: mu[n] and (heteroscedastic) eta[n] */
-static int predict(evalctx *E, const float *theta, float *out_buf, float *mu, float *eta) {
+/* raw test outputs out[n × out_size] (μ | (μ, η) pairs | logits) */
+static int predict(evalctx *E, const float *theta, float *out) {
     smile_fit *f = E->f;
-    if (smile_model_forward(f->model, E->ws_test[tid()], theta, &f->test, NULL, f->n_test,
-                            out_buf) != SMILE_OK)
-        return -1;
-    if (E->out_size == 1) {
-        memcpy(mu, out_buf, f->n_test * sizeof(float));
-    } else {
-        for (size_t i = 0; i < f->n_test; i++) {
-            mu[i] = out_buf[2 * i];
-            if (eta) eta[i] = out_buf[2 * i + 1];
-        }
-    }
-    return 0;
+    return smile_model_forward(f->model, E->ws_test[tid()], theta, &f->test, NULL, f->n_test,
+                               out) != SMILE_OK;
 }
 
 static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
@@ -149,13 +142,29 @@ static int pool(const int *div, int K, int include, int *pooled, int *fallback) 
 
 static smile_metrics_params base_params(const smile_fit *f, int Kp) {
     smile_metrics_params p = smile_metrics_params_default();
-    p.task = SMILE_METRICS_REGRESSION;
+    const int classif = smile_model_likelihood(f->model) == SMILE_LIK_CATEGORICAL;
+    p.task = classif ? SMILE_METRICS_CLASSIFICATION : SMILE_METRICS_REGRESSION;
     p.n = f->n_test;
+    p.n_classes = classif ? smile_model_output_size(f->model) : 0;
     p.n_chains = Kp;
     p.heteroscedastic = smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HETERO;
-    p.y_scale = f->ds.y_std;
+    p.y_scale = classif ? 0 : f->ds.y_std;
     p.seed = f->cfg.seed;
     return p;
+}
+
+/* Adds sample s of pooled chain i with raw outputs out[n × os] to acc. */
+static smile_status acc_add(smile_metrics_acc *acc, const evalctx *E, int i, size_t s,
+                            const float *out, double tau, float *mu, float *eta) {
+    const size_t n = E->f->n_test, os = E->out_size;
+    if (smile_model_likelihood(E->f->model) == SMILE_LIK_CATEGORICAL)
+        return smile_metrics_acc_add_logits(acc, i, s, 0, n, out);
+    if (os == 1) return smile_metrics_acc_add_regression(acc, i, s, 0, n, out, NULL, tau);
+    for (size_t t = 0; t < n; t++) {
+        mu[t] = out[2 * t];
+        eta[t] = out[2 * t + 1];
+    }
+    return smile_metrics_acc_add_regression(acc, i, s, 0, n, mu, eta, 0.0);
 }
 
 smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
@@ -163,6 +172,7 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     const smile_fit_config *cfg = &f->cfg;
     const int K = cfg->members;
     const size_t d = f->d, n = f->n_test;
+    const int classif = smile_model_likelihood(f->model) == SMILE_LIK_CATEGORICAL;
     double t0 = fit_now();
     *out = NULL;
     evalctx E;
@@ -170,27 +180,34 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     E.f = f;
     E.nt = f->threads;
     E.out_size = smile_model_output_size(f->model);
+    const size_t os = E.out_size, no = n * os;
     E.ws_test = calloc((size_t)E.nt, sizeof *E.ws_test);
     E.ws_train = calloc((size_t)E.nt, sizeof *E.ws_train);
-    const int hetero = E.out_size == 2;
     /* per-member results */
     double *de_ll = calloc((size_t)K, sizeof(double)), *sm_ll = calloc((size_t)K, sizeof(double));
     int *de_nf = calloc((size_t)K, sizeof(int)), *sm_nf = calloc((size_t)K, sizeof(int));
     int *de_div = calloc((size_t)K, sizeof(int)), *sm_div = calloc((size_t)K, sizeof(int));
-    int *pooled = calloc((size_t)K, sizeof(int));
+    int *pooled = calloc((size_t)K, sizeof(int)), *pooled_de = calloc((size_t)K, sizeof(int));
     size_t *rows = calloc((size_t)K, sizeof(size_t));
-    float *mu_de = malloc((size_t)K * n * sizeof(float));
-    float *eta_de = hetero ? malloc((size_t)K * n * sizeof(float)) : NULL;
+    float *out_de = malloc((size_t)K * no * sizeof(float)); /* [K][n × os] */
+    float *mu_t = malloc(n * sizeof(float)), *eta_t = malloc(n * sizeof(float));
     smile_status st = (E.ws_test && E.ws_train && de_ll && sm_ll && de_nf && sm_nf && de_div &&
-                       sm_div && pooled && rows && mu_de && (!hetero || eta_de))
+                       sm_div && pooled && pooled_de && rows && out_de && mu_t && eta_t)
                           ? SMILE_OK
                           : SMILE_ENOMEM;
     if (st != SMILE_OK) smile_set_msg(msg, msg_len, "evaluation: out of memory");
+    /* evaluation batch: the FCN evaluates each split in one chunk (small
+     * activations; one call per parameter vector), image models in chunks of
+     * the sampler's batch */
+    const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
+    const size_t n_score = f->n_train < SCORE_MAX_ROWS ? f->n_train : SCORE_MAX_ROWS;
     for (int t = 0; st == SMILE_OK && t < E.nt; t++) {
-        st = smile_model_workspace_init(&E.ws_test[t], f->model, n < 1024 ? n : 1024, msg, msg_len);
+        st = smile_model_workspace_init(&E.ws_test[t], f->model,
+                                        fcn || n < cfg->batch ? n : cfg->batch, msg, msg_len);
         if (st == SMILE_OK)
             st = smile_model_workspace_init(&E.ws_train[t], f->model,
-                                            f->n_train < 1024 ? f->n_train : 1024, msg, msg_len);
+                                            fcn || n_score < cfg->batch ? n_score : cfg->batch,
+                                            msg, msg_len);
     }
     smile_metrics mde, mens;
     memset(&mde, 0, sizeof mde);
@@ -199,28 +216,21 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     cJSON *root = NULL;
     double de_thr = NAN, sm_thr = NAN;
     int de_fallback = 0, sm_fallback = 0, Kp_de = 0, Kp_sm = 0;
-    int *pooled_de = calloc((size_t)K, sizeof(int));
-    if (st == SMILE_OK && !pooled_de) st = SMILE_ENOMEM;
+    const smile_metrics_phase ens_phase = SMILE_METRICS_PHASE_ENSEMBLE;
 
     /* ---- DE phase ---------------------------------------------------------------------- */
     if (st == SMILE_OK) {
-        float *obuf = malloc((size_t)E.nt * n * E.out_size * sizeof(float));
-        if (!obuf) st = SMILE_ENOMEM;
         int bad = 0;
-        if (st == SMILE_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(E.nt)
         for (int k = 0; k < K; k++) {
             const float *th = theta_de + (size_t)k * d;
             de_nf[k] = !finite_vec(th, d);
             de_ll[k] = de_nf[k] ? NAN : train_ll(&E, th);
-            if (predict(&E, th, obuf + (size_t)tid() * n * E.out_size, mu_de + (size_t)k * n,
-                        eta_de ? eta_de + (size_t)k * n : NULL))
+            if (predict(&E, th, out_de + (size_t)k * no))
 #pragma omp atomic write
                 bad = 1;
         }
-        }
-        free(obuf);
-        if (st == SMILE_OK && bad) {
+        if (bad) {
             st = SMILE_ENUMERIC;
             smile_set_msg(msg, msg_len, "evaluation: model forward pass failed");
         }
@@ -229,31 +239,32 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
         smile_fit_diverged(de_ll, K, cfg->diverge_min_gap, cfg->diverge_mad_factor, de_div, &de_thr);
         for (int k = 0; k < K; k++) de_div[k] |= de_nf[k];
         Kp_de = pool(de_div, K, include_diverged, pooled_de, &de_fallback);
-        /* pooled predictions [Kp][n] in member order */
-        float *mu_p = malloc((size_t)Kp_de * n * sizeof(float));
-        float *eta_p = hetero ? malloc((size_t)Kp_de * n * sizeof(float)) : NULL;
-        if (!mu_p || (hetero && !eta_p)) st = SMILE_ENOMEM;
-        for (int i = 0; st == SMILE_OK && i < Kp_de; i++) {
-            memcpy(mu_p + (size_t)i * n, mu_de + (size_t)pooled_de[i] * n, n * sizeof(float));
-            if (hetero)
-                memcpy(eta_p + (size_t)i * n, eta_de + (size_t)pooled_de[i] * n, n * sizeof(float));
-        }
         smile_metrics_params p = base_params(f, Kp_de);
-        /* M§5.1: draws per member = n_samples / n_thinning ([proj] 1000 for the
-         * homoscedastic mixture) */
-        p.draws_per_sample = (size_t)(cfg->samples / cfg->thin);
-        if (st == SMILE_OK) {
-            if (!hetero) {
-                st = smile_metrics_regression_de(&p, f->y_test, mu_p, &mde, msg, msg_len);
-            } else {
-                p.phase = SMILE_METRICS_PHASE_ENSEMBLE;
-                p.max_samples = 1;
-                st = smile_metrics_regression(&p, f->y_test, mu_p, eta_p, NULL, &mde, msg, msg_len);
+        p.phase = ens_phase;
+        p.max_samples = 1;
+        /* M§5.1: draws per member = n_samples / n_thinning ([proj] for the
+         * homoscedastic mixture); classification: the accumulator's default */
+        if (!classif) p.draws_per_sample = (size_t)(cfg->samples / cfg->thin);
+        if (!classif && os == 1) {
+            /* M§1.2 member-spread predictive: μ of the pooled members [Kp][n] */
+            float *mu_p = malloc((size_t)Kp_de * n * sizeof(float));
+            if (!mu_p) st = SMILE_ENOMEM;
+            for (int i = 0; st == SMILE_OK && i < Kp_de; i++)
+                memcpy(mu_p + (size_t)i * n, out_de + (size_t)pooled_de[i] * no, n * sizeof(float));
+            if (st == SMILE_OK) st = smile_metrics_regression_de(&p, f->y_test, mu_p, &mde, msg, msg_len);
+            free(mu_p);
+        } else {
+            smile_metrics_acc *acc = NULL;
+            st = smile_metrics_acc_init(&acc, &p, classif ? NULL : f->y_test,
+                                        classif ? f->labels_test : NULL, msg, msg_len);
+            for (int i = 0; st == SMILE_OK && i < Kp_de; i++) {
+                st = acc_add(acc, &E, i, 0, out_de + (size_t)pooled_de[i] * no, 0.0, mu_t, eta_t);
+                if (st != SMILE_OK) smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(acc));
             }
-            have_mde = st == SMILE_OK;
+            if (st == SMILE_OK) st = smile_metrics_acc_finish(acc, &mde, msg, msg_len);
+            smile_metrics_acc_free(acc);
         }
-        free(mu_p);
-        free(eta_p);
+        have_mde = st == SMILE_OK;
     }
 
     /* ---- sampling phase: pass 1, scores and finiteness per chain ------------------------ */
@@ -318,11 +329,10 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
         p.phase = SMILE_METRICS_PHASE_SAMPLING;
         p.max_samples = S_max;
         smile_metrics_acc *acc = NULL;
-        st = smile_metrics_acc_init(&acc, &p, f->y_test, NULL, msg, msg_len);
-        float *mu = malloc(S_max * n * sizeof(float));
-        float *eta = hetero ? malloc(S_max * n * sizeof(float)) : NULL;
-        float *obuf = malloc((size_t)E.nt * n * E.out_size * sizeof(float));
-        if (st == SMILE_OK && (!mu || (hetero && !eta) || !obuf)) {
+        st = smile_metrics_acc_init(&acc, &p, classif ? NULL : f->y_test,
+                                    classif ? f->labels_test : NULL, msg, msg_len);
+        float *pred = malloc(S_max * no * sizeof(float)); /* [S][n × os] of one chain */
+        if (st == SMILE_OK && !pred) {
             st = SMILE_ENOMEM;
             smile_set_msg(msg, msg_len, "evaluation: out of memory");
         }
@@ -339,8 +349,7 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
             if (st == SMILE_OK) {
 #pragma omp parallel for schedule(static) num_threads(E.nt)
                 for (size_t s = 0; s < r; s++) {
-                    if (predict(&E, smp + s * d, obuf + (size_t)tid() * n * E.out_size, mu + s * n,
-                                eta ? eta + s * n : NULL))
+                    if (predict(&E, smp + s * d, pred + s * no))
 #pragma omp atomic write
                         bad = 1;
                 }
@@ -350,9 +359,10 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
                 }
             }
             for (size_t s = 0; st == SMILE_OK && s < r; s++) {
-                double tau = (!hetero && f->log_sigma != SIZE_MAX) ? smp[s * d + f->log_sigma] : 0.0;
-                st = smile_metrics_acc_add_regression(acc, i, s, 0, n, mu + s * n,
-                                                      eta ? eta + s * n : NULL, tau);
+                double tau = (!classif && os == 1 && f->log_sigma != SIZE_MAX)
+                                 ? smp[s * d + f->log_sigma]
+                                 : 0.0;
+                st = acc_add(acc, &E, i, s, pred + s * no, tau, mu_t, eta_t);
                 if (st != SMILE_OK)
                     smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(acc));
             }
@@ -363,9 +373,7 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
             have_mens = st == SMILE_OK;
         }
         smile_metrics_acc_free(acc);
-        free(mu);
-        free(eta);
-        free(obuf);
+        free(pred);
     }
 
     /* ---- the built-in example: predictive bands for the plot ---------------------------- */
@@ -388,9 +396,14 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
             char sb[32];
             snprintf(sb, sizeof sb, "%llu", (unsigned long long)cfg->seed);
             cJSON_AddStringToObject(root, "seed", sb);
-            cJSON_AddStringToObject(root, "target_space", "standardised");
+            if (!classif) cJSON_AddStringToObject(root, "target_space", "standardised");
             st = smile_metrics_to_json(&mde, de);
             if (st == SMILE_OK) st = smile_metrics_to_json(&mens, en);
+            if (classif) {
+                /* M§3.1: the reference's reported accuracy is the majority vote */
+                cJSON_AddItemToObject(de, "accuracy", num_or_null(mde.acc_majority));
+                cJSON_AddItemToObject(en, "accuracy", num_or_null(mens.acc_majority));
+            }
             add_phase_stats(de, run, "de", pooled_de, Kp_de);
             add_phase_stats(en, run, "sampling", pooled, Kp_sm);
             cJSON_AddBoolToObject(de, "pooled_all_because_all_diverged", de_fallback);
@@ -468,8 +481,9 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     free(pooled);
     free(pooled_de);
     free(rows);
-    free(mu_de);
-    free(eta_de);
+    free(out_de);
+    free(mu_t);
+    free(eta_t);
     if (st != SMILE_OK) {
         cJSON_Delete(root);
         return st;

@@ -17,7 +17,8 @@ struct smile_fit {
     size_t log_sigma;       /* offset of log σ (homoscedastic) or SIZE_MAX */
     size_t n_train, n_valid, n_test;
     smile_data_view train, valid, test;
-    double *y_test;         /* [n_test] standardised targets, double       */
+    double *y_test;         /* [n_test] standardised targets, double (regression) */
+    int32_t *labels_test;   /* [n_test] class labels (classification), or NULL  */
     /* run statistics (run.json) */
     smile_de_member_report *de_rep; /* [K]                                  */
     double de_seconds, sampling_seconds;

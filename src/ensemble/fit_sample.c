@@ -387,9 +387,11 @@ smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg
     const smile_fit_config *cfg = &f->cfg;
     const int K = cfg->members;
     smile_posterior *post = NULL;
-    SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, K,
-                                   cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? 1024 : cfg->batch,
-                                   msg, msg_len));
+    /* full-batch MCLMC with the FCN: the whole training split in one chunk */
+    const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
+    size_t mb = cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? (fcn ? f->n_train : cfg->batch)
+                                                         : cfg->batch;
+    SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, K, mb, msg, msg_len));
     f->chains = calloc((size_t)K, sizeof *f->chains);
     if (!f->chains) {
         smile_posterior_free(post);

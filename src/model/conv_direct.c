@@ -76,21 +76,27 @@ size_t mdl_convd_scratch_size(const nn_conv2d_dims *d, size_t NT) {
     size_t wpk = al16(f.KK * f.OCP) > al16(b.KK * b.OCP) ? al16(f.KK * f.OCP) : al16(b.KK * b.OCP);
     size_t pad = al16(f.HP * f.WP * f.C) > al16(b.HP * b.WP * b.C) ? al16(f.HP * f.WP * f.C)
                                                                    : al16(b.HP * b.WP * b.C);
-    size_t dyp = al16(f.OH * f.OW * f.OCP);
+    size_t dyp = al16(f.OH * f.OW * f.OCP + f.OCP);
     size_t part = CD_CHUNKS * (f.KKP * f.OCP + f.OCP) * 2; /* doubles as 2 floats */
     return (wpk + NT * (pad + dyp) + part) * sizeof(float) + 64;
 }
 
-/* Copies example x[H][W][C] into xp[HP][WP][C] with zeros around (PT rows, PL cols). */
-static void pad_example(float *xp, const float *x, const cd_geo *g) {
-    memset(xp, 0, g->HP * g->WP * g->C * sizeof(float));
+/* The example x[H][W][C] as a zero-padded xp[HP][WP][C] (PT rows, PL columns before).
+ * Without padding the example itself is returned (no copy); otherwise only the border
+ * is zeroed and the rows are copied into buf. */
+static const float *pad_example(float *buf, const float *x, const cd_geo *g) {
+    if (g->HP == g->H && g->WP == g->W) return x;
+    const size_t C = g->C, WP = g->WP, rowb = g->W * C * sizeof(float);
+    size_t h_end = g->PT + g->H; /* first bottom padding row */
+    memset(buf, 0, g->PT * WP * C * sizeof(float));
     for (size_t h = 0; h < g->H; h++) {
-        size_t hp = h + g->PT;
-        if (hp >= g->HP) break;
-        size_t n = g->W;
-        if (g->PL + n > g->WP) n = g->WP - g->PL;
-        memcpy(xp + (hp * g->WP + g->PL) * g->C, x + h * g->W * g->C, n * g->C * sizeof(float));
+        float *r = buf + (h + g->PT) * WP * C;
+        memset(r, 0, g->PL * C * sizeof(float));
+        memcpy(r + g->PL * C, x + h * g->W * C, rowb);
+        memset(r + (g->PL + g->W) * C, 0, (WP - g->PL - g->W) * C * sizeof(float));
     }
+    memset(buf + h_end * WP * C, 0, (g->HP - h_end) * WP * C * sizeof(float));
+    return buf;
 }
 
 /* ---- forward kernel: PB pixels × OCP lanes in registers ----------------------------- */
@@ -123,10 +129,12 @@ static void pad_example(float *xp, const float *x, const cd_geo *g) {
             float tmp[VL * NV];                                                                 \
             memcpy(tmp, acc[p], sizeof tmp);                                                    \
             float *yo = y + (q0 + (size_t)p) * g->OC;                                           \
+            /* element loops, not memcpy: OC is small and a library call per pixel costs \
+             * more than the copy */                                                            \
             if (acc_in)                                                                         \
                 for (size_t c = 0; c < g->OC; c++) yo[c] += tmp[c];                             \
             else                                                                                \
-                memcpy(yo, tmp, g->OC * sizeof(float));                                         \
+                for (size_t c = 0; c < g->OC; c++) yo[c] = tmp[c];                              \
         }                                                                                       \
     }
 
@@ -178,8 +186,8 @@ static void conv_run(float *y, const float *x, const float *wp, const float *bia
     size_t in_sz = g->H * g->W * g->C, out_sz = g->OH * g->OW * g->OC;
 #pragma omp parallel for schedule(static) num_threads(NT) if (B > 1 && B * out_sz * g->KK > 100000)
     for (size_t b = 0; b < B; b++) {
-        float *xp = pad_base + (size_t)omp_get_thread_num() * pad_stride;
-        pad_example(xp, x + b * in_sz, g);
+        const float *xp = pad_example(pad_base + (size_t)omp_get_thread_num() * pad_stride,
+                                      x + b * in_sz, g);
         float *yb = y + b * out_sz;
         if (g->OCP == 8)
             fwd8(yb, xp, (const v8f *)wp, (const v8f *)bvec, off, g, acc_in);
@@ -201,7 +209,7 @@ static cd_scratch carve(void *scratch, const nn_conv2d_dims *d, size_t NT) {
     size_t wpk = al16(f.KK * f.OCP) > al16(b.KK * b.OCP) ? al16(f.KK * f.OCP) : al16(b.KK * b.OCP);
     size_t pad = al16(f.HP * f.WP * f.C) > al16(b.HP * b.WP * b.C) ? al16(f.HP * f.WP * f.C)
                                                                    : al16(b.HP * b.WP * b.C);
-    size_t dyp = al16(f.OH * f.OW * f.OCP);
+    size_t dyp = al16(f.OH * f.OW * f.OCP + f.OCP);
     float *s = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
     cd_scratch c;
     c.wpk = s;
@@ -226,8 +234,8 @@ void mdl_convd_forward(float *y, void *scratch, const float *x, const float *w, 
 /* ---- weight gradient: CD_TB taps × OCP lanes in registers over all pixels ------------ */
 
 #define CD_DW(NAME, VT, VL, NV)                                                                 \
-    static void NAME(double *part, const float *xp, const VT *dyp, const size_t *off,           \
-                     const cd_geo *g) {                                                         \
+    static void NAME(double *part, const float *xp, const float *dyp, size_t ldy,               \
+                     const size_t *off, const cd_geo *g) {                                      \
         for (size_t t0 = 0; t0 < g->KKP; t0 += CD_TB) {                                         \
             VT acc[CD_TB][NV];                                                                  \
             size_t o[CD_TB];                                                                    \
@@ -237,10 +245,12 @@ void mdl_convd_forward(float *y, void *scratch, const float *x, const float *w, 
             }                                                                                   \
             for (size_t oh = 0; oh < g->OH; oh++) {                                             \
                 const float *row = xp + oh * g->WP * g->C;                                      \
-                const VT *gy = dyp + oh * g->OW * NV;                                           \
+                const float *gy = dyp + oh * g->OW * ldy;                                       \
                 for (size_t ow = 0; ow < g->OW; ow++) {                                         \
                     const float *xw = row + ow * g->C;                                          \
-                    VT g0 = gy[ow * NV], g1 = gy[ow * NV + (NV - 1)];                           \
+                    VT g0, g1;                                                                  \
+                    memcpy(&g0, gy + ow * ldy, sizeof g0);                                      \
+                    memcpy(&g1, gy + ow * ldy + (NV - 1) * VL, sizeof g1);                      \
                     _Pragma("GCC unroll 8") for (int t = 0; t < CD_TB; t++) {                   \
                         float xv = xw[o[t]];                                                    \
                         acc[t][0] += xv * g0;                                                   \
@@ -261,6 +271,27 @@ CD_DW(dw8, v8f, 8, 1)
 CD_DW(dw16, v16f, 16, 1)
 CD_DW(dw32, v16f, 16, 2)
 
+/* bsum[c] = Σ_p dyp[p·ld + c] for OCP (multiple of 8) lanes: two register accumulators
+ * per group of 8 lanes, even and odd pixels, added at the end (fixed order). */
+static void colsum8(float *bsum, const float *dyp, size_t P, size_t ld, size_t OCP) {
+    for (size_t c0 = 0; c0 < OCP; c0 += 8) {
+        v8f a0 = {0}, a1 = {0}, r0, r1;
+        size_t p = 0;
+        for (; p + 1 < P; p += 2) {
+            memcpy(&r0, dyp + p * ld + c0, 32);
+            memcpy(&r1, dyp + (p + 1) * ld + c0, 32);
+            a0 += r0;
+            a1 += r1;
+        }
+        if (p < P) {
+            memcpy(&r0, dyp + p * ld + c0, 32);
+            a0 += r0;
+        }
+        a0 += a1;
+        memcpy(bsum + c0, &a0, 32);
+    }
+}
+
 void mdl_convd_backward(float *dx, float *dw, float *db, void *scratch, const float *dy,
                         const float *x, const float *w, const nn_conv2d_dims *d, size_t B,
                         size_t NT) {
@@ -274,29 +305,27 @@ void mdl_convd_backward(float *dx, float *dw, float *db, void *scratch, const fl
 #pragma omp parallel for schedule(static) num_threads(NT) if (B > 1 && B * P * g.KK > 100000)
         for (size_t ch = 0; ch < CD_CHUNKS; ch++) {
             size_t tid = (size_t)omp_get_thread_num();
-            float *xp = s.pad + tid * s.pad_stride, *dyp = s.dyp + tid * s.dyp_stride;
+            float *pad = s.pad + tid * s.pad_stride, *dyp = s.dyp + tid * s.dyp_stride;
             double *part = s.part + ch * plen, *pb = part + g.KKP * g.OCP;
             for (size_t b = B * ch / CD_CHUNKS; b < B * (ch + 1) / CD_CHUNKS; b++) {
                 const float *dyb = dy + b * P * g.OC;
-                /* dy of the example with OCP lanes (zeros beyond OC); bias partial: float
-                 * sum over the example's pixels, then double across examples */
-                float bsum[32] = {0};
-                memset(dyp, 0, P * g.OCP * sizeof(float));
-                for (size_t p = 0; p < P; p++) {
-                    memcpy(dyp + p * g.OCP, dyb + p * g.OC, g.OC * sizeof(float));
-                    const float *row = dyp + p * g.OCP;
-#pragma omp simd
-                    for (size_t c = 0; c < 32; c++) bsum[c] += c < g.OCP ? row[c] : 0.0f;
-                }
+                /* dy of the example, row stride OC, followed by OCP zeros: the kernels
+                 * load OCP lanes per pixel, lanes ≥ OC read the next pixel (or the zeros)
+                 * and their results are discarded (lanes never mix). Bias partial: float
+                 * sum over the example's pixels, then double across examples. */
+                float bsum[32] __attribute__((aligned(64)));
+                memcpy(dyp, dyb, P * g.OC * sizeof(float));
+                memset(dyp + P * g.OC, 0, g.OCP * sizeof(float));
+                colsum8(bsum, dyp, P, g.OC, g.OCP);
                 for (size_t c = 0; c < g.OC; c++) pb[c] += bsum[c];
                 if (!dw) continue;
-                pad_example(xp, x + b * in_sz, &g);
+                const float *xp = pad_example(pad, x + b * in_sz, &g);
                 if (g.OCP == 8)
-                    dw8(part, xp, (const v8f *)dyp, off, &g);
+                    dw8(part, xp, dyp, g.OC, off, &g);
                 else if (g.OCP == 16)
-                    dw16(part, xp, (const v16f *)dyp, off, &g);
+                    dw16(part, xp, dyp, g.OC, off, &g);
                 else
-                    dw32(part, xp, (const v16f *)dyp, off, &g);
+                    dw32(part, xp, dyp, g.OC, off, &g);
             }
         }
         for (size_t ch = 0; ch < CD_CHUNKS; ch++) {

@@ -139,11 +139,11 @@ static mdl_dense add_dense(builder *bd, const char *prefix, size_t in, size_t ou
     mdl_dense l;
     char nm[40];
     size_t s[2] = {in, out};
-    snprintf(nm, sizeof nm, "%s.w", prefix);
+    snprintf(nm, sizeof nm, "%.32s.w", prefix);
     l.w = add_param(bd, nm, 2, s, MI_LECUN, in, 0);
     l.b = SIZE_MAX;
     if (bias) {
-        snprintf(nm, sizeof nm, "%s.b", prefix);
+        snprintf(nm, sizeof nm, "%.32s.b", prefix);
         l.b = add1(bd, nm, out, MI_ZERO, 0);
     }
     l.in = in;
@@ -156,11 +156,11 @@ static mdl_conv add_conv(builder *bd, const char *prefix, const nn_conv2d_dims *
     mdl_conv c;
     char nm[40];
     size_t s[4] = {dims->KH, dims->KW, dims->C, dims->OC};
-    snprintf(nm, sizeof nm, "%s.w", prefix);
+    snprintf(nm, sizeof nm, "%.32s.w", prefix);
     c.w = add_param(bd, nm, 4, s, MI_LECUN, dims->C * dims->KH * dims->KW, 0);
     c.b = SIZE_MAX;
     if (bias) {
-        snprintf(nm, sizeof nm, "%s.b", prefix);
+        snprintf(nm, sizeof nm, "%.32s.b", prefix);
         c.b = add1(bd, nm, dims->OC, MI_ZERO, 0);
     }
     c.dims = *dims;
@@ -171,13 +171,13 @@ static mdl_conv add_conv(builder *bd, const char *prefix, const nn_conv2d_dims *
 static mdl_frn add_frn(builder *bd, const char *prefix, size_t C, size_t HW) {
     mdl_frn f;
     char nm[40];
-    snprintf(nm, sizeof nm, "%s.gamma", prefix);
+    snprintf(nm, sizeof nm, "%.32s.gamma", prefix);
     f.g = add1(bd, nm, C, MI_ONE, 0);
-    snprintf(nm, sizeof nm, "%s.beta", prefix);
+    snprintf(nm, sizeof nm, "%.32s.beta", prefix);
     f.b = add1(bd, nm, C, MI_ZERO, 0);
-    snprintf(nm, sizeof nm, "%s.tau", prefix);
+    snprintf(nm, sizeof nm, "%.32s.tau", prefix);
     f.t = add1(bd, nm, C, MI_ZERO, 0);
-    snprintf(nm, sizeof nm, "%s.eps", prefix);
+    snprintf(nm, sizeof nm, "%.32s.eps", prefix);
     f.e = add_param(bd, nm, 0, NULL, MI_CONST, 0, 1e-6);
     f.C = C;
     f.HW = HW;
@@ -187,11 +187,11 @@ static mdl_frn add_frn(builder *bd, const char *prefix, size_t C, size_t HW) {
 static mdl_ln add_ln(builder *bd, const char *prefix, size_t C, int bias) {
     mdl_ln l;
     char nm[40];
-    snprintf(nm, sizeof nm, "%s.g", prefix);
+    snprintf(nm, sizeof nm, "%.32s.g", prefix);
     l.g = add1(bd, nm, C, MI_ONE, 0);
     l.b = SIZE_MAX;
     if (bias) {
-        snprintf(nm, sizeof nm, "%s.b", prefix);
+        snprintf(nm, sizeof nm, "%.32s.b", prefix);
         l.b = add1(bd, nm, C, MI_ZERO, 0);
     }
     return l;
@@ -225,7 +225,7 @@ static smile_status build_fcn(builder *bd, char *msg, size_t msg_len) {
     size_t in = d->n_inputs;
     for (size_t l = 0; l < m->fcn_layers; l++) {
         size_t out = l < d->n_hidden ? d->hidden[l] : n_out;
-        char nm[24];
+        char nm[32];
         snprintf(nm, sizeof nm, "dense%zu", l + 1);
         m->fcn[l] = add_dense(bd, nm, in, out, 1);
         in = out;
@@ -580,8 +580,53 @@ void smile_model_set_threads(int n) {
 
 /* ---- workspaces ----------------------------------------------------------------------- */
 
+/* Example-parallel pieces (struct smile_model_workspace): for LeNet and ResNet-7, whose
+ * per-layer work is too small to thread layer by layer without many fork/joins, when the
+ * batch gives each piece at least 4 examples and the nsub gradient partials (nsub·d
+ * reals) stay below 64 MiB. Fixed nsub: results never depend on the thread count. */
+static size_t ws_pieces(const smile_model *m, size_t B, size_t elem) {
+    int kind_ok = m->desc.kind == SMILE_MODEL_LENET || m->desc.kind == SMILE_MODEL_RESNET7;
+    size_t S = SMILE_WS_MAX_SUB;
+    if (!kind_ok || B < 4 * S || S * m->d * elem > ((size_t)64 << 20)) return 1;
+    return S;
+}
+
+static smile_status ws_init_one(smile_model_workspace **out, const smile_model *m, size_t B,
+                                size_t elem, int piece, char *msg, size_t msg_len);
+
 static smile_status ws_init(smile_model_workspace **out, const smile_model *m, size_t B,
                             size_t elem, char *msg, size_t msg_len) {
+    SMILE_CHECK(!out || !m, SMILE_EINVAL, msg, msg_len, "model workspace: NULL argument");
+    *out = NULL;
+    SMILE_CHECK(B == 0, SMILE_EINVAL, msg, msg_len, "model workspace: batch size must be >= 1");
+    size_t S = ws_pieces(m, B, elem);
+    if (S <= 1) return ws_init_one(out, m, B, elem, 0, msg, msg_len);
+    /* the pieces own all activations; the outer workspace holds only the partials */
+    smile_model_workspace *ws = calloc(1, sizeof *ws);
+    SMILE_CHECK(!ws, SMILE_ENOMEM, msg, msg_len, "model workspace: out of memory");
+    *out = ws;
+    ws->m = m;
+    ws->B = B;
+    ws->elem = elem;
+    ws->NT = (size_t)omp_get_max_threads();
+    ws->part = smile_calloc(S * m->d, elem);
+    smile_status st = ws->part ? SMILE_OK : SMILE_ENOMEM;
+    if (!ws->part) smile_set_msg(msg, msg_len, "model workspace: out of memory");
+    for (size_t k = 0; k < S && st == SMILE_OK; k++)
+        st = ws_init_one(&ws->sub[k], m, (B + S - 1) / S, elem, 1, msg, msg_len);
+    ws->nsub = S;
+    if (st != SMILE_OK) {
+        smile_model_workspace_free(ws);
+        *out = NULL;
+        return st;
+    }
+    for (size_t k = 0; k < S; k++) ws->bytes += ws->sub[k]->bytes;
+    ws->bytes += S * m->d * elem;
+    return SMILE_OK;
+}
+
+static smile_status ws_init_one(smile_model_workspace **out, const smile_model *m, size_t B,
+                                size_t elem, int piece, char *msg, size_t msg_len) {
     SMILE_CHECK(!out || !m, SMILE_EINVAL, msg, msg_len, "model workspace: NULL argument");
     *out = NULL;
     SMILE_CHECK(B == 0, SMILE_EINVAL, msg, msg_len, "model workspace: batch size must be >= 1");
@@ -590,7 +635,9 @@ static smile_status ws_init(smile_model_workspace **out, const smile_model *m, s
     ws->m = m;
     ws->B = B;
     ws->elem = elem;
-    ws->NT = (size_t)omp_get_max_threads();
+    ws->piece = piece;
+    /* a piece runs single-threaded inside the example-parallel region */
+    ws->NT = piece ? 1 : (size_t)omp_get_max_threads();
     if (m->tb) {
         ws->tb = calloc(m->desc.depth, sizeof *ws->tb);
         if (!ws->tb) {
@@ -641,6 +688,8 @@ smile_status smile_model_workspace_init_d(smile_model_workspace **ws, const smil
 
 void smile_model_workspace_free(smile_model_workspace *ws) {
     if (!ws) return;
+    for (size_t k = 0; k < SMILE_WS_MAX_SUB; k++) smile_model_workspace_free(ws->sub[k]);
+    smile_free(ws->part);
     smile_free(ws->mem);
     free(ws->tb);
     free(ws);
@@ -665,6 +714,17 @@ smile_status smile_model_check_data(const smile_model *m, const smile_data_view 
     SMILE_CHECK(need_targets && cat && !data->labels, SMILE_EINVAL, msg, msg_len,
                 "model: categorical likelihood needs labels");
     size_t K = m->n_out, T = m->tokens;
+    if (gpt && !idx) { /* windows 0..n-1 cover tokens[0 .. n+T): one linear pass */
+        SMILE_CHECK(n > data->n, SMILE_EINVAL, msg, msg_len,
+                    "model: %zu examples requested, the data has %zu", n, data->n);
+        for (size_t t = 0; t < n + T; t++) {
+            int32_t c = data->tokens[t];
+            SMILE_CHECK(c < 0 || (size_t)c >= K, SMILE_EINVAL, msg, msg_len,
+                        "model gpt: token %d at position %zu outside the vocabulary [0, %zu)",
+                        (int)c, t, K);
+        }
+        gpt = 0; /* tokens checked */
+    }
     for (size_t i = 0; i < n; i++) {
         size_t r = idx ? idx[i] : i;
         SMILE_CHECK(r >= data->n, SMILE_EINVAL, msg, msg_len,

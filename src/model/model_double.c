@@ -7,12 +7,12 @@
 #define R double
 #define NN(x) nn_##x##_d
 #define F(x) x##_d
-#define MDL_DIRECT_CONV 0
+#define MDL_FAST_PATHS 0
 #include "model/model_impl.inc"
 #undef R
 #undef NN
 #undef F
-#undef MDL_DIRECT_CONV
+#undef MDL_FAST_PATHS
 
 smile_status smile_model_forward_d(const smile_model *m, smile_model_workspace *ws,
                                    const double *theta, const smile_data_view *data,

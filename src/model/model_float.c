@@ -7,12 +7,12 @@
 #define R float
 #define NN(x) nn_##x
 #define F(x) x##_f
-#define MDL_DIRECT_CONV 1
+#define MDL_FAST_PATHS 1
 #include "model/model_impl.inc"
 #undef R
 #undef NN
 #undef F
-#undef MDL_DIRECT_CONV
+#undef MDL_FAST_PATHS
 
 smile_status smile_model_forward(const smile_model *m, smile_model_workspace *ws,
                                  const float *theta, const smile_data_view *data,

@@ -132,8 +132,19 @@ typedef struct {
     size_t c1, f1, r1, c2, s, o, r2, scc, scf, rsc;
 } ws_block18;
 
+/* Example-parallel evaluation: pieces of a batch per sub-workspace (see ws_init). */
+#define SMILE_WS_MAX_SUB 8
+
 struct smile_model_workspace {
     const smile_model *m;
+    /* nsub > 1: the batch is cut into nsub fixed pieces evaluated in parallel, each on
+     * sub[k] (a workspace for ⌈B/nsub⌉ examples) into the gradient partial
+     * part[k·d ..] (reals); used for models whose layers are too small to be worth
+     * threading one by one (LeNet, ResNet-7). */
+    size_t nsub;
+    smile_model_workspace *sub[SMILE_WS_MAX_SUB];
+    void *part;
+    int piece; /* this workspace is a piece of an example-parallel one */
     size_t B;          /* max batch                                   */
     size_t elem;       /* sizeof(real): 4 float, 8 double             */
     size_t NT;         /* threads the attention kernel may use        */

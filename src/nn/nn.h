@@ -91,10 +91,11 @@
  * LayerNorm over the last dim (b may be NULL, eps = 1e-6 in §5.3/§6.2):
  *   nn_layernorm_forward (y, mean[N], rstd[N], x, g, b, N, C, eps)
  *   nn_layernorm_backward(dx, dg, db, dy, x, mean, rstd, g, N, C)
- * Activations (elementwise, n elements; forward may run in place y == x only if the
- * backward is given the pre-activation from elsewhere):
- *   nn_relu_forward(y, x, n)   nn_relu_backward(dx, dy, x, n)
- *   nn_gelu_forward(y, x, n)   nn_gelu_backward(dx, dy, x, n)    tanh form (§3.2)
+ * Activations (elementwise, n elements; forwards may run in place, y == x, but GELU's
+ * backward needs the pre-activation x):
+ *   nn_relu_forward(y, x, n)   nn_relu_backward(dx, dy, x, n)  (x may be the output y)
+ *   nn_gelu_forward(y, x, n)   nn_gelu_backward(dx, dy, x, n)  (x = pre-activation)
+ *   GELU: tanh form of §3.2, evaluated as x·σ(2u) (identical; no cancellation).
  * Residual add: nn_add_forward(y, a, b, n) (y may alias a or b); nn_add_backward(da, db, dy, n)
  * Embeddings (tokens int32 in [0, V)):
  *   nn_embedding_forward (y[N,C], tok[N], wte[V,C], N, C)
@@ -108,8 +109,9 @@
  *   nn_select_backward(dx, dy, B, T, C, t)
  *   (patch embedding = nn_conv2d with KH = KW = S = 16, VALID; its output [B,OH,OW,C] is
  *    already the token sequence [B, OH*OW, C] in row-major patch order.)
- * Multi-head self-attention core on fused qkv[B,T,3C] = (q | k | v), head h uses columns
- * h*C/NH ... (h+1)*C/NH-1 of each; softmax(q kᵀ/√(C/NH)) v, optional causal mask:
+ * Multi-head self-attention core on fused qkv[B,T,3C] = (q | k | v) (produce it with one
+ * nn_dense C → 3C, w[C][3C]; fan_in C as §0.5), head h uses columns h*C/NH ...
+ * (h+1)*C/NH-1 of each (C % NH == 0); softmax(q kᵀ/√(C/NH)) v, optional causal mask:
  *   size_t nn_attention_scratch_size(T, NT)
  *   nn_attention_forward (out[B,T,C], lse[B*NH*T], scratch, qkv, B, T, C, NH, causal, NT)
  *   nn_attention_backward(dqkv, scratch, dout, qkv, lse, B, T, C, NH, causal, NT)
