@@ -31,7 +31,7 @@ for f in config.json layout.json de_members.npy run.json metrics.json trace_0.cs
 done
 left=$(find "$tmp/r1" -name '*.partial' -o -name '*.tmp.*' -o -name checkpoint | wc -l)
 check "no temporary or checkpoint files left ($left)" [ "$left" -eq 0 ]
-check "trace header" grep -qx 'step,phase,eps,dE,logp,resets,nonfinite,flags' <(head -n 1 "$tmp/r1/trace_0.csv")
+check "trace header" grep -qx 'step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags' <(head -n 1 "$tmp/r1/trace_0.csv")
 
 python3 - "$tmp/r1" "$tmp/r1.stdout" <<'EOF'
 import json, os, sys, ast

@@ -215,7 +215,7 @@ static smile_status open_writers(smile_fit *f, int k, slot *sl, const ck_header 
                                    msg_len);
     if (st == SMILE_OK) {
         sl->have_npy = 1;
-        st = smile_csv_writer_open(&sl->csv, tp, "step,phase,eps,dE,logp,resets,nonfinite,flags",
+        st = smile_csv_writer_open(&sl->csv, tp, "step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags",
                                    resume ? h->csv_bytes : -1, resume ? h->csv_rows : 0, msg,
                                    msg_len);
         if (st == SMILE_OK) sl->have_csv = 1;
@@ -269,9 +269,9 @@ static smile_status step_once(job *J, int k, smile_chain *c, slot *sl, char *msg
         SMILE_TRY(smile_npy_writer_append(&sl->npy, c->x, msg, msg_len));
     if (info.step % cfg->trace_every == 0 ||
         (info.flags & (SMILE_INFO_RESET | SMILE_INFO_NONFINITE))) {
-        if (smile_csv_writer_row(&sl->csv, "%lld,%c,%.9g,%.9g,%.10g,%lld,%lld,%u",
+        if (smile_csv_writer_row(&sl->csv, "%lld,%c,%.9g,%.9g,%.9g,%.10g,%lld,%lld,%u",
                                  (long long)info.step, info.phase == SMILE_PHASE_WARMUP ? 'w' : 's',
-                                 info.eps, info.dE, info.logp, (long long)c->n_resets,
+                                 info.eps, info.dE, info.dE_batch, info.logp, (long long)c->n_resets,
                                  (long long)c->n_nonfinite, info.flags) != SMILE_OK) {
             smile_set_msg(msg, msg_len, "chain %d: cannot write its trace", k);
             return SMILE_EIO;

@@ -217,7 +217,10 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
     size_t K = last->out;
     double ll = 0, dt_sum = 0;
     for (size_t c0 = 0; c0 < n; c0 += ws->B) {
-        size_t nb = n - c0 < ws->B ? n - c0 : ws->B, nbp = r16(nb);
+        /* The kernels take one lane count that is also the row stride, so a
+         * partial chunk still runs over all Bp lanes: the padding lanes hold
+         * zero inputs and get a zero output gradient, so they add nothing. */
+        size_t nb = n - c0 < ws->B ? n - c0 : ws->B;
         /* Xᵀ [r4(P)][Bp]: gathered rows, zero padding lanes and rows */
         memset(xt, 0, r4(P) * Bp * sizeof(float));
         for (size_t k = 0; k < nb; k++) {
@@ -227,7 +230,7 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
         const float *x = xt;
         for (size_t l = 0; l < L; l++) {
             const mdl_dense *D = &m->fcn[l];
-            ff_forward(h[l], x, wpad[l], bpad[l], D->in, r4(D->out), nbp, l + 1 < L);
+            ff_forward(h[l], x, wpad[l], bpad[l], D->in, r4(D->out), Bp, l + 1 < L);
             x = h[l];
         }
         /* likelihood on the output rows; dYᵀ of the last layer into ga (padding lanes 0) */
@@ -264,9 +267,9 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
             const mdl_dense *D = &m->fcn[l];
             const float *xin = l ? h[l - 1] : xt;
             ff_backward_dw(grad + D->w, grad + D->b, xin, dy, D->in, D->out, r4(D->in),
-                           r4(D->out), nbp);
+                           r4(D->out), Bp);
             if (l == 0) break;
-            ff_backward_dx(dx, dy, wpad[l], xin, r4(D->in), r4(D->out), nbp);
+            ff_backward_dx(dx, dy, wpad[l], xin, r4(D->in), r4(D->out), Bp);
             float *t = dy;
             dy = dx;
             dx = t;

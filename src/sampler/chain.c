@@ -144,6 +144,7 @@ smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile
         return SMILE_EINVAL;
     memset(info, 0, sizeof *info);
     info->T_reset = info->T_up = info->T_low = NAN;
+    info->dE_batch = NAN;
     info->precond_r = info->precond_min = info->precond_max = NAN;
     info->step = c->step;
     info->phase_step = c->phase_step;

@@ -175,6 +175,8 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     const double a = fabs(dE);
     info->a = a;
     c->tuner.eps = c->eps;
+    /* The auto variants only keep the reference statistics (m_E, s_E) for
+     * reporting; resets and ε moves come from the settling tuner. */
     smile_tuner_decision dec =
         smile_energy_tuner_update(&c->tuner, a, tuner && !autot, adapt_eps && !autot);
     info->T_reset = dec.T_reset;
