@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Main job on the built-in default: installs missing packages, builds, and
-# shows the paper's key effect on the ill-conditioned Gaussian with
-# anisotropic mini-batch gradient noise (bias of SMILE-naive vs pSMILE-naive
-# at the same step size, plus the tuned pSMILE from its default step size).
+# Main job: installs missing packages, builds, then runs `smile fit`.
+# Without arguments it runs the built-in default: a synthetic 1-D regression
+# with a gap in the inputs, deep ensemble vs the default sampler, a metrics
+# table, and out/builtin/predictive.png (data, predictive means, 95 % bands).
+# With arguments they are passed to `smile fit`, e.g.
+#   ./run.sh --task uci --data ../shared/data/airfoil/airfoil.data --seed 1
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
 make -j"$(nproc 2>/dev/null || echo 2)" all >/dev/null
-for s in smile-naive psmile-naive; do
-  echo "== $s, step size 0.03 =="
-  build/smile analytic --target icg --noise anisotropic --sampler "$s" --step-size 0.03 \
-      --steps 100000 --chains 4 "$@"
-done
-echo "== psmile (tuned, default initial step size) =="
-build/smile analytic --target icg --noise anisotropic --sampler psmile --steps 100000 --chains 4 "$@"
+if [ $# -eq 0 ]; then
+  rm -rf out/builtin
+  mkdir -p out
+  exec build/smile fit --out out/builtin
+fi
+exec build/smile fit "$@"
