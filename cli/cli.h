@@ -6,6 +6,7 @@
 
 int smile_cmd_analytic(int argc, char **argv);
 int smile_cmd_bench_model(int argc, char **argv);
+int smile_cmd_bench_step(int argc, char **argv);
 int smile_cmd_fit(int argc, char **argv);
 int smile_cmd_eval(int argc, char **argv);
 

@@ -75,6 +75,9 @@ static void help(FILE *f) {
 "  --de-wd WD          DE AdamW weight decay (default %g)\n"
 "  --de-batch B        DE batch size (default %zu)\n"
 "  --reference-restore [ref] restore best DE parameters only if a member stopped early\n"
+"  --precond-floor K   [ours] preconditioned samplers: raise each noise scale to at\n"
+"                      least K times their RMS (default 0.01; 0 = reference clip only)\n"
+"  --auto-target V     smile-auto/psmile-auto: target E[dE_b^2]/d (default 0.01)\n"
 "  --include-diverged  pool diverged members too (default: excluded, see metrics.json\n"
 "                      \"divergence_rule\")\n"
 "  --trace-every N     trace_<k>.csv: every N-th step plus every reset (default %d)\n"
@@ -304,6 +307,7 @@ int smile_cmd_fit(int argc, char **argv) {
     smile_fit_runtime rt;
     memset(&rt, 0, sizeof rt);
     int json = 0, quiet = 0, have_data = 0, have_out = 0, n_result_opts = 0;
+    double precond_floor = -1, auto_target = -1; /* applied after --sampler */
     const char *first_result_opt = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -385,6 +389,12 @@ int smile_cmd_fit(int argc, char **argv) {
         } else if (!strcmp(a, "--batch")) {
             if (parse_i64(v, 1, INT64_C(1) << 32, &iv)) return bad("--batch: '%s' is not an integer >= 1", v);
             cfg.batch = (size_t)iv;
+        } else if (!strcmp(a, "--precond-floor")) {
+            if (parse_pos(v, &dv, 1) || dv >= 1) return bad("--precond-floor: '%s' is not a number in [0, 1)", v);
+            precond_floor = dv;
+        } else if (!strcmp(a, "--auto-target")) {
+            if (parse_pos(v, &dv, 0)) return bad("--auto-target: '%s' is not a positive number", v);
+            auto_target = dv;
         } else if (!strcmp(a, "--step-size")) {
             if (parse_pos(v, &dv, 0)) return bad("--step-size: '%s' is not a positive number", v);
             cfg.sampler.step_size = dv;
@@ -427,6 +437,8 @@ int smile_cmd_fit(int argc, char **argv) {
             return bad("unknown option '%s' (see smile fit --help)", a);
         }
     }
+    if (precond_floor >= 0) cfg.sampler.precond_floor = precond_floor;
+    if (auto_target > 0) cfg.sampler.auto_target = auto_target;
 
     char msg[1024] = "";
     if (rt.resume) {

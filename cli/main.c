@@ -24,6 +24,7 @@ static const command commands[] = {
      "               [--noise-scale S] [--trace FILE] [--trace-every K]\n"
      "               (details and defaults: smile analytic --help)"},
     {"bench-model", smile_cmd_bench_model, "time log-posterior gradient evaluations of a model"},
+    {"bench-step", smile_cmd_bench_step, "time the SMILE sampler step of K chains (fcn, lenet)"},
     {"fit", smile_cmd_fit, "deep ensemble + sampling + evaluation on a data set (UCI)"},
     {"eval", smile_cmd_eval, "recompute metrics.json of a finished fit run"},
 };

@@ -250,6 +250,8 @@ typedef struct {
     /* pSMILE preconditioner §7.4 */
     int precond;
     double noise_ema_rate;
+    double precond_floor;     /* [ours] relative floor κ: σc_i >= κ·RMS(σc), so
+                                 D_i <= ~1/κ (0 = [ref], absolute clip only)     */
     double grad_clip;         /* 1e6 */
 
     /* switches restoring reference behaviour (§8) */

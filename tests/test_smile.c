@@ -320,7 +320,34 @@ static void test_isotropic_gaussian(void) {
     smile_chain_free(&c);
 }
 
+/* [ours] precond floor: a coordinate without gradient noise gets D ≤ ~1/κ
+ * times the typical D instead of up to 1e6 (docs/design.md). σ = (1e-2, 100,
+ * 100, 100): r0 = sqrt((1e-4 + 3e4)/4) = 86.60, floor 0.01·r0 = 0.8660,
+ * r = sqrt((0.75 + 3e4)/4) = 86.61, so D_0 = r/0.866 = 100.0 (8661 without). */
+static void test_precond_floor(void) {
+    for (int ref = 0; ref < 2; ref++) {
+        size_t d = 4;
+        gtarget g = make_target(d, 1.0);
+        smile_target t = {d, gfn, &g, 0};
+        smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
+        p.step_size = 1e-3;
+        if (ref) p.precond_floor = 0.0;
+        smile_chain c;
+        smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
+        c.sigma_g[0] = 1e-2f;
+        c.sigma_g[1] = c.sigma_g[2] = c.sigma_g[3] = 100.0f;
+        smile_step_info info;
+        smile_batch b = batch_for(0);
+        smile_chain_step(&c, &t, &b, &info);
+        double r0 = sqrt((1e-4 + 3e4) / 4), fl = 0.01 * r0;
+        double expect = ref ? r0 / 1e-2 : sqrt((fl * fl + 3e4) / 4) / fl;
+        CHECK_CLOSE(info.precond_max, expect, 1e-5, 0);
+        smile_chain_free(&c);
+    }
+}
+
 int main(void) {
+    test_precond_floor();
     test_t11();
     test_t13_t14();
     test_t16();

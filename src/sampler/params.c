@@ -66,10 +66,11 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
         p.grad_clip = INFINITY;
         break;
     case SMILE_SAMPLER_SMILE: p.tuner = 1; break;
-    case SMILE_SAMPLER_PSMILE_NAIVE: p.precond = 1; break;
-    case SMILE_SAMPLER_PSMILE: p.tuner = 1; p.precond = 1; break;
+    /* [ours] precond_floor 0.01 (docs/design.md): D_i <= ~100 · RMS; 0 = [ref] */
+    case SMILE_SAMPLER_PSMILE_NAIVE: p.precond = 1; p.precond_floor = 0.01; break;
+    case SMILE_SAMPLER_PSMILE: p.tuner = 1; p.precond = 1; p.precond_floor = 0.01; break;
     case SMILE_SAMPLER_SMILE_AUTO: p.tuner = 1; break;
-    case SMILE_SAMPLER_PSMILE_AUTO: p.tuner = 1; p.precond = 1; break;
+    case SMILE_SAMPLER_PSMILE_AUTO: p.tuner = 1; p.precond = 1; p.precond_floor = 0.01; break;
     case SMILE_SAMPLER_SGLD: p.step_size = 1e-4; break;
     case SMILE_SAMPLER_CSGLD:
         p.step_size = 1e-5;
@@ -128,6 +129,7 @@ smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t
             "adaption_strength must be in [0, 1)");
         REQ(p->smoothing > 0 && p->smoothing <= 1, "smoothing must be in (0, 1]");
         REQ(p->noise_ema_rate > 0 && p->noise_ema_rate <= 1, "noise_ema_rate must be in (0, 1]");
+        REQ(p->precond_floor >= 0 && p->precond_floor < 1, "precond_floor must be in [0, 1)");
         REQ(p->auto_target > 0 && isfinite(p->auto_target), "auto tuner target must be positive");
         REQ(p->auto_gain > 0 && p->auto_gain < 1, "auto tuner gain must be in (0, 1)");
         REQ(p->auto_clip > 0, "auto tuner clip must be positive");

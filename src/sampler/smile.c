@@ -9,7 +9,10 @@
 #include <math.h>
 #include <string.h>
 
-/* §7.4 PRECOND: σc = clip(σ_g, 1e-2, 1e4), r = sqrt(mean σc²), D = r/σc. */
+/* §7.4 PRECOND: σc = clip(σ_g, 1e-2, 1e4), r = sqrt(mean σc²), D = r/σc.
+ * [ours] precond_floor κ > 0 additionally raises σc to κ·RMS(σc) (and r is
+ * recomputed), so coordinates whose gradient has no noise at all (dead ReLU
+ * units) are not sped up by up to 1e6 (docs/tuner.md). */
 static void precond_compute(smile_chain *c, smile_step_info *info) {
     const size_t d = c->dim;
     double ss = 0.0;
@@ -17,10 +20,19 @@ static void precond_compute(smile_chain *c, smile_step_info *info) {
         double s = fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4);
         ss += s * s;
     }
+    double floor_s = 0.0;
+    if (c->p.precond_floor > 0) {
+        floor_s = c->p.precond_floor * sqrt(ss / (double)d);
+        ss = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            double s = fmax(fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4), floor_s);
+            ss += s * s;
+        }
+    }
     const double r = sqrt(ss / (double)d);
     double dmin = INFINITY, dmax = -INFINITY;
     for (size_t i = 0; i < d; i++) {
-        double s = fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4);
+        double s = fmax(fmin(fmax((double)c->sigma_g[i], 1e-2), 1e4), floor_s);
         double Di = r / s;
         c->D[i] = (float)Di;
         dmin = fmin(dmin, Di);
@@ -87,6 +99,10 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
         D = c->D;
     }
 
+    /* A step that starts from u = 0 (initial state, after a reset) is not a
+     * step of the flow on the sphere: its ΔK accounts for turning u from 0
+     * onto ĥ, so the auto variants do not reset on it (docs/tuner.md). */
+    const int started_zero = c->u_zero;
     /* 2. snapshot for a possible reset */
     memcpy(c->x_prev, c->x, d * sizeof(float));
     memcpy(c->g_prev, c->g, d * sizeof(float));
@@ -187,7 +203,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     if (autot) { /* [ours] settling tuner on the same-batch energy error */
         c->autotune.eps = c->eps;
         smile_auto_decision ad = smile_auto_tuner_update(&c->autotune, dEb, d, adapt_eps);
-        dec.reset = ad.reset;
+        dec.reset = ad.reset && !started_zero;
         dec.eps_down = ad.eps_down;
         dec.eps_up = ad.eps_up;
         c->eps = c->autotune.eps;
