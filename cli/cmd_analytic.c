@@ -21,6 +21,7 @@
  * pooled quantities are reduced in chain order after the run.
  * Exit codes: 0 ok, 2 bad input (one line on stderr naming the option),
  * 1 runtime failure. */
+#include "args.h"
 #include "cli.h"
 #include "smile.h"
 
@@ -115,50 +116,10 @@ static void help(FILE *f) {
 /* ---- argument parsing -------------------------------------------------- */
 
 /* One line on stderr naming the bad option; returns exit code 2. */
-static int bad(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-static int bad(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "smile analytic: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
-static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    if (!s || !*s) return -1;
-    errno = 0;
-    char *e;
-    long long v = strtoll(s, &e, 10);
-    if (*e || errno || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out) {
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    errno = 0;
-    char *e;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (*e || errno) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_pos_double(const char *s, double *out, int allow_zero) {
-    if (!s || !*s) return -1;
-    errno = 0;
-    char *e;
-    double v = strtod(s, &e);
-    if (*e || errno == ERANGE || !isfinite(v) || v < 0 || (!allow_zero && v == 0)) return -1;
-    *out = v;
-    return 0;
-}
+#define bad(...) cli_bad("smile analytic", __VA_ARGS__)
+#define parse_i64 cli_parse_i64
+#define parse_u64 cli_parse_u64
+#define parse_pos_double cli_parse_pos
 
 typedef struct {
     const char *target, *noise, *sampler, *steps, *warmup, *step_size, *chains, *seed, *batch,

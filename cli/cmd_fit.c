@@ -9,6 +9,7 @@
  * exit 1. SIGINT/SIGTERM: the chains stop at the next step boundary after
  * writing a checkpoint → exit 130; `smile fit --resume --out DIR` continues
  * and ends with the same samples and metrics as an uninterrupted run. */
+#include "args.h"
 #include "cli.h"
 #include "smile.h"
 
@@ -93,51 +94,10 @@ static void help(FILE *f) {
             d.de.lr.lr, d.de.weight_decay, d.de.batch, d.trace_every, d.checkpoint_seconds);
 }
 
-static int bad(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
-static int bad(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "smile fit: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
-static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) {
-    if (!s || !*s) return -1;
-    errno = 0;
-    char *e;
-    long long v = strtoll(s, &e, 10);
-    if (*e || errno || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t *out) {
-    if (!s || *s < '0' || *s > '9') return -1;
-    errno = 0;
-    char *e;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (*e || errno) return -1;
-    *out = v;
-    return 0;
-}
-
-/* finite number >= 0 (> 0 unless allow_zero) */
-static int parse_pos(const char *s, double *out, int allow_zero) {
-    if (!s || !*s) return -1;
-    errno = 0;
-    char *e;
-    double v = strtod(s, &e);
-    if (*e || errno || !isfinite(v) || v < 0 || (!allow_zero && v == 0)) return -1;
-    *out = v;
-    return 0;
-}
+#define bad(...) cli_bad("smile fit", __VA_ARGS__)
+#define parse_i64 cli_parse_i64
+#define parse_u64 cli_parse_u64
+#define parse_pos cli_parse_pos
 
 static volatile sig_atomic_t g_stop;
 _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is passed as int");
