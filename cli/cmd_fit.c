@@ -79,6 +79,7 @@ static void help(FILE *f) {
 "  --precond-floor K   [ours] preconditioned samplers: raise each noise scale to at\n"
 "                      least K times their RMS (default 0.01; 0 = reference clip only)\n"
 "  --auto-target V     smile-auto/psmile-auto: target E[dE_b^2]/d (default 0.01)\n"
+"  --auto-reset-factor R  smile-auto/psmile-auto: reset when dE_b^2 > R*d*target (1e6)\n"
 "  --include-diverged  pool diverged members too (default: excluded, see metrics.json\n"
 "                      \"divergence_rule\")\n"
 "  --trace-every N     trace_<k>.csv: every N-th step plus every reset (default %d)\n"
@@ -267,7 +268,7 @@ int smile_cmd_fit(int argc, char **argv) {
     smile_fit_runtime rt;
     memset(&rt, 0, sizeof rt);
     int json = 0, quiet = 0, have_data = 0, have_out = 0, n_result_opts = 0;
-    double precond_floor = -1, auto_target = -1; /* applied after --sampler */
+    double precond_floor = -1, auto_target = -1, auto_reset = -1; /* applied after --sampler */
     const char *first_result_opt = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -352,6 +353,9 @@ int smile_cmd_fit(int argc, char **argv) {
         } else if (!strcmp(a, "--precond-floor")) {
             if (parse_pos(v, &dv, 1) || dv >= 1) return bad("--precond-floor: '%s' is not a number in [0, 1)", v);
             precond_floor = dv;
+        } else if (!strcmp(a, "--auto-reset-factor")) {
+            if (parse_pos(v, &dv, 0) || dv <= 1) return bad("--auto-reset-factor: '%s' is not a number > 1", v);
+            auto_reset = dv;
         } else if (!strcmp(a, "--auto-target")) {
             if (parse_pos(v, &dv, 0)) return bad("--auto-target: '%s' is not a positive number", v);
             auto_target = dv;
@@ -399,6 +403,7 @@ int smile_cmd_fit(int argc, char **argv) {
     }
     if (precond_floor >= 0) cfg.sampler.precond_floor = precond_floor;
     if (auto_target > 0) cfg.sampler.auto_target = auto_target;
+    if (auto_reset > 0) cfg.sampler.auto_reset_factor = auto_reset;
 
     char msg[1024] = "";
     if (rt.resume) {

@@ -1372,10 +1372,10 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
 #define SMILE_FIT_BUILTIN "builtin:gap1d"
 
 typedef struct {
-    smile_data_task task;          /* UCI, FMNIST, CIFAR10, IMAGENETTE (TEXT:
-                                      EUNSUPPORTED)                             */
+    smile_data_task task;          /* UCI, FMNIST, CIFAR10, IMAGENETTE, TEXT    */
     smile_model_kind model;        /* FCN (uci), LENET (fmnist), RESNET7 or
-                                      RESNET18 (cifar10), VIT (imagenette)      */
+                                      RESNET18 (cifar10), VIT (imagenette),
+                                      GPT (text)                                */
     int strict_sizes;              /* image data: require the official record
                                       counts (1; tests use small files: 0)      */
     char data[SMILE_FIT_PATH_MAX]; /* input file                                */
@@ -1402,9 +1402,24 @@ typedef struct {
     int include_diverged;          /* pool diverged members too (default 0)      */
     int trace_every;               /* trace every n-th step (+ every reset) (10) */
     double checkpoint_seconds;     /* per-chain checkpoint interval (30)         */
+    /* text task (E§6): GPT sizes (spec 6 blocks, width 384, 6 heads, MLP 4·width,
+     * context T = window length 256) and the test windows scored: > 0 = that
+     * many random windows drawn once from (seed, SMILE_RNG_DATA), the same for
+     * every chain and both phases (E§6.3 [ref]: 128); 0 = every
+     * non-overlapping window of the test split (E§6.3 [proj]). Sampler
+     * mini-batches are `batch` random windows per step (E§6.1), likelihood
+     * scale n_b = max(1, ⌊⌊n_train/T⌋/B⌋) (N_OVER_B: n_train/(T·B)); DE epochs
+     * are ⌊n_train/(B_DE·T)⌋ batches of random windows, validation loss = mean
+     * per-token NLL of one batch of 128 random validation windows (E§0.5). */
+    size_t gpt_layers, gpt_width, gpt_heads, context;
+    int gpt_pre_ln;                /* [proj] nanoGPT pre-LN block (0 = [ref])    */
+    size_t text_eval_windows;      /* 128                                        */
 } smile_fit_config;
 
-/* Defaults = the spec's settings for the task, default sampler pSMILE-naive:
+/* Defaults = the spec's settings for the task, default sampler pSMILE-naive
+ * (TEXT, E§6.3: GPT 6×384, 6 heads, T 256, 4 members, W 200, S 1000, thin
+ * 100, B 128 windows, ε 3e-4; DE AdamW β (0.9, 0.95), wd 0.05, linear lr
+ * 3e-4 → 2.5e-4 over 1890 updates, batch 64 windows, 30 epochs, patience 30): 
  * UCI (E§2.5, §2.6): 10 members, W 50,000, S 10,000, thin 10, B 256, ε 1e-3,
  *   SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default.
  * FMNIST (E§3.3): LeNet, 8 members, W 5000, S 10,000, thin 100, B 512, ε 1e-2;
@@ -1417,6 +1432,19 @@ typedef struct {
  *   → 1e-5 (22,400), wd 0.1, batch 128, 300 epochs, patience 300, augmentation.
  * All: SCALE_FLOOR (E§0.3). */
 smile_fit_config smile_fit_config_default(smile_data_task task);
+/* Named experiment settings of the paper (experiments.md): "smile-uci"
+ * (§2.5-2.6 SMILE study, = the uci defaults), "mile-uci" (§2.5 row 2, §2.6
+ * MILE paper: heteroscedastic 16-16 model, MCLMC full batch, 12 chains, ε 1e-3),
+ * "fmnist-lenet" (§3.3), "cifar10-resnet7" (§4.7 pSMILE-naive row),
+ * "cifar10-resnet18" (§4.7 pSMILE row), "imagenette-vit" (§5.4 pSMILE row),
+ * "shakespeare-gpt" (§6.3 pSMILE row). Overwrites *c with the preset task's
+ * defaults plus the preset (data/out kept); SMILE_EINVAL naming an unknown
+ * name. */
+smile_status smile_fit_config_preset(const char *name, smile_fit_config *c, char *msg,
+                                     size_t msg_len);
+/* Preset i (< count): its name and a one-line summary; NULL past the end. */
+const char *smile_fit_preset_name(size_t i, const char **summary);
+
 /* Checks every setting; the message names the option ("--members ..."). */
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
 /* config.json ↔ struct (the JSON also carries the library version). */

@@ -39,6 +39,13 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
     c.checkpoint_seconds = 30.0;
     c.model = SMILE_MODEL_FCN;
     c.strict_sizes = 1;
+    /* E§6.2 GPT sizes, E§6.3 [ref] evaluation windows (used by TEXT only) */
+    c.gpt_layers = 6;
+    c.gpt_width = 384;
+    c.gpt_heads = 6;
+    c.context = 256;
+    c.gpt_pre_ln = 0;
+    c.text_eval_windows = 128;
     switch (task) {
     case SMILE_DATA_FMNIST: /* E§3.3 */
         c.model = SMILE_MODEL_LENET;
@@ -94,9 +101,126 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
         c.de.patience = 300;
         c.de.augment = 1;
         break;
+    case SMILE_DATA_TEXT: /* E§6.3 (pSMILE-naive: the tool's default sampler) */
+        c.model = SMILE_MODEL_GPT;
+        c.likelihood = SMILE_LIK_TOKEN;
+        c.members = 4;
+        c.warmup = 200;
+        c.samples = 1000;
+        c.thin = 100;
+        c.batch = 128;
+        c.sampler.step_size = 3e-4;
+        c.de.beta1 = 0.9;
+        c.de.beta2 = 0.95;
+        c.de.weight_decay = 0.05;
+        c.de.lr.kind = SMILE_LR_LINEAR;
+        c.de.lr.lr0 = 3e-4;
+        c.de.lr.lr1 = 2.5e-4;
+        c.de.lr.T = 1890;
+        c.de.batch = 64;
+        c.de.max_epochs = 30;
+        c.de.patience = 30;
+        break;
     default: break;
     }
     return c;
+}
+
+/* ---- presets: the paper's experiment settings ------------------------------------------ */
+
+typedef struct {
+    const char *name, *summary;
+    smile_data_task task;
+} preset;
+
+static const preset presets[] = {
+    {"smile-uci", "E2.5-2.6 SMILE study: FCN 16-16-16 homoscedastic, pSMILE-naive, K 10, "
+                  "W 50000, S 10000, thin 10, B 256, eps 1e-3; DE lr 1e-2, wd 5e-3, batch 64",
+     SMILE_DATA_UCI},
+    {"mile-uci", "E2.5-2.6 MILE paper: FCN 16-16 heteroscedastic, MCLMC full batch (MILE "
+                 "tuning), K 12, W 50000, S 10000, thin 10, eps 1e-3; DE lr 1e-3, wd 1e-3, "
+                 "batch 32, 500 epochs, patience 10",
+     SMILE_DATA_UCI},
+    {"fmnist-lenet", "E3.3: LeNet, pSMILE-naive, K 8, W 5000, S 10000, thin 100, B 512, "
+                     "eps 1e-2; DE lr 1e-3, wd 0.02, batch 64, patience 20",
+     SMILE_DATA_FMNIST},
+    {"cifar10-resnet7", "E4.7: ResNet-7, pSMILE-naive, K 8, W 5000, S 10000, thin 100, B 512, "
+                        "eps 1e-5; DE warm-up cosine 1e-5 -> 2e-3 -> 5e-4, wd 1e-4, 400 epochs",
+     SMILE_DATA_CIFAR10},
+    {"cifar10-resnet18", "E4.7: ResNet-18, pSMILE (0.98, 0.1, 0.02, 0.01), K 8, W 5000, "
+                         "S 10000, thin 100, B 512, eps 1e-2; DE as cifar10-resnet7",
+     SMILE_DATA_CIFAR10},
+    {"imagenette-vit", "E5.4: ViT, pSMILE (0.98, 0.1, 0.02, 0.01), K 4, W 5000, S 10000, "
+                       "thin 100, B 128, eps 1e-2; DE warm-up cosine 1e-6 -> 1e-3 -> 1e-5, "
+                       "wd 0.1, 300 epochs",
+     SMILE_DATA_IMAGENETTE},
+    {"shakespeare-gpt", "E6.3: GPT 6x384, 6 heads, T 256, pSMILE (0.98, 0.1, 0.02, 0.01), K 4, "
+                        "W 200, S 1000, thin 100, B 128 windows, eps 3e-4; DE AdamW (0.9, 0.95), "
+                        "wd 0.05, linear lr 3e-4 -> 2.5e-4 over 1890, batch 64, 30 epochs",
+     SMILE_DATA_TEXT},
+};
+#define N_PRESETS (sizeof presets / sizeof presets[0])
+
+const char *smile_fit_preset_name(size_t i, const char **summary) {
+    if (i >= N_PRESETS) return NULL;
+    if (summary) *summary = presets[i].summary;
+    return presets[i].name;
+}
+
+/* the tuned SMILE-family constants of E§7.1 (r, α, δ, β) = (0.98, 0.1, 0.02, 0.01) */
+static void set_psmile_tuned(smile_fit_config *c, double eps) {
+    c->sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
+    c->sampler.step_size = eps;
+    c->sampler.reset_prob = 0.98;
+    c->sampler.adaption_prob = 0.1;
+    c->sampler.adaption_strength = 0.02;
+    c->sampler.smoothing = 0.01;
+}
+
+smile_status smile_fit_config_preset(const char *name, smile_fit_config *c, char *msg,
+                                     size_t msg_len) {
+    SMILE_CHECK(!name || !c, SMILE_EINVAL, msg, msg_len, "NULL argument");
+    const preset *p = NULL;
+    for (size_t i = 0; i < N_PRESETS; i++)
+        if (!strcmp(name, presets[i].name)) p = &presets[i];
+    if (!p) {
+        char list[512] = "";
+        size_t o = 0;
+        for (size_t i = 0; i < N_PRESETS && o < sizeof list; i++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",
+                                  presets[i].name);
+        SMILE_CHECK(1, SMILE_EINVAL, msg, msg_len, "--preset: unknown preset '%s' (%s)", name,
+                    list);
+    }
+    smile_fit_config d = smile_fit_config_default(p->task);
+    memcpy(d.data, c->data, sizeof d.data);
+    memcpy(d.out, c->out, sizeof d.out);
+    *c = d;
+    if (!strcmp(p->name, "mile-uci")) {
+        /* E§2.4 heteroscedastic 16-16-2 model, E§2.5 row 2 DE, E§2.6 / §7.2
+         * MILE paper column: K 12, full-batch MCLMC, ε0 1e-3 */
+        c->likelihood = SMILE_LIK_GAUSS_HETERO;
+        c->n_hidden = 2;
+        c->hidden[0] = c->hidden[1] = 16;
+        c->members = 12;
+        c->sampler = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
+        c->sampler.step_size = 1e-3;
+        c->de.lr.kind = SMILE_LR_CONSTANT;
+        c->de.lr.lr = 1e-3;
+        c->de.weight_decay = 1e-3;
+        c->de.batch = 32;
+        c->de.max_epochs = 500;
+        c->de.patience = 10;
+    } else if (!strcmp(p->name, "cifar10-resnet18")) {
+        c->model = SMILE_MODEL_RESNET18;
+        set_psmile_tuned(c, 1e-2);
+    } else if (!strcmp(p->name, "imagenette-vit")) {
+        set_psmile_tuned(c, 1e-2);
+    } else if (!strcmp(p->name, "shakespeare-gpt")) {
+        set_psmile_tuned(c, 3e-4);
+    }
+    /* smile-uci, fmnist-lenet, cifar10-resnet7: the task defaults are these rows */
+    return SMILE_OK;
 }
 
 static int is_image_task(smile_data_task t) {
@@ -107,12 +231,22 @@ static int is_image_task(smile_data_task t) {
 
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len) {
     REQ(c, "NULL configuration");
-    REQ(c->task == SMILE_DATA_UCI || is_image_task(c->task),
-        "--task %s: not supported by smile fit yet (uci, fmnist, cifar10, imagenette)",
+    REQ(c->task == SMILE_DATA_UCI || is_image_task(c->task) || c->task == SMILE_DATA_TEXT,
+        "--task %s: not supported by smile fit (uci, fmnist, cifar10, imagenette, text)",
         smile_data_task_name(c->task));
     if (c->task == SMILE_DATA_UCI)
         REQ(c->model == SMILE_MODEL_FCN, "--model: the uci task uses the fcn model");
-    else
+    else if (c->task == SMILE_DATA_TEXT) {
+        REQ(c->model == SMILE_MODEL_GPT, "--model: the text task uses the gpt model");
+        REQ(c->likelihood == SMILE_LIK_TOKEN, "--likelihood: the text task is per-token categorical");
+        REQ(c->gpt_layers >= 1 && c->gpt_layers <= 256, "--gpt-layers must be in 1..256");
+        REQ(c->gpt_width >= 1 && c->gpt_heads >= 1 && c->gpt_width % c->gpt_heads == 0,
+            "--gpt-heads %zu must divide --gpt-width %zu", c->gpt_heads, c->gpt_width);
+        REQ(c->context >= 1 && c->context <= 65536, "--context must be in 1..65536");
+        REQ(c->sampler.kind != SMILE_SAMPLER_MCLMC,
+            "--sampler mclmc: full-batch sampling is not supported for the text task");
+        REQ(!c->reference_batching, "--reference-batching: the text task uses random windows");
+    } else
         REQ(c->model == SMILE_MODEL_LENET || c->model == SMILE_MODEL_RESNET7 ||
                 c->model == SMILE_MODEL_RESNET18 || c->model == SMILE_MODEL_VIT,
             "--model %s: image tasks take lenet, resnet7, resnet18 or vit",
@@ -131,7 +265,7 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
     if (c->task == SMILE_DATA_UCI)
         REQ(c->likelihood == SMILE_LIK_GAUSS_HOMO || c->likelihood == SMILE_LIK_GAUSS_HETERO,
             "--likelihood must be homo or hetero for UCI regression");
-    else
+    else if (c->task != SMILE_DATA_TEXT)
         REQ(c->likelihood == SMILE_LIK_CATEGORICAL, "--likelihood: image tasks are categorical");
     REQ(c->n_hidden >= 1 && c->n_hidden <= SMILE_MODEL_MAX_HIDDEN, "--hidden: 1..%d layers",
         SMILE_MODEL_MAX_HIDDEN);
@@ -433,7 +567,16 @@ smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **
         for (size_t i = 0; h && i < c->n_hidden; i++)
             cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[i]));
         cJSON_AddItemToObject(m, "prior_sigma", num(c->prior_sigma));
+        if (c->task == SMILE_DATA_TEXT) {
+            cJSON_AddNumberToObject(m, "gpt_layers", (double)c->gpt_layers);
+            cJSON_AddNumberToObject(m, "gpt_width", (double)c->gpt_width);
+            cJSON_AddNumberToObject(m, "gpt_heads", (double)c->gpt_heads);
+            cJSON_AddNumberToObject(m, "context", (double)c->context);
+            cJSON_AddBoolToObject(m, "gpt_pre_ln", c->gpt_pre_ln);
+        }
     }
+    if (c->task == SMILE_DATA_TEXT)
+        cJSON_AddNumberToObject(o, "text_eval_windows", (double)c->text_eval_windows);
     cJSON *s = cJSON_CreateObject();
     if (s) cJSON_AddStringToObject(s, "name", smile_sampler_name(c->sampler.kind));
     s = fields_to_json(s, &c->sampler, sampler_fields,
@@ -532,7 +675,18 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
             }
         }
         TRY_J(get_num(m, "prior_sigma", &c->prior_sigma, msg, msg_len));
+        size_t *gz[4] = {&c->gpt_layers, &c->gpt_width, &c->gpt_heads, &c->context};
+        const char *gk[4] = {"gpt_layers", "gpt_width", "gpt_heads", "context"};
+        for (int i = 0; i < 4; i++) {
+            v = (long long)*gz[i];
+            TRY_J(get_int(m, gk[i], &v, msg, msg_len));
+            *gz[i] = v > 0 ? (size_t)v : 0;
+        }
+        TRY_J(get_bool(m, "gpt_pre_ln", &c->gpt_pre_ln, msg, msg_len));
     }
+    v = (long long)c->text_eval_windows;
+    TRY_J(get_int(j, "text_eval_windows", &v, msg, msg_len));
+    c->text_eval_windows = v > 0 ? (size_t)v : 0;
     const cJSON *sp = cJSON_GetObjectItemCaseSensitive(j, "sampler");
     if (cJSON_IsObject(sp)) {
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(sp, "name");

@@ -79,15 +79,21 @@ typedef struct {
     volatile const int *stop;
 } de_job;
 
-/* Mean NLL of the whole validation split (NaN if not finite). */
-static double valid_loss(const de_job *J, smile_model_workspace *ws, const float *theta) {
+/* Mean NLL of the whole validation split (NaN if not finite). Text (idx !=
+ * NULL): mean per-token NLL of the n windows idx (E§0.5: one batch of 128
+ * random validation windows), n·T tokens. */
+static double valid_loss(const de_job *J, smile_model_workspace *ws, const float *theta,
+                         const uint32_t *idx, size_t n, size_t T) {
     double ll = 0;
-    if (smile_model_loglik_grad(J->m, ws, theta, J->valid, NULL, J->valid->n, 1.0, &ll, NULL) !=
-        SMILE_OK)
+    if (!idx) n = J->valid->n;
+    if (smile_model_loglik_grad(J->m, ws, theta, J->valid, idx, n, 1.0, &ll, NULL) != SMILE_OK)
         return NAN;
-    double loss = -ll / (double)J->valid->n;
+    double loss = -ll / ((double)n * (double)(idx ? T : 1));
     return isfinite(loss) ? loss : NAN;
 }
+
+/* E§6.3 text validation batch size (E§0.5 "one batch of 128 random windows") */
+#define DE_TEXT_VALID_WINDOWS 128
 
 static smile_status train_member(const de_job *J, int k, float *theta,
                                  smile_de_member_report *rep, float **best_out, char *msg,
@@ -112,6 +118,24 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     const size_t fd = smile_model_input_size(J->m);
     const size_t H = md->in_h, W = md->in_w, C = md->in_c;
     const int aug = p->augment && H > 0 && fd == H * W * C && J->train->x;
+    /* Text (E§6.1, §6.3): example i of a token view is the window starting at
+     * i; every batch is B window starts drawn uniformly (with replacement)
+     * from the member's own stream, an epoch is ⌊n_split/(B·T)⌋ batches
+     * (n_split = view n + T + 1), the loss is the mean per-token NLL. */
+    const int text = J->train->tokens != NULL;
+    const size_t T = text ? md->context : 1;
+    uint32_t *widx = NULL, *vidx = NULL;
+    size_t n_text_batches = 1, n_vw = 0;
+    smile_rng rng_win, rng_val;
+    smile_rng_init(&rng_win, smile_de_stream_seed(p->seed, k), (uint64_t)k, SMILE_RNG_DATA);
+    smile_rng_init(&rng_val, p->seed, (uint64_t)k, SMILE_RNG_DATA);
+    if (text) {
+        size_t nb = (N + T + 1) / (B * T);
+        n_text_batches = nb > 0 ? nb : 1;
+        n_vw = DE_TEXT_VALID_WINDOWS;
+        widx = smile_calloc(B, sizeof(uint32_t));
+        vidx = smile_calloc(n_vw, sizeof(uint32_t));
+    }
     float *xb = NULL, *yb = NULL, *scr = NULL;
     int32_t *lb = NULL;
     smile_rng rng_aug;
@@ -125,7 +149,7 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     float *grad = smile_calloc(d, sizeof(float));
     float *best = smile_calloc(d, sizeof(float));
     double *hist = calloc((size_t)(p->max_epochs > 0 ? p->max_epochs : 1), sizeof(double));
-    smile_status st = (grad && best && hist &&
+    smile_status st = (grad && best && hist && (!text || (widx && vidx)) &&
                        (!aug || (xb && scr && (!J->train->y || yb) && (!J->train->labels || lb))))
                           ? SMILE_OK
                           : SMILE_ENOMEM;
@@ -138,7 +162,7 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     if (st == SMILE_OK && fcn)
         st = smile_model_workspace_init(&wsv, J->m, J->valid->n, msg, msg_len);
     if (st == SMILE_OK) st = smile_adamw_init(&opt, d, p->beta1, p->beta2, p->weight_decay, msg, msg_len);
-    if (st == SMILE_OK)
+    if (st == SMILE_OK && !text)
         st = smile_batch_stream_init(&s, p->stream, N, B, SMILE_SCALE_N_OVER_B,
                                      smile_de_stream_seed(p->seed, k), k, msg, msg_len);
     if (st == SMILE_OK) memcpy(best, theta, d * sizeof(float));
@@ -149,14 +173,22 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
             break;
         }
-        for (size_t i = 0; i < s.n_batches; i++) {
+        const size_t nbat = text ? n_text_batches : s.n_batches;
+        for (size_t i = 0; i < nbat; i++) {
             if (J->stop && *J->stop) {
                 st = SMILE_EINTERRUPTED;
                 smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
                 break;
             }
             smile_batch b;
-            smile_batch_stream_next(&s, &b);
+            if (text) {
+                for (size_t r = 0; r < B; r++) widx[r] = (uint32_t)smile_rng_below(&rng_win, N);
+                memset(&b, 0, sizeof b);
+                b.idx = widx;
+                b.size = B;
+            } else {
+                smile_batch_stream_next(&s, &b);
+            }
             memset(grad, 0, d * sizeof(float));
             double ll = 0;
             const smile_data_view *view = J->train;
@@ -180,7 +212,7 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             }
             /* grad = ∇ (−(1/|b|) Σ_{i∈b} log p(y_i | x_i, θ)) */
             st = smile_model_loglik_grad(J->m, ws, theta, view, idx, b.size,
-                                         -1.0 / (double)b.size, &ll, grad);
+                                         -1.0 / ((double)b.size * (double)T), &ll, grad);
             if (st != SMILE_OK) {
                 smile_set_msg(msg, msg_len, "member %d: model evaluation failed", k);
                 break;
@@ -190,7 +222,10 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             u++;
         }
         if (st != SMILE_OK) break;
-        double vl = valid_loss(J, fcn ? wsv : ws, theta);
+        if (text)
+            for (size_t r = 0; r < n_vw; r++)
+                vidx[r] = (uint32_t)smile_rng_below(&rng_val, J->valid->n);
+        double vl = valid_loss(J, fcn ? wsv : ws, theta, text ? vidx : NULL, n_vw, T);
         hist[e] = vl;
         rep->epochs = e + 1;
         rep->last_valid_loss = vl;
@@ -226,6 +261,8 @@ static smile_status train_member(const de_job *J, int k, float *theta,
     smile_free(yb);
     smile_free(lb);
     smile_free(scr);
+    smile_free(widx);
+    smile_free(vidx);
     free(hist);
     smile_batch_stream_free(&s);
     smile_adamw_free(&opt);

@@ -40,6 +40,7 @@ void smile_fit_free(smile_fit *f) {
     free(f->de_rep);
     free(f->y_test);
     free(f->labels_test);
+    free(f->eval_idx);
     smile_model_free(f->model);
     if (f->have_ds) smile_dataset_free(&f->ds);
     free(f);
@@ -50,10 +51,82 @@ static smile_data_view split_view(const smile_dataset *ds, smile_split s) {
     memset(&v, 0, sizeof v);
     size_t b = ds->split_begin[s];
     v.n = ds->split_end[s] - b;
-    v.x = ds->x + b * ds->feature_dim;
+    v.x = ds->x ? ds->x + b * ds->feature_dim : NULL;
     v.y = ds->y ? ds->y + b : NULL;
     v.labels = ds->labels ? ds->labels + b : NULL;
     return v;
+}
+
+static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_t msg_len);
+
+/* Text task (E§6): token splits, window views, the GPT of E§6.2 with the
+ * configured sizes and the data set's vocabulary, the evaluation windows. */
+static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
+    const smile_fit_config *c = &f->cfg;
+    const size_t T = c->context;
+    f->text = 1;
+    f->T = T;
+    SMILE_CHECK(!f->ds.tokens || f->ds.vocab_size < 2, SMILE_EFORMAT, msg, msg_len,
+                "%s: not a character text", c->data);
+    smile_data_view *v[3] = {&f->train, &f->valid, &f->test};
+    size_t *nw[3] = {&f->n_train, &f->n_valid, &f->n_test};
+    const char *sn[3] = {"training", "validation", "test"};
+    for (int s = 0; s < 3; s++) {
+        size_t b = f->ds.split_begin[s], n = f->ds.split_end[s] - b;
+        f->n_tokens[s] = n;
+        /* E§6.1: window starts {0, …, n_split − T − 2}; the view's token
+         * stream then has n + T ≤ n_split tokens */
+        SMILE_CHECK(n < T + 2, SMILE_EFORMAT, msg, msg_len,
+                    "%s: the %s split has %zu tokens, fewer than --context %zu + 2", c->data,
+                    sn[s], n, T);
+        memset(v[s], 0, sizeof *v[s]);
+        v[s]->n = n - T - 1;
+        v[s]->tokens = f->ds.tokens + b;
+        *nw[s] = v[s]->n;
+    }
+    SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
+                "--batch %zu exceeds the %zu training windows of %s", c->batch, f->n_train,
+                c->data);
+    /* E§6.1 n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
+    {
+        size_t nt = f->n_tokens[0] / T;
+        f->text_scale = c->scale == SMILE_SCALE_FLOOR
+                            ? (double)(nt / c->batch > 0 ? nt / c->batch : 1)
+                            : (double)nt / (double)c->batch;
+    }
+    /* evaluation windows (E§6.3): [ref] k random starts drawn once, or
+     * [proj] every non-overlapping window 0, T, 2T, … */
+    const size_t nwin = c->text_eval_windows;
+    f->n_eval = nwin > 0 ? nwin : (f->test.n - 1) / T + 1;
+    f->eval_idx = malloc(f->n_eval * sizeof(uint32_t));
+    SMILE_CHECK(!f->eval_idx, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    if (nwin > 0) {
+        smile_rng r;
+        smile_rng_init(&r, c->seed, SMILE_DATA_SPLIT_CHAIN - 1, SMILE_RNG_DATA);
+        SMILE_TRY(smile_text_sample_windows(&f->ds, SMILE_SPLIT_TEST, T, f->n_eval, &r,
+                                            f->eval_idx));
+    } else {
+        for (size_t i = 0; i < f->n_eval; i++) f->eval_idx[i] = (uint32_t)(i * T);
+    }
+    f->n_test = f->n_eval * T;
+    f->labels_test = malloc(f->n_test * sizeof(int32_t));
+    SMILE_CHECK(!f->labels_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    SMILE_TRY(smile_text_gather_windows(&f->ds, SMILE_SPLIT_TEST, f->eval_idx, f->n_eval, T, NULL,
+                                        f->labels_test));
+    smile_model_desc md = smile_model_desc_default(SMILE_MODEL_GPT);
+    md.prior_sigma = c->prior_sigma;
+    md.likelihood = SMILE_LIK_TOKEN;
+    md.depth = c->gpt_layers;
+    md.embed = c->gpt_width;
+    md.heads = c->gpt_heads;
+    md.mlp = 4 * c->gpt_width;
+    md.context = T;
+    md.vocab = f->ds.vocab_size;
+    md.gpt_pre_ln = c->gpt_pre_ln;
+    SMILE_TRY(smile_model_init(&f->model, &md, msg, msg_len));
+    f->d = smile_model_param_count(f->model);
+    f->log_sigma = SIZE_MAX;
+    return open_check_dir(f, check_dir, msg, msg_len);
 }
 
 static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
@@ -69,6 +142,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     else
         SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
     f->have_ds = 1;
+    if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
     const int classif = c->task != SMILE_DATA_UCI;
     if (classif)
         SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
@@ -87,6 +161,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
     f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
     f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
+    f->n_eval = f->n_test;
     if (classif) {
         f->labels_test = malloc(f->n_test * sizeof(int32_t));
         SMILE_CHECK(!f->labels_test, SMILE_ENOMEM, msg, msg_len, "out of memory");
@@ -123,6 +198,11 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     if (smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HOMO &&
         smile_model_layout_find(f->model, "log_sigma", &e) == SMILE_OK)
         f->log_sigma = e.offset;
+    return open_check_dir(f, check_dir, msg, msg_len);
+}
+
+static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
+    const smile_fit_config *c = &f->cfg;
     {
         char m2[256] = "";
         if (smile_sampler_params_validate(&c->sampler, f->d, m2, sizeof m2) != SMILE_OK)
@@ -205,7 +285,15 @@ static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
         cJSON_AddNumberToObject(dv, "n_train", (double)f->n_train);
         cJSON_AddNumberToObject(dv, "n_valid", (double)f->n_valid);
         cJSON_AddNumberToObject(dv, "n_test", (double)f->n_test);
-        if (f->y_test) {
+        if (f->text) {
+            cJSON_AddNumberToObject(dv, "vocab_size", (double)f->ds.vocab_size);
+            cJSON_AddNumberToObject(dv, "train_tokens", (double)f->n_tokens[0]);
+            cJSON_AddNumberToObject(dv, "valid_tokens", (double)f->n_tokens[1]);
+            cJSON_AddNumberToObject(dv, "test_tokens", (double)f->n_tokens[2]);
+            cJSON_AddNumberToObject(dv, "eval_windows", (double)f->n_eval);
+            cJSON_AddStringToObject(dv, "units", "n_train/n_valid: window starts; n_test: "
+                                                 "scored test positions");
+        } else if (f->y_test) {
             cJSON_AddNumberToObject(dv, "y_mean", f->ds.y_mean);
             cJSON_AddNumberToObject(dv, "y_std", f->ds.y_std);
         } else {
@@ -215,11 +303,13 @@ static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
             cJSON_AddNumberToObject(dv, "image_channels", (double)f->ds.channels);
         }
         cJSON_AddNumberToObject(dv, "likelihood_scale",
-                                smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
+                                f->text ? f->text_scale
+                                        : smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
         cJSON_AddNumberToObject(dv, "samples_per_member", (double)(f->cfg.samples / f->cfg.thin));
         cJSON_AddNumberToObject(dv, "grads_per_step", smile_sampler_grads_per_step(&f->cfg.sampler));
         cJSON_AddStringToObject(dv, "sampler_stream",
-                                f->cfg.sampler.kind == SMILE_SAMPLER_MCLMC ? "full"
+                                f->text ? "random_windows"
+                                : f->cfg.sampler.kind == SMILE_SAMPLER_MCLMC ? "full"
                                 : f->cfg.reference_batching               ? "epoch_ref"
                                                                           : "epoch");
     }

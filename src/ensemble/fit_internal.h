@@ -18,7 +18,19 @@ struct smile_fit {
     size_t n_train, n_valid, n_test;
     smile_data_view train, valid, test;
     double *y_test;         /* [n_test] standardised targets, double (regression) */
-    int32_t *labels_test;   /* [n_test] class labels (classification), or NULL  */
+    int32_t *labels_test;   /* [n_test] class labels (classification) or next-token
+                               targets (text), or NULL                         */
+    /* Evaluation examples: the model is run on n_eval examples of `test`
+     * (eval_idx, or NULL = the first n_eval), giving n_test metric points
+     * (text: n_eval windows × T positions, window-major; else n_eval = n_test). */
+    size_t n_eval;
+    uint32_t *eval_idx;
+    /* text task (E§6): examples are windows (view n = n_split − T − 1 window
+     * starts, E§6.1), n_train/n_valid count windows, n_tokens the split
+     * lengths; sampler likelihood scale text_scale (n_b of E§6.1). */
+    int text;
+    size_t T, n_tokens[3];
+    double text_scale;
     /* run statistics (run.json) */
     smile_de_member_report *de_rep; /* [K]                                  */
     double de_seconds, sampling_seconds;

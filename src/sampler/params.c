@@ -51,7 +51,7 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     p.auto_gain = 0.002;
     p.auto_clip = 4.0;
     p.auto_smoothing = 0.05;
-    p.auto_reset_factor = 100.0;
+    p.auto_reset_factor = 1e6;
     p.grad_clip = 1e6;
     p.temperature = 1.0;
     p.sghmc_alpha = 0.01;
