@@ -27,8 +27,32 @@
 
 static void help(FILE *f) {
     smile_fit_config d = smile_fit_config_default(SMILE_DATA_UCI);
+    /* the preset list with one line each (name, spec section and settings) */
+    char presets[4096];
+    size_t o = 0;
+    presets[0] = 0;
+    const char *sum;
+    for (size_t i = 0; smile_fit_preset_name(i, &sum) && o < sizeof presets; i++)
+    {
+        /* name on its own line, the summary word-wrapped below it */
+        o += (size_t)snprintf(presets + o, sizeof presets - o, "    %s\n",
+                              smile_fit_preset_name(i, NULL));
+        const char *w = sum;
+        while (*w && o < sizeof presets) {
+            size_t len = strlen(w), cut = len;
+            if (len > 62) {
+                cut = 62;
+                while (cut > 0 && w[cut] != ' ') cut--;
+                if (cut == 0) cut = 62;
+            }
+            o += (size_t)snprintf(presets + o, sizeof presets - o, "        %.*s\n", (int)cut, w);
+            w += cut;
+            while (*w == ' ') w++;
+        }
+    }
     fprintf(f,
-"usage: smile fit --task uci --data FILE [--sampler NAME] [--members K]\n"
+"usage: smile fit --task {uci,fmnist,cifar10,imagenette,text} --data FILE\n"
+"                 [--preset NAME] [--sampler NAME] [--members K]\n"
 "                 [--warmup N] [--samples N] [--thin T] [--batch B] [--step-size EPS]\n"
 "                 [--seed S] [--threads T] [--out DIR] [--json] [more options below]\n"
 "       smile fit --resume --out DIR [--threads T] [--json] [--quiet]\n"
@@ -40,9 +64,19 @@ static void help(FILE *f) {
 "options (defaults shown = the spec's UCI settings, experiments.md §2.5-2.6):\n"
 "  --task T            uci (tables: target = last column; 70/10/20 split by seed),\n"
 "                      fmnist (IDX folder, LeNet), cifar10 (binary folder or\n"
-"                      .tar.gz, ResNet-7), imagenette (JPEG folder or .tgz, ViT);\n"
-"                      each task has the spec's defaults (experiments.md §3-5)\n"
+"                      .tar.gz, ResNet-7), imagenette (JPEG folder or .tgz, ViT),\n"
+"                      text (UTF-8 characters, 90/5/5 split, GPT on random windows);\n"
+"                      each task has the spec's defaults (experiments.md §3-6)\n"
+"  --preset NAME       the paper's settings for one experiment (sets the task and\n"
+"                      its defaults; explicit options override it in any order):\n"
+"%s"
 "  --model M           image tasks: lenet, resnet7, resnet18, vit\n"
+"  --gpt-layers N, --gpt-width C, --gpt-heads H, --context T\n"
+"                      text: GPT blocks, width (MLP 4C), heads (must divide C) and\n"
+"                      window length (defaults 6, 384, 6, 256: experiments.md §6.2)\n"
+"  --gpt-pre-ln        text: [proj] nanoGPT pre-LN block instead of the reference block\n"
+"  --eval-windows N    text: score N random test windows, drawn once (default 128,\n"
+"                      experiments.md §6.3 [ref]); 0 = every non-overlapping window\n"
 "  --any-size          image data: accept record counts other than the official ones\n"
 "  --no-augment        no \"basic\" augmentation in DE training (cifar10, imagenette)\n"
 "  --data FILE         data file (UCI: whitespace-separated numbers, no header).\n"
@@ -75,6 +109,7 @@ static void help(FILE *f) {
 "  --de-lr LR          DE AdamW learning rate, constant (default %g)\n"
 "  --de-wd WD          DE AdamW weight decay (default %g)\n"
 "  --de-batch B        DE batch size (default %zu)\n"
+"  --de-beta2 B2       DE AdamW beta2 (default 0.999; text 0.95)\n"
 "  --reference-restore [ref] restore best DE parameters only if a member stopped early\n"
 "  --precond-floor K   [ours] preconditioned samplers: raise each noise scale to at\n"
 "                      least K times their RMS (default 0.01; 0 = reference clip only)\n"
@@ -90,7 +125,7 @@ static void help(FILE *f) {
 "samples/member_<k>.npy (float32 [S/thin, d]), trace_<k>.csv, run.json, metrics.json\n"
 "({\"de\": {...}, \"ensemble\": {...}, \"members\": [...]}).\n"
 "Exit status: 0 ok, 2 bad input, 1 runtime failure, 130 interrupted (resumable).\n",
-            d.members, (long long)d.warmup, (long long)d.samples, d.thin, d.batch,
+            presets, d.members, (long long)d.warmup, (long long)d.samples, d.thin, d.batch,
             d.sampler.step_size, (unsigned long long)d.seed, d.de.max_epochs, d.de.patience,
             d.de.lr.lr, d.de.weight_decay, d.de.batch, d.trace_every, d.checkpoint_seconds);
 }
@@ -149,8 +184,11 @@ void smile_fit_print_summary(FILE *f, const cJSON *m) {
                          "n_members_pooled", "grad_evals", "seconds", NULL};
     const char *cls[] = {"lppd", "accuracy", "acc_bma", "nll_bma", "brier", "ece_top_label",
                          "n_members_pooled", "grad_evals", "seconds", NULL};
+    const char *txt[] = {"lppd", "perplexity", "accuracy", "perplexity_mean_sample",
+                         "n_members_pooled", "grad_evals", "seconds", NULL};
     const int classif = cJSON_GetObjectItemCaseSensitive(en, "accuracy") != NULL;
-    const char **keys = classif ? cls : reg;
+    const int text = cJSON_GetObjectItemCaseSensitive(en, "perplexity") != NULL;
+    const char **keys = text ? txt : classif ? cls : reg;
     fprintf(f, "%-18s %14s %14s\n", "metric", "deep ensemble", "sampled");
     for (size_t i = 0; keys[i]; i++)
         fprintf(f, "%-18s %14.6g %14.6g\n", keys[i], jnum(de, keys[i]), jnum(en, keys[i]));
@@ -247,16 +285,30 @@ done:
 int smile_cmd_fit(int argc, char **argv) {
     /* the task decides the defaults: find it first (validated again below) */
     smile_data_task task0 = SMILE_DATA_UCI;
-    int builtin = 1;
+    int builtin = 1, have_task = 0;
+    const char *preset = NULL;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) break;
         if (!strcmp(argv[i], "--data") || !strcmp(argv[i], "--resume")) builtin = 0;
-        if (!strcmp(argv[i], "--task") && i + 1 < argc &&
-            smile_data_task_from_name(argv[i + 1], &task0) != SMILE_OK)
-            task0 = SMILE_DATA_UCI;
+        if (!strcmp(argv[i], "--task") && i + 1 < argc) {
+            have_task = 1;
+            if (smile_data_task_from_name(argv[i + 1], &task0) != SMILE_OK) task0 = SMILE_DATA_UCI;
+        }
+        if (!strcmp(argv[i], "--preset") && i + 1 < argc) preset = argv[i + 1];
     }
-    if (task0 == SMILE_DATA_AUTO || task0 == SMILE_DATA_TEXT) task0 = SMILE_DATA_UCI;
+    if (task0 == SMILE_DATA_AUTO) task0 = SMILE_DATA_UCI;
     smile_fit_config cfg = smile_fit_config_default(task0);
-    if (builtin && task0 == SMILE_DATA_UCI) builtin_defaults(&cfg);
+    if (builtin && task0 == SMILE_DATA_UCI && !preset) builtin_defaults(&cfg);
+    if (preset) {
+        /* the preset sets the task defaults; every explicit option below
+         * overrides it, whatever the order on the command line */
+        char pm[512] = "";
+        if (smile_fit_config_preset(preset, &cfg, pm, sizeof pm) != SMILE_OK) return bad("%s", pm);
+        if (have_task && cfg.task != task0)
+            return bad("--preset %s is for --task %s, not --task %s", preset,
+                       smile_data_task_name(cfg.task), smile_data_task_name(task0));
+        if (builtin) return bad("--preset %s needs --data FILE", preset);
+    }
     /* SIGINT/SIGTERM: stop at the next step boundary after a checkpoint.
      * Installed first, so that no early signal is lost. */
     struct sigaction sa;
@@ -281,8 +333,9 @@ int smile_cmd_fit(int argc, char **argv) {
         if (!strcmp(a, "--resume")) { rt.resume = 1; continue; }
         if (!strcmp(a, "--reference-batching") || !strcmp(a, "--reference-restore") ||
             !strcmp(a, "--include-diverged") || !strcmp(a, "--any-size") ||
-            !strcmp(a, "--no-augment")) {
+            !strcmp(a, "--no-augment") || !strcmp(a, "--gpt-pre-ln")) {
             if (!strcmp(a, "--reference-batching")) cfg.reference_batching = 1;
+            else if (!strcmp(a, "--gpt-pre-ln")) cfg.gpt_pre_ln = 1;
             else if (!strcmp(a, "--reference-restore")) cfg.de.reference_restore = 1;
             else if (!strcmp(a, "--any-size")) cfg.strict_sizes = 0;
             else if (!strcmp(a, "--no-augment")) cfg.de.augment = 0;
@@ -313,10 +366,20 @@ int smile_cmd_fit(int argc, char **argv) {
             smile_data_task t;
             if (smile_data_task_from_name(v, &t) != SMILE_OK || t == SMILE_DATA_AUTO)
                 return bad("--task: unknown task '%s' (uci, fmnist, cifar10, imagenette, text)", v);
-            if (t == SMILE_DATA_TEXT)
-                return bad("--task text: not supported by smile fit yet (uci, fmnist, cifar10, "
-                           "imagenette)");
             cfg.task = t;
+        } else if (!strcmp(a, "--preset")) {
+            /* applied before the loop (see above) */
+        } else if (!strcmp(a, "--gpt-layers") || !strcmp(a, "--gpt-width") ||
+                   !strcmp(a, "--gpt-heads") || !strcmp(a, "--context") ||
+                   !strcmp(a, "--eval-windows")) {
+            int64_t lo = !strcmp(a, "--eval-windows") ? 0 : 1;
+            if (parse_i64(v, lo, 65536, &iv))
+                return bad("%s: '%s' is not an integer in %lld..65536", a, v, (long long)lo);
+            if (!strcmp(a, "--gpt-layers")) cfg.gpt_layers = (size_t)iv;
+            else if (!strcmp(a, "--gpt-width")) cfg.gpt_width = (size_t)iv;
+            else if (!strcmp(a, "--gpt-heads")) cfg.gpt_heads = (size_t)iv;
+            else if (!strcmp(a, "--context")) cfg.context = (size_t)iv;
+            else cfg.text_eval_windows = (size_t)iv;
         } else if (!strcmp(a, "--model")) {
             smile_model_kind mk;
             if (smile_model_kind_from_name(v, &mk) != SMILE_OK)
@@ -391,6 +454,9 @@ int smile_cmd_fit(int argc, char **argv) {
         } else if (!strcmp(a, "--de-batch")) {
             if (parse_i64(v, 1, INT64_C(1) << 32, &iv)) return bad("--de-batch: '%s' is not an integer >= 1", v);
             cfg.de.batch = (size_t)iv;
+        } else if (!strcmp(a, "--de-beta2")) {
+            if (parse_pos(v, &dv, 1) || dv >= 1) return bad("--de-beta2: '%s' is not a number in [0, 1)", v);
+            cfg.de.beta2 = dv;
         } else if (!strcmp(a, "--trace-every")) {
             if (parse_i64(v, 1, INT32_MAX, &iv)) return bad("--trace-every: '%s' is not an integer >= 1", v);
             cfg.trace_every = (int)iv;

@@ -70,6 +70,8 @@ typedef struct {
     smile_model_workspace **ws_test, **ws_train; /* [threads] */
     int nt;
     size_t out_size;
+    const uint32_t *score_idx; /* text: strided training windows, else NULL */
+    size_t n_score;
 } evalctx;
 
 static int tid(void) {
@@ -87,24 +89,27 @@ static int finite_vec(const float *x, size_t n) {
 }
 
 /* Mean train log-likelihood per point over the first n_score training rows
- * (NaN if not finite). */
+ * (text: per token over n_score evenly strided training windows; NaN if not
+ * finite). */
 #define SCORE_MAX_ROWS 4096
+#define SCORE_TEXT_WINDOWS 16
 static double train_ll(evalctx *E, const float *theta) {
     smile_fit *f = E->f;
-    size_t ns = f->n_train < SCORE_MAX_ROWS ? f->n_train : SCORE_MAX_ROWS;
+    size_t ns = E->n_score;
     double ll = 0;
-    if (smile_model_loglik_grad(f->model, E->ws_train[tid()], theta, &f->train, NULL, ns, 1.0,
-                                &ll, NULL) != SMILE_OK)
+    if (smile_model_loglik_grad(f->model, E->ws_train[tid()], theta, &f->train, E->score_idx, ns,
+                                1.0, &ll, NULL) != SMILE_OK)
         return NAN;
-    ll /= (double)ns;
+    ll /= (double)ns * (double)(f->text ? f->T : 1);
     return isfinite(ll) ? ll : NAN;
 }
 
-/* raw test outputs out[n × out_size] (μ | (μ, η) pairs | logits) */
+/* raw test outputs out[n_eval × out_size] (μ | (μ, η) pairs | logits; text:
+ * logits [n_eval × T × V] of the evaluation windows) */
 static int predict(evalctx *E, const float *theta, float *out) {
     smile_fit *f = E->f;
-    return smile_model_forward(f->model, E->ws_test[tid()], theta, &f->test, NULL, f->n_test,
-                               out) != SMILE_OK;
+    return smile_model_forward(f->model, E->ws_test[tid()], theta, &f->test, f->eval_idx,
+                               f->n_eval, out) != SMILE_OK;
 }
 
 static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
@@ -143,9 +148,13 @@ static int pool(const int *div, int K, int include, int *pooled, int *fallback) 
 static smile_metrics_params base_params(const smile_fit *f, int Kp) {
     smile_metrics_params p = smile_metrics_params_default();
     const int classif = smile_model_likelihood(f->model) == SMILE_LIK_CATEGORICAL;
-    p.task = classif ? SMILE_METRICS_CLASSIFICATION : SMILE_METRICS_REGRESSION;
+    p.task = f->text  ? SMILE_METRICS_TEXT
+             : classif ? SMILE_METRICS_CLASSIFICATION
+                       : SMILE_METRICS_REGRESSION;
     p.n = f->n_test;
-    p.n_classes = classif ? smile_model_output_size(f->model) : 0;
+    p.n_classes = f->text ? smile_model_get_desc(f->model)->vocab
+                  : classif ? smile_model_output_size(f->model)
+                            : 0;
     p.n_chains = Kp;
     p.heteroscedastic = smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HETERO;
     p.y_scale = classif ? 0 : f->ds.y_std;
@@ -157,7 +166,8 @@ static smile_metrics_params base_params(const smile_fit *f, int Kp) {
 static smile_status acc_add(smile_metrics_acc *acc, const evalctx *E, int i, size_t s,
                             const float *out, double tau, float *mu, float *eta) {
     const size_t n = E->f->n_test, os = E->out_size;
-    if (smile_model_likelihood(E->f->model) == SMILE_LIK_CATEGORICAL)
+    /* text: logits [n_eval][T][V] = [n_test][V], one point per position */
+    if (smile_model_likelihood(E->f->model) == SMILE_LIK_CATEGORICAL || E->f->text)
         return smile_metrics_acc_add_logits(acc, i, s, 0, n, out);
     if (os == 1) return smile_metrics_acc_add_regression(acc, i, s, 0, n, out, NULL, tau);
     for (size_t t = 0; t < n; t++) {
@@ -172,7 +182,8 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     const smile_fit_config *cfg = &f->cfg;
     const int K = cfg->members;
     const size_t d = f->d, n = f->n_test;
-    const int classif = smile_model_likelihood(f->model) == SMILE_LIK_CATEGORICAL;
+    /* text (M§6) is scored like a classifier over the vocabulary */
+    const int classif = smile_model_likelihood(f->model) == SMILE_LIK_CATEGORICAL || f->text;
     double t0 = fit_now();
     *out = NULL;
     evalctx E;
@@ -180,7 +191,7 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
     E.f = f;
     E.nt = f->threads;
     E.out_size = smile_model_output_size(f->model);
-    const size_t os = E.out_size, no = n * os;
+    const size_t os = E.out_size, no = f->n_eval * os;
     E.ws_test = calloc((size_t)E.nt, sizeof *E.ws_test);
     E.ws_train = calloc((size_t)E.nt, sizeof *E.ws_train);
     /* per-member results */
@@ -200,10 +211,20 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
      * activations; one call per parameter vector), image models in chunks of
      * the sampler's batch */
     const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
-    const size_t n_score = f->n_train < SCORE_MAX_ROWS ? f->n_train : SCORE_MAX_ROWS;
+    const size_t n_score = f->text ? (f->n_train < SCORE_TEXT_WINDOWS ? f->n_train
+                                                                      : SCORE_TEXT_WINDOWS)
+                          : f->n_train < SCORE_MAX_ROWS ? f->n_train
+                                                        : SCORE_MAX_ROWS;
+    E.n_score = n_score;
+    uint32_t score_idx[SCORE_TEXT_WINDOWS];
+    if (f->text) {
+        for (size_t i = 0; i < n_score; i++) score_idx[i] = (uint32_t)(i * (f->n_train / n_score));
+        E.score_idx = score_idx;
+    }
+    const size_t ne = f->n_eval;
     for (int t = 0; st == SMILE_OK && t < E.nt; t++) {
         st = smile_model_workspace_init(&E.ws_test[t], f->model,
-                                        fcn || n < cfg->batch ? n : cfg->batch, msg, msg_len);
+                                        fcn || ne < cfg->batch ? ne : cfg->batch, msg, msg_len);
         if (st == SMILE_OK)
             st = smile_model_workspace_init(&E.ws_train[t], f->model,
                                             fcn || n_score < cfg->batch ? n_score : cfg->batch,

@@ -7,7 +7,7 @@
  *
  * The per-chain driver mirrors smile_run_chains (src/sampler/run.c): MCLMC
  * uses the full-data stream, the others SMILE_STREAM_EPOCH (EPOCH_REF with
- * reference_batching); a new epoch starts at the phase boundary only with
+ * reference_batching; text: SMILE_STREAM_FRESH over window starts, E§6.1); a new epoch starts at the phase boundary only with
  * reference_phase_boundary. It is written out here because it also streams
  * samples and traces to disk and checkpoints.
  *
@@ -313,7 +313,12 @@ static smile_status run_chain(job *J, int k, char *msg, size_t msg_len) {
     memset(&sl, 0, sizeof sl);
     sl.last_ckpt = fit_now();
     const int mclmc = cfg->sampler.kind == SMILE_SAMPLER_MCLMC;
-    smile_stream_kind kind = mclmc                     ? SMILE_STREAM_FULL
+    /* text (E§6.1): B random window starts per step over the window-start
+     * set {0, …, n_train − T − 2} (the view's examples), drawn afresh each
+     * step (FRESH: distinct within a batch; the spec's i.i.d. draws differ
+     * only in the rare repeats, B ≪ n_train), likelihood scale n_b of E§6.1 */
+    smile_stream_kind kind = f->text                   ? SMILE_STREAM_FRESH
+                             : mclmc                   ? SMILE_STREAM_FULL
                              : cfg->reference_batching ? SMILE_STREAM_EPOCH_REF
                                                        : SMILE_STREAM_EPOCH;
     /* chain k starts at DE member k; the homoscedastic log σ starts at 0 (E§2.4) */
@@ -323,6 +328,7 @@ static smile_status run_chain(job *J, int k, char *msg, size_t msg_len) {
     smile_status st = smile_batch_stream_init(&sl.s, kind, f->n_train, cfg->batch, cfg->scale,
                                               cfg->seed, k, msg, msg_len);
     if (st != SMILE_OK) return st;
+    if (f->text) sl.s.scale = f->text_scale;
     ck_header h;
     memset(&h, 0, sizeof h);
     int found = 0;
