@@ -240,7 +240,11 @@ expect_bad "nan.data:2"    fit --data "$tmp/nan.data" "${o[@]}"
 expect_bad "short.data:2"  fit --data "$tmp/short.data" "${o[@]}"
 expect_bad "--bogus"       fit --data "$DATA" "${o[@]}" --bogus 1
 expect_bad "--task"        fit --task mnist --data "$DATA" "${o[@]}"
-expect_bad "--task"        fit --task text --data "$DATA" "${o[@]}"
+expect_bad "--gpt-heads"   fit --task text --data "$DATA" "${o[@]}" --gpt-width 32 --gpt-heads 5
+expect_bad "--context"     fit --task text --data "$DATA" "${o[@]}" --context 0
+expect_bad "mclmc"         fit --task text --data "$DATA" "${o[@]}" --sampler mclmc
+expect_bad "nope"          fit --preset nope --data "$DATA" "${o[@]}"
+expect_bad "--task text"   fit --preset shakespeare-gpt --task uci --data "$DATA" "${o[@]}"
 expect_bad "--model"       fit --model lenet --data "$DATA" "${o[@]}"
 expect_bad "--sampler"     fit --sampler hmc --data "$DATA" "${o[@]}"
 expect_bad "--members"     fit --members two --data "$DATA" "${o[@]}"
@@ -257,6 +261,92 @@ expect_bad "--resume"      fit --resume --out "$tmp/bad"
 expect_bad "already holds" fit --data "$DATA" --out "$tmp/r1" --quiet
 expect_bad "config.json"   eval "$tmp/nonexistent"
 check "refused run left $tmp/r1 intact" same "$tmp/r1.stdout" "$tmp/r1/metrics.json"
+
+# ---- --preset: the paper's settings, explicit options override in any order --------------
+"$BIN" fit --members 2 --preset mile-uci --data "$DATA" --warmup 200 --samples 100 --de-epochs 5 \
+  --quiet --out "$tmp/mile" >/dev/null 2>"$tmp/mile.err"
+rc=$?
+check "mile-uci preset run exits 0 (rc=$rc: $(head -c 300 "$tmp/mile.err"))" [ "$rc" -eq 0 ]
+python3 - "$tmp/mile" <<'EOF'
+import json, math, os, sys
+d = sys.argv[1]
+c = json.load(open(os.path.join(d, "config.json")))
+m = json.load(open(os.path.join(d, "metrics.json")))
+fails = []
+def need(cond, what):
+    if not cond: fails.append(what)
+need(c["model"]["likelihood"] == "gauss_hetero", "mile-uci: heteroscedastic likelihood")
+need(c["model"]["hidden"] == [16, 16], "mile-uci: 16-16 model")
+need(c["sampler"]["name"] == "mclmc", "mile-uci: sampler mclmc")
+need(c["derived"]["sampler_stream"] == "full", "mile-uci: full batch")
+need(c["members"] == 2 and c["warmup"] == 200 and c["samples"] == 100,
+     "explicit options override the preset (given before and after it)")
+need(c["deep_ensemble"]["batch"] == 32 and c["deep_ensemble"]["max_epochs"] == 5,
+     "mile-uci DE batch 32 with --de-epochs override")
+need(c["deep_ensemble"]["lr"]["lr"] == 1e-3 and c["deep_ensemble"]["weight_decay"] == 1e-3,
+     "mile-uci DE lr/wd 1e-3")
+need(math.isfinite(m["ensemble"]["lppd"]), "mile-uci ensemble lppd finite")
+for f in fails: print("FAIL:", f)
+sys.exit(1 if fails else 0)
+EOF
+check "mile-uci config.json / metrics.json" [ $? -eq 0 ]
+"$BIN" fit --help >"$tmp/help" 2>&1
+for p in smile-uci mile-uci fmnist-lenet cifar10-resnet7 cifar10-resnet18 imagenette-vit shakespeare-gpt; do
+  check "--help documents preset $p" grep -q -- "$p" "$tmp/help"
+done
+
+# ---- --task text: a tiny GPT on the first 40,000 characters (E§6 pipeline) -----------------
+TEXT="${SMILE_DATA:-../shared/data}/shakespeare/shakespeare_simple.txt"
+if [ -f "$TEXT" ]; then
+  head -c 40000 "$TEXT" >"$tmp/tiny.txt"
+  txt=(--task text --data "$tmp/tiny.txt" --members 2 --gpt-layers 2 --gpt-width 32 --gpt-heads 2
+       --context 32 --de-epochs 2 --de-batch 16 --batch 16 --warmup 20 --samples 50 --thin 10
+       --seed 2 --quiet)
+  t0=$(date +%s.%N)
+  "$BIN" fit "${txt[@]}" --threads 2 --out "$tmp/txt" >/dev/null 2>"$tmp/txt.err"
+  rc=$?
+  t1=$(date +%s.%N)
+  echo "cli_fit: text run $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s"
+  check "text run exits 0 (rc=$rc: $(head -c 300 "$tmp/txt.err"))" [ "$rc" -eq 0 ]
+  python3 - "$tmp/txt" <<'EOF'
+import json, math, os, sys
+d = sys.argv[1]
+c = json.load(open(os.path.join(d, "config.json")))
+m = json.load(open(os.path.join(d, "metrics.json")))
+fails = []
+def need(cond, what):
+    if not cond: fails.append(what)
+def fin(v): return isinstance(v, (int, float)) and math.isfinite(v)
+need(c["model"]["kind"] == "gpt" and c["model"]["gpt_width"] == 32 and c["model"]["context"] == 32,
+     "config records the GPT sizes")
+need(c["derived"]["sampler_stream"] == "random_windows", "sampler uses random windows")
+# E6.1: train = floor(0.9 n) tokens, n_b = floor(floor(n_train/T)/B)
+n = c["derived"]["n_rows"]
+need(c["derived"]["train_tokens"] == int(0.9 * n), "90 % training tokens")
+need(c["derived"]["likelihood_scale"] == max(1, (int(0.9 * n) // 32) // 16), "n_b of E6.1")
+for ph in ("de", "ensemble"):
+    e = m[ph]
+    for k in ("lppd", "perplexity", "accuracy"):
+        need(fin(e.get(k)), f"{ph}.{k} finite")
+    # M6: perplexity = exp(-token LPPD)
+    need(fin(e.get("perplexity")) and fin(e.get("lppd")) and
+         abs(math.log(e["perplexity"]) + e["lppd"]) < 1e-9 * max(1, abs(e["lppd"])),
+         f"{ph}: perplexity = exp(-lppd)")
+    need(e.get("n_test_evaluated") == 128 * 32, f"{ph}: 128 windows x 32 positions scored")
+    need(e.get("n_members_pooled") == 2, f"{ph}: both members pooled")
+    # a trained model beats the uniform predictive over the vocabulary
+    need(fin(e.get("perplexity")) and e["perplexity"] < c["derived"]["vocab_size"],
+         f"{ph}: perplexity below the vocabulary size")
+need(m["ensemble"]["grad_evals"] == 2 * 70 * 2, "grad evals = chains*steps*2")
+for f in fails: print("FAIL:", f)
+sys.exit(1 if fails else 0)
+EOF
+  check "text metrics.json" [ $? -eq 0 ]
+  "$BIN" eval "$tmp/txt" >/dev/null 2>&1
+  check "smile eval on the text run" [ $? -eq 0 ]
+else
+  nok "text data not found at $TEXT"
+fi
 
 echo "cli_fit: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

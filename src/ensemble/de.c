@@ -12,7 +12,10 @@
  * of the batch-mean NLL, then the mean NLL on the whole validation split.
  * Homoscedastic Gaussian model (E§2.4): σ is fixed at 1 — the global log σ
  * entry is held at 0 and never updated (zero gradient, frozen in AdamW), so
- * the loss is the mean of ½ log 2π + ½ (y − μ)². */
+ * the loss is the mean of ½ log 2π + ½ (y − μ)².
+ * Text (GPT, E§6.1, §6.3, §0.5): batches of B random window starts per
+ * member stream, ⌊n_train/(B·T)⌋ batches per epoch, loss = mean per-token
+ * NLL, validation = one batch of 128 random validation windows per epoch. */
 #include "ensemble/ensemble_internal.h"
 
 #include <math.h>

@@ -2,7 +2,11 @@
  * phase (K members, S = 1; homoscedastic model: member-spread predictive of
  * metrics.md §1.2) and the sampling phase (all stored samples of the pooled
  * members, equal weights), on the whole test split in the standardised target
- * space ([proj] default of metrics.md §0.3).
+ * space ([proj] default of metrics.md §0.3). Text (metrics.md §6): the
+ * evaluation windows of smile_fit (E§6.3 [ref] 128 random test windows drawn
+ * once, or every non-overlapping window), every position scored as a
+ * classification over the vocabulary: token LPPD, perplexity = exp(−LPPD),
+ * majority-vote accuracy, per-chain accuracy/perplexity.
  *
  * Divergence report [proj] (issue 4). A member (DE member, or sampled chain)
  * is "diverged" when

@@ -7,9 +7,10 @@
  *
  * The per-chain driver mirrors smile_run_chains (src/sampler/run.c): MCLMC
  * uses the full-data stream, the others SMILE_STREAM_EPOCH (EPOCH_REF with
- * reference_batching; text: SMILE_STREAM_FRESH over window starts, E§6.1); a new epoch starts at the phase boundary only with
- * reference_phase_boundary. It is written out here because it also streams
- * samples and traces to disk and checkpoints.
+ * reference_batching; text: SMILE_STREAM_FRESH over window starts, E§6.1);
+ * a new epoch starts at the phase boundary only with reference_phase_boundary.
+ * It is written out here because it also streams samples and traces to disk
+ * and checkpoints.
  *
  * Checkpoints (checkpoint/chain_<k>.ckpt, written atomically): the chain
  * struct and its buffers, the batch stream and its permutation, the number of
