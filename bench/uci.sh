@@ -5,12 +5,13 @@
 # (mean ± standard error over seeds) for the DE and the sampled ensemble.
 #   bench/uci.sh [--quick] [--datasets "airfoil energy"] [--seeds "1 2 3"]
 #                [--samplers "psmile-naive"] [--out DIR] [--threads T]
+#                [--extra "more smile fit options"] [--table-only]
 # --quick: 1,000 warm-up + 500 sampling steps, seed 1 only (smoke run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${SMILE_DATA:-$(cd .. && pwd)/shared/data}"
 datasets="airfoil energy bikesharing"; seeds="1 2 3"; samplers="psmile-naive"
-out=runs/uci; threads=0; extra=()
+out=runs/uci; threads=0; extra=(); table_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) extra=(--warmup 1000 --samples 500); seeds=1 ;;
@@ -19,6 +20,8 @@ while [ $# -gt 0 ]; do
     --samplers) samplers="$2"; shift ;;
     --out) out="$2"; shift ;;
     --threads) threads="$2"; shift ;;
+    --extra) read -r -a more <<< "$2"; extra+=("${more[@]}"); shift ;;
+    --table-only) table_only=1 ;;
     *) echo "bench/uci.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -26,6 +29,7 @@ done
 make -j2 build/smile >/dev/null
 mkdir -p "$out"
 for ds in $datasets; do
+  [ "$table_only" = 1 ] && break
   for s in $samplers; do
     for seed in $seeds; do
       dir="$out/$ds-$s-s$seed"
