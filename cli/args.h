@@ -15,4 +15,9 @@ int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out); /* integ
 int cli_parse_u64(const char *s, uint64_t *out);                        /* digits only        */
 int cli_parse_pos(const char *s, double *out, int allow_zero);          /* finite >= 0 (> 0)  */
 
+/* Wall-clock and process CPU seconds (monotonic), and peak resident memory. */
+double cli_wall_s(void);
+double cli_cpu_s(void);
+double cli_peak_rss_mb(void);
+
 #endif

@@ -5,6 +5,7 @@
  * (smile_posterior_logdensity). Also measures the OpenBLAS SGEMM rate (--sgemm), which
  * bench/peer_torch.py uses as the roofline reference.
  */
+#include "args.h"
 #include "cli.h"
 #include "smile.h"
 
@@ -52,39 +53,15 @@ static void usage(FILE *f) {
             "--sgemm: sgemm_gflops, sgemm_gflops_cpu, size, threads.\n");
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double peak_rss_mb(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
-}
-
-static int bad(const char *fmt, const char *arg) {
-    fprintf(stderr, "smile bench-model: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    return 2;
-}
+#define now_s cli_wall_s
+#define cpu_s cli_cpu_s
+#define peak_rss_mb cli_peak_rss_mb
+#define bad(...) cli_bad("smile bench-model", __VA_ARGS__)
 
 /* Parses a positive integer; 0 on error. */
 static long parse_pos(const char *s) {
-    if (!s || !*s) return 0;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v <= 0) return 0;
-    return v;
+    int64_t v;
+    return cli_parse_i64(s, 1, INT64_MAX, &v) ? 0 : (long)v;
 }
 
 static int bench_sgemm(int threads, double seconds, long size, int json) {

@@ -20,6 +20,7 @@
  * timed block is repeated and the best block counts (the machine is shared).
  * bench/peer_step.sh runs this next to PyTorch and JAX versions of the same step.
  */
+#include "args.h"
 #include "cli.h"
 #include "smile.h"
 
@@ -72,33 +73,14 @@ static void usage(FILE *f) {
             "step time), resets, nonfinite, grad_evals, logp_mean, peak_rss_mb.\n");
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int bad(const char *fmt, const char *arg) {
-    fprintf(stderr, "smile bench-step: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    return 2;
-}
+#define now_s cli_wall_s
+#define cpu_s cli_cpu_s
+#define bad(...) cli_bad("smile bench-step", __VA_ARGS__)
 
 /* Positive integer in [1, hi]; 0 on error. */
 static long parse_pos(const char *s, long hi) {
-    if (!s || !*s) return 0;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v <= 0 || v > hi) return 0;
-    return v;
+    int64_t v;
+    return cli_parse_i64(s, 1, hi, &v) ? 0 : (long)v;
 }
 
 /* Runs `steps` steps of every chain, chains spread over the threads (nested
@@ -301,9 +283,7 @@ int smile_cmd_bench_step(int argc, char **argv) {
     const int gps = smile_sampler_grads_per_step(&sp);
     const double sps = 1e6 / best, full = UCI_RUN_STEPS * UCI_RUN_CHAINS * best * 1e-6;
     const double util = best_cpu / (best * (double)nthr);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    const double rss = (double)ru.ru_maxrss / 1024.0;
+    const double rss = cli_peak_rss_mb();
     if (json) {
         printf("{\"model\": \"%s\", \"sampler\": \"%s\", \"chains\": %ld, \"batch\": %ld, "
                "\"threads\": %d, \"n_data\": %zu, \"params\": %zu, \"steps\": %ld, "
