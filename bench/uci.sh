@@ -26,7 +26,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-make -j2 build/smile >/dev/null
+# $SMILE_BIN: a fixed copy of the binary, so rebuilding the tree does not
+# disturb a long sweep; default: build/smile, built here.
+BIN="${SMILE_BIN:-build/smile}"
+[ -z "${SMILE_BIN:-}" ] && make -j2 build/smile >/dev/null
 mkdir -p "$out"
 for ds in $datasets; do
   [ "$table_only" = 1 ] && break
@@ -36,7 +39,7 @@ for ds in $datasets; do
       [ -f "$dir/metrics.json" ] && continue
       rm -rf "$dir"
       start=$(date +%s)
-      build/smile fit --task uci --data "$DATA/$ds/$ds.data" --sampler "$s" --seed "$seed" \
+      "$BIN" fit --task uci --data "$DATA/$ds/$ds.data" --sampler "$s" --seed "$seed" \
         --threads "$threads" --out "$dir" --quiet "${extra[@]}" >/dev/null
       echo "$ds $s seed $seed: $(( $(date +%s) - start )) s" >&2
     done
