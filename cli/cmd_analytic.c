@@ -94,6 +94,8 @@ static void help(FILE *f) {
 "  --trace FILE       write the step-size trace: lines 'chain step phase eps resets'\n"
 "                     (phase 0 warm-up, 1 sampling; resets = cumulative count)\n"
 "  --trace-every K    trace every K-th step (default: (warmup+steps)/2000, at least 1)\n"
+"  --auto-target V    smile-auto/psmile-auto (experimental, docs/tuner.md): target\n"
+"                     E[dE_b^2]/d of the settling tuner (default 3e-3)\n"
 "  -h, --help         this help\n"
 "\n"
 "Protocol: chains start at the spec's initial position (0; banana (1,..,1,2,..,2);\n"
@@ -123,7 +125,8 @@ static void help(FILE *f) {
 
 typedef struct {
     const char *target, *noise, *sampler, *steps, *warmup, *step_size, *chains, *seed, *batch,
-        *threads, *tuning, *L, *norm, *data_seed, *noise_scale, *trace, *trace_every;
+        *threads, *tuning, *L, *norm, *data_seed, *noise_scale, *trace, *trace_every,
+        *auto_target;
     int json;
 } raw_opts;
 
@@ -132,7 +135,7 @@ typedef struct {
     smile_noise_kind noise;
     smile_sampler_kind sampler;
     int64_t steps, warmup, chains, batch, threads, trace_every;
-    double step_size, L, noise_scale;
+    double step_size, L, noise_scale, auto_target;
     int have_step, have_L;
     uint64_t seed, data_seed;
     smile_mclmc_tuning tuning;
@@ -270,6 +273,9 @@ static int validate(const raw_opts *r, opts *o) {
     if (r->data_seed && parse_u64(r->data_seed, &o->data_seed))
         return bad("--data-seed: '%s' is not a non-negative integer", r->data_seed);
     o->noise_scale = 1.0;
+    o->auto_target = 0.0;
+    if (r->auto_target && parse_pos_double(r->auto_target, &o->auto_target, 0))
+        return bad("--auto-target: '%s' is not a positive number", r->auto_target);
     if (r->noise_scale && parse_pos_double(r->noise_scale, &o->noise_scale, 1))
         return bad("--noise-scale: '%s' is not a non-negative number", r->noise_scale);
     o->trace = r->trace;
@@ -306,6 +312,7 @@ int smile_cmd_analytic(int argc, char **argv) {
         {"--noise-scale", offsetof(raw_opts, noise_scale)},
         {"--trace", offsetof(raw_opts, trace)},
         {"--trace-every", offsetof(raw_opts, trace_every)},
+        {"--auto-target", offsetof(raw_opts, auto_target)},
     };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -364,6 +371,7 @@ int smile_cmd_analytic(int argc, char **argv) {
     }
     sp.step_size = o.step_size;
     if (o.have_L) sp.L = o.L;
+    if (o.auto_target > 0) sp.auto_target = o.auto_target;
     if (o.sampler == SMILE_SAMPLER_CSGLD) {
         sp.schedule.eps0 = o.step_size;
         if (sp.schedule.eps_end > o.step_size) sp.schedule.eps_end = o.step_size;

@@ -113,7 +113,7 @@ static void help(FILE *f) {
 "  --reference-restore [ref] restore best DE parameters only if a member stopped early\n"
 "  --precond-floor K   [ours] preconditioned samplers: raise each noise scale to at\n"
 "                      least K times their RMS (default 0.01; 0 = reference clip only)\n"
-"  --auto-target V     smile-auto/psmile-auto: target E[dE_b^2]/d (default 0.01)\n"
+"  --auto-target V     smile-auto/psmile-auto: target E[dE_b^2]/d (default 3e-3)\n"
 "  --auto-reset-factor R  smile-auto/psmile-auto: reset when dE_b^2 > R*d*target (1e6)\n"
 "  --include-diverged  pool diverged members too (default: excluded, see metrics.json\n"
 "                      \"divergence_rule\")\n"

@@ -47,7 +47,7 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     p.adaption_strength = 0.02;
     p.smoothing = 0.01;
     p.noise_ema_rate = 0.01;
-    p.auto_target = 0.01;
+    p.auto_target = 3e-3;
     p.auto_gain = 0.002;
     p.auto_clip = 4.0;
     p.auto_smoothing = 0.05;
