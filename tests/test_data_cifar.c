@@ -5,6 +5,7 @@
  * "basic" augmentation of §4.3. */
 #define _XOPEN_SOURCE 700
 #include "harness.h"
+#include "tar_writer.h"
 #include "smile.h"
 
 #include <ftw.h>
@@ -57,33 +58,6 @@ static void write_folder(const char *dir) {
     }
 }
 
-/* ---- minimal tar writer (ustar) ---- */
-static void tar_header(gzFile g, const char *name, size_t size, char type) {
-    unsigned char h[512];
-    memset(h, 0, sizeof h);
-    snprintf((char *)h, 100, "%s", name);
-    memcpy(h + 100, "0000644", 8);
-    memcpy(h + 108, "0000000", 8);
-    memcpy(h + 116, "0000000", 8);
-    snprintf((char *)h + 124, 12, "%011zo", size);
-    memcpy(h + 136, "14712345670", 12);
-    h[156] = (unsigned char)type;
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++) sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-    h[155] = ' ';
-    gzwrite(g, h, 512);
-}
-
-static void tar_data(gzFile g, const void *b, size_t n) {
-    gzwrite(g, b, (unsigned)n);
-    static const unsigned char zero[512];
-    if (n % 512) gzwrite(g, zero, (unsigned)(512 - n % 512));
-}
-
 static void write_archive(const char *path, int drop_test) {
     gzFile g = gzopen(path, "wb");
     tar_header(g, "cifar-10-batches-bin/", 0, '5');
@@ -120,8 +94,7 @@ static void write_archive(const char *path, int drop_test) {
         tar_data(g, b, len);
         free(b);
     }
-    static const unsigned char zero[1024];
-    gzwrite(g, zero, 1024);
+    tar_end(g);
     gzclose(g);
 }
 

@@ -6,6 +6,7 @@
  * antialiased bilinear resize. */
 #define _XOPEN_SOURCE 700
 #include "harness.h"
+#include "tar_writer.h"
 #include "smile.h"
 #include "data/data_internal.h"
 
@@ -131,27 +132,6 @@ static void write_tree(const char *root) {
     fclose(f);
 }
 
-/* ---- tar writer (ustar), as in test_data_cifar.c ---- */
-static void tar_header(gzFile g, const char *name, size_t size, char type) {
-    unsigned char h[512];
-    memset(h, 0, sizeof h);
-    snprintf((char *)h, 100, "%s", name);
-    memcpy(h + 100, "0000644", 8);
-    memcpy(h + 108, "0000000", 8);
-    memcpy(h + 116, "0000000", 8);
-    snprintf((char *)h + 124, 12, "%011zo", size);
-    memcpy(h + 136, "14712345670", 12);
-    h[156] = (unsigned char)type;
-    memcpy(h + 257, "ustar", 6);
-    memcpy(h + 263, "00", 2);
-    memset(h + 148, ' ', 8);
-    unsigned sum = 0;
-    for (int i = 0; i < 512; i++) sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-    h[155] = ' ';
-    gzwrite(g, h, 512);
-}
-
 static void tar_file(gzFile g, const char *name, const char *src) {
     FILE *f = fopen(src, "rb");
     fseek(f, 0, SEEK_END);
@@ -161,9 +141,7 @@ static void tar_file(gzFile g, const char *name, const char *src) {
     size_t got = fread(b, 1, (size_t)n, f);
     fclose(f);
     tar_header(g, name, got, '0');
-    gzwrite(g, b, (unsigned)got);
-    static const unsigned char zero[512];
-    if (got % 512) gzwrite(g, zero, (unsigned)(512 - got % 512));
+    tar_data(g, b, got);
     free(b);
 }
 
@@ -179,8 +157,7 @@ static void write_tgz(const char *tgz, const char *root) {
     char src[800];
     snprintf(src, sizeof src, "%s/noisy_imagenette.csv", root);
     tar_file(g, "imagenette2/noisy_imagenette.csv", src);
-    static const unsigned char zero[1024];
-    gzwrite(g, zero, 1024);
+    tar_end(g);
     gzclose(g);
 }
 
