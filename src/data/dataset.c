@@ -181,11 +181,15 @@ void data_image_split(smile_dataset *ds, uint32_t *perm, size_t n_off_train, dou
     size_t ntr, nva, nte;
     smile_split_sizes(n, f_train, 0.0, &ntr, &nva, &nte);
     if (ntr > n_off_train) ntr = n_off_train;
+    data_set_splits(ds, ntr, n_off_train, n);
+}
+
+void data_set_splits(smile_dataset *ds, size_t a, size_t b, size_t n) {
     ds->split_begin[0] = 0;
-    ds->split_end[0] = ntr;
-    ds->split_begin[1] = ntr;
-    ds->split_end[1] = n_off_train;
-    ds->split_begin[2] = n_off_train;
+    ds->split_end[0] = a;
+    ds->split_begin[1] = a;
+    ds->split_end[1] = b;
+    ds->split_begin[2] = b;
     ds->split_end[2] = n;
 }
 

@@ -154,12 +154,7 @@ smile_status smile_dataset_load_text(smile_dataset *ds, const char *file, char *
             p += utf8_next(p, end, &cp);
             ds->tokens[i] = vocab_id(ds, cp);
         }
-        ds->split_begin[0] = 0;
-        ds->split_end[0] = ntr;
-        ds->split_begin[1] = ntr;
-        ds->split_end[1] = ntr + nva;
-        ds->split_begin[2] = ntr + nva;
-        ds->split_end[2] = n;
+        data_set_splits(ds, ntr, ntr + nva, n);
     } else {
         smile_dataset_free(ds);
     }

@@ -278,12 +278,7 @@ smile_status smile_dataset_load_uci(smile_dataset *ds, const char *file, uint64_
     }
     free(mean);
     free(sd);
-    ds->split_begin[0] = 0;
-    ds->split_end[0] = ntr;
-    ds->split_begin[1] = ntr;
-    ds->split_end[1] = ntr + nva;
-    ds->split_begin[2] = ntr + nva;
-    ds->split_end[2] = nrow;
+    data_set_splits(ds, ntr, ntr + nva, nrow);
 
 done:
     free(val);

@@ -15,6 +15,7 @@
  * and of the pooled samples (the K·S-component Gaussian mixture of §1.1).
  * The interval ends are exact mixture quantiles (bisection on the mixture
  * CDF, 60 halvings). */
+#include "data/data_internal.h"
 #include "ensemble/fit_internal.h"
 
 #include <math.h>
@@ -80,12 +81,7 @@ smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, 
     }
     size_t ntr, nva, nte;
     smile_split_sizes(n, 0.7, 0.1, &ntr, &nva, &nte);
-    ds->split_begin[0] = 0;
-    ds->split_end[0] = ntr;
-    ds->split_begin[1] = ntr;
-    ds->split_end[1] = ntr + nva;
-    ds->split_begin[2] = ntr + nva;
-    ds->split_end[2] = n;
+    data_set_splits(ds, ntr, ntr + nva, n);
     free(x);
     free(y);
     return SMILE_OK;
