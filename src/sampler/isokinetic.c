@@ -1,6 +1,7 @@
 /* Isokinetic velocity/position updates and integrator coefficient tables
  * (spec samplers.md §2, §3). */
 #include "isokinetic.h"
+#include "sampler_internal.h"
 
 #include <math.h>
 
@@ -81,5 +82,43 @@ double smile_integrator_step_d(smile_iso_state_d *s, smile_integrator k, double 
             (*n_evals)++;
         }
     }
+    return dK;
+}
+
+double smile_chain_integrate(smile_chain *c, const smile_target *t, const smile_batch *b,
+                             const float *D, double eps, int sanitise, int *bad, int *evals,
+                             smile_step_info *info) {
+    const size_t d = c->dim;
+    const smile_sampler_params *p = &c->p;
+    const double *coef;
+    int ncoef;
+    smile_integrator_coeffs(p->integrator, &coef, &ncoef);
+    double dK = 0.0;
+    *bad = 0;
+    for (int s = 0; s < p->n_int && !*bad; s++)
+        for (int i = 0; i < ncoef && !*bad; i++) {
+            if (i % 2 == 0) {
+                dK += velocity_update_f(c->u, &c->u_zero, c->g, D, eps, coef[i], d);
+                continue;
+            }
+            position_update_f(c->x, c->u, D, eps * coef[i], d);
+            double lp = NAN;
+            int rc = t->logdensity_grad(t->user, c->x, b, &lp, c->g);
+            (*evals)++;
+            int nonfinite_grad = 0;
+            if (sanitise) {
+                int64_t nonfin = 0;
+                int64_t changed = smile_grad_sanitise(c->g, d, p->grad_clip, &nonfin);
+                if (changed) {
+                    info->n_sanitised += changed;
+                    info->flags |= SMILE_INFO_GRAD_SANITISED;
+                }
+                nonfinite_grad = nonfin && !p->reference_sanitise;
+            }
+            /* [ours] 8d: any non-finite value stops the step */
+            if (rc != 0 || !isfinite(lp) || nonfinite_grad) *bad = 1;
+            c->logp = lp;
+            c->have_cache = 1;
+        }
     return dK;
 }

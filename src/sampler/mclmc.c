@@ -155,26 +155,11 @@ static int mclmc_core(smile_chain *c, const smile_target *t, const smile_batch *
                       double *dK_out, double *dE_out, int *evals) {
     const size_t d = c->dim;
     const smile_sampler_params *p = &c->p;
-    const double *coef;
-    int ncoef;
-    smile_integrator_coeffs(p->integrator, &coef, &ncoef);
     if (p->refresh == SMILE_REFRESH_SPLIT_HALF) refresh(c, eps / 2.0);
     const double logp0 = c->logp;
-    double dK = 0.0;
-    int ok = 1;
-    for (int s = 0; s < p->n_int && ok; s++)
-        for (int i = 0; i < ncoef && ok; i++) {
-            if (i % 2 == 0) {
-                dK += smile_isokinetic_velocity_update(c->u, &c->u_zero, c->g, NULL, eps, coef[i], d);
-            } else {
-                smile_isokinetic_position_update(c->x, c->u, NULL, eps * coef[i], d);
-                double lp = NAN;
-                int rc = t->logdensity_grad(t->user, c->x, b, &lp, c->g);
-                (*evals)++;
-                c->logp = lp;
-                if (rc != 0 || !isfinite(lp)) ok = 0;
-            }
-        }
+    int bad = 0;
+    const double dK = smile_chain_integrate(c, t, b, NULL, eps, 0, &bad, evals, NULL);
+    int ok = !bad;
     if (ok) {
         for (size_t i = 0; i < d && ok; i++)
             if (!isfinite(c->x[i]) || !isfinite(c->g[i])) ok = 0;

@@ -49,6 +49,19 @@ void smile_mile_predictor_init(smile_mile_predictor *pr, double n_eff, double tr
 double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double eps,
                                    double target, size_t d);
 
+/* The float integrator driver of §3.2 on the chain's state (x, u, g, logp):
+ * n_int integrator steps on batch b with preconditioner D (NULL = none),
+ * one callback evaluation into c->g / c->logp after every position sub-step.
+ * sanitise: clip finite entries to ±c->p.grad_clip and count (info, which
+ * may be NULL without sanitise); a
+ * non-finite entry then stops the step unless reference_sanitise. Without
+ * sanitise the gradient is left as returned. Stops at the first failed
+ * evaluation (callback error or non-finite log density) and sets *bad.
+ * Returns ΔK summed over all velocity sub-steps; *evals counts evaluations. */
+double smile_chain_integrate(smile_chain *c, const smile_target *t, const smile_batch *b,
+                             const float *D, double eps, int sanitise, int *bad, int *evals,
+                             smile_step_info *info);
+
 /* Sanitise a raw gradient in place: NaN -> 0, clip to ±clip. Returns the
  * number of changed entries; *nonfinite counts NaN/Inf entries. */
 int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite);

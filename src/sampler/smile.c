@@ -112,34 +112,8 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     const int have_prev = c->have_cache;
 
     /* 3. integrate n_int steps on batch b (§3.2 with gradient caching) */
-    const double *coef;
-    int ncoef;
-    smile_integrator_coeffs(p->integrator, &coef, &ncoef);
-    double dK = 0.0;
     int bad = 0, evals = 0;
-    for (int s = 0; s < p->n_int && !bad; s++) {
-        for (int i = 0; i < ncoef && !bad; i++) {
-            if (i % 2 == 0) {
-                dK += smile_isokinetic_velocity_update(c->u, &c->u_zero, c->g, D, eps, coef[i], d);
-            } else {
-                smile_isokinetic_position_update(c->x, c->u, D, eps * coef[i], d);
-                double lp = NAN;
-                int rc = t->logdensity_grad(t->user, c->x, b, &lp, c->g);
-                evals++;
-                int64_t nonfin = 0;
-                int64_t changed = smile_grad_sanitise(c->g, d, p->grad_clip, &nonfin);
-                if (changed) {
-                    info->n_sanitised += changed;
-                    info->flags |= SMILE_INFO_GRAD_SANITISED;
-                }
-                /* [ours] 8d: any non-finite value is a reset; reference_sanitise
-                 * keeps going with NaN -> 0 and ±inf clipped. */
-                if (rc != 0 || !isfinite(lp) || (nonfin && !p->reference_sanitise)) bad = 1;
-                c->logp = lp;
-                c->have_cache = 1;
-            }
-        }
-    }
+    const double dK = smile_chain_integrate(c, t, b, D, eps, 1, &bad, &evals, info);
     c->n_sanitised += info->n_sanitised;
     info->grad_evals = evals;
     info->dK = dK;
