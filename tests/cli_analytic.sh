@@ -25,6 +25,7 @@ base=(--target icg --noise isotropic --sampler smile --steps 100)
 expect_bad --target   --target gauss --noise isotropic --sampler smile --steps 100
 expect_bad --noise    --target icg --noise pink --sampler smile --steps 100
 expect_bad --sampler  --target icg --noise isotropic --sampler hmc --steps 100
+expect_bad --auto-target --target icg --noise isotropic --sampler psmile-auto --steps 100 --auto-target -1
 expect_bad --step-size "${base[@]}" --step-size abc
 expect_bad --step-size "${base[@]}" --step-size 0
 expect_bad --step-size "${base[@]}" --step-size -1e-3

@@ -239,6 +239,9 @@ expect_bad "word.data:2"   fit --data "$tmp/word.data" "${o[@]}"
 expect_bad "nan.data:2"    fit --data "$tmp/nan.data" "${o[@]}"
 expect_bad "short.data:2"  fit --data "$tmp/short.data" "${o[@]}"
 expect_bad "--bogus"       fit --data "$DATA" "${o[@]}" --bogus 1
+expect_bad "--precond-floor" fit --data "$DATA" "${o[@]}" --precond-floor 1.5
+expect_bad "--auto-target" fit --data "$DATA" "${o[@]}" --auto-target 0
+expect_bad "--auto-reset-factor" fit --data "$DATA" "${o[@]}" --auto-reset-factor 1
 expect_bad "--task"        fit --task mnist --data "$DATA" "${o[@]}"
 expect_bad "--gpt-heads"   fit --task text --data "$DATA" "${o[@]}" --gpt-width 32 --gpt-heads 5
 expect_bad "--context"     fit --task text --data "$DATA" "${o[@]}" --context 0
