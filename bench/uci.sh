@@ -6,12 +6,16 @@
 #   bench/uci.sh [--quick] [--datasets "airfoil energy"] [--seeds "1 2 3"]
 #                [--samplers "psmile-naive"] [--out DIR] [--threads T]
 #                [--extra "more smile fit options"] [--table-only]
+#                [--tag TAG] [--share-de SAMPLER]
 # --quick: 1,000 warm-up + 500 sampling steps, seed 1 only (smoke run).
+# --tag TAG: run directories are $out/<dataset>-<sampler>TAG-s<seed> (e.g. -e1e-2).
+# --share-de SAMPLER: reuse the DE of $out/<dataset>-SAMPLER-s<seed> when it has
+#   one (`smile fit --de-from`; the same DE, trained once per data set and seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${SMILE_DATA:-$(cd .. && pwd)/shared/data}"
 datasets="airfoil energy bikesharing"; seeds="1 2 3"; samplers="psmile-naive"
-out=runs/uci; threads=0; extra=(); table_only=0
+out=runs/uci; threads=0; extra=(); table_only=0; tag=""; share=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) extra=(--warmup 1000 --samples 500); seeds=1 ;;
@@ -22,6 +26,8 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift ;;
     --extra) read -r -a more <<< "$2"; extra+=("${more[@]}"); shift ;;
     --table-only) table_only=1 ;;
+    --tag) tag="$2"; shift ;;
+    --share-de) share="$2"; shift ;;
     *) echo "bench/uci.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -35,12 +41,18 @@ for ds in $datasets; do
   [ "$table_only" = 1 ] && break
   for s in $samplers; do
     for seed in $seeds; do
-      dir="$out/$ds-$s-s$seed"
+      dir="$out/$ds-$s$tag-s$seed"
       [ -f "$dir/metrics.json" ] && continue
       rm -rf "$dir"
       start=$(date +%s)
-      "$BIN" fit --task uci --data "$DATA/$ds/$ds.data" --sampler "$s" --seed "$seed" \
-        --threads "$threads" --out "$dir" --quiet "${extra[@]}" >/dev/null
+      cmd=("$BIN" fit --task uci --data "$DATA/$ds/$ds.data" --sampler "$s" --seed "$seed"
+           --threads "$threads" --out "$dir" --quiet "${extra[@]}")
+      src="$out/$ds-$share-s$seed"
+      if [ -n "$share" ] && [ "$src" != "$dir" ] && [ -f "$src/de_members.npy" ]; then
+        cmd+=(--de-from "$src")
+      fi
+      "${cmd[@]}" >/dev/null
+      printf '%s\n' "${cmd[*]}" > "$dir/command.txt"   # the exact command, for docs/results.md
       echo "$ds $s seed $seed: $(( $(date +%s) - start )) s" >&2
     done
   done

@@ -104,6 +104,9 @@ static void help(FILE *f) {
 "                      experiments.md §0.3) or n-over-b (N/B)\n"
 "  --reference-batching  [ref] batches from the first n_b*B indices only\n"
 "  --likelihood L      homo (SMILE model, default) or hetero (MILE model)\n"
+"  --de-from DIR       reuse the deep ensemble of the earlier run in DIR (same data,\n"
+"                      seed, members, model and DE options: checked) instead of\n"
+"                      training it again, e.g. several samplers from one DE\n"
 "  --de-epochs N       DE max epochs (default %d)\n"
 "  --de-patience P     DE early-stopping patience (default %d)\n"
 "  --de-lr LR          DE AdamW learning rate, constant (default %g)\n"
@@ -389,6 +392,9 @@ int smile_cmd_fit(int argc, char **argv) {
             if (!*v || strlen(v) >= sizeof cfg.data) return bad("--data: bad file name");
             snprintf(cfg.data, sizeof cfg.data, "%s", v);
             have_data = 1;
+        } else if (!strcmp(a, "--de-from")) {
+            if (!*v || strlen(v) >= sizeof cfg.de_from) return bad("--de-from: bad directory name");
+            snprintf(cfg.de_from, sizeof cfg.de_from, "%s", v);
         } else if (!strcmp(a, "--sampler")) {
             smile_sampler_kind k;
             if (smile_sampler_from_name(v, &k) != SMILE_OK)

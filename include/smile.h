@@ -307,6 +307,7 @@ double smile_wilson_hilferty(double mE, double sE, double z);
  * exists), plus an absolute reset guardrail ΔE_b² > factor·d·target. */
 typedef struct {
     double target, gain, clip, smoothing, reset_factor;
+    double reset_shrink; /* ε ← ε·reset_shrink on a ΔE_b reset (init: 0.5) */
     double v;      /* EMA of ΔE_b² (NaN until the first finite value) */
     double eps;
     int64_t t;
@@ -317,9 +318,13 @@ typedef struct {
 } smile_auto_decision;
 void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
                            double smoothing, double reset_factor, double eps0);
-/* Feeds the same-batch energy error dE of a step in dimension d. */
-smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, size_t d,
-                                            int adapt_eps);
+/* Feeds the same-batch energy error dE of a step in dimension d and the
+ * same-batch log-density change dlogp = ℓ_t(x_t) − ℓ_t(x_{t−1}). Reset when
+ * dE² > R·d·target, or when the step lost more than √(R·d·target) nats of
+ * log density (a jump out of the typical set, whose log-density spread is
+ * only ~√(d/2): caught even when ΔK absorbed it and dE stayed small). */
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, double dlogp,
+                                            size_t d, int adapt_eps);
 /* Non-finite step: ε shrinks as for a maximal h (one clipped step). */
 void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps);
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
@@ -370,8 +375,9 @@ typedef struct {
     double logp; /* cached log density at x (l_c)                 */
     int have_cache, u_zero;
 
-    /* snapshots for resets [d] */
-    float *x_prev, *g_prev;
+    /* snapshots for resets [d]; u_prev only for the auto variants (their
+     * resets restore the velocity, docs/tuner.md §3), NULL otherwise */
+    float *x_prev, *g_prev, *u_prev;
     /* pSMILE EMAs [d] (NULL unless precond); D scratch [d] */
     float *mu_g, *sigma_g, *D;
     /* adaSGHMC state [d]: sigma, gbar, tau, g_last (NULL otherwise) */
@@ -1380,6 +1386,10 @@ typedef struct {
                                       counts (1; tests use small files: 0)      */
     char data[SMILE_FIT_PATH_MAX]; /* input file                                */
     char out[SMILE_FIT_PATH_MAX];  /* output directory                          */
+    char de_from[SMILE_FIT_PATH_MAX]; /* "" = train the DE; else the directory of an
+                                     earlier run with the same data, seed, members,
+                                     model and DE settings whose de_members.npy is
+                                     reused (several samplers from one DE)      */
     uint64_t seed;                 /* run seed r: split, inits, batches, noise   */
     int members;                   /* K = DE members = chains                    */
     int64_t warmup, samples;       /* steps per chain                            */

@@ -135,6 +135,12 @@ check "resumed = uninterrupted samples" cmp -s "$tmp/u/samples/member_0.npy" "$t
 check "resumed = uninterrupted trace" cmp -s "$tmp/u/trace_1.csv" "$tmp/i/trace_1.csv"
 "$BIN" fit --resume --out "$tmp/u" --quiet >/dev/null 2>&1
 check "resume of a finished run exits 0" [ $? -eq 0 ]
+# --de-from: the same run from a copied DE gives the same samples and metrics
+"$BIN" fit "${longer[@]}" --de-from "$tmp/u" --out "$tmp/df" >/dev/null 2>&1
+check "--de-from run exits 0" [ $? -eq 0 ]
+check "--de-from = own DE: same de_members.npy" cmp -s "$tmp/u/de_members.npy" "$tmp/df/de_members.npy"
+check "--de-from = own DE: same samples" cmp -s "$tmp/u/samples/member_1.npy" "$tmp/df/samples/member_1.npy"
+check "--de-from = own DE: same metrics" same "$tmp/u/metrics.json" "$tmp/df/metrics.json"
 
 # SIGKILL: no truncated file in the output directory (every JSON parses, no
 # metrics.json yet), and --resume continues from the last checkpoint to the
@@ -242,6 +248,8 @@ expect_bad "--bogus"       fit --data "$DATA" "${o[@]}" --bogus 1
 expect_bad "--precond-floor" fit --data "$DATA" "${o[@]}" --precond-floor 1.5
 expect_bad "--auto-target" fit --data "$DATA" "${o[@]}" --auto-target 0
 expect_bad "--auto-reset-factor" fit --data "$DATA" "${o[@]}" --auto-reset-factor 1
+expect_bad "different \"members\"" fit "${longer[@]}" --de-from "$tmp/u" --members 3 --out "$tmp/bad"
+expect_bad "nowhere/config.json" fit --data "$DATA" "${o[@]}" --de-from "$tmp/nowhere"
 expect_bad "--task"        fit --task mnist --data "$DATA" "${o[@]}"
 expect_bad "--gpt-heads"   fit --task text --data "$DATA" "${o[@]}" --gpt-width 32 --gpt-heads 5
 expect_bad "--context"     fit --task text --data "$DATA" "${o[@]}" --context 0

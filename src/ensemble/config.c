@@ -558,6 +558,7 @@ smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **
     cJSON_AddStringToObject(o, "scale", scale_names[c->scale]);
     cJSON_AddBoolToObject(o, "reference_batching", c->reference_batching);
     cJSON_AddBoolToObject(o, "strict_sizes", c->strict_sizes);
+    if (c->de_from[0]) cJSON_AddStringToObject(o, "de_from", c->de_from);
 
     cJSON *m = cJSON_AddObjectToObject(o, "model");
     if (m) {
@@ -629,6 +630,8 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
     if (cJSON_IsString(s)) snprintf(c->data, sizeof c->data, "%s", s->valuestring);
     s = cJSON_GetObjectItemCaseSensitive(j, "out");
     if (cJSON_IsString(s)) snprintf(c->out, sizeof c->out, "%s", s->valuestring);
+    s = cJSON_GetObjectItemCaseSensitive(j, "de_from");
+    if (cJSON_IsString(s)) snprintf(c->de_from, sizeof c->de_from, "%s", s->valuestring);
     TRY_J(get_u64(j, "seed", &c->seed, msg, msg_len));
     long long v;
     v = c->members;

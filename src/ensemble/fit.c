@@ -251,10 +251,39 @@ static smile_status fit_alloc(smile_fit **out, const smile_fit_config *c,
     return SMILE_OK;
 }
 
+/* --de-from: the earlier run must have trained the same DE, i.e. agree on
+ * every setting the DE depends on (its config.json against ours). */
+static smile_status de_from_check(smile_fit *f, const char *dir, char *msg, size_t msg_len) {
+    char *cp = smile_path_join(dir, "config.json");
+    SMILE_CHECK(!cp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    cJSON *src = NULL, *own = NULL;
+    smile_status st = smile_json_read_file(cp, &src, msg, msg_len);
+    free(cp);
+    if (st == SMILE_OK) st = smile_fit_config_to_json(&f->cfg, &own);
+    static const char *keys[] = {"task", "data", "seed", "members", "strict_sizes", "model",
+                                 "reference_batching", "deep_ensemble"};
+    for (size_t i = 0; st == SMILE_OK && i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(src, keys[i]);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(own, keys[i]);
+        if (!cJSON_Compare(a, b, 1)) {
+            smile_set_msg(msg, msg_len,
+                          "--de-from %s: its DE was trained with a different \"%s\" setting", dir,
+                          keys[i]);
+            st = SMILE_EINVAL;
+        }
+    }
+    cJSON_Delete(src);
+    cJSON_Delete(own);
+    return st;
+}
+
 smile_status smile_fit_open(smile_fit **out, const smile_fit_config *c, const smile_fit_runtime *rt,
                             char *msg, size_t msg_len) {
     SMILE_TRY(fit_alloc(out, c, rt, msg, msg_len));
     smile_status st = open_common(*out, 1, msg, msg_len);
+    /* a wrong --de-from is bad input: refuse it before anything is written */
+    if (st == SMILE_OK && c->de_from[0] && !(rt && rt->resume))
+        st = de_from_check(*out, c->de_from, msg, msg_len);
     if (st != SMILE_OK) {
         smile_fit_free(*out);
         *out = NULL;
@@ -460,6 +489,7 @@ static smile_status write_run(smile_fit *f, int with_sampling, cJSON **run_out, 
 
 /* ---- the pipeline --------------------------------------------------------------------- */
 
+
 static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len) {
     const smile_fit_config *c = &f->cfg;
     const int K = c->members;
@@ -467,8 +497,22 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
     char *runp = fit_path(f, "run.json");
     SMILE_CHECK(!npy || !runp, SMILE_ENOMEM, msg, msg_len, "out of memory");
     smile_status st = SMILE_OK;
-    if (f->rt.resume && fit_file_exists(npy) && fit_file_exists(runp)) {
-        /* DE of an earlier session */
+    const int resumed = f->rt.resume && fit_file_exists(npy) && fit_file_exists(runp);
+    if (!resumed && c->de_from[0]) { /* DE of another run, copied here */
+        free(npy);
+        free(runp);
+        npy = smile_path_join(c->de_from, "de_members.npy");
+        runp = smile_path_join(c->de_from, "run.json");
+        SMILE_CHECK(!npy || !runp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        st = de_from_check(f, c->de_from, msg, msg_len);
+        if (st == SMILE_OK && (!fit_file_exists(npy) || !fit_file_exists(runp))) {
+            smile_set_msg(msg, msg_len, "--de-from %s: no de_members.npy and run.json there",
+                          c->de_from);
+            st = SMILE_EIO;
+        }
+    }
+    if (st == SMILE_OK && (resumed || c->de_from[0])) {
+        /* DE of an earlier session, or of the --de-from run */
         float *buf = NULL;
         size_t r = 0, cc = 0;
         cJSON *run = NULL;
@@ -486,6 +530,17 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         }
         cJSON_Delete(run);
         free(buf);
+        free(npy);
+        free(runp);
+        if (st == SMILE_OK && !resumed) { /* --de-from: this run's own copy */
+            char *own = fit_path(f, "de_members.npy");
+            st = own ? smile_npy_write(own, theta, (size_t)K, f->d, msg, msg_len) : SMILE_ENOMEM;
+            free(own);
+            if (st == SMILE_OK) st = write_run(f, 0, NULL, msg, msg_len);
+        }
+        return st;
+    }
+    if (st != SMILE_OK) {
         free(npy);
         free(runp);
         return st;

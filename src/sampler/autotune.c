@@ -24,6 +24,7 @@ void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, dou
     tu->clip = clip;
     tu->smoothing = smoothing;
     tu->reset_factor = reset_factor;
+    tu->reset_shrink = 0.5;
     tu->v = NAN;
     tu->eps = eps0;
     tu->t = 1;
@@ -37,12 +38,18 @@ static void move_eps(smile_auto_tuner *tu, double h, smile_auto_decision *d) {
     tu->eps = e;
 }
 
-smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, size_t d,
-                                            int adapt_eps) {
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, double dlogp,
+                                            size_t d, int adapt_eps) {
     smile_auto_decision dec = {0, 0, 0, 0.0};
     const double scale = (double)d * tu->target;
     const double e2 = dE * dE;
-    dec.reset = e2 > tu->reset_factor * scale;
+    /* Energy error out of range, or a one-step loss of log density beyond
+     * the same threshold: an isokinetic step into a region of huge gradient
+     * can keep dE small (ΔK absorbs the drop) while the chain leaves the
+     * typical set, whose log density only varies by ~√(d/2) (measured on
+     * UCI airfoil: ℓ fell by 1.4e5 in one step with |dE_b| < 47). */
+    dec.reset = e2 > tu->reset_factor * scale ||
+                (dlogp < 0 && dlogp * dlogp > tu->reset_factor * scale);
     /* A reset step still informs the controller (its ΔE_b is real), but it
      * enters the EMA capped at the reset threshold so one outlier cannot
      * dominate the statistic for a whole window. */
@@ -52,6 +59,17 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, siz
     h = fmin(fmax(h, -tu->clip), tu->clip);
     dec.h = h;
     if (adapt_eps) move_eps(tu, h, &dec);
+    /* A reset step is > √R standard deviations out: ε is far too large for
+     * where the chain is now (typically an overshoot while ε is still
+     * settling). One Robbins–Monro move (at most e^{-γc}) would need
+     * hundreds of further resets to come down, so ε is also halved; the
+     * controller grows it back within ln 2/(γc) ≈ 90 steps if it was fine.
+     * Non-finite steps keep the gentle shrink (they need not be ε's fault). */
+    if (adapt_eps && dec.reset) {
+        tu->eps = fmax(tu->eps * tu->reset_shrink, 1e-8);
+        dec.eps_down = 1;
+        dec.eps_up = 0;
+    }
     tu->t++;
     return dec;
 }

@@ -25,6 +25,10 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->g_prev = smile_calloc(dim, sizeof(float));
     c->scratch = smile_calloc(dim, sizeof(float));
     int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch;
+    if (ok && smile_kind_is_auto(p->kind)) {
+        c->u_prev = smile_calloc(dim, sizeof(float));
+        ok = c->u_prev != NULL;
+    }
     if (ok && p->precond) {
         c->mu_g = smile_calloc(dim, sizeof(float));
         c->sigma_g = smile_calloc(dim, sizeof(float));
@@ -68,7 +72,7 @@ void smile_chain_free(smile_chain *c) {
     smile_mclmc_free(c);
     float **bufs[] = {&c->x,       &c->u,      &c->g,        &c->x_prev,  &c->g_prev,
                       &c->mu_g,    &c->sigma_g, &c->D,       &c->ada_sigma, &c->ada_gbar,
-                      &c->ada_tau, &c->ada_glast, &c->scratch};
+                      &c->ada_tau, &c->ada_glast, &c->scratch, &c->u_prev};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         smile_free(*bufs[i]);
         *bufs[i] = NULL;

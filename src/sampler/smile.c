@@ -72,6 +72,21 @@ static int all_finite(const float *x, size_t d) {
     return 1;
 }
 
+/* Velocity after a reset. Reference (§7.6): u <- 0, so the next step turns u
+ * onto the gradient direction, a push uphill; frequent resets make the chain
+ * mode-seeking and narrow the ensemble. [ours] auto variants: the step is
+ * undone completely, u restored to its value before the step (docs/tuner.md
+ * §3), so a reset only costs the step. */
+static void reset_velocity(smile_chain *c, int autot, int started_zero) {
+    if (autot) {
+        swap_ptr(&c->u, &c->u_prev);
+        c->u_zero = started_zero;
+    } else {
+        memset(c->u, 0, c->dim * sizeof(float));
+        c->u_zero = 1;
+    }
+}
+
 void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                       smile_step_info *info) {
     const size_t d = c->dim;
@@ -108,6 +123,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     /* 2. snapshot for a possible reset */
     memcpy(c->x_prev, c->x, d * sizeof(float));
     memcpy(c->g_prev, c->g, d * sizeof(float));
+    if (autot) memcpy(c->u_prev, c->u, d * sizeof(float));
     const double logp_prev = c->logp;
     const int have_prev = c->have_cache;
 
@@ -126,12 +142,14 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     }
     /* 4b. [ours] auto variants: same-batch energy error, the previous
      * position re-evaluated on this step's batch (docs/tuner.md). */
+    double lp0_batch = NAN; /* ℓ_t(x_{t−1}): previous position on this batch */
     if (!bad && autot) {
         double lp0 = NAN;
         float *gbuf = t->logp_only_ok ? NULL : c->scratch;
         int rc = t->logdensity_grad(t->user, c->x_prev, b, &lp0, gbuf);
         if (gbuf) info->grad_evals++; else info->logp_evals++;
         dEb = dK - (c->logp - lp0);
+        lp0_batch = lp0;
         if (rc != 0 || !isfinite(dEb)) bad = 1;
     }
     info->dE = dE;
@@ -143,8 +161,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
         swap_ptr(&c->g, &c->g_prev);
         c->logp = logp_prev;
         c->have_cache = have_prev;
-        memset(c->u, 0, d * sizeof(float));
-        c->u_zero = 1;
+        reset_velocity(c, autot, started_zero);
         if (autot) {
             c->autotune.eps = c->eps;
             smile_auto_tuner_nonfinite(&c->autotune, adapt_eps);
@@ -178,7 +195,8 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     info->sE = c->tuner.sE;
     if (autot) { /* [ours] settling tuner on the same-batch energy error */
         c->autotune.eps = c->eps;
-        smile_auto_decision ad = smile_auto_tuner_update(&c->autotune, dEb, d, adapt_eps);
+        smile_auto_decision ad =
+            smile_auto_tuner_update(&c->autotune, dEb, c->logp - lp0_batch, d, adapt_eps);
         dec.reset = ad.reset && !started_zero;
         dec.eps_down = ad.eps_down;
         dec.eps_up = ad.eps_up;
@@ -193,8 +211,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     const float *g_last = c->g;
     if (dec.reset) {
         swap_ptr(&c->x, &c->x_prev);
-        memset(c->u, 0, d * sizeof(float));
-        c->u_zero = 1;
+        reset_velocity(c, autot, started_zero);
         if (!p->reset_keeps_proposal_cache) { /* [ours] 8a: consistent state */
             swap_ptr(&c->g, &c->g_prev);      /* g_prev now holds the proposal's gradient */
             g_last = c->g_prev;
