@@ -12,6 +12,9 @@
 # --share-de SAMPLER: reuse the DE of $out/<dataset>-SAMPLER-s<seed> when it has
 #   one (`smile fit --de-from`; the same DE, trained once per data set and seed).
 set -euo pipefail
+# The whole script is one function, parsed before it runs: editing this file
+# during a long run cannot change the run.
+main() {
 cd "$(dirname "$0")/.."
 DATA="${SMILE_DATA:-$(cd .. && pwd)/shared/data}"
 datasets="airfoil energy bikesharing"; seeds="1 2 3"; samplers="psmile-naive"
@@ -83,3 +86,5 @@ for ds in datasets:
         f = lambda t: f"{t[0]:.3f} ± {t[1]:.3f}"
         print(f"| {ds} | {s} | {en[2]} | {f(de)} | {f(en)} | {f(der)} | {f(enr)} | {pooled} | {secs:.0f} |")
 PY
+}
+main "$@"

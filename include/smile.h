@@ -327,6 +327,22 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, dou
                                             size_t d, int adapt_eps);
 /* Non-finite step: ε shrinks as for a maximal h (one clipped step). */
 void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps);
+/* [ours] Typical-set guard of the auto variants (docs/tuner.md §3): EMA mean
+ * and variance of the chain's log density ℓ_t(x_t) (rate 0.01), and an alarm
+ * when the log density of the current position on a NEW batch, ℓ_t(x_{t−1}),
+ * lies more than max(floor, k·sd) below the mean. It catches a chain that has
+ * drifted to where some data points (not in the recent batches) are predicted
+ * catastrophically; the step-level checks cannot, because on the batches
+ * that produced the drift every step looked fine. No alarm during the first
+ * 1/rate updates. */
+typedef struct {
+    double rate, k_sigma, floor;
+    double mean, var;
+    int64_t n;
+} smile_logp_guard;
+void smile_logp_guard_init(smile_logp_guard *g, double rate, double k_sigma, double floor);
+int smile_logp_guard_alarm(const smile_logp_guard *g, double lp_new_batch);
+void smile_logp_guard_update(smile_logp_guard *g, double lp);
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
 double smile_normal_quantile(double p);
 
@@ -338,7 +354,8 @@ enum {
     SMILE_INFO_EPS_UP = 1u << 3,
     SMILE_INFO_SAMPLE_EMITTED = 1u << 4,
     SMILE_INFO_GRAD_SANITISED = 1u << 5,
-    SMILE_INFO_EXPLORE = 1u << 6
+    SMILE_INFO_EXPLORE = 1u << 6,
+    SMILE_INFO_ROLLBACK = 1u << 7 /* auto: typical-set guard rolled back (also RESET) */
 };
 
 typedef enum { SMILE_PHASE_WARMUP = 0, SMILE_PHASE_SAMPLING = 1 } smile_phase;
@@ -378,6 +395,12 @@ typedef struct {
     /* snapshots for resets [d]; u_prev only for the auto variants (their
      * resets restore the velocity, docs/tuner.md §3), NULL otherwise */
     float *x_prev, *g_prev, *u_prev;
+    /* auto variants: rollback snapshots [d] of the typical-set guard: a
+     * candidate (x, u) taken every SMILE_AUTO_SNAPSHOT_EVERY steps becomes the
+     * "good" one after that many more steps without an alarm */
+    float *x_cand, *u_cand, *x_good, *u_good;
+    int u_zero_cand, u_zero_good, have_cand, have_good;
+    smile_logp_guard lguard;
     /* pSMILE EMAs [d] (NULL unless precond); D scratch [d] */
     float *mu_g, *sigma_g, *D;
     /* adaSGHMC state [d]: sigma, gbar, tau, g_last (NULL otherwise) */

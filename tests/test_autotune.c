@@ -114,7 +114,43 @@ static void test_degenerate(void) {
     CHECK(!smile_auto_tuner_update(&tu, 1e-3, 100 * thr, D, 1).reset, "rise reset");
 }
 
+/* Typical-set guard: EMA statistics of a Gaussian stream, the alarm band,
+ * no alarm before 1/rate updates, no false alarm on 10^5 Gaussian values. */
+static void test_logp_guard(void) {
+    smile_logp_guard g;
+    const double rate = 0.01, k = 20.0, mu = 300.0, sd = 50.0;
+    smile_logp_guard_init(&g, rate, k, 10.0);
+    smile_rng r;
+    smile_rng_init(&r, 9, 0, SMILE_RNG_USER);
+    int early = 0, alarms = 0;
+    for (int t = 0; t < 100000; t++) {
+        double lp = mu + sd * smile_rng_normal(&r);
+        if (t < 99) early += smile_logp_guard_alarm(&g, -1e9);
+        else alarms += smile_logp_guard_alarm(&g, lp);
+        smile_logp_guard_update(&g, lp);
+    }
+    CHECK(early == 0, "alarm before 1/rate updates: %d", early);
+    CHECK(alarms == 0, "false alarms on a Gaussian stream: %d", alarms);
+    /* EMA with rate r: Var(mean) = σ² r/(2 − r); the variance estimate has
+     * relative sd ≈ sqrt(r) (χ² with ~2/r degrees of freedom): 5 sd bounds */
+    CHECK(fabs(g.mean - mu) < 5 * sd * sqrt(rate / (2 - rate)), "mean %g vs %g", g.mean, mu);
+    CHECK(fabs(sqrt(g.var) / sd - 1) < 5 * sqrt(rate) / 2 + 0.01, "sd %g vs %g", sqrt(g.var), sd);
+    const double band = k * sqrt(g.var);
+    CHECK(!smile_logp_guard_alarm(&g, g.mean - 0.99 * band), "alarm inside the band");
+    CHECK(smile_logp_guard_alarm(&g, g.mean - 1.01 * band), "no alarm below the band");
+    CHECK(!smile_logp_guard_alarm(&g, g.mean + 1e9), "alarm on a rise");
+    CHECK(smile_logp_guard_alarm(&g, NAN), "no alarm on NaN");
+    printf("logp guard: mean %.2f sd %.2f (true %g, %g), 0 false alarms in 1e5\n", g.mean,
+           sqrt(g.var), mu, sd);
+    /* the floor: a stream without spread still has a band of `floor` */
+    smile_logp_guard_init(&g, rate, k, 10.0);
+    for (int t = 0; t < 1000; t++) smile_logp_guard_update(&g, 5.0);
+    CHECK(!smile_logp_guard_alarm(&g, 5.0 - 9.9) && smile_logp_guard_alarm(&g, 5.0 - 10.1),
+          "floor band");
+}
+
 int main(void) {
+    test_logp_guard();
     test_fixed_point();
     test_no_fixed_point();
     test_degenerate();

@@ -75,7 +75,7 @@ typedef struct {
 
 /* The chain's float buffers [d] in a fixed order (NULL = absent for this
  * sampler). scratch is excluded: its content does not matter between steps. */
-#define N_BUFS 12
+#define N_BUFS 17
 static void chain_bufs(smile_chain *c, float **b[N_BUFS]) {
     b[0] = &c->x;
     b[1] = &c->u;
@@ -89,6 +89,11 @@ static void chain_bufs(smile_chain *c, float **b[N_BUFS]) {
     b[9] = &c->ada_gbar;
     b[10] = &c->ada_tau;
     b[11] = &c->ada_glast;
+    b[12] = &c->u_prev; /* auto variants (NULL otherwise) */
+    b[13] = &c->x_cand;
+    b[14] = &c->u_cand;
+    b[15] = &c->x_good;
+    b[16] = &c->u_good;
 }
 
 static smile_status ckpt_write(smile_fit *f, int k, smile_chain *c, slot *sl, char *msg,

@@ -79,3 +79,32 @@ void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps) {
     if (adapt_eps) move_eps(tu, tu->clip, &dec);
     tu->t++;
 }
+
+void smile_logp_guard_init(smile_logp_guard *g, double rate, double k_sigma, double floor) {
+    g->rate = rate;
+    g->k_sigma = k_sigma;
+    g->floor = floor;
+    g->mean = NAN;
+    g->var = 0.0;
+    g->n = 0;
+}
+
+int smile_logp_guard_alarm(const smile_logp_guard *g, double lp) {
+    if (!(g->n * g->rate >= 1.0)) return 0; /* not enough history yet */
+    const double band = fmax(g->floor, g->k_sigma * sqrt(g->var));
+    return !(lp >= g->mean - band); /* NaN alarms too */
+}
+
+/* Exponentially weighted mean and variance (West's incremental form). */
+void smile_logp_guard_update(smile_logp_guard *g, double lp) {
+    if (!isfinite(lp)) return;
+    if (g->n == 0) {
+        g->mean = lp;
+        g->var = 0.0;
+    } else {
+        const double dlt = lp - g->mean;
+        g->mean += g->rate * dlt;
+        g->var = (1.0 - g->rate) * (g->var + g->rate * dlt * dlt);
+    }
+    g->n++;
+}

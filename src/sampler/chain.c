@@ -27,7 +27,14 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch;
     if (ok && smile_kind_is_auto(p->kind)) {
         c->u_prev = smile_calloc(dim, sizeof(float));
-        ok = c->u_prev != NULL;
+        c->x_cand = smile_calloc(dim, sizeof(float));
+        c->u_cand = smile_calloc(dim, sizeof(float));
+        c->x_good = smile_calloc(dim, sizeof(float));
+        c->u_good = smile_calloc(dim, sizeof(float));
+        ok = c->u_prev && c->x_cand && c->u_cand && c->x_good && c->u_good;
+        /* band floor: the tuner's reset threshold √(R·d·target) */
+        smile_logp_guard_init(&c->lguard, SMILE_AUTO_GUARD_RATE, SMILE_AUTO_GUARD_K,
+                              sqrt(p->auto_reset_factor * (double)dim * p->auto_target));
     }
     if (ok && p->precond) {
         c->mu_g = smile_calloc(dim, sizeof(float));
@@ -72,7 +79,8 @@ void smile_chain_free(smile_chain *c) {
     smile_mclmc_free(c);
     float **bufs[] = {&c->x,       &c->u,      &c->g,        &c->x_prev,  &c->g_prev,
                       &c->mu_g,    &c->sigma_g, &c->D,       &c->ada_sigma, &c->ada_gbar,
-                      &c->ada_tau, &c->ada_glast, &c->scratch, &c->u_prev};
+                      &c->ada_tau, &c->ada_glast, &c->scratch, &c->u_prev,
+                      &c->x_cand, &c->u_cand, &c->x_good, &c->u_good};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         smile_free(*bufs[i]);
         *bufs[i] = NULL;

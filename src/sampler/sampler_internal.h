@@ -16,6 +16,12 @@ static inline int smile_kind_is_sg(smile_sampler_kind k) {
 static inline int smile_kind_is_auto(smile_sampler_kind k) {
     return k == SMILE_SAMPLER_SMILE_AUTO || k == SMILE_SAMPLER_PSMILE_AUTO;
 }
+/* [ours] typical-set guard of the auto variants (docs/tuner.md §3): EMA rate
+ * of the log-density statistics, alarm band in standard deviations, and the
+ * rollback snapshot interval in steps (a rollback loses < 2x that). */
+#define SMILE_AUTO_GUARD_RATE 0.01
+#define SMILE_AUTO_GUARD_K 20.0
+#define SMILE_AUTO_SNAPSHOT_EVERY 100
 
 /* ---- SG-MCMC baselines (sgmcmc.c): SGLD, cSGLD, SGHMC, adaSGHMC ---- */
 /* Allocate family-specific buffers of c (called from smile_chain_init after

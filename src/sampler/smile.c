@@ -87,6 +87,46 @@ static void reset_velocity(smile_chain *c, int autot, int started_zero) {
     }
 }
 
+/* [ours] auto variants, typical-set guard (docs/tuner.md §3): back to the
+ * last good snapshot (≥ SMILE_AUTO_SNAPSHOT_EVERY steps old, no alarm
+ * since), gradient cache dropped (g = 0 makes the next first velocity
+ * sub-step an exact no-op), candidate discarded, ε halved. */
+static void guard_rollback(smile_chain *c, int adapt_eps, smile_step_info *info) {
+    const size_t d = c->dim;
+    memcpy(c->x, c->x_good, d * sizeof(float));
+    memcpy(c->u, c->u_good, d * sizeof(float));
+    c->u_zero = c->u_zero_good;
+    memset(c->g, 0, d * sizeof(float));
+    c->have_cache = 0;
+    c->logp = NAN;
+    c->have_cand = 0;
+    if (adapt_eps) {
+        c->eps = fmax(c->eps * c->autotune.reset_shrink, 1e-8);
+        c->autotune.eps = c->eps;
+        info->flags |= SMILE_INFO_EPS_DOWN;
+    }
+    info->flags |= SMILE_INFO_RESET | SMILE_INFO_ROLLBACK;
+    info->logp = c->logp;
+}
+
+/* Snapshot bookkeeping after an accepted auto step: every
+ * SMILE_AUTO_SNAPSHOT_EVERY steps the candidate taken one interval ago (no
+ * alarm since) becomes the good snapshot and the current state the new
+ * candidate. */
+static void guard_snapshot(smile_chain *c) {
+    const size_t d = c->dim;
+    if ((c->step + 1) % SMILE_AUTO_SNAPSHOT_EVERY != 0) return;
+    if (c->have_cand) {
+        swap_ptr(&c->x_good, &c->x_cand);
+        swap_ptr(&c->u_good, &c->u_cand);
+        c->u_zero_good = c->u_zero_cand;
+    }
+    memcpy(c->x_cand, c->x, d * sizeof(float));
+    memcpy(c->u_cand, c->u, d * sizeof(float));
+    c->u_zero_cand = c->u_zero;
+    c->have_cand = 1;
+}
+
 void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                       smile_step_info *info) {
     const size_t d = c->dim;
@@ -120,6 +160,12 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
      * step of the flow on the sphere: its ΔK accounts for turning u from 0
      * onto ĥ, so the auto variants do not reset on it (docs/tuner.md). */
     const int started_zero = c->u_zero;
+    if (autot && !c->have_good) { /* the start is the first good snapshot */
+        memcpy(c->x_good, c->x, d * sizeof(float));
+        memcpy(c->u_good, c->u, d * sizeof(float));
+        c->u_zero_good = c->u_zero;
+        c->have_good = 1;
+    }
     /* 2. snapshot for a possible reset */
     memcpy(c->x_prev, c->x, d * sizeof(float));
     memcpy(c->g_prev, c->g, d * sizeof(float));
@@ -154,6 +200,11 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     }
     info->dE = dE;
     info->dE_batch = dEb;
+    /* 4c. [ours] typical-set guard: the previous position on this new batch */
+    if (!bad && autot && smile_logp_guard_alarm(&c->lguard, lp0_batch)) {
+        guard_rollback(c, adapt_eps, info);
+        return;
+    }
 
     /* 5. non-finite event -> reset, statistics untouched [ours] */
     if (bad) {
@@ -219,6 +270,11 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
             c->have_cache = have_prev;
         }
         info->flags |= SMILE_INFO_RESET;
+    }
+
+    if (autot && !dec.reset) {
+        smile_logp_guard_update(&c->lguard, c->logp);
+        guard_snapshot(c);
     }
 
     /* 7. gradient-noise EMAs (pSMILE), even after a divergent step */
