@@ -15,17 +15,22 @@ void smile_fit_print_summary(FILE *f, const cJSON *m);
 static void help(FILE *f) {
     fprintf(f,
 "usage: smile eval DIR [--threads T] [--json] [--include-diverged | --exclude-diverged]\n"
+"                      [--min-gap G]\n"
 "\n"
 "Recomputes the metrics of both phases (deep ensemble and pooled samples) of the\n"
 "`smile fit` run in DIR from de_members.npy and samples/member_<k>.npy, rewrites\n"
 "DIR/metrics.json and prints a summary (--json: the whole object).\n"
-"--include-diverged / --exclude-diverged override the run's pooling setting.\n"
+"--include-diverged / --exclude-diverged override the run's pooling setting;\n"
+"--min-gap G (>= 0) the divergence rule's floor in nats per training point\n"
+"(default: the run's, recorded in config.json; runs made before the default\n"
+"became 1 recorded 0.5).\n"
 "Exit status: 0 ok, 2 bad input, 1 runtime failure.\n");
 }
 
 int smile_cmd_eval(int argc, char **argv) {
     const char *dir = NULL;
     int json = 0, include = -1, threads = 0;
+    double min_gap = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -37,6 +42,14 @@ int smile_cmd_eval(int argc, char **argv) {
             include = 1;
         } else if (!strcmp(a, "--exclude-diverged")) {
             include = 0;
+        } else if (!strcmp(a, "--min-gap")) {
+            char *e;
+            if (i + 1 >= argc || !*argv[i + 1] || (min_gap = strtod(argv[i + 1], &e), *e) ||
+                !(min_gap >= 0 && min_gap < 1e300)) {
+                fprintf(stderr, "smile eval: --min-gap needs a number >= 0\n");
+                return 2;
+            }
+            i++;
         } else if (!strcmp(a, "--threads")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "smile eval: --threads needs a value\n");
@@ -70,7 +83,7 @@ int smile_cmd_eval(int argc, char **argv) {
     rt.threads = threads;
     char msg[1024] = "";
     cJSON *m = NULL;
-    smile_status st = smile_fit_eval(dir, &rt, include, &m, msg, sizeof msg);
+    smile_status st = smile_fit_eval(dir, &rt, include, min_gap, &m, msg, sizeof msg);
     if (st != SMILE_OK) {
         fprintf(stderr, "smile eval: %s\n", msg[0] ? msg : smile_status_str(st));
         return (st == SMILE_ENOMEM || st == SMILE_ENUMERIC) ? 1 : 2;

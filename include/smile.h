@@ -1429,7 +1429,7 @@ typedef struct {
     /* divergence rule (see smile_fit_diverged): non-finite, or the member's
      * mean train log-likelihood per point below median(H) − max(gap,
      * f·1.4826·MAD(H)), H = upper half of the members' scores */
-    double diverge_min_gap;        /* 0.5 nats per training point               */
+    double diverge_min_gap;        /* 1 nat per training point (docs/design.md)  */
     double diverge_mad_factor;     /* 5                                          */
     int diverge_max_samples;       /* samples per chain scored on train (20)     */
     int include_diverged;          /* pool diverged members too (default 0)      */
@@ -1517,10 +1517,11 @@ smile_status smile_fit_open(smile_fit **f, const smile_fit_config *c, const smil
 smile_status smile_fit_execute(smile_fit *f, struct cJSON **metrics, char *msg, size_t msg_len);
 void smile_fit_free(smile_fit *f);
 /* Recomputes metrics.json of a finished run directory from its stored DE
- * members and samples (settings from config.json; include_diverged < 0: as
- * configured). */
+ * members and samples (settings from config.json; include_diverged < 0 and
+ * min_gap < 0: as configured; min_gap ≥ 0 replaces the divergence rule's
+ * floor, e.g. to re-evaluate runs made with another default). */
 smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int include_diverged,
-                            struct cJSON **metrics, char *msg, size_t msg_len);
+                            double min_gap, struct cJSON **metrics, char *msg, size_t msg_len);
 
 /* The divergence rule on per-member scores ll[K] (mean train log-likelihood
  * per point; non-finite = diverged): out[k] = 1 if diverged. Threshold:

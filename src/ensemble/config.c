@@ -31,7 +31,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
     c.hidden[0] = c.hidden[1] = c.hidden[2] = 16;
     c.prior_sigma = 1.0;
     c.de = smile_de_params_default();
-    c.diverge_min_gap = 0.5;
+    c.diverge_min_gap = 1.0;
     c.diverge_mad_factor = 5.0;
     c.diverge_max_samples = 20;
     c.include_diverged = 0;

@@ -623,7 +623,7 @@ smile_status smile_fit_execute(smile_fit *f, cJSON **metrics, char *msg, size_t 
 }
 
 smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int include_diverged,
-                            cJSON **metrics, char *msg, size_t msg_len) {
+                            double min_gap, cJSON **metrics, char *msg, size_t msg_len) {
     SMILE_CHECK(!dir, SMILE_EINVAL, msg, msg_len, "NULL directory");
     if (metrics) *metrics = NULL;
     char *cp = smile_path_join(dir, "config.json");
@@ -637,6 +637,7 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
     cJSON_Delete(cj);
     SMILE_TRY(st);
     snprintf(c.out, sizeof c.out, "%s", dir);
+    if (min_gap >= 0) c.diverge_min_gap = min_gap;
     smile_fit *f;
     SMILE_TRY(fit_alloc(&f, &c, rt, msg, msg_len));
     st = open_common(f, 0, msg, msg_len);
