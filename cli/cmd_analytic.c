@@ -46,7 +46,8 @@ static void help(FILE *f) {
     fprintf(f,
 "usage: smile analytic --target {icg,funnel,banana,gmm25}\n"
 "                      --noise {none,isotropic,anisotropic,correlated,spatial}\n"
-"                      --sampler {mclmc,smile-naive,smile,psmile-naive,psmile,sgld,sghmc,adasghmc,csgld}\n"
+"                      --sampler {mclmc,smile-naive,smile,psmile-naive,psmile,sgld,sghmc,adasghmc,csgld,\n"
+"                                 psmile-auto,smile-auto}\n"
 "                      --steps N [--warmup N] [--step-size EPS] [--chains K] [--seed S]\n"
 "                      [--batch B] [--threads T] [--mclmc-tuning {mile,blackjax}] [--json]\n"
 "                      [--L LEN] [--normalisation {exact,reference}] [--data-seed S]\n"
@@ -66,13 +67,14 @@ static void help(FILE *f) {
 "                     log pi(x) + sum_{n in batch} <y_n, x> (no N/B scaling).\n"
 "                     gmm25 uses c=(0.1,10) and Sigma rotated by pi/6.\n"
 "  --sampler S        mclmc (full-batch MCLMC, tuned in warm-up), smile-naive, smile,\n"
-"                     psmile-naive, psmile, sgld, sghmc, adasghmc, csgld\n"
+"                     psmile-naive, psmile, sgld, sghmc, adasghmc, csgld, psmile-auto,\n"
+"                     smile-auto ([ours] settling step-size tuner, docs/tuner.md)\n"
 "  --steps N          recorded sampling steps per chain (N >= 1)\n"
 "\n"
 "options:\n"
 "  --warmup N         steps before sampling, not recorded (default 0; mclmc: %d,\n"
 "                     split 80/10/10 %% into the tuning phases of samplers.md §6)\n"
-"  --step-size EPS    EPS > 0. Tuned samplers (smile, psmile, mclmc): initial step size,\n"
+"  --step-size EPS    EPS > 0. Tuned samplers (smile, psmile, *-auto, mclmc): initial step size,\n"
 "                     default 1e-3 (mclmc --mclmc-tuning blackjax: 0.25*sqrt(d)).\n"
 "                     Required for smile-naive, psmile-naive, sgld, sghmc, adasghmc,\n"
 "                     csgld (csgld: eps0 of the cosine cyclical schedule, 4 cycles)\n"
@@ -228,7 +230,7 @@ static int validate(const raw_opts *r, opts *o) {
                    r->noise);
     if (smile_sampler_from_name(r->sampler, &o->sampler))
         return bad("--sampler: unknown sampler '%s' (mclmc, smile-naive, smile, psmile-naive, "
-                   "psmile, sgld, sghmc, adasghmc, csgld)",
+                   "psmile, sgld, sghmc, adasghmc, csgld, psmile-auto, smile-auto)",
                    r->sampler);
     if (parse_i64(r->steps, 1, INT64_C(1) << 40, &o->steps))
         return bad("--steps: '%s' is not a positive integer", r->steps);

@@ -85,7 +85,8 @@ static void help(FILE *f) {
 "                      S 5000, B 32), plus predictive.csv, data.csv, plot.gp and\n"
 "                      predictive.png (gnuplot) in the output directory\n"
 "  --sampler NAME      psmile-naive (default), smile-naive, smile, psmile, mclmc,\n"
-"                      sgld, csgld, sghmc, adasghmc\n"
+"                      sgld, csgld, sghmc, adasghmc, psmile-auto, smile-auto\n"
+"                      (-auto: [ours] settling step-size tuner, docs/tuner.md)\n"
 "  --members K         DE members = chains (default %d)\n"
 "  --warmup N          warm-up steps per chain (default %lld)\n"
 "  --samples N         sampling steps per chain (default %lld)\n"
@@ -399,7 +400,7 @@ int smile_cmd_fit(int argc, char **argv) {
             smile_sampler_kind k;
             if (smile_sampler_from_name(v, &k) != SMILE_OK)
                 return bad("--sampler: unknown sampler '%s' (psmile-naive, smile-naive, smile, "
-                           "psmile, mclmc, sgld, csgld, sghmc, adasghmc)", v);
+                           "psmile, mclmc, sgld, csgld, sghmc, adasghmc, psmile-auto, smile-auto)", v);
             double eps = cfg.sampler.step_size;
             cfg.sampler = smile_sampler_params_default(k);
             cfg.sampler.step_size = eps;

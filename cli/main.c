@@ -17,7 +17,7 @@ static const command commands[] = {
      "               --target {icg,funnel,banana,gmm25}\n"
      "               --noise {none,isotropic,anisotropic,correlated,spatial}\n"
      "               --sampler {mclmc,smile-naive,smile,psmile-naive,psmile,sgld,sghmc,\n"
-     "                          adasghmc,csgld}\n"
+     "                          adasghmc,csgld,psmile-auto,smile-auto}\n"
      "               --steps N [--warmup N] [--step-size EPS] [--chains K] [--seed S]\n"
      "               [--batch B] [--threads T] [--mclmc-tuning {mile,blackjax}] [--json]\n"
      "               [--L LEN] [--normalisation {exact,reference}] [--data-seed S]\n"
