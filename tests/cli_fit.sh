@@ -62,7 +62,7 @@ c = json.load(open(os.path.join(d, "config.json")))
 for k in ("smile_version", "seed", "members", "warmup", "samples", "thin", "batch", "sampler",
           "deep_ensemble", "model", "scale"):
     need(k in c, f"config.{k}")
-need(c["sampler"]["name"] == "psmile-naive" and c["sampler"]["step_size"] == 1e-3, "sampler defaults")
+need(c["sampler"]["name"] == "psmile-auto" and c["sampler"]["step_size"] == 1e-3, "sampler defaults")
 L = json.load(open(os.path.join(d, "layout.json")))
 need(L["dim"] == 658 and sum(p["size"] for p in L["params"]) == 658, "layout covers d = 658")
 # .npy: header by the format definition (numpy itself below when installed)

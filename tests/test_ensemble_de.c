@@ -217,10 +217,19 @@ static void test_config_json(void) {
     CHECK(smile_fit_config_validate(&c, msg, sizeof msg) == SMILE_OK, "%s", msg);
     CHECK(c.members == 10 && c.warmup == 50000 && c.samples == 10000 && c.thin == 10 &&
               c.batch == 256 && c.sampler.step_size == 1e-3 &&
-              c.sampler.kind == SMILE_SAMPLER_PSMILE_NAIVE && c.de.lr.lr == 1e-2 &&
+              c.sampler.kind == SMILE_SAMPLER_PSMILE_AUTO && c.de.lr.lr == 1e-2 &&
               c.de.weight_decay == 5e-3 && c.de.batch == 64 && c.de.max_epochs == 200 &&
               c.de.patience == 10 && c.scale == SMILE_SCALE_FLOOR,
-          "spec UCI defaults");
+          "UCI defaults: the spec's settings with our default sampler psmile-auto");
+    {   /* the smile-uci preset is the paper's row: pSMILE-naive */
+        smile_fit_config pc = c;
+        CHECK(smile_fit_config_preset("smile-uci", &pc, msg, sizeof msg) == SMILE_OK, "%s", msg);
+        CHECK(pc.sampler.kind == SMILE_SAMPLER_PSMILE_NAIVE && pc.sampler.step_size == 1e-3,
+              "smile-uci preset: pSMILE-naive at 1e-3");
+        smile_fit_config fc = smile_fit_config_default(SMILE_DATA_FMNIST);
+        CHECK(fc.sampler.kind == SMILE_SAMPLER_PSMILE_NAIVE && fc.sampler.step_size == 1e-2,
+              "fmnist default: the spec's pSMILE-naive row");
+    }
     c.sampler = smile_sampler_params_default(SMILE_SAMPLER_CSGLD);
     c.seed = UINT64_C(18446744073709551615);
     c.de.lr.kind = SMILE_LR_WARMUP_COSINE;

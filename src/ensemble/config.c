@@ -20,7 +20,11 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
     c.samples = 10000;
     c.thin = 10;
     c.batch = 256;
-    c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
+    /* [ours] issue 6: psmile-auto measured at least as good as the best
+     * fixed-ε pSMILE-naive on every UCI data set, no member diverged
+     * (docs/tuner.md, docs/results.md); ε = 1e-3 is only its start. The image
+     * and text tasks keep the spec's pSMILE-naive rows (below). */
+    c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_AUTO);
     c.sampler.step_size = 1e-3;
     /* E§0.3: n_b = max(1, ⌊N_train/B⌋) [ref], no [proj] override there, and
      * S§1.3 leaves the choice to the experiments spec. */
@@ -48,6 +52,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
     c.text_eval_windows = 128;
     switch (task) {
     case SMILE_DATA_FMNIST: /* E§3.3 */
+        c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
         c.model = SMILE_MODEL_LENET;
         c.likelihood = SMILE_LIK_CATEGORICAL;
         c.members = 8;
@@ -62,6 +67,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
         c.de.patience = 20;
         break;
     case SMILE_DATA_CIFAR10: /* E§4.7, ResNet-7 pSMILE-naive row */
+        c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
         c.model = SMILE_MODEL_RESNET7;
         c.likelihood = SMILE_LIK_CATEGORICAL;
         c.members = 8;
@@ -82,6 +88,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
         c.de.augment = 1;
         break;
     case SMILE_DATA_IMAGENETTE: /* E§5.4 */
+        c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
         c.model = SMILE_MODEL_VIT;
         c.likelihood = SMILE_LIK_CATEGORICAL;
         c.members = 4;
@@ -102,6 +109,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
         c.de.augment = 1;
         break;
     case SMILE_DATA_TEXT: /* E§6.3 (pSMILE-naive: the tool's default sampler) */
+        c.sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
         c.model = SMILE_MODEL_GPT;
         c.likelihood = SMILE_LIK_TOKEN;
         c.members = 4;
@@ -218,8 +226,11 @@ smile_status smile_fit_config_preset(const char *name, smile_fit_config *c, char
         set_psmile_tuned(c, 1e-2);
     } else if (!strcmp(p->name, "shakespeare-gpt")) {
         set_psmile_tuned(c, 3e-4);
+    } else if (!strcmp(p->name, "smile-uci")) { /* the paper's row, not our default */
+        c->sampler = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_NAIVE);
+        c->sampler.step_size = 1e-3;
     }
-    /* smile-uci, fmnist-lenet, cifar10-resnet7: the task defaults are these rows */
+    /* fmnist-lenet, cifar10-resnet7: the task defaults are these rows */
     return SMILE_OK;
 }
 
