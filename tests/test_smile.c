@@ -12,7 +12,7 @@ typedef struct {
     size_t d;
     double sig[16];
     double noise;
-    long calls, fail_call, huge_call, nan_grad_call;
+    long calls, fail_call, huge_call, nan_grad_call, drop_call;
 } gtarget;
 
 static int gfn(void *user, const float *x, const smile_batch *b, double *logp, float *grad) {
@@ -30,6 +30,7 @@ static int gfn(void *user, const float *x, const smile_batch *b, double *logp, f
     if (call == g->fail_call) *logp = NAN;
     if (call == g->nan_grad_call) grad[0] = NAN;
     if (call == g->huge_call) *logp = s + 1e12;
+    if (call == g->drop_call) *logp = s - 1e6;
     return 0;
 }
 
@@ -39,7 +40,7 @@ static gtarget make_target(size_t d, double noise) {
     g.d = d;
     for (size_t i = 0; i < d; i++) g.sig[i] = pow(10.0, -0.3 + 0.6 * (double)i / (double)(d - 1));
     g.noise = noise;
-    g.fail_call = g.huge_call = g.nan_grad_call = -1;
+    g.fail_call = g.huge_call = g.nan_grad_call = g.drop_call = -1;
     return g;
 }
 
@@ -393,7 +394,53 @@ static void test_auto_chain(void) {
           "no common fixed point: %g vs %g", settled[0], settled[1]);
 }
 
+/* Typical-set guard (docs/tuner.md §3): the previous position's log
+ * density on a new batch collapses by 1e6 at one step (call 3·S + 2 is that
+ * step's extra evaluation: two gradients, then the log density). The chain
+ * must roll back to its good snapshot (the candidate taken at the start of
+ * an interval that ended without alarm), drop the gradient cache, halve ε,
+ * and carry on with finite steps. */
+static void test_auto_rollback(void) {
+    const size_t d = 8;
+    const int S = 650; /* snapshots at steps 99, 199, ...: good = state after 499 */
+    gtarget g = make_target(d, 2.0);
+    g.drop_call = 3L * S + 2;
+    smile_target t = {d, gfn_logp_only, &g, 0};
+    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_AUTO);
+    p.step_size = 1e-2;
+    smile_chain c;
+    smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
+    smile_step_info info;
+    float x499[8];
+    int bad = 0;
+    for (int s = 0; s < S; s++) {
+        smile_batch b = batch_for(s);
+        smile_chain_step(&c, &t, &b, &info);
+        bad |= (info.flags & SMILE_INFO_RESET) != 0;
+        if (s == 499) memcpy(x499, c.x, sizeof x499);
+    }
+    CHECK(!bad, "a reset before the injected drop");
+    double eps_before = c.eps;
+    smile_batch b = batch_for(S);
+    smile_chain_step(&c, &t, &b, &info);
+    CHECK((info.flags & SMILE_INFO_ROLLBACK) && (info.flags & SMILE_INFO_RESET),
+          "no rollback on a 1e6 drop (flags %u)", info.flags);
+    CHECK(memcmp(c.x, x499, sizeof x499) == 0, "not rolled back to the state after step 499");
+    CHECK(!c.have_cache && fabs(c.eps / (0.5 * eps_before) - 1) < 1e-12, "cache kept or eps %g -> %g",
+          eps_before, c.eps);
+    int finite = 1, more = 0;
+    for (int s = S + 1; s < S + 2000; s++) {
+        smile_batch bb = batch_for(s);
+        smile_chain_step(&c, &t, &bb, &info);
+        finite &= isfinite(c.logp) && isfinite(info.dE_batch);
+        more += (info.flags & SMILE_INFO_ROLLBACK) != 0;
+    }
+    CHECK(finite && more == 0, "after the rollback: finite %d, further rollbacks %d", finite, more);
+    smile_chain_free(&c);
+}
+
 int main(void) {
+    test_auto_rollback();
     test_auto_chain();
     test_precond_floor();
     test_t11();
