@@ -87,4 +87,4 @@ for ds in datasets:
         print(f"| {ds} | {s} | {en[2]} | {f(de)} | {f(en)} | {f(der)} | {f(enr)} | {pooled} | {secs:.0f} |")
 PY
 }
-main "$@"
+main "$@"; exit $?
