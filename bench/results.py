@@ -8,7 +8,8 @@ usage: python3 bench/results.py [--runs runs] [--out docs/results.md] [--picture
 
 Layout read (written by bench/reproduce and `smile fit`): RUNS/<uci-dir>/<dataset>-<sampler>-s<seed>,
 RUNS/uci_grid/<dataset>-<sampler>-e<eps>-s<seed>, RUNS/uci_t*/ (auto variants at other targets),
-RUNS/fmnist/<sampler>-s<seed>, RUNS/gpt/<sampler>-s<seed>, RUNS/analytic/*.json
+RUNS/fmnist/<sampler>[-e<eps>]-s<seed>, RUNS/gpt/<sampler>[-e<eps>]-s<seed> (rows: config
+sampler name and step size), RUNS/analytic/*.json
 (`smile analytic --json`), RUNS/peers/peer_step.jsonl (bench/peer_step.sh --out); any other
 RUNS/<group>/<dir> is listed under "other run directories". A missing part gives a line
 "not run yet: <part>"; a directory without a usable metrics.json is listed as incomplete.
@@ -496,6 +497,36 @@ def compare_sentence(name, ps, paper, des, best):
     return t + "."
 
 
+def uci_timing(base):
+    """Issue 5 must-show: wall time of a full UCI run (DE + sampling summed over the fits)."""
+    out = ["### Wall time of a full UCI run", ""]
+    for s in ("psmile-naive", "psmile-auto"):
+        found = {ds: by_seed(base, "%s-%s" % (ds, s)) for ds in ("airfoil", "energy", "bikesharing")}
+        fits = [r for g in found.values() for r in g.values()]
+        secs = [seconds(r, "ensemble") for r in fits]
+        if not fits or None in secs:
+            out.append("* %s: not run yet%s" % (s, "" if not fits else " (a fit lacks seconds)"))
+            continue
+        missing = [ds for ds, g in found.items() if not g]
+        seeds = {ds: ", ".join(map(str, g)) for ds, g in found.items() if g}
+        where = "airfoil, energy, bikesharing × seeds %s" % next(iter(seeds.values())) \
+            if len(set(seeds.values())) == 1 and not missing else \
+            "; ".join("%s seeds %s" % kv for kv in seeds.items())
+        thr = sorted({str(get(r, "cfg", "runtime", "threads", default="?")) for r in fits})
+        t = "Full %s UCI run (%s; %d fit(s), %s thread(s); DE + sampling wall time summed over the " \
+            "fits): %.0f s = %.1f min" % ({"psmile-naive": "pSMILE-naive",
+                                          "psmile-auto": "pSMILE-auto"}[s], where, len(fits),
+                                         "/".join(thr), sum(secs), sum(secs) / 60)
+        if s == "psmile-naive":
+            t += "; under 10 minutes: **%s**" % (
+                "no" if sum(secs) >= 600 else "not known (%s not run)" % ", ".join(missing)
+                if missing else "yes")
+        else:
+            t += " (for comparison%s)" % ("; %s not run" % ", ".join(missing) if missing else "")
+        out.append("* " + t)
+    return out + [""]
+
+
 def uci_section(A, tmp):
     base = os.path.join(A.runs, A.uci_dir)
     out = ["## UCI regression (`%s`)" % base, ""]
@@ -527,6 +558,7 @@ def uci_section(A, tmp):
             if s in fam:
                 out += [compare_sentence(s, fam[s], paper, des, s == best), ""]
         out += settings_block([("DE", de)] + groups)
+    out += uci_timing(base)
     out += lppd_vs_grads(A, base, tmp)
     rows = {ds: [(s, COLOR[s], rr[min(rr)]) for s in ("smile", "psmile", "psmile-naive",
                                                        "smile-auto", "psmile-auto")
@@ -542,23 +574,62 @@ def uci_section(A, tmp):
     return out + [template("traces.md"), err or "![step-size traces](%s)" % rel(A, png), ""]
 
 
+def fmt_eps(e):
+    """Step size as written in run names: 0.01, 1e-3, 6.46e-4."""
+    if num(e) is None:
+        return "?"
+    if not 1e-2 <= abs(e) < 1e4:
+        m, x = ("%.2e" % e).split("e")
+        return "%se%d" % (m.rstrip("0").rstrip("."), int(x))
+    return "%g" % e
+
+
+def classif_groups(base):
+    """[(label, sampler, {seed: run})] of base/<sampler>-s<seed> and base/<sampler>-e<eps>-s<seed>,
+    grouped by (config sampler name, config step size); ordered as IMG_SAMPLERS, larger ε first.
+    A sampler found at one step size only, and never under an -e<eps> name, keeps its plain name;
+    otherwise each row is labelled with its ε (ε0 for the samplers that adapt it)."""
+    groups, tagged, notes = {}, set(), []
+    for p in sorted(glob.glob(os.path.join(base, "*-s*"))):
+        m = re.fullmatch(r"(.+?)(-e[0-9.]+(?:e[-+]?\d+)?)?-s(\d+)", os.path.basename(p))
+        r = load_run(p) if m and os.path.isdir(p) else None
+        if not r:
+            continue
+        name = get(r, "cfg", "sampler", "name", default=m.group(1))
+        key = (name, num(get(r, "cfg", "sampler", "step_size")))
+        if m.group(2):
+            tagged.add(name)
+        seed = int(m.group(3))
+        if seed in groups.setdefault(key, {}):
+            notes.append("`%s` repeats seed %d of %s at ε %s: not shown" % (p, seed, name, fmt_eps(key[1])))
+            continue
+        groups[key][seed] = r
+    n_eps = {}
+    for name, _ in groups:
+        n_eps[name] = n_eps.get(name, 0) + 1
+    rank = lambda n: IMG_SAMPLERS.index(n) if n in IMG_SAMPLERS else len(IMG_SAMPLERS)
+    out = []
+    for (name, e), runs in sorted(groups.items(), key=lambda t: (rank(t[0][0]), t[0][0],
+                                                                 -(t[0][1] or 0))):
+        label = name if n_eps[name] == 1 and name not in tagged else "%s (%s %s)" % (
+            name, "ε" if name.endswith("-naive") else "ε0", fmt_eps(e))
+        out.append((label, name, dict(sorted(runs.items()))))
+    return out, notes
+
+
 def classif_section(A, key, title, tmpl, cols):
     """F-MNIST / GPT: cols = [(heading, metric keys, digits)]."""
     base = os.path.join(A.runs, key)
     out = ["## %s" % title, ""]
-    found = {}
-    for p in sorted(glob.glob(os.path.join(base, "*-s*"))):
-        m = re.fullmatch(r"(.+)-s(\d+)", os.path.basename(p))
-        if m and load_run(p):
-            found.setdefault(m.group(1), {})[int(m.group(2))] = load_run(p)
-    if not found:
+    groups, notes = classif_groups(base)
+    if not groups:
         return out + ["not run yet: %s" % title, ""], None
-    order = [s for s in IMG_SAMPLERS if s in found] + sorted(set(found) - set(IMG_SAMPLERS))
     de = {}
-    for s in order:
-        for seed, r in found[s].items():
+    for _, _, runs in groups:
+        for seed, r in runs.items():
             if seed not in de and isinstance(get(r, "met", "de"), dict):
                 de[seed] = r
+    de = dict(sorted(de.items()))
 
     def row(label, runs, phase):
         rs = list(runs.values())
@@ -569,21 +640,22 @@ def classif_section(A, key, title, tmpl, cols):
                ["—" if not secs else "%.1f" % secs[0], "—" if not g else "{:,.0f}".format(g[0]),
                 "—" if phase == "de" else pooled(runs)]
     rows = [row("DE", de, "de")] if de else []
-    rows += [row(s, found[s], "ensemble") for s in order
-             if any(isinstance(get(r, "met", "ensemble"), dict) for r in found[s].values())]
+    rows += [row(label, runs, "ensemble") for label, _, runs in groups
+             if any(isinstance(get(r, "met", "ensemble"), dict) for r in runs.values())]
     out += [template(tmpl)]
     out += table(["sampler", "seeds"] + [c for c, _, _ in cols] +
                  ["seconds", "grads/chain", "pooled"], rows)
     spec = SPEC[key]
-    for s in order:
-        c = found[s][min(found[s])]["cfg"]
+    for label, _, runs in groups:
+        c = runs[min(runs)]["cfg"]
         have = dict(c, **{k: v for k, v in (c.get("model") or {}).items()})
         less = ["%s %s (spec %s)" % (k, have[k], v) for k, v in spec.items()
                 if isinstance(have.get(k), (int, float)) and have[k] < v]
         if less:
-            out.append("* %s: **reduced budget**: %s." % (s, ", ".join(less)))
-    out += [""] + settings_block([("DE", de)] + [(s, found[s]) for s in order])
-    return out, (found, de)
+            out.append("* %s: **reduced budget**: %s." % (label, ", ".join(less)))
+    out += ["* " + n for n in notes]
+    out += [""] + settings_block([("DE", de)] + [(label, runs) for label, _, runs in groups])
+    return out, (groups, de)
 
 
 def fmnist_section(A):
@@ -593,12 +665,12 @@ def fmnist_section(A):
                                  ("Brier", ("brier",), 4), ("ECE", ("ece_top_label",), 4)])
     if not data:
         return out
-    found, de = data
+    groups, de = data
     acc = lambda runs, ph: stats([metric(r, ph, "acc_bma", "acc_majority", "accuracy")
                                   for r in runs.values()])
     lp = lambda runs, ph: stats([metric(r, ph, "lppd") for r in runs.values()])
-    fam = [(s, acc(found[s], "ensemble"), lp(found[s], "ensemble")) for s in SMILE_FAMILY
-           if s in found and acc(found[s], "ensemble")]
+    fam = [(label, acc(runs, "ensemble"), lp(runs, "ensemble")) for label, s, runs in groups
+           if s in SMILE_FAMILY and acc(runs, "ensemble")]
     da, dl = acc(de, "de") if de else None, lp(de, "de") if de else None
     if not fam or not da or not dl:
         return out + ["Must-show (SMILE family vs DE): not run yet (needs a DE and a SMILE-family "
@@ -625,7 +697,7 @@ def icg_tables(A):
     recs = [r for r in map(read_json, files) if isinstance(r, dict) and "bias" in r]
     if not recs:
         return ["not run yet: ICG tables (runs/analytic)", ""]
-    out = []
+    out, grid = [], spec_icg_grid()
     for noise in sorted({r.get("noise", "?") for r in recs}):
         rows = []
         for r in sorted((r for r in recs if r.get("noise", "?") == noise),
@@ -640,7 +712,115 @@ def icg_tables(A):
         out += ["ICG, %s noise (runs/analytic):" % noise, ""]
         out += table(["sampler", "ε0", "chains × steps", "bias", "bias chain median",
                        "final ε (mean over chains)", "resets % of steps"], rows)
+        out += icg_verdicts([r for r in recs if r.get("noise", "?") == noise], noise, grid)
     return out
+
+
+ICG_STARTS = (1.0, 1e-2, 1e-5)   # issue 6: the auto variants' initial step sizes
+
+
+def spec_icg_grid():
+    """The issue-2 step-size grid of docs/analytic.md: (protocol text, {(noise, sampler):
+    (best bias_chain_median, ε)}), or None unless exactly one table parses completely.
+    Expected form: a line '<protocol>, pooled `bias` / `bias_chain_median`:' then a table
+    '| ε | aniso SMILE-naive | aniso pSMILE-naive | iso ... |' with cells 'a / b'."""
+    try:
+        with open(os.path.join(ROOT, "docs", "analytic.md")) as f:
+            lines = [l.strip() for l in f]
+    except OSError:
+        return None
+    cell = lambda l: [c.strip() for c in l.strip("|").split("|")]
+    found = []
+    for i, l in enumerate(lines):
+        head = cell(l) if l.startswith("|") else []
+        if len(head) < 2 or head[0] != "ε":
+            continue
+        cols = [re.fullmatch(r"(aniso|iso)\w*\s+(p?smile-naive)", h, re.I) for h in head[1:]]
+        prose = next((x for x in reversed(lines[max(0, i - 3):i]) if x), "")
+        if not all(cols) or not re.search(r"`?bias`?\s*/\s*`?bias_chain_median`?", prose):
+            continue
+        best, j = {}, i + 2
+        try:
+            while j < len(lines) and lines[j].startswith("|"):
+                c = cell(lines[j])
+                e = float(c[0])
+                for m, v in zip(cols, c[1:]):
+                    med = float(re.fullmatch(r"\S+\s*/\s*(\S+)", v).group(1))
+                    k = ({"aniso": "anisotropic", "iso": "isotropic"}[m.group(1).lower()],
+                         m.group(2).lower())
+                    if k not in best or med < best[k][0]:
+                        best[k] = (med, e)
+                j += 1
+        except (ValueError, AttributeError, IndexError):
+            continue
+        if best:
+            found.append((re.split(r",\s*pooled", prose)[0].rstrip(":"), best))
+    return found[0] if len(found) == 1 else None
+
+
+def icg_verdicts(recs, noise, grid):
+    """Issue 6 must-show for the auto variants from ε0 = 1, 1e-2, 1e-5 on one noise."""
+    out = []
+    for s in ("psmile-auto", "smile-auto"):
+        runs = {}
+        for e0 in ICG_STARTS:
+            r = [r for r in recs if r.get("sampler") == s and num(r.get("step_size")) is not None
+                 and abs(r["step_size"] / e0 - 1) < 1e-9]
+            if r:
+                runs[e0] = r[0]
+        if not runs:
+            out.append("* %s, %s noise: not run yet" % (s, noise))
+            continue
+        missing = [fmt_eps(e) for e in ICG_STARTS if e not in runs]
+        verdict = lambda ok: "incomplete (no run from ε0 = %s)" % ", ".join(missing) if missing \
+            else "yes" if ok else "no"
+        starts = ", ".join(fmt_eps(e) for e in runs)
+        fe = [num(r.get("final_step_size")) for r in runs.values()]
+        med = [num(r.get("bias_chain_median")) for r in runs.values()]
+        out.append("* %s, %s noise, from ε0 = %s:" % (s, noise, starts))
+        if None in fe or min(fe) <= 0:
+            out.append("  * (a) final step sizes: not all recorded")
+        else:
+            F = max(fe) / min(fe)
+            out.append("  * (a) final step sizes %s: within a factor F = %.2f of each other; "
+                       "F ≤ 3: **%s**" % (", ".join(g3(x) for x in fe), F, verdict(F <= 3)))
+        ref = s.replace("-auto", "-naive")
+        naive = [r for r in recs if r.get("sampler") == ref and num(r.get("bias_chain_median"))]
+        if None in med:
+            out.append("  * (b) bias_chain_median: not all recorded")
+        elif not naive:
+            out.append("  * (b) bias_chain_median %s; no fixed-ε %s run in runs/analytic to "
+                       "compare with" % (", ".join(g3(x) for x in med), ref))
+        else:
+            b = min(naive, key=lambda r: r["bias_chain_median"])
+            q = [x / b["bias_chain_median"] for x in med]
+            out.append("  * (b) bias_chain_median %s = %s × the best fixed-ε %s here (%s at ε %s, "
+                       "%s × %s steps); all ≤ 2: **%s**" % (
+                           ", ".join(g3(x) for x in med), ", ".join("%.2f" % x for x in q), ref,
+                           g3(b["bias_chain_median"]), fmt_eps(b.get("step_size")),
+                           b.get("chains", "?"), "{:,}".format((b.get("steps") or 0) +
+                                                               (b.get("warmup") or 0)),
+                           verdict(max(q) <= 2)))
+        if grid and (noise, ref) in grid[1] and None not in med:
+            gb, ge = grid[1][(noise, ref)]
+            q = [x / gb for x in med]
+            out.append("  * (b) against the spec grid's best %s (%s at ε %s; docs/analytic.md: %s): "
+                       "%s ×; all ≤ 2: **%s**" % (ref, g3(gb), fmt_eps(ge), grid[0],
+                                                  ", ".join("%.2f" % x for x in q),
+                                                  verdict(max(q) <= 2)))
+        else:
+            out.append("  * (b) against the spec's 10-point grid: see docs/analytic.md")
+        pct = []
+        for r in runs.values():
+            n, res = (r.get("chains") or 0) * ((r.get("steps") or 0) + (r.get("warmup") or 0)), \
+                num(r.get("resets"))
+            pct.append(None if res is None or not n else 100 * res / n)
+        if None in pct:
+            out.append("  * (c) resets: not all recorded")
+        else:
+            out.append("  * (c) resets %s %% of all steps (resets / (chains × steps)); all ≤ 2 %%: "
+                       "**%s**" % (", ".join("%.3g" % x for x in pct), verdict(max(pct) <= 2)))
+    return out + [""]
 
 
 def analytic_section(A):
