@@ -55,7 +55,7 @@ for ds in $datasets; do
         cmd+=(--de-from "$src")
       fi
       "${cmd[@]}" >/dev/null
-      printf '%s\n' "${cmd[*]}" > "$dir/command.txt"   # the exact command, for docs/results.md
+      printf 'build/smile %s\n' "${cmd[*]:1}" > "$dir/command.txt"   # the command (binary: a copy of build/smile)
       echo "$ds $s seed $seed: $(( $(date +%s) - start )) s" >&2
     done
   done
