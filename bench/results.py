@@ -110,7 +110,8 @@ def load_run(d):
 
 def scan_all(runs):
     for g in sorted(os.listdir(runs)) if os.path.isdir(runs) else []:
-        if g in ("analytic", "peers") or not os.path.isdir(os.path.join(runs, g)):
+        # runs/quick is the root of `bench/reproduce --quick` (its own page)
+        if g in ("analytic", "peers", "quick") or not os.path.isdir(os.path.join(runs, g)):
             continue
         for d in sorted(os.listdir(os.path.join(runs, g))):
             if os.path.isdir(os.path.join(runs, g, d)):
@@ -999,7 +1000,7 @@ def row6(label, setting, runs, st=None):
 
 
 def other_section(A):
-    known = {A.uci_dir, "uci_grid", "fmnist", "gpt", "analytic", "peers"}
+    known = {A.uci_dir, "uci_grid", "fmnist", "gpt", "analytic", "peers", "quick"}
     groups = {}
     for d, r in sorted(_RUNS.items()):
         g = os.path.relpath(os.path.dirname(d), A.runs)
