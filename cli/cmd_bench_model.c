@@ -125,9 +125,7 @@ int smile_cmd_bench_model(int argc, char **argv) {
             if (!strcmp(a, "--model")) model_name = v;
             else if (!strcmp(a, "--hidden")) hidden = v;
             else if (!strcmp(a, "--seconds")) {
-                char *end;
-                seconds = strtod(v, &end);
-                if (*end || !(seconds > 0) || !isfinite(seconds))
+                if (cli_parse_pos(v, &seconds, 0))
                     return bad("--seconds must be a positive number, got '%s'", v);
             } else {
                 long x = parse_pos(v);

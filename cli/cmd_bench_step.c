@@ -24,7 +24,6 @@
 #include "cli.h"
 #include "smile.h"
 
-#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -114,7 +113,7 @@ int smile_cmd_bench_step(int argc, char **argv) {
     long K = 10, batch = -1, steps = -1, warm = -1, repeat = 3, threads = 0, inputs = -1,
          n_data = -1;
     double eps = NAN;
-    unsigned long long seed = 1;
+    uint64_t seed = 1;
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -134,22 +133,16 @@ int smile_cmd_bench_step(int argc, char **argv) {
             if (!strcmp(a, "--model")) model_name = v;
             else if (!strcmp(a, "--sampler")) sampler_name = v;
             else if (!strcmp(a, "--step-size")) {
-                char *end;
-                eps = strtod(v, &end);
-                if (*end || !(eps > 0) || !isfinite(eps))
+                if (cli_parse_pos(v, &eps, 0))
                     return bad("--step-size must be a positive number, got '%s'", v);
             } else if (!strcmp(a, "--seed")) {
-                char *end;
-                errno = 0;
-                seed = strtoull(v, &end, 10);
-                if (errno || *end || !*v || *v == '-')
+                if (cli_parse_u64(v, &seed))
                     return bad("--seed must be a non-negative integer, got '%s'", v);
             } else if (!strcmp(a, "--warmup-steps")) {
-                char *end;
-                errno = 0;
-                warm = strtol(v, &end, 10);
-                if (errno || *end || !*v || warm < 0)
+                int64_t w;
+                if (cli_parse_i64(v, 0, 1L << 30, &w))
                     return bad("--warmup-steps must be an integer >= 0, got '%s'", v);
+                warm = (long)w;
             } else {
                 long x = parse_pos(v, 1L << 30);
                 if (!x) return bad("%s must be a positive integer", a);

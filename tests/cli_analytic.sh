@@ -3,13 +3,7 @@
 # one stderr line naming the option; --threads 1 and 2 give identical JSON
 # apart from "seconds"; a short smoke run of every target and sampler.
 # Uses $SMILE_BIN (default build/smile). Last line: "cli_analytic: N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-BIN="${SMILE_BIN:-build/smile}"
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass+1)); }
-nok() { fail=$((fail+1)); echo "FAIL: $*"; }
+source "$(dirname "$0")/lib_cli.sh"
 
 # expect_bad NAME_IN_MESSAGE ARGS... : exit 2, exactly one stderr line that
 # mentions NAME_IN_MESSAGE, nothing on stdout.

@@ -3,13 +3,7 @@
 # tests/test_model_cli.c): a tiny run prints every JSON key and is
 # reproducible; bad input exits 2 with one stderr line naming the option.
 # Last line: "cli_bench: N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-BIN="${SMILE_BIN:-build/smile}"
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass+1)); }
-nok() { fail=$((fail+1)); echo "FAIL: $*"; }
+source "$(dirname "$0")/lib_cli.sh"
 
 "$BIN" bench-step --model fcn --chains 2 --steps 50 --warmup-steps 5 --repeat 1 --threads 1 \
   --json > "$tmp/a.json" 2> "$tmp/a.err"

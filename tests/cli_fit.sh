@@ -6,15 +6,8 @@
 # metrics, SIGTERM + --resume → the same metrics and samples as an
 # uninterrupted run. Uses $SMILE_BIN (default build/smile) and $SMILE_DATA.
 # Last line: "cli_fit: N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
-BIN="${SMILE_BIN:-build/smile}"
+source "$(dirname "$0")/lib_cli.sh"
 DATA="${SMILE_DATA:-../shared/data}/airfoil/airfoil.data"
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok()  { pass=$((pass+1)); }
-nok() { fail=$((fail+1)); echo "FAIL: $*"; }
-check() { local what="$1"; shift; if "$@"; then ok; else nok "$what"; fi; }
 
 if [ ! -f "$DATA" ]; then echo "cli_fit: airfoil data not found at $DATA"; echo "cli_fit: 0 passed, 1 failed"; exit 1; fi
 
@@ -105,6 +98,31 @@ EOF
 check "threads 1 and 2: identical metrics.json apart from timings" same "$tmp/r1/metrics.json" "$tmp/r2/metrics.json"
 check "threads 1 and 2: identical samples" cmp -s "$tmp/r1/samples/member_1.npy" "$tmp/r2/samples/member_1.npy"
 check "smile eval reproduces metrics.json" same "$tmp/r1.stdout" "$tmp/eval.json"
+
+# ---- divergence score = median over a member's scored samples; --min-gap ----------------
+# One wrecked sample (the last, always scored) must not flag member 0; all of
+# its samples wrecked must. --min-gap G is recorded in the rule.
+cp -r "$tmp/r1" "$tmp/med"
+wreck() { # wreck last|all: scale rows of member 0's samples by 1e3 (.npy header: 128 bytes)
+  python3 - "$tmp/med/samples/member_0.npy" "$1" <<'EOF'
+import array, sys
+p, rows = sys.argv[1], sys.argv[2]
+raw = open(p, "rb").read()
+hdr, body = raw[:128], array.array("f", raw[128:])
+d = 658
+n = len(body) // d
+for r in (range(n) if rows == "all" else [n - 1]):
+    for i in range(r * d, (r + 1) * d): body[i] *= 1e3
+open(p, "wb").write(hdr + body.tobytes())
+EOF
+}
+diverged0() { python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(int(m["members"][0]["sampling"]["diverged"]), m["divergence_rule"]["min_gap"])' "$1"; }
+wreck last
+"$BIN" eval "$tmp/med" --json >"$tmp/med1.json" 2>/dev/null
+check "one wrecked sample does not flag the member ($(diverged0 "$tmp/med1.json"))" [ "$(diverged0 "$tmp/med1.json")" = "0 1" ]
+wreck all
+"$BIN" eval "$tmp/med" --min-gap 2 --json >"$tmp/med2.json" 2>/dev/null
+check "all samples wrecked flag it; --min-gap recorded ($(diverged0 "$tmp/med2.json"))" [ "$(diverged0 "$tmp/med2.json")" = "1 2" ]
 
 # ---- interruption and resume ----------------------------------------------------------
 longer=(--task uci --data "$DATA" --members 2 --warmup 4000 --samples 2000 --thin 10
@@ -271,6 +289,7 @@ expect_bad "--samples"     fit --data "$DATA" "${o[@]}" --samples
 expect_bad "--resume"      fit --resume --out "$tmp/bad"
 expect_bad "already holds" fit --data "$DATA" --out "$tmp/r1" --quiet
 expect_bad "config.json"   eval "$tmp/nonexistent"
+expect_bad "--min-gap"     eval "$tmp/r1" --min-gap -1
 check "refused run left $tmp/r1 intact" same "$tmp/r1.stdout" "$tmp/r1/metrics.json"
 
 # ---- --preset: the paper's settings, explicit options override in any order --------------

@@ -394,6 +394,13 @@ static void test_auto_chain(void) {
           "no common fixed point: %g vs %g", settled[0], settled[1]);
 }
 
+/* A psmile-auto chain (ε0 = 1e-2, seed 5) on target t of dimension d. */
+static void init_auto(smile_chain *c, size_t d) {
+    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_AUTO);
+    p.step_size = 1e-2;
+    smile_chain_init(c, &p, d, 5, 0, NULL, NULL, 0);
+}
+
 /* Typical-set guard (docs/tuner.md §3): the previous position's log
  * density on a new batch collapses by 1e6 at one step (call 3·S + 2 is that
  * step's extra evaluation: two gradients, then the log density). The chain
@@ -406,10 +413,8 @@ static void test_auto_rollback(void) {
     gtarget g = make_target(d, 2.0);
     g.drop_call = 3L * S + 2;
     smile_target t = {d, gfn_logp_only, &g, 0};
-    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE_AUTO);
-    p.step_size = 1e-2;
     smile_chain c;
-    smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
+    init_auto(&c, d);
     smile_step_info info;
     float x499[8];
     int bad = 0;
@@ -439,7 +444,38 @@ static void test_auto_rollback(void) {
     smile_chain_free(&c);
 }
 
+/* An auto-variant reset undoes the step completely: x AND the velocity u are
+ * restored (the reference zeroes u), and ε is halved (docs/tuner.md §3). The
+ * blow-up is injected at the second gradient of step S (call 3·S + 1). */
+static void test_auto_reset_keeps_velocity(void) {
+    const size_t d = 8;
+    const int S = 300;
+    gtarget g = make_target(d, 2.0);
+    g.huge_call = 3L * S + 1;
+    smile_target t = {d, gfn_logp_only, &g, 0};
+    smile_chain c;
+    init_auto(&c, d);
+    smile_step_info info;
+    for (int s = 0; s < S; s++) {
+        smile_batch b = batch_for(s);
+        smile_chain_step(&c, &t, &b, &info);
+    }
+    float x0[8], u0[8];
+    memcpy(x0, c.x, sizeof x0);
+    memcpy(u0, c.u, sizeof u0);
+    double e0 = c.eps;
+    smile_batch b = batch_for(S);
+    smile_chain_step(&c, &t, &b, &info);
+    CHECK((info.flags & SMILE_INFO_RESET) && !(info.flags & SMILE_INFO_ROLLBACK),
+          "no step reset (flags %u)", info.flags);
+    CHECK(memcmp(c.x, x0, sizeof x0) == 0 && memcmp(c.u, u0, sizeof u0) == 0 && !c.u_zero,
+          "x or u not restored");
+    CHECK(c.eps < 0.5 * e0 * (1 + 1e-12), "eps not halved: %g -> %g", e0, c.eps);
+    smile_chain_free(&c);
+}
+
 int main(void) {
+    test_auto_reset_keeps_velocity();
     test_auto_rollback();
     test_auto_chain();
     test_precond_floor();

@@ -21,8 +21,10 @@ s = ⌊N/B⌋ (E§0.3 scale "floor"). Models: the UCI FCN p → 16 → 16 → 16
 Batches: every chain permutes all N indices once per epoch and takes ⌊N/B⌋ consecutive
 batches (drop-last), like smile's SMILE_STREAM_EPOCH.
 """
+import argparse
 import json
 import math
+import os
 import time
 
 B1 = 0.1931833275037836  # McLachlan b1 (samplers.md §3.1)
@@ -79,3 +81,35 @@ def best_of(block, steps, repeat, target_s=1.0, max_steps=100000, unit=1):
 
 def emit(rec):
     print(json.dumps(rec), flush=True)
+
+
+def parse_args(variants, extra=()):
+    """The options every peer takes (bench/peer_step.sh passes them), plus extra
+    (flag, argparse keywords) pairs; batch and data size default per model.
+    Returns (args, the model's step size)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=sorted(MODELS), default="fcn")
+    ap.add_argument("--chains", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=0)
+    ap.add_argument("--n-data", type=int, default=0)
+    ap.add_argument("--inputs", type=int, default=11)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--variants", default=variants)
+    ap.add_argument("--steps", type=int, default=0, help="steps per block (0: ~1 s blocks)")
+    ap.add_argument("--seconds", type=float, default=1.0, help="block length when calibrating")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    for flag, kw in extra:
+        ap.add_argument(flag, **kw)
+    a = ap.parse_args()
+    B0, N0, eps = MODELS[a.model]
+    a.batch = a.batch or B0
+    a.n_data = a.n_data or N0
+    return a, eps
+
+
+def timing_fields(best, per, cpu, chains):
+    """Per-chain times of best_of's result, for the JSON record."""
+    return dict(us_per_step_per_chain=1e6 * best / chains,
+                us_per_step_per_chain_blocks=[1e6 * s / chains for s in per],
+                cpu_us_per_step_per_chain=1e6 * cpu / chains)

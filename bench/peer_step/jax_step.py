@@ -15,14 +15,14 @@ process to T CPUs with taskset.
 usage: python jax_step.py --model fcn --chains 10 --threads 2 [--variants jax-scan,jax-step]
 Prints one JSON line per variant.
 """
-import argparse
 import math
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import B1, FCN_HIDDEN, FMNIST_MEAN, FMNIST_STD, LENET, LN2, MODELS, best_of, emit  # noqa
+from common import B1, FCN_HIDDEN, FMNIST_MEAN, FMNIST_STD, LENET, LN2, best_of, emit, \
+    parse_args, timing_fields  # noqa
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -176,22 +176,7 @@ def build(a, eps):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", choices=sorted(MODELS), default="fcn")
-    ap.add_argument("--chains", type=int, default=10)
-    ap.add_argument("--batch", type=int, default=0)
-    ap.add_argument("--n-data", type=int, default=0)
-    ap.add_argument("--inputs", type=int, default=11)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--variants", default="jax-scan,jax-step")
-    ap.add_argument("--steps", type=int, default=0, help="steps per block (0: ~1 s blocks)")
-    ap.add_argument("--seconds", type=float, default=1.0)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    B0, N0, eps = MODELS[a.model]
-    a.batch = a.batch or B0
-    a.n_data = a.n_data or N0
+    a, eps = parse_args("jax-scan,jax-step")
     for v in a.variants.split(","):
         t0 = time.perf_counter()
         env = build(a, eps)
@@ -223,10 +208,7 @@ def main():
         best, per, n, cpu = best_of(block, a.steps, a.repeat, a.seconds, unit=unit)
         emit(dict(peer=v, model=a.model, chains=K, batch=a.batch, n_data=a.n_data,
                   threads=a.threads, params=env["d"], steps=n, repeat=a.repeat,
-                  us_per_step_per_chain=1e6 * best / K,
-                  us_per_step_per_chain_blocks=[1e6 * s / K for s in per],
-                  cpu_us_per_step_per_chain=1e6 * cpu / K,
-                  setup_s=setup, jax=jax.__version__,
+                  **timing_fields(best, per, cpu, K), setup_s=setup, jax=jax.__version__,
                   finite=bool(jnp.all(jnp.isfinite(box["s"]["x"])))))
 
 

@@ -18,7 +18,6 @@ usage: /usr/bin/python3 torch_step.py --model fcn --chains 10 --threads 2
 Prints one JSON line per variant (us_per_step_per_chain = best block's wall seconds /
 (steps · K)).
 """
-import argparse
 import math
 import os
 import sys
@@ -30,8 +29,8 @@ import torch.nn.functional as Fn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import B1, FCN_HIDDEN, FMNIST_MEAN, FMNIST_STD, LENET, LN2, MODELS, best_of, emit, \
-    stats_update  # noqa: E402
+from common import B1, FCN_HIDDEN, FMNIST_MEAN, FMNIST_STD, LENET, LN2, best_of, emit, \
+    parse_args, stats_update, timing_fields  # noqa: E402
 
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 COEF = (B1, 0.5, 1 - 2 * B1, 0.5, B1)
@@ -382,23 +381,8 @@ def run_batched(a, X, Y, eps, gen, how):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", choices=sorted(MODELS), default="fcn")
-    ap.add_argument("--chains", type=int, default=10)
-    ap.add_argument("--batch", type=int, default=0)
-    ap.add_argument("--n-data", type=int, default=0)
-    ap.add_argument("--inputs", type=int, default=11)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
-    ap.add_argument("--variants", default="torch-loop,torch-bmm,torch-vmap")
-    ap.add_argument("--steps", type=int, default=0, help="steps per block (0: ~1 s blocks)")
-    ap.add_argument("--seconds", type=float, default=1.0, help="block length when calibrating")
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--warmup", type=int, default=0, help="untimed steps (0: model default)")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    B0, N0, eps = MODELS[a.model]
-    a.batch = a.batch or B0
-    a.n_data = a.n_data or N0
+    a, eps = parse_args("torch-loop,torch-bmm,torch-vmap", [
+        ("--warmup", dict(type=int, default=0, help="untimed steps (0: model default)"))])
     a.warmup = a.warmup or (20 if a.model == "fcn" else 1)
     torch.set_num_threads(a.threads)
     for v in a.variants.split(","):
@@ -419,10 +403,8 @@ def main():
         best, per, n, cpu = best_of(block, a.steps, a.repeat, a.seconds)
         emit(dict(peer=v, model=a.model, chains=a.chains, batch=a.batch, n_data=a.n_data,
                   threads=a.threads, params=d, steps=n, repeat=a.repeat, warmup_steps=a.warmup,
-                  us_per_step_per_chain=1e6 * best / a.chains,
-                  us_per_step_per_chain_blocks=[1e6 * s / a.chains for s in per],
-                  cpu_us_per_step_per_chain=1e6 * cpu / a.chains,
-                  setup_s=setup, torch=torch.__version__))
+                  **timing_fields(best, per, cpu, a.chains), setup_s=setup,
+                  torch=torch.__version__))
 
 
 if __name__ == "__main__":

@@ -504,7 +504,8 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         npy = smile_path_join(c->de_from, "de_members.npy");
         runp = smile_path_join(c->de_from, "run.json");
         SMILE_CHECK(!npy || !runp, SMILE_ENOMEM, msg, msg_len, "out of memory");
-        st = de_from_check(f, c->de_from, msg, msg_len);
+        /* smile_fit_open checked it already, except for a resumed run */
+        if (f->rt.resume) st = de_from_check(f, c->de_from, msg, msg_len);
         if (st == SMILE_OK && (!fit_file_exists(npy) || !fit_file_exists(runp))) {
             smile_set_msg(msg, msg_len, "--de-from %s: no de_members.npy and run.json there",
                           c->de_from);
