@@ -21,7 +21,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-HDRS     := include/smile.h $(wildcard src/*.h src/*/*.h src/*/*.inc tests/*.h cli/*.h)
+HDRS     := $(wildcard include/*.h) $(wildcard src/*.h src/*/*.h src/*/*.inc tests/*.h cli/*.h)
 
 .PHONY: all test test-long asan clean bench
 all: $(BUILD)/smile $(BUILD)/libsmile.a

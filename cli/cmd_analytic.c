@@ -23,7 +23,7 @@
  * 1 runtime failure. */
 #include "args.h"
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
 
 #include <errno.h>
 #include <stdarg.h>

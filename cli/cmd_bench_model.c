@@ -7,7 +7,7 @@
  */
 #include "args.h"
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
 
 #include <cblas.h>
 #include <errno.h>

@@ -22,7 +22,7 @@
  */
 #include "args.h"
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
 
 #include <math.h>
 #include <omp.h>

@@ -2,7 +2,7 @@
  * its stored DE members and samples (settings from DIR/config.json).
  * Exit status: 0 ok, 2 bad input (missing/malformed run files), 1 runtime. */
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void smile_fit_print_summary(FILE *f, const cJSON *m);
+int cli_print_metrics(const char *text, int as_json);
 
 static void help(FILE *f) {
     fprintf(f,
@@ -82,21 +82,13 @@ int smile_cmd_eval(int argc, char **argv) {
     memset(&rt, 0, sizeof rt);
     rt.threads = threads;
     char msg[1024] = "";
-    cJSON *m = NULL;
+    char *m = NULL;
     smile_status st = smile_fit_eval(dir, &rt, include, min_gap, &m, msg, sizeof msg);
     if (st != SMILE_OK) {
         fprintf(stderr, "smile eval: %s\n", msg[0] ? msg : smile_status_str(st));
         return (st == SMILE_ENOMEM || st == SMILE_ENUMERIC) ? 1 : 2;
     }
-    if (json) {
-        char *s = cJSON_Print(m);
-        if (s) {
-            puts(s);
-            cJSON_free(s);
-        }
-    } else {
-        smile_fit_print_summary(stdout, m);
-    }
-    cJSON_Delete(m);
+    cli_print_metrics(m, json);
+    free(m);
     return 0;
 }

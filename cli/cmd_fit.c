@@ -11,7 +11,8 @@
  * and ends with the same samples and metrics as an uninterrupted run. */
 #include "args.h"
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
+#include "io/io.h" /* atomic writes of the built-in example's plot script */
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -210,13 +211,18 @@ void smile_fit_print_summary(FILE *f, const cJSON *m) {
             classif ? "" : "; metrics in standardised units");
 }
 
-static void print_json(const cJSON *m) {
-    char *s = cJSON_Print(m);
-    if (s) {
-        fputs(s, stdout);
+/* Prints metrics.json's text as JSON or as the summary table; 0 on success. */
+int cli_print_metrics(const char *text, int as_json) {
+    if (as_json) {
+        fputs(text, stdout);
         fputc('\n', stdout);
-        cJSON_free(s);
+        return 0;
     }
+    cJSON *m = cJSON_Parse(text);
+    if (!m) return -1;
+    smile_fit_print_summary(stdout, m);
+    cJSON_Delete(m);
+    return 0;
 }
 
 static int file_exists(const char *dir, const char *name) {
@@ -490,24 +496,18 @@ int smile_cmd_fit(int argc, char **argv) {
         snprintf(out, sizeof out, "%s", cfg.out);
         if (file_exists(out, "metrics.json") && !file_exists(out, "checkpoint")) {
             /* finished run: nothing to do */
-            char *mp = smile_path_join(out, "metrics.json");
-            cJSON *m = NULL;
-            smile_status st = smile_json_read_file(mp, &m, msg, sizeof msg);
+            char *mp = smile_path_join(out, "metrics.json"), *text = NULL;
+            size_t len = 0;
+            smile_status st = smile_read_file(mp, &text, &len, msg, sizeof msg);
             free(mp);
             if (st != SMILE_OK) return bad("%s", msg);
             if (!quiet) fprintf(stderr, "smile fit: %s: run already complete\n", out);
-            if (json) print_json(m);
-            else smile_fit_print_summary(stdout, m);
-            cJSON_Delete(m);
+            int bad_json = cli_print_metrics(text, json);
+            free(text);
+            if (bad_json) return bad("%s/metrics.json: not valid JSON", out);
             return 0;
         }
-        char *cp = smile_path_join(out, "config.json");
-        cJSON *cj = NULL;
-        smile_status st = smile_json_read_file(cp, &cj, msg, sizeof msg);
-        free(cp);
-        if (st != SMILE_OK) return bad("--resume: %s", msg);
-        st = smile_fit_config_from_json(cj, &cfg, msg, sizeof msg);
-        cJSON_Delete(cj);
+        smile_status st = smile_fit_config_load(out, &cfg, msg, sizeof msg);
         if (st != SMILE_OK) return bad("--resume: %s", msg);
         snprintf(cfg.out, sizeof cfg.out, "%s", out);
     } else {
@@ -545,7 +545,7 @@ int smile_cmd_fit(int argc, char **argv) {
         fprintf(stderr, "smile fit: interrupted before the run started; nothing written\n");
         return 130;
     }
-    cJSON *metrics = NULL;
+    char *metrics = NULL;
     st = smile_fit_execute(f, &metrics, msg, sizeof msg);
     smile_fit_free(f);
     if (st == SMILE_EINTERRUPTED) {
@@ -557,12 +557,9 @@ int smile_cmd_fit(int argc, char **argv) {
         fprintf(stderr, "smile fit: %s\n", msg[0] ? msg : smile_status_str(st));
         return 1;
     }
-    if (json)
-        print_json(metrics);
-    else
-        smile_fit_print_summary(stdout, metrics);
+    cli_print_metrics(metrics, json);
     fflush(stdout);
     if (!strcmp(cfg.data, SMILE_FIT_BUILTIN)) plot_builtin(&cfg, quiet);
-    cJSON_Delete(metrics);
+    free(metrics);
     return 0;
 }

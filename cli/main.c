@@ -1,6 +1,6 @@
 /* smile — command-line front end. Uses only include/smile.h (and cli/). */
 #include "cli.h"
-#include "smile.h"
+#include "smile_fit.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,6 +4,8 @@
  * the squared-moment bias, initial positions. */
 #include "harness.h"
 #include "smile.h"
+#include "analytic/analytic.h"
+#include "diag/diag.h"
 
 #include <float.h>
 #include <stdint.h>

@@ -12,6 +12,7 @@
  *    recovers; no resets at the fixed point. */
 #include "harness.h"
 #include "smile.h"
+#include "sampler/sampler_internal.h"
 
 #define D 10
 static const double TARGET = 0.01, GAIN = 0.002, CLIP = 4.0, BETA = 0.05, RF = 100.0;

@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "tar_writer.h"
 #include "smile.h"
+#include "data/data.h"
 
 #include <ftw.h>
 #include <stdint.h>

@@ -8,6 +8,8 @@
 #include "harness.h"
 #include "tar_writer.h"
 #include "smile.h"
+#include "data/data.h"
+
 #include "data/data_internal.h"
 
 #include <ftw.h>

@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700
 #include "harness.h"
 #include "smile.h"
+#include "data/data.h"
 
 #include <ftw.h>
 #include <stdint.h>

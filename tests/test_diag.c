@@ -3,6 +3,7 @@
  * AR(1) chains) and T22 (R̂), degenerate inputs, thread safety. */
 #include "harness.h"
 #include "smile.h"
+#include "diag/diag.h"
 
 #include <omp.h>
 #include <stdint.h>

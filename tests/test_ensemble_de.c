@@ -3,6 +3,8 @@
  * thread counts, restore rules) and the config.json round trip. */
 #include "harness.h"
 #include "smile.h"
+#include "train/train.h"
+#include "fit/fit_internal.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -1,6 +1,7 @@
 /* src/io: atomic writes, streamed .npy files with resume, CSV traces, JSON. */
 #include "harness.h"
 #include "smile.h"
+#include "io/io.h"
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

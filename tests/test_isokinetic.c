@@ -4,6 +4,7 @@
 #include "harness.h"
 #include "sampler/isokinetic.h"
 #include "smile.h"
+#include "sampler/sampler_internal.h"
 
 static double norm_d(const double *v, size_t d) {
     double s = 0;

@@ -5,6 +5,8 @@
  * logits, JSON keys, streaming (chunked) feeding and thread independence. */
 #include "harness.h"
 #include "smile.h"
+#include "metrics/metrics.h"
+#include "diag/diag.h"
 
 #include <cjson/cJSON.h>
 #include <omp.h>

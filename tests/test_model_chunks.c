@@ -5,6 +5,7 @@
  * gradients of magnitude ~1e2 (≈ 1e-5 relative). */
 #include "harness.h"
 #include "smile.h"
+#include "model/model.h"
 
 static void check_kind(smile_likelihood_kind lik) {
     char msg[256];

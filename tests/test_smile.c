@@ -2,6 +2,8 @@
  * statistical check on a Gaussian with isotropic injected gradient noise. */
 #include "harness.h"
 #include "smile.h"
+#include "sampler/sampler_internal.h"
+#include "fit/fit_internal.h"
 
 #include <math.h>
 

@@ -5,6 +5,7 @@
  * 1000 steps), i.e. the reference tuner's slow cooling. */
 #include "harness.h"
 #include "smile.h"
+#include "sampler/sampler_internal.h"
 
 static void test_quantiles(void) {
     CHECK_CLOSE(smile_normal_quantile(0.98), 2.053748910631822, 1e-14, 0);

@@ -11,7 +11,7 @@
  * k = 2). There is no N/B scaling: the noise of one step is S_b (times f),
  * whose covariance is B (N-B)/(N-1) * Cov_pop(y) ~= B s^2 A A^T.
  */
-#include "smile_internal.h"
+#include "analytic/analytic.h"
 
 #include <math.h>
 #include <stdlib.h>

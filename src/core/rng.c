@@ -2,7 +2,7 @@
  * (seed, chain, purpose) through splitmix64, as spec samplers.md §1.6 asks.
  * Uniforms use 53 bits; normals use Box–Muller on two uniforms (the spare is
  * kept in the state, so a copied state reproduces the stream exactly). */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /* Status codes, messages, allocation. */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
  *      the result is truncated to an integer (the reference casts back).
  * Random draws per image: one uniform for the mirror, one for the crop, and
  * (if cropping) the row then the column offset. */
-#include "smile_internal.h"
+#include "data/data.h"
 
 #include <math.h>
 #include <string.h>

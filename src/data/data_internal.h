@@ -4,7 +4,7 @@
 #ifndef SMILE_DATA_INTERNAL_H
 #define SMILE_DATA_INTERNAL_H
 
-#include "smile_internal.h"
+#include "data/data.h"
 
 #include <stdint.h>
 #include <zlib.h>
@@ -24,8 +24,6 @@ const char *data_basename(const char *s);
 /* Zeroes *ds and stores a copy of path; SMILE_ENOMEM on failure. */
 smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *path, char *msg,
                         size_t msg_len);
-/* Contiguous splits: train [0, a), valid [a, b), test [b, n). */
-void data_set_splits(smile_dataset *ds, size_t a, size_t b, size_t n);
 /* Identity permutation of n, shuffled with the split stream of `seed`. */
 void data_split_permutation(uint32_t *perm, size_t n, uint64_t seed);
 /* Image data sets of §3–§5: rows 0..n_off_train-1 (official train, in source

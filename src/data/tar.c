@@ -211,3 +211,36 @@ smile_status data_tar_next(data_tar *t, int *more, char *msg, size_t msg_len) {
         return SMILE_OK;
     }
 }
+
+smile_status data_gz_read_exact(gzFile gz, const char *path, void *buf, size_t n,
+                                uint64_t offset, const char *what, char *msg, size_t msg_len) {
+    unsigned char *p = buf;
+    size_t done = 0;
+    while (done < n) {
+        size_t want = n - done;
+        if (want > (1u << 30)) want = 1u << 30;
+        int got = gzread(gz, p + done, (unsigned)want);
+        if (got <= 0) {
+            int zerr = Z_OK;
+            const char *zs = gzerror(gz, &zerr);
+            /* zlib prefixes its message with the path it was opened with */
+            size_t pl = strlen(path);
+            if (zs && !strncmp(zs, path, pl) && zs[pl] == ':' && zs[pl + 1] == ' ') zs += pl + 2;
+            if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+                smile_set_msg(msg, msg_len,
+                              "%s: corrupt or truncated gzip stream at byte %llu of the "
+                              "decompressed data while reading %s: %s",
+                              path, (unsigned long long)(offset + done), what,
+                              zs && *zs ? zs : "read error");
+                return SMILE_EFORMAT;
+            }
+            smile_set_msg(msg, msg_len,
+                          "%s: file ends at byte %llu of the (decompressed) data while "
+                          "reading %s (%zu more bytes expected)",
+                          path, (unsigned long long)(offset + done), what, n - done);
+            return SMILE_EFORMAT;
+        }
+        done += (size_t)got;
+    }
+    return SMILE_OK;
+}

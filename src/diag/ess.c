@@ -6,7 +6,7 @@
  * the named critical section `fftw_plan`; executing a plan is thread-safe.
  * Buffers come from smile_calloc (64-byte aligned) rather than fftw_malloc,
  * whose thread safety FFTW does not document. */
-#include "diag/diag_internal.h"
+#include "diag/diag.h"
 
 #include <fftw3.h>
 #include <math.h>
@@ -175,10 +175,4 @@ double smile_diag_ess_seq(const double *seq, size_t m, size_t n) {
 
 double smile_ess(const double *draws, size_t M, size_t N) {
     return smile_diag_ess_seq(draws, M, N);
-}
-
-double smile_ess_bulk(const double *draws, size_t M, size_t N) {
-    double ess = NAN;
-    smile_diag_bulk(draws, M, N, NULL, &ess);
-    return ess;
 }

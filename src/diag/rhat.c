@@ -1,7 +1,7 @@
 /* Rank normalisation and rank-normalised split-R̂ (spec samplers.md §10.3,
  * §10.4; Vehtari et al. 2021), plus the segment R̂ of metrics.md §7.2.
  * Φ⁻¹ is smile_normal_quantile (src/sampler/tuner.c). */
-#include "diag/diag_internal.h"
+#include "diag/diag.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -173,4 +173,10 @@ double smile_rhat_segments(const double *x, size_t n, size_t n_seg) {
     }
     free(z); free(vi);
     return r;
+}
+
+double smile_ess_bulk(const double *draws, size_t M, size_t N) {
+    double ess = NAN;
+    smile_diag_bulk(draws, M, N, NULL, &ess);
+    return ess;
 }

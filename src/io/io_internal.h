@@ -2,7 +2,7 @@
 #ifndef SMILE_IO_INTERNAL_H
 #define SMILE_IO_INTERNAL_H
 
-#include "smile_internal.h"
+#include "io/io.h"
 
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
  * OpenMP loops whose results are stored per point and summed serially, and
  * every random draw comes from a stream keyed by the test point, so results
  * do not depend on the thread count. */
-#include "diag/diag_internal.h"
+#include "diag/diag.h"
 #include "metrics/metrics_internal.h"
 
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 #ifndef SMILE_METRICS_INTERNAL_H
 #define SMILE_METRICS_INTERNAL_H
 
-#include "smile_internal.h"
+#include "metrics/metrics.h"
 
 #include <math.h>
 

@@ -16,8 +16,8 @@
 #define SMILE_MODEL_INTERNAL_H
 
 #include "nn/nn.h"
-#include "prob/prob_internal.h"
-#include "smile_internal.h"
+#include "model/likelihood.h"
+#include "model/model.h"
 
 /* ---- parameter layout ----------------------------------------------------------------- */
 
@@ -210,11 +210,6 @@ smile_status smile_model_ws_plan_f(smile_model_workspace *ws, size_t *n_reals,
                                    size_t *scratch_bytes);
 smile_status smile_model_ws_plan_d(smile_model_workspace *ws, size_t *n_reals,
                                    size_t *scratch_bytes);
-/* Checks idx (or 0..n-1) against data: SMILE_EINVAL with a message when out of range
- * or when a required array is missing. */
-smile_status smile_model_check_data(const smile_model *m, const smile_data_view *data,
-                                    const uint32_t *idx, size_t n, int need_targets, char *msg,
-                                    size_t msg_len);
 
 /* Specialised float FCN (fcn_fast.c): small dense layers without BLAS calls.
  * Returns 1 when it handled the call, 0 when the shape is not supported. */

@@ -123,8 +123,8 @@
  * Initialisation (§0.5): nn_init_lecun_normal(w, n, fan_in, rng); nn_init_normal(w, n, sd, rng)
  * Threads: nn_blas_set_threads(n); nn_blas_get_threads()
  */
-#ifndef SMILE_NN_H
-#define SMILE_NN_H
+#ifndef SMILE_NN_KERNELS_H
+#define SMILE_NN_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -202,4 +202,4 @@ float nn_expf_fast_(float a);
 #ifdef __cplusplus
 }
 #endif
-#endif /* SMILE_NN_H */
+#endif /* SMILE_NN_KERNELS_H */

@@ -9,12 +9,14 @@
  * accumulates s·∇ log-likelihood on top (+=), chunk by chunk for batches larger than
  * the workspace.
  */
-#include "model/model_internal.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 
 struct smile_posterior {
     const smile_model *m;
+    size_t d;           /* parameters of m               */
+    double prior_sigma; /* σ_p of the N(0, σ_p²) prior   */
     smile_data_view data;
     int n_chains;
     smile_model_workspace **ws; /* [n_chains] */
@@ -34,6 +36,8 @@ smile_status smile_posterior_init(smile_posterior **out, const smile_model *m,
     smile_posterior *p = calloc(1, sizeof *p);
     SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "posterior: out of memory");
     p->m = m;
+    p->d = smile_model_param_count(m);
+    p->prior_sigma = smile_model_get_desc(m)->prior_sigma;
     p->data = *data;
     p->n_chains = n_chains;
     p->ws = calloc((size_t)n_chains, sizeof *p->ws);
@@ -62,7 +66,7 @@ void smile_posterior_free(smile_posterior *p) {
 
 smile_target smile_posterior_target(smile_posterior *p) {
     /* grad == NULL skips the backward pass (log p̂ only) */
-    smile_target t = {.dim = p ? p->m->d : 0,
+    smile_target t = {.dim = p ? p->d : 0,
                       .logdensity_grad = smile_posterior_logdensity,
                       .user = p,
                       .logp_only_ok = 1};
@@ -83,7 +87,7 @@ int smile_posterior_logdensity(void *user, const float *x, const smile_batch *b,
     const uint32_t *idx = b ? b->idx : NULL;
     size_t n = idx ? b->size : p->data.n;
     double s = idx ? b->scale : 1.0;
-    double lp = smile_prior_gauss(x, p->m->d, p->m->desc.prior_sigma, grad);
+    double lp = smile_prior_gauss(x, p->d, p->prior_sigma, grad);
     double ll = 0;
     if (smile_model_loglik_grad(p->m, p->ws[chain], x, &p->data, idx, n, s, &ll, grad) !=
         SMILE_OK)

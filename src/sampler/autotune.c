@@ -13,7 +13,7 @@
  * whose fixed point is E[ΔE_b²]/d = target (the MCLMC energy-variance
  * criterion, but on one batch). Guardrail: a step with ΔE_b² > R·d·target
  * is reset; at the fixed point that is a > √R standard-deviation event. */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <math.h>
 

@@ -127,29 +127,6 @@ smile_status smile_chain_begin_sampling(smile_chain *c, const smile_target *t, i
     return SMILE_OK;
 }
 
-int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite) {
-    int64_t changed = 0, bad = 0;
-    const float hi = (float)clip, lo = -(float)clip;
-    for (size_t i = 0; i < d; i++) {
-        float v = g[i];
-        if (isnan(v)) {
-            g[i] = 0.0f;
-            bad++;
-            changed++;
-        } else if (v > hi) {
-            if (isinf(v)) bad++;
-            g[i] = hi;
-            changed++;
-        } else if (v < lo) {
-            if (isinf(v)) bad++;
-            g[i] = lo;
-            changed++;
-        }
-    }
-    if (nonfinite) *nonfinite = bad;
-    return changed;
-}
-
 smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                               smile_step_info *info) {
     if (!c || !c->x || !t || !t->logdensity_grad || t->dim != c->dim || !b || !info)

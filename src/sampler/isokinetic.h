@@ -4,7 +4,7 @@
 #ifndef SMILE_ISOKINETIC_H
 #define SMILE_ISOKINETIC_H
 
-#include "smile_internal.h"
+#include "core/core.h"
 
 /* x += eps * a * (D ⊙ u), D may be NULL. */
 void smile_isokinetic_position_update(float *x, const float *u, const float *D, double eps_a,

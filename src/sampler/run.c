@@ -1,7 +1,7 @@
 /* Several chains of one sampler in parallel OpenMP threads. Each chain has
  * its own state, batch stream and RNG streams derived from (seed, chain), so
  * the results do not depend on the number of threads or the schedule. */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <string.h>
 #ifdef _OPENMP

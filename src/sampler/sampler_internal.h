@@ -3,7 +3,7 @@
 #ifndef SMILE_SAMPLER_INTERNAL_H
 #define SMILE_SAMPLER_INTERNAL_H
 
-#include "smile_internal.h"
+#include "core/core.h"
 
 /* Sampler families. */
 static inline int smile_kind_is_isokinetic(smile_sampler_kind k) {
@@ -71,5 +71,56 @@ double smile_chain_integrate(smile_chain *c, const smile_target *t, const smile_
 /* Sanitise a raw gradient in place: NaN -> 0, clip to ±clip. Returns the
  * number of changed entries; *nonfinite counts NaN/Inf entries. */
 int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite);
+
+/* ======================================================================== */
+/* Isokinetic building blocks (exposed for tests and custom kernels)        */
+/* ======================================================================== */
+
+/* Velocity update U(u, h, eps, c) of §2.2, in place on u[d] with h = D ⊙ g
+ * (D may be NULL = identity). *u_zero tracks u == 0. Returns ΔK. */
+double smile_isokinetic_velocity_update(float *u, int *u_zero, const float *g, const float *D,
+                                        double eps, double c, size_t d);
+double smile_isokinetic_velocity_update_d(double *u, int *u_zero, const double *g,
+                                          const double *D, double eps, double c, size_t d);
+/* Coefficient table of an integrator: *n entries c0..c_{2m}; returns m. */
+int smile_integrator_coeffs(smile_integrator k, const double **coeffs, int *n);
+
+void smile_energy_tuner_init(smile_energy_tuner *tu, double reset_prob, double adaption_prob,
+                             double adaption_strength, double smoothing, double eps0);
+
+/* Feeds a = |ΔE| of step t and advances t. The decision uses the statistics
+ * from before this update (§7.3 step 6). resets = 0: never divergent;
+ * adapt_eps = 0: eps unchanged (tuner-off variants, frozen sampling). */
+smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double a, int resets,
+                                               int adapt_eps);
+
+/* Non-finite step [ours]: no statistics update; eps shrinks if adapt. */
+void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, int adapt);
+
+/* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
+double smile_wilson_hilferty(double mE, double sE, double z);
+
+void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
+                           double smoothing, double reset_factor, double eps0);
+
+/* Feeds the same-batch energy error dE of a step in dimension d and the
+ * same-batch log-density change dlogp = ℓ_t(x_t) − ℓ_t(x_{t−1}). Reset when
+ * dE² > R·d·target, or when the step lost more than √(R·d·target) nats of
+ * log density (a jump out of the typical set, whose log-density spread is
+ * only ~√(d/2): caught even when ΔK absorbed it and dE stayed small). */
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, double dlogp,
+                                            size_t d, int adapt_eps);
+
+/* Non-finite step: ε shrinks as for a maximal h (one clipped step). */
+void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps);
+
+void smile_logp_guard_init(smile_logp_guard *g, double rate, double k_sigma, double floor);
+
+int smile_logp_guard_alarm(const smile_logp_guard *g, double lp_new_batch);
+
+void smile_logp_guard_update(smile_logp_guard *g, double lp);
+
+/* eps_s and explore_s of §9.2 for step s. */
+double smile_schedule_eps(const smile_schedule *s, int64_t step, int *explore);
 
 #endif

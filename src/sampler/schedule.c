@@ -2,7 +2,7 @@
  * optionally, SMILE-naive). A schedule maps the step index s = 0 … n − 1 of
  * the phase it drives to (ε_s, explore_s). Exploration steps are run with the
  * same kernel but never emitted (the driver reads the flag). */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <math.h>
 

@@ -1,6 +1,6 @@
 /* Per-chain mini-batch streams (spec samplers.md §1.4, experiments.md §0.4
  * and §1.1). Every chain owns its stream; chains never share a batch. */
-#include "smile_internal.h"
+#include "core/core.h"
 
 #include <math.h>
 #include <string.h>

@@ -27,7 +27,7 @@
  * Diverged members are left out of the pooled metrics of their phase unless
  * include_diverged is set (or every member diverged, then all are pooled and
  * the report says so). */
-#include "ensemble/fit_internal.h"
+#include "fit/fit_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

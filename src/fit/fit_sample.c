@@ -21,7 +21,7 @@
  * checkpoint and continues bit-identically. MCLMC cannot be checkpointed
  * during its warm-up (the MILE tuning workspace is opaque): a chain stopped
  * there restarts from its DE member. */
-#include "ensemble/fit_internal.h"
+#include "fit/fit_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -33,4 +33,7 @@ void smile_set_msg(char *msg, size_t msg_len, const char *fmt, ...)
 void *smile_calloc(size_t n, size_t size);
 void smile_free(void *p);
 
+/* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
+double smile_normal_quantile(double p);
+
 #endif

@@ -1,7 +1,7 @@
 /* Configuration of the fit pipeline: spec defaults (experiments.md §2.5,
  * §2.6, samplers.md §11), validation with messages that name the CLI option,
  * and the config.json round trip (every setting that changes results). */
-#include "ensemble/ensemble_internal.h"
+#include "fit/fit_internal.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -744,4 +744,17 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
     c->trace_every = (int)v;
     TRY_J(get_num(j, "checkpoint_seconds", &c->checkpoint_seconds, msg, msg_len));
     return SMILE_OK;
+}
+
+smile_status smile_fit_config_load(const char *dir, smile_fit_config *c, char *msg, size_t msg_len) {
+    SMILE_CHECK(!dir || !c, SMILE_EINVAL, msg, msg_len, "NULL argument");
+    char *cp = smile_path_join(dir, "config.json");
+    SMILE_CHECK(!cp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    cJSON *cj = NULL;
+    smile_status st = smile_json_read_file(cp, &cj, msg, msg_len);
+    free(cp);
+    SMILE_TRY(st);
+    st = smile_fit_config_from_json(cj, c, msg, msg_len);
+    cJSON_Delete(cj);
+    return st;
 }

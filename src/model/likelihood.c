@@ -1,5 +1,5 @@
 /* Gaussian likelihood pieces (experiments.md §2.4) and the N(0, σ_p²) prior (§0.3). */
-#include "prob/prob_internal.h"
+#include "model/likelihood.h"
 
 #include <math.h>
 

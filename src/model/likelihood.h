@@ -2,7 +2,8 @@
 #ifndef SMILE_PROB_INTERNAL_H
 #define SMILE_PROB_INTERNAL_H
 
-#include "smile_internal.h"
+#include "core/core.h"
+#include "smile_nn.h"
 
 /* σ = clip(e^t, SIGMA_MIN, SIGMA_MAX) (experiments.md §2.4). */
 #define SMILE_SIGMA_MIN 1e-6

@@ -2,7 +2,12 @@
 #ifndef SMILE_FIT_INTERNAL_H
 #define SMILE_FIT_INTERNAL_H
 
-#include "ensemble/ensemble_internal.h"
+#include "core/core.h"
+#include "data/data.h"
+#include "io/io.h"
+#include "metrics/metrics.h"
+#include "model/model.h"
+#include "train/train.h"
 
 #include <cjson/cJSON.h>
 
@@ -63,5 +68,17 @@ smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, 
 smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int *pooled_de,
                                   int Kp_de, const int *pooled, int Kp, char *msg,
                                   size_t msg_len);
+
+/* config.json ↔ struct (the JSON also carries the library version). */
+smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **out);
+smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config *c, char *msg,
+                                        size_t msg_len);
+
+/* The divergence rule on per-member scores ll[K] (mean train log-likelihood
+ * per point; non-finite = diverged): out[k] = 1 if diverged. Threshold:
+ * median(H) − max(min_gap, mad_factor · 1.4826 · MAD(H)), H = the upper half
+ * (⌈n/2⌉ largest) of the n finite scores. */
+void smile_fit_diverged(const double *ll, int K, double min_gap, double mad_factor, int *out,
+                        double *threshold);
 
 #endif

@@ -1,7 +1,7 @@
 /* Building blocks of the deep-ensemble warm start (experiments.md §0.5,
  * samplers.md §9.5): learning-rate schedules, AdamW with decoupled weight
  * decay, and the reference's early-stopping rule. */
-#include "ensemble/ensemble_internal.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <string.h>

@@ -16,7 +16,7 @@
  * Text (GPT, E§6.1, §6.3, §0.5): batches of B random window starts per
  * member stream, ⌊n_train/(B·T)⌋ batches per epoch, loss = mean per-token
  * NLL, validation = one batch of 128 random validation windows per epoch. */
-#include "ensemble/ensemble_internal.h"
+#include "train/train.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -15,8 +15,8 @@
  * and of the pooled samples (the K·S-component Gaussian mixture of §1.1).
  * The interval ends are exact mixture quantiles (bisection on the mixture
  * CDF, 60 halvings). */
-#include "data/data_internal.h"
-#include "ensemble/fit_internal.h"
+#include "data/data.h"
+#include "fit/fit_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  *   4. evaluation of both phases (fit_eval.c) into metrics.json.
  * smile_fit_open does every check that can fail on bad input before anything
  * is written; smile_fit_execute then only fails on runtime problems. */
-#include "ensemble/fit_internal.h"
+#include "fit/fit_internal.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -18,19 +18,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-double fit_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-char *fit_path(const smile_fit *f, const char *name) { return smile_path_join(f->cfg.out, name); }
-
-int fit_file_exists(const char *path) {
-    struct stat sb;
-    return path && stat(path, &sb) == 0;
-}
 
 void smile_fit_free(smile_fit *f) {
     if (!f) return;
@@ -586,7 +573,20 @@ static smile_status make_dirs(smile_fit *f, char *msg, size_t msg_len) {
     return SMILE_OK;
 }
 
-smile_status smile_fit_execute(smile_fit *f, cJSON **metrics, char *msg, size_t msg_len) {
+/* Hands metrics.json's text to the caller (or drops it) and frees the object. */
+static smile_status hand_out(cJSON *m, char **json, char *msg, size_t msg_len) {
+    if (json) {
+        *json = cJSON_Print(m);
+        if (!*json) {
+            cJSON_Delete(m);
+            SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+        }
+    }
+    cJSON_Delete(m);
+    return SMILE_OK;
+}
+
+smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t msg_len) {
     SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL fit");
     if (metrics) *metrics = NULL;
     const int K = f->cfg.members;
@@ -616,26 +616,17 @@ smile_status smile_fit_execute(smile_fit *f, cJSON **metrics, char *msg, size_t 
     if (st == SMILE_OK) fit_remove_checkpoints(f);
     cJSON_Delete(run);
     free(theta);
-    if (st == SMILE_OK && metrics)
-        *metrics = m;
-    else
-        cJSON_Delete(m);
+    if (st == SMILE_OK) return hand_out(m, metrics, msg, msg_len);
+    cJSON_Delete(m);
     return st;
 }
 
 smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int include_diverged,
-                            double min_gap, cJSON **metrics, char *msg, size_t msg_len) {
+                            double min_gap, char **metrics, char *msg, size_t msg_len) {
     SMILE_CHECK(!dir, SMILE_EINVAL, msg, msg_len, "NULL directory");
     if (metrics) *metrics = NULL;
-    char *cp = smile_path_join(dir, "config.json");
-    SMILE_CHECK(!cp, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    cJSON *cj = NULL;
-    smile_status st = smile_json_read_file(cp, &cj, msg, msg_len);
-    free(cp);
-    SMILE_TRY(st);
     smile_fit_config c;
-    st = smile_fit_config_from_json(cj, &c, msg, msg_len);
-    cJSON_Delete(cj);
+    smile_status st = smile_fit_config_load(dir, &c, msg, msg_len);
     SMILE_TRY(st);
     snprintf(c.out, sizeof c.out, "%s", dir);
     if (min_gap >= 0) c.diverge_min_gap = min_gap;
@@ -673,9 +664,7 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
     free(theta);
     cJSON_Delete(run);
     smile_fit_free(f);
-    if (st == SMILE_OK && metrics)
-        *metrics = m;
-    else
-        cJSON_Delete(m);
+    if (st == SMILE_OK) return hand_out(m, metrics, msg, msg_len);
+    cJSON_Delete(m);
     return st;
 }

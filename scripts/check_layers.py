@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Checks the library's layering from its object files and includes.
+
+Usage: scripts/check_layers.py BUILD_DIR
+
+* File graph: an edge a.c -> b.c when a's object file uses a symbol that b's
+  defines (nm). A circle between files (a strongly connected component of more
+  than one file) is an error.
+* Module graph: src/<module>/ folders in the order of LAYERS below; a file may
+  use symbols and include headers of its own module and of modules in lower
+  layers only.
+* Private headers: src/<m>/*_internal.h may be included only by files of <m>
+  (and by tests). src/<m>/<m>.h is the module's interface to the modules
+  above it.
+Prints one line per violation and exits 1 if there is any.
+"""
+import os
+import re
+import subprocess
+import sys
+
+# Lower layers first; modules in one layer may not use each other.
+LAYERS = [
+    ["core"],
+    ["nn", "data", "io", "diag"],
+    ["sampler", "model", "metrics"],
+    ["prob", "analytic"],
+    ["train"],
+    ["fit"],
+]
+LEVEL = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+
+
+def module_of(path):
+    parts = path.split(os.sep)
+    return parts[1] if len(parts) > 2 and parts[0] == "src" else None
+
+
+def symbols(obj):
+    out = subprocess.run(["nm", obj], capture_output=True, text=True).stdout
+    defined, used = set(), set()
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3 and f[1] in "TDBRCVW":
+            defined.add(f[2])
+        elif len(f) == 2 and f[0] == "U":
+            used.add(f[1])
+    return defined, used
+
+
+def allowed(src_mod, dst_mod, same_layer_ok=False):
+    if src_mod == dst_mod or dst_mod is None:
+        return True
+    if src_mod not in LEVEL or dst_mod not in LEVEL:
+        return False
+    return LEVEL[dst_mod] < LEVEL[src_mod]
+
+
+def sccs(graph):
+    index, low, stack, on, out = {}, {}, [], set(), []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            out.append(comp)
+
+    sys.setrecursionlimit(10000)
+    for v in list(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    errors = []
+    srcs = sorted(os.path.join(d, f) for d, _, fs in os.walk("src") for f in fs
+                  if f.endswith(".c"))
+    defs, uses = {}, {}
+    for s in srcs:
+        obj = os.path.join(build, s[:-2] + ".o")
+        if not os.path.exists(obj):
+            errors.append("%s: no object file %s (build first)" % (s, obj))
+            continue
+        defs[s], uses[s] = symbols(obj)
+    owner = {}
+    for s, ds in defs.items():
+        for sym in ds:
+            owner[sym] = s
+    graph = {s: sorted({owner[u] for u in uses[s] if u in owner and owner[u] != s})
+             for s in defs}
+    for comp in sccs(graph):
+        if len(comp) > 1:
+            errors.append("circle between files: " + " ".join(sorted(comp)))
+    for s, targets in graph.items():
+        for t in targets:
+            if not allowed(module_of(s), module_of(t)):
+                errors.append("%s uses %s (module %s may not use %s)" %
+                              (s, t, module_of(s), module_of(t)))
+    inc_re = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk("src") for f in fs
+                   if f.endswith((".c", ".h", ".inc")))
+    for s in files:
+        mod = module_of(s)
+        if mod not in LEVEL:
+            errors.append("%s: folder %s is not in the layer table" % (s, mod))
+        for line in open(s, errors="replace"):
+            m = inc_re.match(line)
+            if not m:
+                continue
+            inc = m.group(1)
+            if inc.startswith("smile") and "/" not in inc:
+                continue  # public headers (include/)
+            path = inc if inc.startswith("src/") else os.path.join("src", inc)
+            if "/" not in inc:
+                path = os.path.join(os.path.dirname(s), inc)
+            dmod = module_of(os.path.normpath(path))
+            if not allowed(mod, dmod):
+                errors.append("%s includes %s (module %s may not use %s)" % (s, inc, mod, dmod))
+            if dmod != mod and os.path.basename(path).endswith("_internal.h"):
+                errors.append("%s includes %s, a private header of module %s" % (s, inc, dmod))
+    for e in errors:
+        print(e)
+    print("check_layers: %d files, %d violations" % (len(defs), len(errors)))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+/* Gradient sanitising shared by every sampler step: NaN entries become 0 and
+ * entries beyond the clip are clamped (counted as non-finite when infinite). */
+#include "sampler/sampler_internal.h"
+
+#include <math.h>
+
+int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite) {
+    int64_t changed = 0, bad = 0;
+    const float hi = (float)clip, lo = -(float)clip;
+    for (size_t i = 0; i < d; i++) {
+        float v = g[i];
+        if (isnan(v)) {
+            g[i] = 0.0f;
+            bad++;
+            changed++;
+        } else if (v > hi) {
+            if (isinf(v)) bad++;
+            g[i] = hi;
+            changed++;
+        } else if (v < lo) {
+            if (isinf(v)) bad++;
+            g[i] = lo;
+            changed++;
+        }
+    }
+    if (nonfinite) *nonfinite = bad;
+    return changed;
+}
