@@ -22,7 +22,6 @@ const char *cli_prefix(const cli_cmd *c, char *buf, size_t n) {
 
 /* An integer bound as written in messages: 2^k for large powers of two. */
 static const char *fmt_bound(int64_t v, char *buf, size_t n) {
-    if (v == INT64_MAX) return "2^63-1";
     if (v == INT32_MAX) return "2^31-1";
     if (v >= (INT64_C(1) << 20) && (v & (v - 1)) == 0) {
         int k = 0;
@@ -85,6 +84,9 @@ static int store(const char *pfx, const cli_opt *o, const char *v) {
     case CLI_INT:
     case CLI_I64:
     case CLI_SIZE:
+        if (cli_parse_i64(v, o->lo, o->hi, &iv) && o->hi == INT64_MAX)
+            return cli_bad(pfx, "%s: '%s' is not an integer >= %s", o->name, v,
+                           fmt_bound(o->lo, b1, sizeof b1));
         if (cli_parse_i64(v, o->lo, o->hi, &iv))
             return cli_bad(pfx, "%s: '%s' is not an integer in %s..%s", o->name, v,
                            fmt_bound(o->lo, b1, sizeof b1), fmt_bound(o->hi, b2, sizeof b2));
