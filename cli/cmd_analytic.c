@@ -73,7 +73,9 @@ static const int norm_values[] = {SMILE_MOMENTS_EXACT, SMILE_MOMENTS_REFERENCE};
 static const char analytic_prologue[] =
     "Runs K chains of one sampler on an analytical target with synthetic mini-batch\n"
     "gradient noise and reports the squared-moment bias (targets, noise and protocol:\n"
-    "docs/experiments.md).\n";
+    "docs/experiments.md). Data: N=409,600 rows y=s*A*z (A by --noise, s by\n"
+    "--noise-scale), column-centred; log density log pi(x) + sum_{n in batch} <y_n, x>\n"
+    "(no N/B scaling).\n";
 
 static const char analytic_epilogue[] =
     "Protocol: chains start at the target's initial position (0; banana (1,..,1,2,..,2);\n"
@@ -105,9 +107,8 @@ static size_t analytic_rows(cli_opt *t, opts *o) {
          .flags = CLI_REQUIRED,
          .help = "none (exact gradient) | isotropic (A=I) | anisotropic (A=diag(c), c=ICG "
                  "scales 0.1..10) | correlated (A=chol(Sigma_ICG)) | spatial (correlated times "
-                 "exp(-x_3/h), h=6.5/9/1.414, gmm25: 4 on x_2).\nData: N=409,600 rows y=s*A*z, "
-                 "column-centred; log density log pi(x) + sum_{n in batch} <y_n, x> (no N/B "
-                 "scaling). gmm25 uses c=(0.1,10) and Sigma rotated by pi/6."},
+                 "exp(-x_3/h), h=6.5/9/1.414, gmm25: 4 on x_2); gmm25 uses c=(0.1,10) and "
+                 "Sigma rotated by pi/6"},
         {"--sampler", "S", CLI_LOOKUP(&o->sampler, cli_lookup_sampler, CLI_SAMPLER_NAMES),
          .flags = CLI_REQUIRED,
          .help = "mclmc (full-batch MCLMC, tuned in warm-up), smile-naive, smile, psmile-naive, "
@@ -116,7 +117,7 @@ static size_t analytic_rows(cli_opt *t, opts *o) {
         {"--steps", "N", CLI_I64_IN(&o->steps, 1, INT64_C(1) << 40), .flags = CLI_REQUIRED,
          .help = "recorded sampling steps per chain (N >= 1)"},
         {"--warmup", "N", CLI_I64_IN(&o->warmup, 0, INT64_C(1) << 40), .def = "0; mclmc: 10000",
-         .help = "steps before sampling, not recorded (mclmc: split 80/10/10 % into the three "
+         .help = "steps before sampling, not recorded (mclmc: split 80/10/10% into the three "
                  "phases of its step-size and L tuning, docs/method.md)"},
         {"--step-size", "EPS", CLI_POSITIVE(&o->step_size),
          .help = "EPS > 0. Tuned samplers (smile, psmile, *-auto, mclmc): initial step size, "
