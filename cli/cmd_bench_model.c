@@ -71,7 +71,7 @@ static int bm_parse(int argc, char **argv, bm_opts *o) {
         {"--size", "N", CLI_I64_IN(&o->size, 1, INT64_MAX), .flags = CLI_SHOW_DEFAULT,
          .help = "SGEMM size"},
     };
-    cli_cmd cmd = {.name = "bench-model",
+    cli_cmd cmd = {.name = "bench-model", .args = "--model NAME",
                    .usage2 = "--sgemm [--size N] [--threads T] [--seconds S] [--json]",
                    .prologue = bm_prologue, .epilogue = bm_epilogue,
                    .opts = rows, .n_opts = CLI_N(rows)};

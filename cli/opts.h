@@ -94,14 +94,15 @@ typedef struct {
 /* A command: the rows plus the plain-text parts of its help. */
 typedef struct {
     const char *name;     /* "analytic"; NULL: the top-level `smile`          */
-    const char *args;     /* positional synopsis ("DIR"); NULL: none accepted */
+    const char *args;     /* usage text after the required options ("DIR")   */
     const char *usage2;   /* further synopsis lines (after "       smile CMD ") */
     const char *prologue; /* help text between the usage and the options      */
     const char *epilogue; /* help text after the options                      */
     void (*extra)(FILE *f); /* help: printed after the options (may be NULL) */
     cli_opt *opts;
     size_t n_opts;
-    const char **pos;     /* positional arguments found (at most max_pos)     */
+    const char **pos;     /* positional arguments found (at most max_pos; 0:
+                           * any is "unexpected argument")                   */
     int max_pos, n_pos;
 } cli_cmd;
 
