@@ -15,7 +15,6 @@
 #include "smile_fit.h"
 #include "io/io.h" /* paths and reading a finished run's metrics.json */
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>

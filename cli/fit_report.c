@@ -59,8 +59,6 @@ int cli_print_metrics(const char *text, int as_json) {
     return 0;
 }
 
-}
-
 /* gnuplot script and PNG of the built-in example (skipped without gnuplot). */
 void cli_fit_plot_builtin(const char *out, const char *sampler, int quiet) {
     char *gp = smile_path_join(out, "plot.gp");
