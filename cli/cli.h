@@ -11,6 +11,7 @@ int smile_cmd_bench_model(int argc, char **argv);
 int smile_cmd_bench_step(int argc, char **argv);
 int smile_cmd_fit(int argc, char **argv);
 int smile_cmd_eval(int argc, char **argv);
+int smile_cmd_predict(int argc, char **argv);
 
 /* Reports of a fit run (cli/fit_report.c): the table of the headline metrics
  * of both phases, and the whole metrics object as JSON on stdout. */

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"bench-step", smile_cmd_bench_step, "time the SMILE sampler step of K chains (fcn, lenet)"},
     {"fit", smile_cmd_fit, "deep ensemble + sampling + evaluation on a data set (UCI)"},
     {"eval", smile_cmd_eval, "recompute metrics.json of a finished fit run"},
+    {"predict", smile_cmd_predict, "predict with a fitted run on new rows (intervals, probabilities)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

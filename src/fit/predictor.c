@@ -353,3 +353,98 @@ smile_status smile_predictor_encode(const smile_predictor *p, const double *raw,
         }
     return SMILE_OK;
 }
+
+const char *smile_predictor_target_name(const smile_predictor *p) {
+    return p && p->rm.inputs == FIT_INPUTS_TABLE && p->rm.schema.target ? p->rm.schema.target
+                                                                         : "y";
+}
+
+void smile_predictor_rows_free(smile_predictor_rows *r) {
+    if (!r) return;
+    free(r->x);
+    free(r->y);
+    free(r->labels);
+    free(r->line);
+    memset(r, 0, sizeof *r);
+}
+
+/* Rows of a run with a recorded table schema. */
+static smile_status rows_from_schema(const smile_predictor *p, const smile_table *t,
+                                     smile_predictor_rows *r, char *msg, size_t msg_len) {
+    const smile_table_schema *s = &p->rm.schema;
+    const size_t in = s->n_encoded, n0 = t->n_rows;
+    size_t *idx = malloc(n0 * sizeof *idx);
+    r->x = malloc(n0 * in * sizeof *r->x);
+    r->labels = s->classify ? malloc(n0 * sizeof *r->labels) : NULL;
+    SMILE_CHECK(!idx || !r->x || (s->classify && !r->labels), SMILE_ENOMEM, msg, msg_len,
+                "%s: out of memory for %zu rows", t->path, n0);
+    smile_status st = smile_table_encode(s, t, 2, r->x, NULL, r->labels, idx, &r->n,
+                                         &r->has_target, msg, msg_len);
+    if (st == SMILE_OK) {
+        r->line = malloc(r->n * sizeof *r->line);
+        if (!s->classify && r->has_target) r->y = malloc(r->n * sizeof *r->y);
+        long tj = smile_table_schema_match(s, t, s->target_src, s->target);
+        for (size_t i = 0; r->line && i < r->n; i++) {
+            r->line[i] = t->line[idx[i]];
+            if (r->y) smile_table_cell_number(t->cells[idx[i] * t->n_cols + (size_t)tj], &r->y[i]);
+        }
+        if (!r->line || (!s->classify && r->has_target && !r->y)) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        }
+    }
+    if (st == SMILE_OK && !r->has_target) {
+        free(r->labels);
+        r->labels = NULL;
+    }
+    free(idx);
+    return st;
+}
+
+/* Rows of a run on standardised numeric features (whitespace tables of the
+ * paper's protocol): n_x features, then optionally the target. */
+static smile_status rows_standardised(const smile_predictor *p, const smile_table *t,
+                                      smile_predictor_rows *r, char *msg, size_t msg_len) {
+    const size_t nx = p->rm.n_x, n = t->n_rows;
+    SMILE_CHECK(t->n_cols != nx && t->n_cols != nx + 1, SMILE_EINVAL, msg, msg_len,
+                "%s: %zu columns, expected %zu features (and optionally the target last)",
+                t->path, t->n_cols, nx);
+    r->has_target = t->n_cols == nx + 1;
+    r->n = n;
+    r->x = malloc(n * nx * sizeof *r->x);
+    r->line = malloc(n * sizeof *r->line);
+    r->y = r->has_target ? malloc(n * sizeof *r->y) : NULL;
+    SMILE_CHECK(!r->x || !r->line || (r->has_target && !r->y), SMILE_ENOMEM, msg, msg_len,
+                "%s: out of memory for %zu rows", t->path, n);
+    for (size_t i = 0; i < n; i++) {
+        r->line[i] = t->line[i];
+        for (size_t j = 0; j < t->n_cols; j++) {
+            double v;
+            SMILE_CHECK(smile_table_cell_number(t->cells[i * t->n_cols + j], &v), SMILE_EFORMAT,
+                        msg, msg_len, "%s: line %zu, column %zu: '%s' is not a number", t->path,
+                        t->line[i], j + 1, t->cells[i * t->n_cols + j]);
+            if (j < nx) r->x[i * nx + j] = (float)((v - p->rm.x_mean[j]) / p->rm.x_sd[j]);
+            else r->y[i] = v;
+        }
+    }
+    return SMILE_OK;
+}
+
+smile_status smile_predictor_read_rows(const smile_predictor *p, const char *path, int header,
+                                       smile_predictor_rows *rows, char *msg, size_t msg_len) {
+    SMILE_CHECK(!p || !path || !rows, SMILE_EINVAL, msg, msg_len, "predictor: NULL argument");
+    memset(rows, 0, sizeof *rows);
+    SMILE_CHECK(p->rm.inputs != FIT_INPUTS_TABLE && p->rm.inputs != FIT_INPUTS_STANDARDISED,
+                SMILE_EUNSUPPORTED, msg, msg_len,
+                "this run's inputs are %s, not table rows",
+                p->rm.inputs == FIT_INPUTS_IMAGES ? "images" : "text");
+    smile_table t;
+    smile_table_options o = smile_table_options_default();
+    o.header = p->rm.inputs == FIT_INPUTS_STANDARDISED ? 0 : header;
+    SMILE_TRY(smile_table_read(&t, path, &o, msg, msg_len));
+    smile_status st = p->rm.inputs == FIT_INPUTS_TABLE ? rows_from_schema(p, &t, rows, msg, msg_len)
+                                                       : rows_standardised(p, &t, rows, msg, msg_len);
+    smile_table_free(&t);
+    if (st != SMILE_OK) smile_predictor_rows_free(rows);
+    return st;
+}

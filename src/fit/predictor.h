@@ -35,12 +35,32 @@ void smile_predictor_free(smile_predictor *p); /* NULL: no-op */
 smile_predictor_info smile_predictor_get_info(const smile_predictor *p);
 /* Name of class k (NULL when out of range or the run has no names). */
 const char *smile_predictor_class_name(const smile_predictor *p, size_t k);
+/* Name of the target column (tables), else "y". */
+const char *smile_predictor_target_name(const smile_predictor *p);
 
 /* Raw rows raw[n × n_features] in original units (a categorical column holds
  * the category's index in the run's sorted category list) → encoded rows
  * x[n × n_inputs] through the recorded transforms. */
 smile_status smile_predictor_encode(const smile_predictor *p, const double *raw, size_t n,
                                     float *x, char *msg, size_t msg_len);
+
+/* The rows of a table file through the run's transforms (header: -1 detect,
+ * 0 none, 1 present; columns matched by name, or by position without a
+ * header; extra columns ignored). When the file has the target column,
+ * has_target = 1 and y (regression, original units) or labels (classes) are
+ * filled. line[i]: the file line of row i. Errors name the file, line and
+ * column (missing value, unseen category, missing input column). */
+typedef struct {
+    size_t n;
+    float *x;          /* [n × n_inputs] encoded                                 */
+    int has_target;
+    double *y;         /* [n] regression targets in original units, or NULL     */
+    int32_t *labels;   /* [n] classes, or NULL                                   */
+    size_t *line;      /* [n]                                                    */
+} smile_predictor_rows;
+smile_status smile_predictor_read_rows(const smile_predictor *p, const char *path, int header,
+                                       smile_predictor_rows *rows, char *msg, size_t msg_len);
+void smile_predictor_rows_free(smile_predictor_rows *rows);
 
 /* Regression: any output pointer may be NULL. Central intervals are
  * quantiles of the pooled predictive mixture (not mean ± z·sd). */

@@ -412,6 +412,8 @@ smile_status fit_runmodel_read(const char *dir, fit_runmodel *rm, char *msg, siz
     if (r.st == SMILE_OK) {
         rm->y_mean = num(&r, tg, "mean", -1e308, 1e308);
         rm->y_sd = num(&r, tg, "sd", 0, 1e308);
+        rm->schema.y_mean = rm->y_mean;
+        rm->schema.y_sd = rm->y_sd;
         if (cJSON_GetObjectItemCaseSensitive(tg, "classes"))
             rm->class_names = strs(&r, tg, "classes", &rm->n_classes);
     }
