@@ -130,7 +130,7 @@ static void test_schema(void) {
               !strcmp(s.features[1].categories[0], "blue") &&
               !strcmp(s.features[1].categories[2], "red"),
           "categories sorted");
-    CHECK(smile_table_schema_fit_scaling(&s, &t, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(smile_table_schema_fit_scaling(&s, &t, NULL, 0, msg, sizeof msg) == SMILE_OK, "%s", msg);
     /* independent: mean 2.5, population sd sqrt(1.25) of 1..4; y: 25, sqrt(125) */
     CHECK_CLOSE(s.features[0].mean, 2.5, 1e-15, 0);
     CHECK_CLOSE(s.features[0].sd, sqrt(1.25), 1e-15, 0);
@@ -259,7 +259,7 @@ static void test_classes_and_missing(void) {
           msg);
     smile_table_select r = {0};
     CHECK(smile_table_schema_build(&s, &t, &r, msg, sizeof msg) == SMILE_OK &&
-              smile_table_schema_fit_scaling(&s, &t, msg, sizeof msg) == SMILE_OK &&
+              smile_table_schema_fit_scaling(&s, &t, NULL, 0, msg, sizeof msg) == SMILE_OK &&
               isfinite(s.features[0].sd) && s.features[0].sd > 1e307,
           "huge column: sd %g (%s)", s.features[0].sd, msg);
     float x[3];

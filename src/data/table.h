@@ -21,7 +21,7 @@
 #ifndef SMILE_DATA_TABLE_H
 #define SMILE_DATA_TABLE_H
 
-#include "core/core.h"
+#include "data/data.h"
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -135,11 +135,36 @@ smile_status smile_table_encode(const smile_table_schema *s, const smile_table *
                                 int *has_target, char *msg, size_t msg_len);
 
 /* Fits the scaling of the numeric inputs and of a regression target on the
- * rows of the training table t that smile_table_encode would keep: mean and
- * population sd computed in double from the parsed values (scaled two-pass,
- * so any finite values work); a constant column keeps sd = 1. Call it before
- * encoding. SMILE_EFORMAT names a column whose spread overflows. */
+ * rows rows[0..n) of the training table t (NULL: every row) that
+ * smile_table_encode would keep: mean and population sd computed in double
+ * from the parsed values (scaled two-pass, so any finite values work); a
+ * constant column keeps sd = 1. Call it before encoding. SMILE_EFORMAT names
+ * a column whose spread overflows. */
 smile_status smile_table_schema_fit_scaling(smile_table_schema *s, const smile_table *t,
-                                            char *msg, size_t msg_len);
+                                            const size_t *rows, size_t n, char *msg,
+                                            size_t msg_len);
+
+/* ---- a data set from tables ----------------------------------------------- */
+
+/* Files and options of a tabular data set. Without test (and valid) files
+ * the rows of `train` are shuffled with the split stream of `seed` and cut
+ * into f_train / f_valid / rest; with a test file the rows of `train` are
+ * cut into train and validation rows in the ratio f_train : f_valid; with
+ * both files every row of `train` is a training row. */
+typedef struct {
+    const char *train, *valid, *test;
+    smile_table_options read;
+    smile_table_select select;
+    double f_train, f_valid;
+    uint64_t seed;
+} smile_table_spec;
+
+/* Loads the data set: the schema (columns, categories, classes) comes from
+ * the rows of the `train` file, the scaling from the training rows only.
+ * ds: x standardised [n × n_encoded], y standardised (regression) or labels
+ * (classes), rows in split order train | valid | test, y_mean/y_std of the
+ * target; orig_index = row of the source file. */
+smile_status smile_dataset_load_table(smile_dataset *ds, smile_table_schema *schema,
+                                      const smile_table_spec *spec, char *msg, size_t msg_len);
 
 #endif

@@ -310,11 +310,14 @@ static smile_status column_scaling(const smile_table *t, long j, const unsigned 
 }
 
 smile_status smile_table_schema_fit_scaling(smile_table_schema *s, const smile_table *t,
-                                            char *msg, size_t msg_len) {
-    unsigned char *skip = calloc(t->n_rows ? t->n_rows : 1, 1);
+                                            const size_t *rows, size_t n, char *msg,
+                                            size_t msg_len) {
+    unsigned char *skip = malloc(t->n_rows ? t->n_rows : 1);
     SMILE_CHECK(!skip, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    memset(skip, rows ? 1 : 0, t->n_rows);
+    for (size_t i = 0; rows && i < n; i++) skip[rows[i]] = 0;
     for (size_t r = 0; s->drop_missing && r < t->n_rows; r++)
-        skip[r] = (unsigned char)row_has_missing(t, r, s, 1);
+        skip[r] |= (unsigned char)row_has_missing(t, r, s, 1);
     smile_status st = SMILE_OK;
     for (size_t i = 0; st == SMILE_OK && i < s->n_features; i++) {
         smile_table_feature *f = &s->features[i];
