@@ -270,6 +270,50 @@ static void test_classes_and_missing(void) {
     smile_table_free(&t);
 }
 
+/* A data set from tables: split sizes, scaling from the training rows only,
+ * rows of --test files last. */
+static void test_load(void) {
+    char msg[512], text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "a,kind,y\n");
+    for (int i = 0; i < 40; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%s,%d\n", i, i % 2 ? "odd" : "even", 3 * i);
+    const char *train = write_file("train.csv", text);
+    smile_table_spec sp = {.train = train, .read = smile_table_options_default(),
+                           .select = {.target = "y"}, .f_train = 0.7, .f_valid = 0.1, .seed = 5};
+    smile_dataset ds;
+    smile_table_schema s;
+    CHECK(smile_dataset_load_table(&ds, &s, &sp, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(ds.split_end[0] == 28 && ds.split_end[1] == 31 && ds.n == 40 && ds.feature_dim == 3,
+          "split %zu %zu n %zu dim %zu", ds.split_end[0], ds.split_end[1], ds.n, ds.feature_dim);
+    /* 0.7 + 0.1 rounds below 0.8 in double: 31 train + valid rows (the paper rule) */
+    /* scaling from the 28 training rows only: recompute from orig_index */
+    double m = 0, v = 0;
+    for (size_t i = 0; i < 28; i++) m += ds.orig_index[i];
+    m /= 28;
+    for (size_t i = 0; i < 28; i++) v += (ds.orig_index[i] - m) * (ds.orig_index[i] - m);
+    v = sqrt(v / 28);
+    CHECK_CLOSE(s.features[0].mean, m, 1e-12, 0);
+    CHECK_CLOSE(s.features[0].sd, v, 1e-12, 0);
+    CHECK_CLOSE(ds.y_mean, 3 * m, 1e-12, 0);
+    CHECK_CLOSE(ds.x[35 * 3], (ds.orig_index[35] - m) / v, 1e-6, 1e-6);
+    CHECK_CLOSE(ds.y[35], (3.0 * ds.orig_index[35] - 3 * m) / (3 * v), 1e-6, 1e-6);
+    smile_dataset_free(&ds);
+    smile_table_schema_free(&s);
+    /* with a test file: train : valid = 7 : 1 of the training file, test rows last */
+    sp.test = write_file("test.csv", "y,kind,a\n1,odd,100\n2,even,200\n");
+    CHECK(smile_dataset_load_table(&ds, &s, &sp, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(ds.split_end[0] == 35 && ds.split_end[1] == 40 && ds.n == 42, "split with --test %zu %zu %zu",
+          ds.split_end[0], ds.split_end[1], ds.n);
+    CHECK(ds.orig_index[41] == 1 && ds.x[41 * 3 + 1] == 1.0f, "test rows last, matched by name");
+    smile_dataset_free(&ds);
+    smile_table_schema_free(&s);
+    /* a test file with an unseen category is refused, naming it */
+    sp.test = write_file("test2.csv", "a,kind,y\n1,prime,3\n");
+    CHECK(smile_dataset_load_table(&ds, &s, &sp, msg, sizeof msg) == SMILE_EFORMAT &&
+              strstr(msg, "prime") && strstr(msg, "test2.csv"),
+          "unseen category in --test: %s", msg);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 1;
     test_formats();
@@ -277,6 +321,7 @@ int main(void) {
     test_cells();
     test_schema();
     test_classes_and_missing();
+    test_load();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
