@@ -33,6 +33,9 @@ void smile_set_msg(char *msg, size_t msg_len, const char *fmt, ...)
 void *smile_calloc(size_t n, size_t size);
 void smile_free(void *p);
 
+/* Index i of name in names[0..n) (exact match), or -1 (also for name NULL). */
+int smile_name_index(const char *name, const char *const *names, int n);
+
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
 double smile_normal_quantile(double p);
 

@@ -69,7 +69,11 @@ smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int
                                   int Kp_de, const int *pooled, int Kp, char *msg,
                                   size_t msg_len);
 
-/* config.json ↔ struct (the JSON also carries the library version). */
+/* config.c: the DE optimiser settings of a task row or preset. */
+void fit_set_de(smile_de_params *de, double weight_decay, size_t batch, int max_epochs,
+                int patience);
+
+/* config_json.c: config.json ↔ struct (the JSON also carries the library version). */
 smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **out);
 smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config *c, char *msg,
                                         size_t msg_len);
