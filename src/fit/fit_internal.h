@@ -62,6 +62,25 @@ void fit_remove_checkpoints(smile_fit *f);
 smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run, int include_diverged,
                           cJSON **metrics, char *msg, size_t msg_len);
 
+/* The evaluation of one phase (DE members, or sampled chains) over K members. */
+typedef struct {
+    double *ll;        /* [K] scores: mean train log-likelihood per point, NaN = none */
+    int *nonfinite;    /* [K] non-finite parameters or samples                      */
+    int *diverged;     /* [K] the divergence rule's verdict (includes nonfinite)    */
+    int *pooled;       /* [Kp] members pooled into the metrics                      */
+    int Kp;
+    int fallback;      /* every member diverged, so all were pooled                 */
+    double threshold;  /* the rule's score threshold (NaN: no finite score)         */
+    size_t *rows;      /* [K] stored samples per chain (sampling phase), else NULL  */
+    smile_metrics m;   /* the pooled metrics (valid when have_m)                    */
+    int have_m;
+} fit_phase;
+
+/* report.c: the metrics.json object from both phases' results; t0 = fit_now()
+ * when the evaluation began (for "seconds_eval"). */
+smile_status fit_report(const smile_fit *f, const cJSON *run, int include_diverged,
+                        const fit_phase *de, const fit_phase *sm, double t0, cJSON **out);
+
 /* fit_synth.c: the built-in 1-D data set with a gap, and predictive.csv +
  * data.csv of a built-in run (pooled member lists as in metrics.json). */
 smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, size_t msg_len);
