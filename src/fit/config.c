@@ -26,15 +26,20 @@ void fit_set_de(smile_de_params *de, double weight_decay, size_t batch, int max_
     de->patience = patience;
 }
 
-/* Linear warm-up init → peak over W updates, then cosine down to end at update D. */
+/* Linear warm-up init → peak over W updates, then cosine down to end at update D
+ * (the constant and linear settings are kept; they are unused then). */
 static void set_warmup_cosine(smile_lr_schedule *lr, double init, double peak, int64_t W,
                               double end, int64_t D) {
-    lr->kind = SMILE_LR_WARMUP_COSINE;
-    lr->init = init;
-    lr->peak = peak;
-    lr->W = W;
-    lr->end = end;
-    lr->D = D;
+    *lr = (smile_lr_schedule){.kind = SMILE_LR_WARMUP_COSINE,
+                              .lr = lr->lr,
+                              .lr0 = lr->lr0,
+                              .lr1 = lr->lr1,
+                              .T = lr->T,
+                              .init = init,
+                              .peak = peak,
+                              .end = end,
+                              .W = W,
+                              .D = D};
 }
 
 /* The image and text rows of docs/experiments.md, section 5 (UCI: the common

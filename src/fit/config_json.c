@@ -166,63 +166,46 @@ static const field sampler_fields[] = {
 #undef FI
 #undef FE
 
-#define LR(f) offsetof(smile_lr_schedule, f)
+/* Field f of struct S, written under its own name or under key. */
+#define SF(S, f, t) {#f, t, offsetof(S, f), NULL, 0}
+#define SK(S, key, f, t) {key, t, offsetof(S, f), NULL, 0}
+#define SE(S, f, tab) {#f, FT_ENUM, offsetof(S, f), tab, N_NAMES(tab)}
+
+#define LR(f, t) SF(smile_lr_schedule, f, t)
 static const field lr_fields[] = {
-    {"kind", FT_ENUM, LR(kind), lr_names, N_NAMES(lr_names)},
-    {"lr", FT_DOUBLE, LR(lr), NULL, 0},     {"lr0", FT_DOUBLE, LR(lr0), NULL, 0},
-    {"lr1", FT_DOUBLE, LR(lr1), NULL, 0},   {"T", FT_I64, LR(T), NULL, 0},
-    {"init", FT_DOUBLE, LR(init), NULL, 0}, {"peak", FT_DOUBLE, LR(peak), NULL, 0},
-    {"end", FT_DOUBLE, LR(end), NULL, 0},   {"W", FT_I64, LR(W), NULL, 0},
-    {"D", FT_I64, LR(D), NULL, 0},
+    SE(smile_lr_schedule, kind, lr_names), LR(lr, FT_DOUBLE), LR(lr0, FT_DOUBLE),
+    LR(lr1, FT_DOUBLE), LR(T, FT_I64), LR(init, FT_DOUBLE), LR(peak, FT_DOUBLE),
+    LR(end, FT_DOUBLE), LR(W, FT_I64), LR(D, FT_I64),
 };
 
-#define CF(f) offsetof(smile_fit_config, f)
+#define CF(f, t) SF(smile_fit_config, f, t)
+#define CK(key, f, t) SK(smile_fit_config, key, f, t)
 /* top level, after the strings and the seed */
 static const field run_fields[] = {
-    {"members", FT_INT, CF(members), NULL, 0},
-    {"warmup", FT_I64, CF(warmup), NULL, 0},
-    {"samples", FT_I64, CF(samples), NULL, 0},
-    {"thin", FT_INT, CF(thin), NULL, 0},
-    {"batch", FT_SIZE, CF(batch), NULL, 0},
-    {"scale", FT_ENUM, CF(scale), scale_names, N_NAMES(scale_names)},
-    {"reference_batching", FT_BOOL, CF(reference_batching), NULL, 0},
-    {"strict_sizes", FT_BOOL, CF(strict_sizes), NULL, 0},
+    CF(members, FT_INT), CF(warmup, FT_I64), CF(samples, FT_I64), CF(thin, FT_INT),
+    CF(batch, FT_SIZE), SE(smile_fit_config, scale, scale_names),
+    CF(reference_batching, FT_BOOL), CF(strict_sizes, FT_BOOL),
 };
 /* "model" object of the text task */
 static const field gpt_fields[] = {
-    {"gpt_layers", FT_SIZE, CF(gpt_layers), NULL, 0},
-    {"gpt_width", FT_SIZE, CF(gpt_width), NULL, 0},
-    {"gpt_heads", FT_SIZE, CF(gpt_heads), NULL, 0},
-    {"context", FT_SIZE, CF(context), NULL, 0},
-    {"gpt_pre_ln", FT_BOOL, CF(gpt_pre_ln), NULL, 0},
+    CF(gpt_layers, FT_SIZE), CF(gpt_width, FT_SIZE), CF(gpt_heads, FT_SIZE),
+    CF(context, FT_SIZE), CF(gpt_pre_ln, FT_BOOL),
 };
-static const field text_fields[] = {
-    {"text_eval_windows", FT_SIZE, CF(text_eval_windows), NULL, 0},
-};
+static const field text_fields[] = {CF(text_eval_windows, FT_SIZE)};
 static const field divergence_fields[] = {
-    {"min_gap", FT_DOUBLE, CF(diverge_min_gap), NULL, 0},
-    {"mad_factor", FT_DOUBLE, CF(diverge_mad_factor), NULL, 0},
-    {"max_samples", FT_INT, CF(diverge_max_samples), NULL, 0},
-    {"include_diverged", FT_BOOL, CF(include_diverged), NULL, 0},
+    CK("min_gap", diverge_min_gap, FT_DOUBLE), CK("mad_factor", diverge_mad_factor, FT_DOUBLE),
+    CK("max_samples", diverge_max_samples, FT_INT),
+    CF(include_diverged, FT_BOOL),
 };
-static const field tail_fields[] = {
-    {"trace_every", FT_INT, CF(trace_every), NULL, 0},
-    {"checkpoint_seconds", FT_DOUBLE, CF(checkpoint_seconds), NULL, 0},
-};
+static const field tail_fields[] = {CF(trace_every, FT_INT), CF(checkpoint_seconds, FT_DOUBLE)};
+
 /* "deep_ensemble" object: before and after its "lr" object */
-#define DE(f) offsetof(smile_de_params, f)
+#define DE(f, t) SF(smile_de_params, f, t)
 static const field de_fields[] = {
-    {"batch", FT_SIZE, DE(batch), NULL, 0},
-    {"max_epochs", FT_INT, DE(max_epochs), NULL, 0},
-    {"patience", FT_INT, DE(patience), NULL, 0},
-    {"weight_decay", FT_DOUBLE, DE(weight_decay), NULL, 0},
-    {"beta1", FT_DOUBLE, DE(beta1), NULL, 0},
-    {"beta2", FT_DOUBLE, DE(beta2), NULL, 0},
+    DE(batch, FT_SIZE), DE(max_epochs, FT_INT), DE(patience, FT_INT),
+    DE(weight_decay, FT_DOUBLE), DE(beta1, FT_DOUBLE), DE(beta2, FT_DOUBLE),
 };
-static const field de_flag_fields[] = {
-    {"reference_restore", FT_BOOL, DE(reference_restore), NULL, 0},
-    {"augment", FT_BOOL, DE(augment), NULL, 0},
-};
+static const field de_flag_fields[] = {DE(reference_restore, FT_BOOL), DE(augment, FT_BOOL)};
 
 static cJSON *field_json(const field *f, const char *p) {
     switch (f->type) {

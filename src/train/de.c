@@ -127,14 +127,8 @@ typedef struct {
 } member_run;
 
 static void member_close(member_run *r) {
-    smile_free(r->best);
-    smile_free(r->grad);
-    smile_free(r->xb);
-    smile_free(r->yb);
-    smile_free(r->lb);
-    smile_free(r->scr);
-    smile_free(r->widx);
-    smile_free(r->vidx);
+    void *bufs[] = {r->best, r->grad, r->xb, r->yb, r->lb, r->scr, r->widx, r->vidx};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) smile_free(bufs[i]);
     free(r->hist);
     smile_batch_stream_free(&r->s);
     smile_adamw_free(&r->opt);
