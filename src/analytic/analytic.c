@@ -91,21 +91,11 @@ void smile_icg_constants(const double **sigma, const double **R, const double **
 
 smile_analytic_params smile_analytic_params_default(smile_analytic_kind kind,
                                                     smile_noise_kind noise) {
-    smile_analytic_params p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    p.noise = noise;
-    p.n_data = 409600;
-    p.noise_scale = 1.0;
-    p.data_seed = 0;
-    p.spatial_h = 0.0;
-    p.cache_slots = 64;
-    p.gmm_grid = 5;
-    p.gmm_spacing = 2.0;
-    p.gmm_sd = 0.3;
-    p.gmm_init_sd = 2.0;
-    p.gmm_rotation = 0.52359877559829887308; /* pi/6 */
-    return p;
+    return (smile_analytic_params){.kind = kind, .noise = noise, .n_data = 409600,
+                                   .noise_scale = 1.0, .data_seed = 0, .spatial_h = 0.0,
+                                   .cache_slots = 64, .gmm_grid = 5, .gmm_spacing = 2.0,
+                                   .gmm_sd = 0.3, .gmm_init_sd = 2.0,
+                                   .gmm_rotation = 0.52359877559829887308 /* pi/6 */};
 }
 
 /* ------------------------------------------------------------------------ */

@@ -82,13 +82,8 @@ smile_status smile_data_task_from_name(const char *name, smile_data_task *out) {
 }
 
 smile_data_options smile_data_options_default(void) {
-    smile_data_options o;
-    memset(&o, 0, sizeof o);
-    o.seed = 1;
-    o.check_official_sizes = 1;
-    o.image_size = 160;
-    o.threads = 0;
-    return o;
+    return (smile_data_options){.seed = 1, .check_official_sizes = 1, .image_size = 160,
+                                .threads = 0};
 }
 
 /* ------------------------------------------------------------------------ */

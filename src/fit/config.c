@@ -86,10 +86,6 @@ static void set_task_row(smile_fit_config *c) {
 }
 
 smile_fit_config smile_fit_config_default(smile_data_task task) {
-    smile_fit_config c;
-    memset(&c, 0, sizeof c);
-    c.task = task;
-    c.seed = 1;
     /* Our default sampler psmile-auto did at least as well as the best
      * fixed-step pSMILE-naive on every UCI data set, with no member diverged
      * (docs/tuner.md, docs/results.md); the step size 1e-3 is only its start.
@@ -97,35 +93,26 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
      * section 5). */
     const int image_or_text = task == SMILE_DATA_FMNIST || task == SMILE_DATA_CIFAR10 ||
                               task == SMILE_DATA_IMAGENETTE || task == SMILE_DATA_TEXT;
-    c.sampler = smile_sampler_params_default(image_or_text ? SMILE_SAMPLER_PSMILE_NAIVE
-                                                           : SMILE_SAMPLER_PSMILE_AUTO);
+    smile_fit_config c = {
+        .task = task, .seed = 1, .model = SMILE_MODEL_FCN, .strict_sizes = 1,
+        .sampler = smile_sampler_params_default(image_or_text ? SMILE_SAMPLER_PSMILE_NAIVE
+                                                              : SMILE_SAMPLER_PSMILE_AUTO),
+        /* likelihood scale n_b = max(1, floor(N_train/B)) as the reference
+         * implementation uses (docs/method.md, section 2.4), its epoch stream
+         * over all N points */
+        .scale = SMILE_SCALE_FLOOR, .reference_batching = 0,
+        /* the SMILE model: homoscedastic FCN 16-16-16, prior σ 1 */
+        .likelihood = SMILE_LIK_GAUSS_HOMO, .n_hidden = 3, .hidden = {16, 16, 16},
+        .prior_sigma = 1.0, .de = smile_de_params_default(),
+        /* the divergence rule (docs/method.md, section 11.10) */
+        .diverge_min_gap = 1.0, .diverge_mad_factor = 5.0, .diverge_max_samples = 20,
+        .include_diverged = 0, .trace_every = 10, .checkpoint_seconds = 30.0,
+        /* GPT sizes and the 128 random evaluation windows of the reference
+         * implementation (text task only; docs/experiments.md, section 6.7) */
+        .gpt_layers = 6, .gpt_width = 384, .gpt_heads = 6, .context = 256, .gpt_pre_ln = 0,
+        .text_eval_windows = 128};
     /* the UCI row of the SMILE study (docs/experiments.md, section 6.1) */
     set_run(&c, 10, 50000, 10000, 10, 256, 1e-3);
-    /* likelihood scale n_b = max(1, floor(N_train/B)) as the reference
-     * implementation uses (docs/method.md, section 2.4) */
-    c.scale = SMILE_SCALE_FLOOR;
-    c.reference_batching = 0;
-    c.likelihood = SMILE_LIK_GAUSS_HOMO;
-    c.n_hidden = 3;
-    c.hidden[0] = c.hidden[1] = c.hidden[2] = 16;
-    c.prior_sigma = 1.0;
-    c.de = smile_de_params_default();
-    c.diverge_min_gap = 1.0;
-    c.diverge_mad_factor = 5.0;
-    c.diverge_max_samples = 20;
-    c.include_diverged = 0;
-    c.trace_every = 10;
-    c.checkpoint_seconds = 30.0;
-    c.model = SMILE_MODEL_FCN;
-    c.strict_sizes = 1;
-    /* GPT sizes and the 128 random evaluation windows of the reference
-     * implementation (text task only; docs/experiments.md, section 6.7) */
-    c.gpt_layers = 6;
-    c.gpt_width = 384;
-    c.gpt_heads = 6;
-    c.context = 256;
-    c.gpt_pre_ln = 0;
-    c.text_eval_windows = 128;
     set_task_row(&c);
     return c;
 }
