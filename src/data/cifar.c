@@ -188,17 +188,8 @@ smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
     /* source row o → (file, record) */
     st = data_begin(ds, SMILE_DATA_CIFAR10, path, msg, msg_len);
     if (st == SMILE_OK) {
-        ds->n = n;
-        ds->height = ds->width = 32;
-        ds->channels = 3;
-        ds->feature_dim = CIFAR_PIX;
-        ds->x = smile_calloc(n * CIFAR_PIX, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index || n > UINT32_MAX) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
+        st = data_image_alloc(ds, n, 32, 32, 3);
+        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory");
     }
     if (st == SMILE_OK) st = data_set_class_names(ds, cifar_classes, 10, msg, msg_len);
     if (st == SMILE_OK) {

@@ -25,6 +25,10 @@ const char *data_basename(const char *s);
 smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *path, char *msg,
                         size_t msg_len);
 /* Identity permutation of n, shuffled with the split stream of `seed`. */
+/* After data_begin: an image data set of n rows of h × w × c values (sizes,
+ * x, labels, orig_index allocated). SMILE_ENOMEM (no message) on failure or
+ * when n does not fit the uint32 row indices. */
+smile_status data_image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c);
 void data_split_permutation(uint32_t *perm, size_t n, uint64_t seed);
 /* Image data sets of §3–§5: rows 0..n_off_train-1 (official train, in source
  * order) are shuffled with the seed, the n − n_off_train test rows are kept

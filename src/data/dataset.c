@@ -102,6 +102,18 @@ smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *pat
     return SMILE_OK;
 }
 
+smile_status data_image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c) {
+    ds->n = n;
+    ds->height = h;
+    ds->width = w;
+    ds->channels = c;
+    ds->feature_dim = h * w * c;
+    ds->x = smile_calloc(n * ds->feature_dim, sizeof *ds->x);
+    ds->labels = smile_calloc(n, sizeof *ds->labels);
+    ds->orig_index = malloc(n * sizeof *ds->orig_index);
+    return ds->x && ds->labels && ds->orig_index && n <= UINT32_MAX ? SMILE_OK : SMILE_ENOMEM;
+}
+
 void smile_dataset_free(smile_dataset *ds) {
     if (!ds) return;
     free(ds->source);

@@ -68,6 +68,22 @@ static smile_status expect_end(gzFile gz, const char *path, uint64_t offset, cha
     return SMILE_OK;
 }
 
+/* The body of an IDX file: n bytes after its hdr-byte header into a new
+ * buffer *out, and nothing after them. */
+static smile_status read_body(gzFile gz, const char *path, size_t hdr, size_t n, const char *what,
+                              uint8_t **out, char *msg, size_t msg_len) {
+    uint8_t *buf = malloc(n ? n : 1);
+    SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = data_gz_read_exact(gz, path, buf, n, hdr, what, msg, msg_len);
+    if (st == SMILE_OK) st = expect_end(gz, path, hdr + (uint64_t)n, msg, msg_len);
+    if (st != SMILE_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    return SMILE_OK;
+}
+
 /* Reads one IDX image file: *n images of rows × cols bytes. */
 static smile_status read_images(const char *dir, const char *base, uint8_t **pix, size_t *n,
                                 size_t expect_n, char *msg, size_t msg_len) {
@@ -97,21 +113,10 @@ static smile_status read_images(const char *dir, const char *base, uint8_t **pix
         st = SMILE_EFORMAT;
     }
     uint8_t *buf = NULL;
-    if (st == SMILE_OK) {
-        buf = malloc(cnt * 784);
-        if (!buf) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-    }
-    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, cnt * 784, 16, "pixels", msg, msg_len);
-    if (st == SMILE_OK) st = expect_end(gz, path, 16 + (uint64_t)cnt * 784, msg, msg_len);
+    if (st == SMILE_OK) st = read_body(gz, path, 16, cnt * 784, "pixels", &buf, msg, msg_len);
     gzclose(gz);
     free(path);
-    if (st != SMILE_OK) {
-        free(buf);
-        return st;
-    }
+    SMILE_TRY(st);
     *pix = buf;
     *n = cnt;
     return SMILE_OK;
@@ -137,15 +142,7 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
         st = SMILE_EFORMAT;
     }
     uint8_t *buf = NULL;
-    if (st == SMILE_OK) {
-        buf = malloc(n_expect ? n_expect : 1);
-        if (!buf) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-    }
-    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, n_expect, 8, "labels", msg, msg_len);
-    if (st == SMILE_OK) st = expect_end(gz, path, 8 + (uint64_t)n_expect, msg, msg_len);
+    if (st == SMILE_OK) st = read_body(gz, path, 8, n_expect, "labels", &buf, msg, msg_len);
     for (size_t i = 0; st == SMILE_OK && i < n_expect; i++)
         if (buf[i] > 9) {
             smile_set_msg(msg, msg_len, "%s: label %u of item %zu (byte %zu) is not in 0..9",
@@ -185,18 +182,9 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
     if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_FMNIST, dir, msg, msg_len);
     if (st == SMILE_OK) {
         size_t n = ntr + nte;
-        ds->n = n;
-        ds->height = ds->width = 28;
-        ds->channels = 1;
-        ds->feature_dim = 784;
         ds->pixel_scale = 1.0 / 255.0;
-        ds->x = smile_calloc(n * 784, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
+        st = data_image_alloc(ds, n, 28, 28, 1);
+        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory");
         if (st == SMILE_OK) st = data_set_class_names(ds, fm_classes, 10, msg, msg_len);
         if (st == SMILE_OK) {
             data_image_split(ds, ds->orig_index, ntr, FM_F_TRAIN, opts->seed);
@@ -204,7 +192,7 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
                 size_t o = ds->orig_index[r];
                 const uint8_t *src = o < ntr ? tri + o * 784 : tei + (o - ntr) * 784;
                 float *dst = ds->x + r * 784;
-                /* pixels/255 (§3.1), rounded once from the exact quotient */
+                /* pixels/255, rounded once from the exact quotient */
                 for (size_t i = 0; i < 784; i++) dst[i] = (float)((double)src[i] / 255.0);
                 ds->labels[r] = o < ntr ? trl[o] : tel[o - ntr];
             }

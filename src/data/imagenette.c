@@ -423,22 +423,14 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
     if (st == SMILE_OK) st = data_set_class_names(ds, cls, ncls, msg, msg_len);
     size_t n = l.n, fd = (size_t)S * S * 3;
     if (st == SMILE_OK) {
-        ds->n = n;
-        ds->height = ds->width = (size_t)S;
-        ds->channels = 3;
-        ds->feature_dim = fd;
         ds->pixel_scale = 1.0 / 255.0;
         for (int c = 0; c < 3; c++) {
             ds->ch_mean[c] = in_mean[c];
             ds->ch_std[c] = in_std[c];
         }
-        ds->x = smile_calloc(n * fd, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index || n > UINT32_MAX) {
+        st = data_image_alloc(ds, n, (size_t)S, (size_t)S, 3);
+        if (st != SMILE_OK)
             smile_set_msg(msg, msg_len, "out of memory (%zu images of %dx%d)", n, S, S);
-            st = SMILE_ENOMEM;
-        }
     }
     if (st == SMILE_OK) {
         /* (p/255 − m_c)/s_c per channel, via a table of the 256 values */
