@@ -60,12 +60,10 @@ const char *smile_analytic_name(smile_analytic_kind k) {
 }
 
 smile_status smile_analytic_from_name(const char *name, smile_analytic_kind *out) {
-    for (int i = 0; name && i < SMILE_ANALYTIC_COUNT_; i++)
-        if (!strcmp(name, target_names[i])) {
-            *out = (smile_analytic_kind)i;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
+    int i = smile_name_index(name, target_names, SMILE_ANALYTIC_COUNT_);
+    if (i < 0) return SMILE_EINVAL;
+    *out = (smile_analytic_kind)i;
+    return SMILE_OK;
 }
 
 const char *smile_noise_name(smile_noise_kind k) {
@@ -73,12 +71,10 @@ const char *smile_noise_name(smile_noise_kind k) {
 }
 
 smile_status smile_noise_from_name(const char *name, smile_noise_kind *out) {
-    for (int i = 0; name && i < SMILE_NOISE_COUNT_; i++)
-        if (!strcmp(name, noise_names[i])) {
-            *out = (smile_noise_kind)i;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
+    int i = smile_name_index(name, noise_names, SMILE_NOISE_COUNT_);
+    if (i < 0) return SMILE_EINVAL;
+    *out = (smile_noise_kind)i;
+    return SMILE_OK;
 }
 
 void smile_icg_constants(const double **sigma, const double **R, const double **diag_sigma,

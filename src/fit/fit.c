@@ -389,6 +389,14 @@ static cJSON *de_report_json(const smile_fit *f) {
     return o;
 }
 
+/* Number (or boolean as 0/1) under key in o; dflt when absent or another type. */
+static double json_num(const cJSON *o, const char *key, double dflt) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(x)) return x->valuedouble;
+    if (cJSON_IsBool(x)) return cJSON_IsTrue(x);
+    return dflt;
+}
+
 static void de_report_from_json(smile_fit *f, const cJSON *o) {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "seconds");
     if (cJSON_IsNumber(it)) f->de_seconds = it->valuedouble;
@@ -401,33 +409,14 @@ static void de_report_from_json(smile_fit *f, const cJSON *o) {
         r->best_valid_loss = r->last_valid_loss = NAN;
         const cJSON *m = cJSON_GetArrayItem(a, k);
         if (!m) continue;
-#define GETN(key, dst)                                                                             \
-    do {                                                                                           \
-        const cJSON *x_ = cJSON_GetObjectItemCaseSensitive(m, key);                                \
-        if (cJSON_IsNumber(x_)) dst = x_->valuedouble;                                             \
-        else if (cJSON_IsBool(x_)) dst = cJSON_IsTrue(x_);                                         \
-    } while (0)
-        double v = 0;
-        GETN("epochs", v);
-        r->epochs = (int)v;
-        v = 0;
-        GETN("stopped_early", v);
-        r->stopped_early = v != 0;
-        v = 0;
-        GETN("best_epoch", v);
-        r->best_epoch = (int)v;
-        GETN("best_valid_loss", r->best_valid_loss);
-        GETN("last_valid_loss", r->last_valid_loss);
-        v = 0;
-        GETN("updates", v);
-        r->updates = (int64_t)v;
-        v = 0;
-        GETN("restored_best", v);
-        r->restored = v != 0;
-        v = 0;
-        GETN("nonfinite_params", v);
-        r->nonfinite = v != 0;
-#undef GETN
+        r->epochs = (int)json_num(m, "epochs", 0);
+        r->stopped_early = json_num(m, "stopped_early", 0) != 0;
+        r->best_epoch = (int)json_num(m, "best_epoch", 0);
+        r->best_valid_loss = json_num(m, "best_valid_loss", r->best_valid_loss);
+        r->last_valid_loss = json_num(m, "last_valid_loss", r->last_valid_loss);
+        r->updates = (int64_t)json_num(m, "updates", 0);
+        r->restored = json_num(m, "restored_best", 0) != 0;
+        r->nonfinite = json_num(m, "nonfinite_params", 0) != 0;
     }
 }
 

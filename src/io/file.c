@@ -62,17 +62,22 @@ static smile_status afile_names(smile_afile *f, const char *path, const char *su
     return SMILE_OK;
 }
 
-smile_status smile_afile_open(smile_afile *f, const char *path, char *msg, size_t msg_len) {
-    SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL file");
-    SMILE_TRY(afile_names(f, path, ".tmp.", (long)getpid(), msg, msg_len));
-    FILE *fp = fopen(f->tmp, "wb");
+/* Takes fp (NULL: the failed fopen, errno intact) as the stream of f. */
+static smile_status afile_take(smile_afile *f, FILE *fp, const char *what, char *msg,
+                               size_t msg_len) {
     if (!fp) {
-        smile_set_msg(msg, msg_len, "%s: cannot create: %s", f->tmp, strerror(errno));
+        smile_set_msg(msg, msg_len, "%s: cannot %s: %s", f->tmp, what, strerror(errno));
         afile_reset(f);
         return SMILE_EIO;
     }
     f->fp = fp;
     return SMILE_OK;
+}
+
+smile_status smile_afile_open(smile_afile *f, const char *path, char *msg, size_t msg_len) {
+    SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL file");
+    SMILE_TRY(afile_names(f, path, ".tmp.", (long)getpid(), msg, msg_len));
+    return afile_take(f, fopen(f->tmp, "wb"), "create", msg, msg_len);
 }
 
 smile_status smile_afile_open_partial(smile_afile *f, const char *path, long long keep_bytes,
@@ -106,13 +111,7 @@ smile_status smile_afile_open_partial(smile_afile *f, const char *path, long lon
             fp = NULL;
         }
     }
-    if (!fp) {
-        smile_set_msg(msg, msg_len, "%s: cannot open for writing: %s", f->tmp, strerror(errno));
-        afile_reset(f);
-        return SMILE_EIO;
-    }
-    f->fp = fp;
-    return SMILE_OK;
+    return afile_take(f, fp, "open for writing", msg, msg_len);
 }
 
 smile_status smile_afile_write(smile_afile *f, const void *buf, size_t len, char *msg,

@@ -117,6 +117,16 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
     return ok ? SMILE_OK : SMILE_ENOMEM;
 }
 
+/* Frees the accumulator a after the metrics into out (st OK), or after its
+ * message (st: the failed add's status). */
+static smile_status acc_end(smile_metrics_acc *a, smile_status st, smile_metrics *out, char *msg,
+                            size_t msg_len) {
+    if (st == SMILE_OK) st = smile_metrics_acc_finish(a, out, msg, msg_len);
+    else smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
+    smile_metrics_acc_free(a);
+    return st;
+}
+
 smile_status smile_metrics_regression(const smile_metrics_params *p, const double *y,
                                       const float *mu, const float *log_sigma_pt,
                                       const double *log_sigma, smile_metrics *out, char *msg,
@@ -127,21 +137,16 @@ smile_status smile_metrics_regression(const smile_metrics_params *p, const doubl
     smile_metrics_acc *a;
     SMILE_TRY(smile_metrics_acc_init(&a, p, y, NULL, msg, msg_len));
     size_t K = (size_t)p->n_chains, S = p->max_samples, n = p->n;
+    smile_status st = SMILE_OK;
     for (size_t k = 0; k < K; k++)
         for (size_t s = 0; s < S; s++) {
             size_t ks = k * S + s;
-            smile_status st = smile_metrics_acc_add_regression(
-                a, (int)k, s, 0, n, mu + ks * n, log_sigma_pt ? log_sigma_pt + ks * n : NULL,
-                log_sigma ? log_sigma[ks] : 0.0);
-            if (st != SMILE_OK) {
-                smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
-                smile_metrics_acc_free(a);
-                return st;
-            }
+            if (st == SMILE_OK)
+                st = smile_metrics_acc_add_regression(
+                    a, (int)k, s, 0, n, mu + ks * n, log_sigma_pt ? log_sigma_pt + ks * n : NULL,
+                    log_sigma ? log_sigma[ks] : 0.0);
         }
-    smile_status st = smile_metrics_acc_finish(a, out, msg, msg_len);
-    smile_metrics_acc_free(a);
-    return st;
+    return acc_end(a, st, out, msg, msg_len);
 }
 
 smile_status smile_metrics_regression_de(const smile_metrics_params *p, const double *y,
@@ -164,17 +169,9 @@ smile_status smile_metrics_classification(const smile_metrics_params *p, const i
     smile_metrics_acc *a;
     SMILE_TRY(smile_metrics_acc_init(&a, p, NULL, labels, msg, msg_len));
     size_t K = (size_t)p->n_chains, S = p->max_samples, n = p->n, C = p->n_classes;
+    smile_status st = SMILE_OK;
     for (size_t k = 0; k < K; k++)
-        for (size_t s = 0; s < S; s++) {
-            smile_status st =
-                smile_metrics_acc_add_logits(a, (int)k, s, 0, n, logits + (k * S + s) * n * C);
-            if (st != SMILE_OK) {
-                smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
-                smile_metrics_acc_free(a);
-                return st;
-            }
-        }
-    smile_status st = smile_metrics_acc_finish(a, out, msg, msg_len);
-    smile_metrics_acc_free(a);
-    return st;
+        for (size_t s = 0; st == SMILE_OK && s < S; s++)
+            st = smile_metrics_acc_add_logits(a, (int)k, s, 0, n, logits + (k * S + s) * n * C);
+    return acc_end(a, st, out, msg, msg_len);
 }
