@@ -1,7 +1,8 @@
 /* Analytical targets with synthetic mini-batch gradient noise
- * (spec experiments.md §1.1, §1.2, §1.4, §1.6).
+ * (docs/experiments.md, sections 7.1-7.3).
  *
- * The noise is the literal data-set construction of §1.1: a population of
+ * The noise is the literal data-set construction of docs/experiments.md,
+ * section 7.2: a population of
  * N rows y_n = s A z_n (z_n ~ N(0, I_d)), centred over all N rows, and the
  * mini-batch log density
  *
@@ -116,7 +117,7 @@ static int cholesky(const double *S, double *Lo, size_t n) {
     return 0;
 }
 
-/* Structure matrix A of §1.1 for dimension d. */
+/* Structure matrix A of the noise (docs/experiments.md, section 7.2) for dimension d. */
 static int build_A(smile_analytic *a) {
     size_t d = a->d;
     double c[D_MAX], Q[D_MAX * D_MAX];
@@ -124,7 +125,7 @@ static int build_A(smile_analytic *a) {
     if (d == 10) {
         memcpy(c, icg_sigma_, sizeof icg_sigma_);
         memcpy(Q, icg_R_, sizeof icg_R_);
-    } else { /* d = 2: c = logspace(-1, 1, 2) = (0.1, 10), Q = rotation [proj] */
+    } else { /* d = 2: c = logspace(-1, 1, 2) = (0.1, 10), Q = rotation (our choice) */
         c[0] = 0.1;
         c[1] = 10.0;
         double th = a->p.gmm_rotation;
@@ -472,7 +473,8 @@ void smile_analytic_initial_position(const smile_analytic *a, uint64_t seed, int
     }
 }
 
-/* [ref] hard-coded sample estimates of §1.2 */
+/* the reference implementation's hard-coded sample estimates (docs/experiments.md,
+ * section 7.1) */
 static const double funnel_ref_e_[10] = {8.99972035,  87.89693536, 90.62155941, 88.93891196,
                                          90.10817027, 87.39360339, 88.12057611, 88.27542185,
                                          89.08752328, 89.01422079};

@@ -1,13 +1,12 @@
-/* CIFAR-10, official binary release (experiments.md §4.1–§4.2, data README
- * §3.1): data_batch_1.bin … data_batch_5.bin and test_batch.bin, records of
- * 3073 bytes = label byte + 1024 R + 1024 G + 1024 B (each plane 32×32
- * row-major). Read from the extracted folder (or its parent) or straight
- * from cifar-10-binary.tar.gz.
+/* CIFAR-10, official binary release (docs/experiments.md, section 2.2; the data folder's
+ * README.md, section 3.1): data_batch_1.bin … data_batch_5.bin and test_batch.bin, records of
+ * 3073 bytes = label byte + 1024 R + 1024 G + 1024 B (each plane 32×32 row-major). Read from the
+ * extracted folder (or its parent) or straight from cifar-10-binary.tar.gz.
  *
- * Preprocessing [ref]: no scaling (pixel values 0–255 as floats), NHWC; the
- * 50,000 training records (batch 1…5, file order) shuffled with the run seed,
- * then the 10,000 test records; split train 45,000 / valid 5,000 / test
- * 10,000 (fractions 0.75 / 0.08334 / 0.16666 of 60,000). */
+ * Preprocessing, as the reference implementation does: no scaling (pixel values 0–255 as floats),
+ * NHWC; the 50,000 training records (batch 1…5, file order) shuffled with the run seed, then the
+ * 10,000 test records; split train 45,000 / valid 5,000 / test 10,000 (fractions 0.75 / 0.08334 /
+ * 0.16666 of 60,000). */
 #include "data/data_internal.h"
 
 #include <errno.h>

@@ -150,7 +150,7 @@ smile_status data_set_class_names(smile_dataset *ds, const char *const *names, s
 
 void smile_split_sizes(size_t n, double f_train, double f_valid, size_t *n_train,
                        size_t *n_valid, size_t *n_test) {
-    /* §2.2: both floors of products evaluated in IEEE double; the sum
+    /* docs/experiments.md, section 2.1: both floors of products evaluated in IEEE double; the sum
      * f_train + f_valid is rounded to double first (0.7 + 0.1 =
      * 0.7999999999999999). volatile keeps the compiler from fusing or
      * reassociating (no -ffast-math anyway, this is belt and braces). */

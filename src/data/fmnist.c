@@ -1,11 +1,11 @@
-/* Fashion-MNIST from gzip-compressed IDX files (experiments.md §3.1, data
- * README §2.4). IDX: big-endian uint32 magic (2051 images / 2049 labels),
- * item count, for images rows and columns (28, 28), then uint8 payload.
- * zlib's gzread also reads uncompressed files, so the .gz suffix is optional.
+/* Fashion-MNIST from gzip-compressed IDX files (docs/experiments.md, section 2.2; the data
+ * folder's README.md, section 2.4). IDX: big-endian uint32 magic (2051 images / 2049 labels),
+ * item count, for images rows and columns (28, 28), then uint8 payload. zlib's gzread also reads
+ * uncompressed files, so the .gz suffix is optional.
  *
- * Preprocessing [ref]: pixels/255, layout N × 28 × 28 × 1; the 60,000
- * training images are shuffled with the run seed and followed by the 10,000
- * official test images; split train 49,000 / valid 11,000 / test 10,000. */
+ * Preprocessing, as the reference implementation does: pixels/255, layout N × 28 × 28 × 1; the
+ * 60,000 training images are shuffled with the run seed and followed by the 10,000 official test
+ * images; split train 49,000 / valid 11,000 / test 10,000. */
 #include "data/data_internal.h"
 
 #include <errno.h>

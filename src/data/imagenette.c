@@ -1,4 +1,4 @@
-/* Imagenette v2 (experiments.md §5.1–§5.2) from the extracted folder
+/* Imagenette v2 (docs/experiments.md, section 2.2) from the extracted folder
  * (imagenette2/{train,val}/<wnid>/NAME.JPEG, or its parent) or the .tgz archive.
  *
  * Labels: position of the class folder name among the train/ class folders

@@ -1,7 +1,7 @@
-/* The end-to-end pipeline of `smile fit` (experiments.md §0.2, issue 4):
+/* The end-to-end pipeline of `smile fit` (docs/experiments.md, section 4):
  *   1. data: load, standardise, shuffle and split by the run seed (src/data);
  *   2. deep-ensemble warm start (de.c), written to de_members.npy;
- *   3. chain k starts at member k (homoscedastic: log σ ← 0, E§2.4), warm-up
+ *   3. chain k starts at member k (homoscedastic: log σ ← 0), warm-up
  *      then sampling with thinning, samples streamed to disk (fit_sample.c);
  *   4. evaluation of both phases (fit_eval.c) into metrics.json.
  * smile_fit_open does every check that can fail on bad input before anything
@@ -46,7 +46,8 @@ static smile_data_view split_view(const smile_dataset *ds, smile_split s) {
 
 static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_t msg_len);
 
-/* Text task (E§6): token splits, window views, the GPT of E§6.2 with the
+/* Text task (docs/experiments.md, section 2.3): token splits, window views,
+ * the GPT (docs/experiments.md, section 3) with the
  * configured sizes and the data set's vocabulary, the evaluation windows. */
 static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
     const smile_fit_config *c = &f->cfg;
@@ -61,7 +62,7 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
     for (int s = 0; s < 3; s++) {
         size_t b = f->ds.split_begin[s], n = f->ds.split_end[s] - b;
         f->n_tokens[s] = n;
-        /* E§6.1: window starts {0, …, n_split − T − 2}; the view's token
+        /* window starts {0, …, n_split − T − 2}; the view's token
          * stream then has n + T ≤ n_split tokens */
         SMILE_CHECK(n < T + 2, SMILE_EFORMAT, msg, msg_len,
                     "%s: the %s split has %zu tokens, fewer than --context %zu + 2", c->data,
@@ -74,15 +75,16 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
     SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
                 "--batch %zu exceeds the %zu training windows of %s", c->batch, f->n_train,
                 c->data);
-    /* E§6.1 n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
+    /* n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
     {
         size_t nt = f->n_tokens[0] / T;
         f->text_scale = c->scale == SMILE_SCALE_FLOOR
                             ? (double)(nt / c->batch > 0 ? nt / c->batch : 1)
                             : (double)nt / (double)c->batch;
     }
-    /* evaluation windows (E§6.3): [ref] k random starts drawn once, or
-     * [proj] every non-overlapping window 0, T, 2T, … */
+    /* evaluation windows: k random starts drawn once, as the reference
+     * implementation does, or (our addition) every non-overlapping window
+     * 0, T, 2T, … */
     const size_t nwin = c->text_eval_windows;
     f->n_eval = nwin > 0 ? nwin : (f->test.n - 1) / T + 1;
     f->eval_idx = malloc(f->n_eval * sizeof(uint32_t));
@@ -159,8 +161,8 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
         for (size_t i = 0; i < f->n_test; i++) f->y_test[i] = f->test.y[i];
     }
 
-    /* model: UCI the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of
-     * E§2.3; images the task's network with the data set's shape and classes */
+    /* model: UCI the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of docs/experiments.md,
+     * section 3; images the task's network with the data set's shape and classes */
     smile_model_desc md = smile_model_desc_default(c->model);
     md.prior_sigma = c->prior_sigma;
     md.likelihood = c->likelihood;

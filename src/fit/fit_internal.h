@@ -30,9 +30,9 @@ struct smile_fit {
      * (text: n_eval windows × T positions, window-major; else n_eval = n_test). */
     size_t n_eval;
     uint32_t *eval_idx;
-    /* text task (E§6): examples are windows (view n = n_split − T − 1 window
-     * starts, E§6.1), n_train/n_valid count windows, n_tokens the split
-     * lengths; sampler likelihood scale text_scale (n_b of E§6.1). */
+    /* text task (docs/experiments.md, section 2.3): examples are windows (view
+     * n = n_split − T − 1 window starts), n_train/n_valid count windows,
+     * n_tokens the split lengths; sampler likelihood scale text_scale (n_b). */
     int text;
     size_t T, n_tokens[3];
     double text_scale;

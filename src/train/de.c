@@ -1,4 +1,4 @@
-/* Deep-ensemble warm start (experiments.md §0.5, §2.5; samplers.md §9.5).
+/* Deep-ensemble warm start (docs/method.md, section 9).
  *
  * K members trained independently, each in its own OpenMP thread: own
  * initialisation smile_model_init_params(seed, k), own batch order (a
@@ -8,12 +8,12 @@
  * not depend on the number of threads.
  *
  * Per epoch: one pass over the n_b = max(1, ⌊N/B⌋) batches of the stream
- * (E§0.4 with the DE batch size), one AdamW update per batch on the gradient
+ * (docs/method.md, section 2.5, with the DE batch size), one AdamW update per batch on the gradient
  * of the batch-mean NLL, then the mean NLL on the whole validation split.
- * Homoscedastic Gaussian model (E§2.4): σ is fixed at 1 — the global log σ
+ * Homoscedastic Gaussian model (docs/method.md, section 2.2): σ is fixed at 1 — the global log σ
  * entry is held at 0 and never updated (zero gradient, frozen in AdamW), so
  * the loss is the mean of ½ log 2π + ½ (y − μ)².
- * Text (GPT, E§6.1, §6.3, §0.5): batches of B random window starts per
+ * Text (GPT, docs/method.md, section 9.1): batches of B random window starts per
  * member stream, ⌊n_train/(B·T)⌋ batches per epoch, loss = mean per-token
  * NLL, validation = one batch of 128 random validation windows per epoch. */
 #include "train/train.h"
@@ -72,7 +72,7 @@ typedef struct {
 } de_job;
 
 /* Mean NLL of the whole validation split (NaN if not finite). Text (idx !=
- * NULL): mean per-token NLL of the n windows idx (E§0.5: one batch of 128
+ * NULL): mean per-token NLL of the n windows idx (docs/method.md, section 9.1: one batch of 128
  * random validation windows), n·T tokens. */
 static double valid_loss(const de_job *J, smile_model_workspace *ws, const float *theta,
                          const uint32_t *idx, size_t n, size_t T) {
@@ -84,7 +84,8 @@ static double valid_loss(const de_job *J, smile_model_workspace *ws, const float
     return isfinite(loss) ? loss : NAN;
 }
 
-/* E§6.3 text validation batch size (E§0.5 "one batch of 128 random windows") */
+/* text validation batch size ("one batch of 128 random windows", docs/method.md,
+ * section 9.1) */
 #define DE_TEXT_VALID_WINDOWS 128
 
 /* The state of one member's training. */
@@ -362,8 +363,8 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
     }
     free(frozen);
     if (first == SMILE_OK && p->reference_restore) {
-        /* [ref] quirk: restore the best parameters only if at least one member
-         * stopped early; otherwise every member keeps its last parameters. */
+        /* the reference implementation's rule: restore the best parameters only if at least one
+         * member stopped early; otherwise every member keeps its last parameters. */
         int any = 0;
         for (int k = 0; k < K; k++) any |= rep[k].stopped_early;
         for (int k = 0; k < K; k++) {
