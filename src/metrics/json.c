@@ -1,4 +1,4 @@
-/* metrics.md §8 output keys (snake_case) and whole-array conveniences. */
+/* metrics.json keys (snake_case; docs/method.md, section 11) and whole-array conveniences. */
 #include "metrics/metrics_internal.h"
 
 #include <cjson/cJSON.h>
@@ -42,7 +42,7 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= add_arr(obj, "samples_per_chain", cs, K);
         free(cs);
     }
-    /* §1, §1.3: all tasks */
+    /* section 11.2: all tasks */
     ok &= add_num(obj, "lppd", m->lppd);
     ok &= add_arr(obj, "chainwise_lppd", m->chainwise_lppd, K);
     ok &= add_arr(obj, "running_lppd", m->running_lppd, m->n_running);
@@ -100,14 +100,15 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= add_arr(obj, "chain_perplexity", m->chain_perplexity, K);
         ok &= add_num(obj, "perplexity_mean_sample", m->perplexity_mean_sample);
     }
-    /* §7.3: a project addition, kept apart and labelled as such */
+    /* section 11.9: a project addition, kept apart and labelled as such */
     cJSON *fs = cJSON_AddObjectToObject(obj, "function_space_proj");
     ok &= fs != NULL;
     if (fs) {
         ok &= cJSON_AddStringToObject(
                   fs, "note",
-                  "project addition (metrics.md 7.3), not in the reference: rank-normalised "
-                  "split R-hat and bulk ESS of per-point predictions across chains") != NULL;
+                  "project addition (docs/method.md, section 11.9), not in the reference: "
+                  "rank-normalised split R-hat and bulk ESS of per-point predictions across "
+                  "chains") != NULL;
         ok &= add_num(fs, "n_points", (double)m->fn_points);
         ok &= add_num(fs, "rhat_median", m->fn_rhat_median);
         ok &= add_num(fs, "rhat_p90", m->fn_rhat_p90);

@@ -1,5 +1,5 @@
-/* Scoring building blocks: log-sum-exp, empirical quantiles (§5.2), the two
- * calibration errors (§4.1, §4.2), macro F1, AUROC and AURC (§3.4). */
+/* Scoring building blocks: log-sum-exp, empirical quantiles (section 11.5), the two
+ * calibration errors (section 11.7), macro F1, AUROC and AURC (section 11.6). */
 #include "metrics/metrics_internal.h"
 
 #include <stdlib.h>
@@ -99,7 +99,7 @@ smile_status smile_ece_true_class(const double *pbar, const int32_t *labels, con
         double gap = (sacc[m] - sq[m]) / (double)cnt[m]; /* step 4 */
         e += (double)cnt[m] / (double)tot * fabs(gap);
     }
-    /* [proj] no binned point (all q = 0): define 0, like empty bins */
+    /* (our addition) no binned point (all q = 0): define 0, like empty bins */
     *ece = tot ? e : 0.0;
     /* step 5 with κ = 0: w_m = 1/M */
     if (ce_ref) *ce_ref = *ece / (double)n_bins;
