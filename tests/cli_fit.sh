@@ -325,7 +325,7 @@ for p in smile-uci mile-uci fmnist-lenet cifar10-resnet7 cifar10-resnet18 imagen
   check "--help documents preset $p" grep -q -- "$p" "$tmp/help"
 done
 
-# ---- --task text: a tiny GPT on the first 40,000 characters (E§6 pipeline) -----------------
+# ---- --task text: a tiny GPT on the first 40,000 characters (docs/experiments.md, section 2.3) -----------------
 TEXT="${SMILE_DATA:-../shared/data}/shakespeare/shakespeare_simple.txt"
 if [ -f "$TEXT" ]; then
   head -c 40000 "$TEXT" >"$tmp/tiny.txt"
@@ -350,15 +350,15 @@ def fin(v): return isinstance(v, (int, float)) and math.isfinite(v)
 need(c["model"]["kind"] == "gpt" and c["model"]["gpt_width"] == 32 and c["model"]["context"] == 32,
      "config records the GPT sizes")
 need(c["derived"]["sampler_stream"] == "random_windows", "sampler uses random windows")
-# E6.1: train = floor(0.9 n) tokens, n_b = floor(floor(n_train/T)/B)
+# text split: train = floor(0.9 n) tokens, n_b = floor(floor(n_train/T)/B)
 n = c["derived"]["n_rows"]
 need(c["derived"]["train_tokens"] == int(0.9 * n), "90 % training tokens")
-need(c["derived"]["likelihood_scale"] == max(1, (int(0.9 * n) // 32) // 16), "n_b of E6.1")
+need(c["derived"]["likelihood_scale"] == max(1, (int(0.9 * n) // 32) // 16), "n_b of the text task")
 for ph in ("de", "ensemble"):
     e = m[ph]
     for k in ("lppd", "perplexity", "accuracy"):
         need(fin(e.get(k)), f"{ph}.{k} finite")
-    # M6: perplexity = exp(-token LPPD)
+    # perplexity = exp(-token LPPD) (docs/method.md, section 11.8)
     need(fin(e.get("perplexity")) and fin(e.get("lppd")) and
          abs(math.log(e["perplexity"]) + e["lppd"]) < 1e-9 * max(1, abs(e["lppd"])),
          f"{ph}: perplexity = exp(-lppd)")

@@ -1,4 +1,4 @@
-/* Fashion-MNIST loader (experiments.md §3.1): the real files (skipped only
+/* Fashion-MNIST loader (docs/experiments.md, section 2.2): the real files (skipped only
  * when SMILE_SKIP_BIG_DATA is set), generated IDX files (.gz and plain),
  * and malformed inputs: bad magic, truncated gzip, count mismatch, bad label,
  * trailing bytes, missing files. */
