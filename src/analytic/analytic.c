@@ -62,20 +62,18 @@ const char *smile_analytic_name(smile_analytic_kind k) {
 
 smile_status smile_analytic_from_name(const char *name, smile_analytic_kind *out) {
     int i = smile_name_index(name, target_names, SMILE_ANALYTIC_COUNT_);
-    if (i < 0) return SMILE_EINVAL;
-    *out = (smile_analytic_kind)i;
-    return SMILE_OK;
-}
-
-const char *smile_noise_name(smile_noise_kind k) {
-    return (k >= 0 && k < SMILE_NOISE_COUNT_) ? noise_names[k] : "?";
+    if (i >= 0) *out = (smile_analytic_kind)i;
+    return i >= 0 ? SMILE_OK : SMILE_EINVAL;
 }
 
 smile_status smile_noise_from_name(const char *name, smile_noise_kind *out) {
     int i = smile_name_index(name, noise_names, SMILE_NOISE_COUNT_);
-    if (i < 0) return SMILE_EINVAL;
-    *out = (smile_noise_kind)i;
-    return SMILE_OK;
+    if (i >= 0) *out = (smile_noise_kind)i;
+    return i >= 0 ? SMILE_OK : SMILE_EINVAL;
+}
+
+const char *smile_noise_name(smile_noise_kind k) {
+    return (k >= 0 && k < SMILE_NOISE_COUNT_) ? noise_names[k] : "?";
 }
 
 void smile_icg_constants(const double **sigma, const double **R, const double **diag_sigma,

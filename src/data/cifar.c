@@ -141,9 +141,8 @@ smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
                                         const smile_data_options *opts, char *msg,
                                         size_t msg_len) {
     SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_cifar10: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
+    const smile_data_options options = data_load_start(ds, opts);
+    opts = &options;
     int strict = opts->check_official_sizes;
     cifar_raw raw;
     memset(&raw, 0, sizeof raw);

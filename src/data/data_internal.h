@@ -25,6 +25,8 @@ const char *data_basename(const char *s);
 smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *path, char *msg,
                         size_t msg_len);
 /* Identity permutation of n, shuffled with the split stream of `seed`. */
+/* Start of a loader: clears ds; returns *opts, or the defaults when opts is NULL. */
+smile_data_options data_load_start(smile_dataset *ds, const smile_data_options *opts);
 /* After data_begin: an image data set of n rows of h × w × c values (sizes,
  * x, labels, orig_index allocated). SMILE_ENOMEM (no message) on failure or
  * when n does not fit the uint32 row indices. */

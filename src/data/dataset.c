@@ -102,6 +102,11 @@ smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *pat
     return SMILE_OK;
 }
 
+smile_data_options data_load_start(smile_dataset *ds, const smile_data_options *opts) {
+    memset(ds, 0, sizeof *ds);
+    return opts ? *opts : smile_data_options_default();
+}
+
 smile_status data_image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c) {
     ds->n = n;
     ds->height = h;

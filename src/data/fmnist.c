@@ -68,6 +68,27 @@ static smile_status expect_end(gzFile gz, const char *path, uint64_t offset, cha
     return SMILE_OK;
 }
 
+/* Opens dir/base(.gz) and reads its hlen-byte IDX header into h, whose magic
+ * number must be magic (what: "images" or "labels"). On failure the file is
+ * closed again. */
+static smile_status open_header(const char *dir, const char *base, unsigned char *h, size_t hlen,
+                                unsigned magic, const char *what, gzFile *gz, char **path,
+                                char *msg, size_t msg_len) {
+    SMILE_TRY(open_idx(dir, base, gz, path, msg, msg_len));
+    smile_status st = data_gz_read_exact(*gz, *path, h, hlen, 0, "the IDX header", msg, msg_len);
+    if (st == SMILE_OK && be32(h) != magic) {
+        smile_set_msg(msg, msg_len, "%s: bad IDX magic %u at byte 0 (expected %u = 0x%08X for %s)",
+                      *path, be32(h), magic, magic, what);
+        st = SMILE_EFORMAT;
+    }
+    if (st != SMILE_OK) {
+        gzclose(*gz);
+        free(*path);
+        *path = NULL;
+    }
+    return st;
+}
+
 /* The body of an IDX file: n bytes after its hdr-byte header into a new
  * buffer *out, and nothing after them. */
 static smile_status read_body(gzFile gz, const char *path, size_t hdr, size_t n, const char *what,
@@ -89,15 +110,9 @@ static smile_status read_images(const char *dir, const char *base, uint8_t **pix
                                 size_t expect_n, char *msg, size_t msg_len) {
     gzFile gz;
     char *path = NULL;
-    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
     unsigned char h[16];
-    smile_status st = data_gz_read_exact(gz, path, h, 16, 0, "the IDX header", msg, msg_len);
-    if (st == SMILE_OK && be32(h) != FM_MAGIC_IMAGES) {
-        smile_set_msg(msg, msg_len,
-                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000803 for images)",
-                      path, be32(h), FM_MAGIC_IMAGES);
-        st = SMILE_EFORMAT;
-    }
+    SMILE_TRY(open_header(dir, base, h, 16, FM_MAGIC_IMAGES, "images", &gz, &path, msg, msg_len));
+    smile_status st = SMILE_OK;
     if (st == SMILE_OK && (be32(h + 8) != 28 || be32(h + 12) != 28)) {
         smile_set_msg(msg, msg_len, "%s: images are %u x %u at bytes 8-15 (expected 28 x 28)",
                       path, be32(h + 8), be32(h + 12));
@@ -126,15 +141,9 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
                                 char *msg, size_t msg_len) {
     gzFile gz;
     char *path = NULL;
-    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
     unsigned char h[8];
-    smile_status st = data_gz_read_exact(gz, path, h, 8, 0, "the IDX header", msg, msg_len);
-    if (st == SMILE_OK && be32(h) != FM_MAGIC_LABELS) {
-        smile_set_msg(msg, msg_len,
-                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000801 for labels)",
-                      path, be32(h), FM_MAGIC_LABELS);
-        st = SMILE_EFORMAT;
-    }
+    SMILE_TRY(open_header(dir, base, h, 8, FM_MAGIC_LABELS, "labels", &gz, &path, msg, msg_len));
+    smile_status st = SMILE_OK;
     if (st == SMILE_OK && be32(h + 4) != n_expect) {
         smile_set_msg(msg, msg_len,
                       "%s: header says %u labels at byte 4 but the image file holds %zu", path,
@@ -163,9 +172,8 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
                                        const smile_data_options *opts, char *msg,
                                        size_t msg_len) {
     SMILE_CHECK(!ds || !dir, SMILE_EINVAL, msg, msg_len, "load_fmnist: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
+    const smile_data_options options = data_load_start(ds, opts);
+    opts = &options;
     SMILE_CHECK(!data_is_dir(dir), SMILE_EIO, msg, msg_len,
                 "%s: not a folder (expected the folder holding train-images-idx3-ubyte.gz etc.)",
                 dir);

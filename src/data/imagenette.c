@@ -349,9 +349,8 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
                                            const smile_data_options *opts, char *msg,
                                            size_t msg_len) {
     SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_imagenette: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
+    const smile_data_options options = data_load_start(ds, opts);
+    opts = &options;
     int S = opts->image_size;
     SMILE_CHECK(S <= 0 || S > 4096, SMILE_EINVAL, msg, msg_len, "image_size %d out of range", S);
     in_list l;

@@ -363,12 +363,20 @@ static smile_status write_layout(smile_fit *f, char *msg, size_t msg_len) {
     return st;
 }
 
-static cJSON *de_report_json(const smile_fit *f) {
+/* A phase of run.json: {"seconds", "grad_evals", list: [...]}; *a = the list. */
+static cJSON *phase_report(double seconds, int64_t grad_evals, const char *list, cJSON **a) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddNumberToObject(o, "seconds", f->de_seconds);
-    cJSON_AddNumberToObject(o, "grad_evals", (double)f->de_grad_evals);
-    cJSON *a = cJSON_AddArrayToObject(o, "members");
+    cJSON_AddNumberToObject(o, "seconds", seconds);
+    cJSON_AddNumberToObject(o, "grad_evals", (double)grad_evals);
+    *a = cJSON_AddArrayToObject(o, list);
+    return o;
+}
+
+static cJSON *de_report_json(const smile_fit *f) {
+    cJSON *a = NULL;
+    cJSON *o = phase_report(f->de_seconds, f->de_grad_evals, "members", &a);
+    if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_de_member_report *r = &f->de_rep[k];
         cJSON *m = cJSON_CreateObject();
@@ -423,13 +431,11 @@ static void de_report_from_json(smile_fit *f, const cJSON *o) {
 }
 
 static cJSON *sampling_report_json(const smile_fit *f) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
     int64_t g = 0;
     for (int k = 0; k < f->cfg.members; k++) g += f->chains[k].n_grad;
-    cJSON_AddNumberToObject(o, "seconds", f->sampling_seconds);
-    cJSON_AddNumberToObject(o, "grad_evals", (double)g);
-    cJSON *a = cJSON_AddArrayToObject(o, "chains");
+    cJSON *a = NULL;
+    cJSON *o = phase_report(f->sampling_seconds, g, "chains", &a);
+    if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_chain *c = &f->chains[k];
         cJSON *m = cJSON_CreateObject();

@@ -137,17 +137,7 @@ double smile_f1_macro(const int32_t *pred, const int32_t *labels, size_t n, size
     return res;
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} vi_t;
-
-static int cmp_vi_asc(const void *pa, const void *pb) {
-    const vi_t *a = pa, *b = pb;
-    if (a->v < b->v) return -1;
-    if (a->v > b->v) return 1;
-    return (a->i > b->i) - (a->i < b->i);
-}
+typedef smile_value_index vi_t;
 
 static int cmp_vi_desc(const void *pa, const void *pb) {
     const vi_t *a = pa, *b = pb;
@@ -171,7 +161,7 @@ double smile_auroc_ovr(const double *pbar, const int32_t *labels, size_t n, size
         }
         size_t nneg = n - npos;
         if (!npos || !nneg) continue; /* skipped class */
-        qsort(v, n, sizeof *v, cmp_vi_asc);
+        qsort(v, n, sizeof *v, smile_cmp_value_index);
         /* Mann–Whitney: U = (rank sum of positives) − npos(npos+1)/2 with
          * average ranks over ties, which counts a tied pair as 1/2. */
         double rsum = 0;
