@@ -137,12 +137,16 @@ static smile_status read_archive(const char *path, cifar_raw *r, int strict, cha
     return SMILE_OK;
 }
 
+static smile_status load_cifar10(smile_dataset *ds, const char *path,
+                                 const smile_data_options *opts, char *msg, size_t msg_len);
 smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
                                         const smile_data_options *opts, char *msg,
                                         size_t msg_len) {
-    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_cifar10: NULL argument");
-    const smile_data_options options = data_load_start(ds, opts);
-    opts = &options;
+    return data_load(ds, path, opts, load_cifar10, "load_cifar10", msg, msg_len);
+}
+
+static smile_status load_cifar10(smile_dataset *ds, const char *path,
+                                 const smile_data_options *opts, char *msg, size_t msg_len) {
     int strict = opts->check_official_sizes;
     cifar_raw raw;
     memset(&raw, 0, sizeof raw);
@@ -185,13 +189,10 @@ smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
     size_t n = ntrain + raw.nrec[5];
     /* source row o → (file, record) */
     st = data_begin(ds, SMILE_DATA_CIFAR10, path, msg, msg_len);
+    if (st == SMILE_OK)
+        st = data_image_setup(ds, n, 32, 32, 3, cifar_classes, 10, ntrain, CIFAR_F_TRAIN,
+                              opts->seed, msg, msg_len);
     if (st == SMILE_OK) {
-        st = data_image_alloc(ds, n, 32, 32, 3);
-        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory");
-    }
-    if (st == SMILE_OK) st = data_set_class_names(ds, cifar_classes, 10, msg, msg_len);
-    if (st == SMILE_OK) {
-        data_image_split(ds, ds->orig_index, ntrain, CIFAR_F_TRAIN, opts->seed);
         for (size_t r = 0; r < n; r++) {
             size_t o = ds->orig_index[r], f = 0;
             while (f < 5 && o >= raw.nrec[f]) o -= raw.nrec[f++]; /* test rows: f = 5 */

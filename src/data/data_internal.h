@@ -25,12 +25,21 @@ const char *data_basename(const char *s);
 smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *path, char *msg,
                         size_t msg_len);
 /* Identity permutation of n, shuffled with the split stream of `seed`. */
-/* Start of a loader: clears ds; returns *opts, or the defaults when opts is NULL. */
-smile_data_options data_load_start(smile_dataset *ds, const smile_data_options *opts);
+/* A loader of one image data set, called by data_load. */
+typedef smile_status (*data_loader)(smile_dataset *ds, const char *path,
+                                    const smile_data_options *opts, char *msg, size_t msg_len);
+/* The public entry of a loader: SMILE_EINVAL naming it (name) when ds or path
+ * is NULL; else clears ds and runs load with opts, or the defaults when opts
+ * is NULL. */
+smile_status data_load(smile_dataset *ds, const char *path, const smile_data_options *opts,
+                       data_loader load, const char *name, char *msg, size_t msg_len);
 /* After data_begin: an image data set of n rows of h × w × c values (sizes,
- * x, labels, orig_index allocated). SMILE_ENOMEM (no message) on failure or
- * when n does not fit the uint32 row indices. */
-smile_status data_image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c);
+ * x, labels, orig_index allocated; SMILE_ENOMEM also when n does not fit the
+ * uint32 row indices), its k class names, and the split of data_image_split
+ * with its permutation in ds->orig_index. */
+smile_status data_image_setup(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c,
+                              const char *const *names, size_t k, size_t n_off_train,
+                              double f_train, uint64_t seed, char *msg, size_t msg_len);
 void data_split_permutation(uint32_t *perm, size_t n, uint64_t seed);
 /* Image data sets (docs/experiments.md, section 2.2): rows 0..n_off_train-1 (official train, in
  * source order) are shuffled with the seed, the n − n_off_train test rows are kept last; split:

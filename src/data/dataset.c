@@ -102,12 +102,15 @@ smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *pat
     return SMILE_OK;
 }
 
-smile_data_options data_load_start(smile_dataset *ds, const smile_data_options *opts) {
+smile_status data_load(smile_dataset *ds, const char *path, const smile_data_options *opts,
+                       data_loader load, const char *name, char *msg, size_t msg_len) {
+    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "%s: NULL argument", name);
     memset(ds, 0, sizeof *ds);
-    return opts ? *opts : smile_data_options_default();
+    const smile_data_options def = smile_data_options_default();
+    return load(ds, path, opts ? opts : &def, msg, msg_len);
 }
 
-smile_status data_image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c) {
+static smile_status image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c) {
     ds->n = n;
     ds->height = h;
     ds->width = w;
@@ -135,6 +138,16 @@ void smile_dataset_free(smile_dataset *ds) {
     }
     free(ds->vocab);
     memset(ds, 0, sizeof *ds);
+}
+
+smile_status data_image_setup(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c,
+                              const char *const *names, size_t k, size_t n_off_train,
+                              double f_train, uint64_t seed, char *msg, size_t msg_len) {
+    SMILE_CHECK(image_alloc(ds, n, h, w, c) != SMILE_OK, SMILE_ENOMEM, msg, msg_len,
+                "out of memory");
+    SMILE_TRY(data_set_class_names(ds, names, k, msg, msg_len));
+    data_image_split(ds, ds->orig_index, n_off_train, f_train, seed);
+    return SMILE_OK;
 }
 
 smile_status data_set_class_names(smile_dataset *ds, const char *const *names, size_t k,

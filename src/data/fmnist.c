@@ -168,12 +168,8 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
     return SMILE_OK;
 }
 
-smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
-                                       const smile_data_options *opts, char *msg,
-                                       size_t msg_len) {
-    SMILE_CHECK(!ds || !dir, SMILE_EINVAL, msg, msg_len, "load_fmnist: NULL argument");
-    const smile_data_options options = data_load_start(ds, opts);
-    opts = &options;
+static smile_status load_fmnist(smile_dataset *ds, const char *dir,
+                                const smile_data_options *opts, char *msg, size_t msg_len) {
     SMILE_CHECK(!data_is_dir(dir), SMILE_EIO, msg, msg_len,
                 "%s: not a folder (expected the folder holding train-images-idx3-ubyte.gz etc.)",
                 dir);
@@ -191,11 +187,9 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
     if (st == SMILE_OK) {
         size_t n = ntr + nte;
         ds->pixel_scale = 1.0 / 255.0;
-        st = data_image_alloc(ds, n, 28, 28, 1);
-        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory");
-        if (st == SMILE_OK) st = data_set_class_names(ds, fm_classes, 10, msg, msg_len);
+        st = data_image_setup(ds, n, 28, 28, 1, fm_classes, 10, ntr, FM_F_TRAIN, opts->seed, msg,
+                              msg_len);
         if (st == SMILE_OK) {
-            data_image_split(ds, ds->orig_index, ntr, FM_F_TRAIN, opts->seed);
             for (size_t r = 0; r < n; r++) {
                 size_t o = ds->orig_index[r];
                 const uint8_t *src = o < ntr ? tri + o * 784 : tei + (o - ntr) * 784;
@@ -212,4 +206,10 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
     free(tei);
     free(tel);
     return st;
+}
+
+smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
+                                       const smile_data_options *opts, char *msg,
+                                       size_t msg_len) {
+    return data_load(ds, dir, opts, load_fmnist, "load_fmnist", msg, msg_len);
 }

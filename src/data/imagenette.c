@@ -345,13 +345,9 @@ static smile_status scan_archive(const char *path, in_list *l, int S, int thread
     return st;
 }
 
-smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
-                                           const smile_data_options *opts, char *msg,
-                                           size_t msg_len) {
-    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_imagenette: NULL argument");
-    const smile_data_options options = data_load_start(ds, opts);
-    opts = &options;
-    int S = opts->image_size;
+static smile_status load_imagenette(smile_dataset *ds, const char *path,
+                                    const smile_data_options *opts, char *msg, size_t msg_len) {
+    const int S = opts->image_size;
     SMILE_CHECK(S <= 0 || S > 4096, SMILE_EINVAL, msg, msg_len, "image_size %d out of range", S);
     in_list l;
     memset(&l, 0, sizeof l);
@@ -419,7 +415,6 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
         st = first_error(&l, 0, l.n, msg, msg_len);
     }
     if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_IMAGENETTE, path, msg, msg_len);
-    if (st == SMILE_OK) st = data_set_class_names(ds, cls, ncls, msg, msg_len);
     size_t n = l.n, fd = (size_t)S * S * 3;
     if (st == SMILE_OK) {
         ds->pixel_scale = 1.0 / 255.0;
@@ -427,8 +422,9 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
             ds->ch_mean[c] = in_mean[c];
             ds->ch_std[c] = in_std[c];
         }
-        st = data_image_alloc(ds, n, (size_t)S, (size_t)S, 3);
-        if (st != SMILE_OK)
+        st = data_image_setup(ds, n, (size_t)S, (size_t)S, 3, cls, ncls, ntrain, IN_F_TRAIN,
+                              opts->seed, msg, msg_len);
+        if (st == SMILE_ENOMEM)
             smile_set_msg(msg, msg_len, "out of memory (%zu images of %dx%d)", n, S, S);
     }
     if (st == SMILE_OK) {
@@ -437,7 +433,6 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
         for (int c = 0; c < 3; c++)
             for (int p = 0; p < 256; p++)
                 lut[c][p] = (float)(((double)p / 255.0 - in_mean[c]) / in_std[c]);
-        data_image_split(ds, ds->orig_index, ntrain, IN_F_TRAIN, opts->seed);
         for (size_t r = 0; r < n; r++) {
             in_entry *e = &l.e[ds->orig_index[r]];
             float *dst = ds->x + r * fd;
@@ -453,4 +448,10 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
     free(cls);
     list_free(&l);
     return st;
+}
+
+smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
+                                           const smile_data_options *opts, char *msg,
+                                           size_t msg_len) {
+    return data_load(ds, path, opts, load_imagenette, "load_imagenette", msg, msg_len);
 }

@@ -379,9 +379,8 @@ static cJSON *de_report_json(const smile_fit *f) {
     if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_de_member_report *r = &f->de_rep[k];
-        cJSON *m = cJSON_CreateObject();
+        cJSON *m = fit_json_member(a, k);
         if (!m) break;
-        cJSON_AddNumberToObject(m, "member", k);
         cJSON_AddNumberToObject(m, "epochs", r->epochs);
         cJSON_AddBoolToObject(m, "stopped_early", r->stopped_early);
         cJSON_AddNumberToObject(m, "best_epoch", r->best_epoch);
@@ -394,7 +393,6 @@ static cJSON *de_report_json(const smile_fit *f) {
         cJSON_AddNumberToObject(m, "updates", (double)r->updates);
         cJSON_AddBoolToObject(m, "restored_best", r->restored);
         cJSON_AddBoolToObject(m, "nonfinite_params", r->nonfinite);
-        cJSON_AddItemToArray(a, m);
     }
     return o;
 }
@@ -438,9 +436,8 @@ static cJSON *sampling_report_json(const smile_fit *f) {
     if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_chain *c = &f->chains[k];
-        cJSON *m = cJSON_CreateObject();
+        cJSON *m = fit_json_member(a, k);
         if (!m) break;
-        cJSON_AddNumberToObject(m, "member", k);
         cJSON_AddNumberToObject(m, "steps", (double)c->step);
         cJSON_AddNumberToObject(m, "grad_evals", (double)c->n_grad);
         cJSON_AddNumberToObject(m, "samples", (double)c->n_emitted);
@@ -452,7 +449,6 @@ static cJSON *sampling_report_json(const smile_fit *f) {
                               isfinite(c->eps) ? cJSON_CreateNumber(c->eps) : cJSON_CreateNull());
         cJSON_AddItemToObject(m, "final_L",
                               isfinite(c->L) ? cJSON_CreateNumber(c->L) : cJSON_CreateNull());
-        cJSON_AddItemToArray(a, m);
     }
     return o;
 }

@@ -78,6 +78,8 @@ typedef struct {
 
 /* report.c: the metrics.json object from both phases' results; t0 = fit_now()
  * when the evaluation began (for "seconds_eval"). */
+/* A new object {"member": k} appended to the array a (NULL: out of memory). */
+cJSON *fit_json_member(cJSON *a, int k);
 smile_status fit_report(const smile_fit *f, const cJSON *run, int include_diverged,
                         const fit_phase *de, const fit_phase *sm, double t0, cJSON **out);
 

@@ -78,9 +78,8 @@ static void add_members(cJSON *root, int K, const cJSON *run, const fit_phase *d
     const cJSON *cm = run_get(run, "sampling", "chains");
     cJSON *arr = cJSON_AddArrayToObject(root, "members");
     for (int k = 0; arr && k < K; k++) {
-        cJSON *m = cJSON_CreateObject();
+        cJSON *m = fit_json_member(arr, k);
         if (!m) break;
-        cJSON_AddNumberToObject(m, "member", k);
         cJSON *a = member_phase(m, "de", de, k);
         if (a) copy_keys(a, cJSON_GetArrayItem(dm, k), de_keys, 4);
         cJSON *b = member_phase(m, "sampling", sm, k);
@@ -88,8 +87,18 @@ static void add_members(cJSON *root, int K, const cJSON *run, const fit_phase *d
             cJSON_AddNumberToObject(b, "samples", (double)sm->rows[k]);
             copy_keys(b, cJSON_GetArrayItem(cm, k), chain_keys, 3);
         }
-        cJSON_AddItemToArray(arr, m);
     }
+}
+
+cJSON *fit_json_member(cJSON *a, int k) {
+    cJSON *m = cJSON_CreateObject();
+    if (!m) return NULL;
+    cJSON_AddNumberToObject(m, "member", k);
+    if (!cJSON_AddItemToArray(a, m)) {
+        cJSON_Delete(m);
+        return NULL;
+    }
+    return m;
 }
 
 smile_status fit_report(const smile_fit *f, const cJSON *run, int include_diverged,
