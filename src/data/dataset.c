@@ -124,19 +124,14 @@ static smile_status image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w,
 
 void smile_dataset_free(smile_dataset *ds) {
     if (!ds) return;
-    free(ds->source);
-    smile_free(ds->x);
-    smile_free(ds->y);
-    smile_free(ds->labels);
-    smile_free(ds->tokens);
-    free(ds->orig_index);
-    free(ds->x_mean);
-    free(ds->x_std);
+    void *aligned[] = {ds->x, ds->y, ds->labels, ds->tokens}; /* smile_calloc'd */
+    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab};
+    for (size_t i = 0; i < sizeof aligned / sizeof aligned[0]; i++) smile_free(aligned[i]);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) free(plain[i]);
     if (ds->class_names) {
         for (size_t k = 0; k < ds->n_classes; k++) free(ds->class_names[k]);
         free(ds->class_names);
     }
-    free(ds->vocab);
     memset(ds, 0, sizeof *ds);
 }
 

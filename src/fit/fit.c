@@ -23,11 +23,8 @@ void smile_fit_free(smile_fit *f) {
     if (!f) return;
     if (f->chains)
         for (int k = 0; k < f->cfg.members; k++) smile_chain_free(&f->chains[k]);
-    free(f->chains);
-    free(f->de_rep);
-    free(f->y_test);
-    free(f->labels_test);
-    free(f->eval_idx);
+    void *bufs[] = {f->chains, f->de_rep, f->y_test, f->labels_test, f->eval_idx};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     smile_model_free(f->model);
     if (f->have_ds) smile_dataset_free(&f->ds);
     free(f);
