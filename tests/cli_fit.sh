@@ -139,11 +139,16 @@ longer=(--task uci --data "$DATA" --members 2 --warmup 4000 --samples 2000 --thi
         --de-epochs 5 --seed 5 --quiet --threads 1 --checkpoint-seconds 0.3)
 "$BIN" fit "${longer[@]}" --out "$tmp/u" >/dev/null 2>&1
 check "uninterrupted run exits 0" [ $? -eq 0 ]
-"$BIN" fit "${longer[@]}" --out "$tmp/i" >/dev/null 2>"$tmp/i.err" &
-pid=$!
-sleep 0.6
-kill -TERM "$pid" 2>/dev/null
-wait "$pid"; rc=$?
+# interrupt OUT SIGNAL SECONDS: the longer run into OUT (stderr OUT.err), sent
+# SIGNAL after SECONDS; rc = its exit status.
+interrupt() {
+  "$BIN" fit "${longer[@]}" --out "$1" >/dev/null 2>"$1.err" &
+  local p=$!
+  sleep "$3"
+  kill "-$2" "$p" 2>/dev/null
+  wait "$p"; rc=$?
+}
+interrupt "$tmp/i" TERM 0.6
 if [ "$rc" -eq 130 ]; then
   ok
   check "interrupted run: no metrics.json" [ ! -e "$tmp/i/metrics.json" ]
@@ -173,11 +178,7 @@ check "--de-from = own DE: same metrics" same "$tmp/u/metrics.json" "$tmp/df/met
 # SIGKILL: no truncated file in the output directory (every JSON parses, no
 # metrics.json yet), and --resume continues from the last checkpoint to the
 # same metrics and samples as the uninterrupted run.
-"$BIN" fit "${longer[@]}" --out "$tmp/k" >/dev/null 2>"$tmp/k.err" &
-pid=$!
-sleep 1.2
-kill -KILL "$pid" 2>/dev/null
-wait "$pid"; rc=$?
+interrupt "$tmp/k" KILL 1.2
 if [ "$rc" -eq 137 ]; then
   ok
   check "killed run: no metrics.json" [ ! -e "$tmp/k/metrics.json" ]
