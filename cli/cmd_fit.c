@@ -15,6 +15,7 @@
 #include "smile_fit.h"
 #include "io/io.h" /* paths and reading a finished run's metrics.json */
 
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,7 +35,12 @@ typedef struct {
     double step_size, de_lr, precond_floor, auto_target, auto_reset;
     const char *preset;
     int threads, json, quiet, resume;
+    const char *hidden, *split; /* "64,64" and "0.7,0.1[,0.2]"                  */
 } fit_args;
+
+/* --task values beyond the data tasks: a table read as regression or
+ * classification (TASK_TABLE_BASE + table task). */
+#define TASK_TABLE_BASE 100
 
 static volatile sig_atomic_t g_stop;
 _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is passed as int");
@@ -107,29 +113,69 @@ static void default_out(smile_fit_config *cfg) {
 
 static int lookup_task(const char *s, int *out) {
     smile_data_task t;
+    if (!strcmp(s, "regress") || !strcmp(s, "regression")) return *out = TASK_TABLE_BASE + 1, 0;
+    if (!strcmp(s, "classify") || !strcmp(s, "classification"))
+        return *out = TASK_TABLE_BASE + 2, 0;
     if (smile_data_task_from_name(s, &t) != SMILE_OK || t == SMILE_DATA_AUTO) return -1;
     *out = (int)t;
     return 0;
 }
+
+static smile_data_task task_of(int v) {
+    return v >= TASK_TABLE_BASE ? SMILE_DATA_TABLE : (smile_data_task)v;
+}
+
+static const char *const header_names[] = {"auto", "yes", "no", NULL};
+static const int header_values[] = {-1, 1, 0};
+static const char *const missing_names[] = {"error", "drop", NULL};
 
 static const char *const scale_names[] = {"floor", "n-over-b", NULL};
 static const int scale_values[] = {SMILE_SCALE_FLOOR, SMILE_SCALE_N_OVER_B};
 static const char *const lik_names[] = {"homo", "hetero", NULL};
 static const int lik_values[] = {SMILE_LIK_GAUSS_HOMO, SMILE_LIK_GAUSS_HETERO};
 
-#define FIT_MAX_OPTS 48
+#define FIT_MAX_OPTS 64
 #define SHOW CLI_SHOW_DEFAULT
 
 /* The option table of `smile fit` over configuration c and arguments a;
  * returns the number of rows written to t. */
 static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
     const cli_opt rows[] = {
-        {"--task", "T", CLI_LOOKUP(&a->task, lookup_task, "uci, fmnist, cifar10, imagenette, text"),
-         .def = "uci",
-         .help = "uci (tables: target = last column; 70/10/20 split by seed), fmnist (IDX "
-                 "folder, LeNet), cifar10 (binary folder or .tar.gz, ResNet-7), imagenette "
-                 "(JPEG folder or .tgz, ViT), text (UTF-8 characters, 90/5/5 split, GPT on "
-                 "random windows); each task has its own defaults (docs/experiments.md)"},
+        {"--task", "T",
+         CLI_LOOKUP(&a->task, lookup_task,
+                    "table, regress, classify, uci, fmnist, cifar10, imagenette, text"),
+         .def = "table with --data FILE",
+         .help = "table (a user's table: regression for a numeric target, classification "
+                 "for a text target; transforms fitted on the training rows), regress or "
+                 "classify (a table, forced), uci (the paper's protocol for the UCI files: "
+                 "whole-file standardisation, target = last column), fmnist (IDX folder, "
+                 "LeNet), cifar10 (binary folder or .tar.gz, ResNet-7), imagenette (JPEG "
+                 "folder or .tgz, ViT), text (UTF-8 characters, GPT on random windows); "
+                 "each task has its own defaults (docs/experiments.md)"},
+        {"--target", "COL", CLI_BUFFER(c->target), .def = "the last column",
+         .help = "table: the column to predict, by header name or 1-based number"},
+        {"--features", "A,B,..", CLI_BUFFER(c->features), .def = "all other columns",
+         .help = "table: the input columns (names or numbers)"},
+        {"--drop", "A,B,..", CLI_BUFFER(c->drop),
+         .help = "table: columns to leave out of the inputs"},
+        {"--header", "H", CLI_ONE_OF(&c->header, header_names, header_values), .def = "auto",
+         .help = "table: whether the first line holds column names (auto: detected)"},
+        {"--missing", "M", CLI_ONE_OF(&c->missing_drop, missing_names, NULL), .def = "error",
+         .help = "table: a missing value (empty, NA, NaN, ?) is an error naming row and "
+                 "column, or drop: such rows are left out"},
+        {"--test", "FILE", CLI_BUFFER(c->test_data),
+         .help = "table: held-out test rows (same columns); the rows of --data are then "
+                 "split into training and validation rows only"},
+        {"--valid", "FILE", CLI_BUFFER(c->valid_data),
+         .help = "table: validation rows for early stopping (with --test; every row of "
+                 "--data then trains)"},
+        {"--split", "TR,VA[,TE]", CLI_STRING(&a->split), .def = "0.7,0.1,0.2",
+         .help = "table: fractions of the rows for training, validation (and test), "
+                 "shuffled by the seed"},
+        {"--hidden", "W,W,..", CLI_STRING(&a->hidden), .def = "16,16,16",
+         .help = "tables: hidden layer widths of the fully connected network"},
+        {"--prior-sd", "S", CLI_POSITIVE(&c->prior_sigma), .flags = SHOW,
+         .help = "standard deviation of the N(0, S^2) prior on every parameter"},
         {"--preset", "NAME", CLI_STRING(&a->preset),
          .help = "the paper's settings for one experiment (sets the task and its defaults; "
                  "explicit options override it in any order); the presets are listed below"},
@@ -264,8 +310,11 @@ static void fit_command(cli_cmd *cmd, cli_opt *rows, smile_fit_config *c, fit_ar
  * options are applied over them; returns CLI_CONTINUE or 2. */
 static int fit_defaults(const cli_cmd *cmd, const fit_args *a, smile_fit_config *cfg) {
     const int have_task = cli_given(cmd, "--task");
-    const smile_data_task task0 = have_task ? (smile_data_task)a->task : SMILE_DATA_UCI;
     const int builtin = !cli_given(cmd, "--data") && !a->resume;
+    /* a file without --task or --preset is a user's table */
+    const smile_data_task task0 = have_task                  ? task_of(a->task)
+                                  : builtin || a->preset     ? SMILE_DATA_UCI
+                                                             : SMILE_DATA_TABLE;
     *cfg = smile_fit_config_default(task0);
     if (builtin && task0 == SMILE_DATA_UCI && !a->preset) builtin_defaults(cfg);
     if (!a->preset) return CLI_CONTINUE;
@@ -281,7 +330,10 @@ static int fit_defaults(const cli_cmd *cmd, const fit_args *a, smile_fit_config 
 /* Options applied after parsing, in this order whatever their order on the
  * command line. */
 static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *cfg) {
-    if (cli_given(cmd, "--task")) cfg->task = (smile_data_task)a->task;
+    if (cli_given(cmd, "--task")) {
+        cfg->task = task_of(a->task);
+        if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;
+    }
     if (cli_given(cmd, "--model")) cfg->model = (smile_model_kind)a->model;
     if (cli_given(cmd, "--scale")) cfg->scale = (smile_scale_mode)a->scale;
     if (cli_given(cmd, "--likelihood")) cfg->likelihood = (smile_likelihood_kind)a->likelihood;
@@ -303,6 +355,49 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
     if (cli_given(cmd, "--precond-floor")) cfg->sampler.precond_floor = a->precond_floor;
     if (cli_given(cmd, "--auto-target")) cfg->sampler.auto_target = a->auto_target;
     if (cli_given(cmd, "--auto-reset-factor")) cfg->sampler.auto_reset_factor = a->auto_reset;
+}
+
+/* Comma-separated numbers of s into v[max]; returns the count, or -1. */
+static int number_list(const char *s, double *v, int max) {
+    int n = 0;
+    while (*s) {
+        char *e;
+        errno = 0;
+        double x = strtod(s, &e);
+        if (e == s || errno || !isfinite(x) || n == max || (*e && *e != ',')) return -1;
+        v[n++] = x;
+        s = *e ? e + 1 : e;
+        if (*e && !*s) return -1;
+    }
+    return n;
+}
+
+/* --hidden and --split; CLI_CONTINUE or 2. */
+static int fit_lists(const fit_args *a, smile_fit_config *cfg) {
+    if (a->hidden) {
+        double w[SMILE_MODEL_MAX_HIDDEN];
+        int n = number_list(a->hidden, w, SMILE_MODEL_MAX_HIDDEN);
+        if (n < 1)
+            return bad("--hidden: '%s' is not a list of 1 to %d layer widths, e.g. 64,64",
+                       a->hidden, SMILE_MODEL_MAX_HIDDEN);
+        for (int i = 0; i < n; i++)
+            if (!(w[i] >= 1 && w[i] <= 1e6) || w[i] != floor(w[i]))
+                return bad("--hidden: width %g must be a whole number in 1..1000000", w[i]);
+        cfg->n_hidden = (size_t)n;
+        for (int i = 0; i < n; i++) cfg->hidden[i] = (size_t)w[i];
+    }
+    if (a->split) {
+        double f[3];
+        int n = number_list(a->split, f, 3);
+        if (n < 2 || !(f[0] > 0 && f[1] > 0) || (n == 3 && !(f[2] > 0)) ||
+            (n == 3 && fabs(f[0] + f[1] + f[2] - 1) > 1e-9) || (n == 2 && f[0] + f[1] > 1))
+            return bad("--split: '%s' is not training,validation[,test] fractions > 0 "
+                       "adding up to 1, e.g. 0.7,0.1,0.2",
+                       a->split);
+        cfg->split_train = f[0];
+        cfg->split_valid = f[1];
+    }
+    return CLI_CONTINUE;
 }
 
 /* --resume takes every setting from DIR/config.json: the first option given
@@ -341,6 +436,7 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     fit_command(&cmd, rows, cfg, a);
     if ((rc = cli_parse(&cmd, argc, argv)) != CLI_CONTINUE) return rc; /* cannot fail now */
     fit_apply(&cmd, a, cfg);
+    if ((rc = fit_lists(a, cfg)) != CLI_CONTINUE) return rc;
     if (a->resume) {
         if (!cli_given(&cmd, "--out")) return bad("--resume needs --out DIR");
         const char *r = result_option(&cmd);
@@ -393,6 +489,11 @@ static int fit_run(const smile_fit_config *cfg, smile_fit_runtime *rt, const fit
             return 1;
         }
         return bad("%s", msg);
+    }
+    for (const char *n = smile_fit_notes(f); *n;) { /* adjustments, one line each */
+        const char *e = strchr(n, '\n');
+        fprintf(stderr, "smile fit: note: %.*s\n", (int)(e ? e - n : (long)strlen(n)), n);
+        n = e ? e + 1 : n + strlen(n);
     }
     if (g_stop) {
         smile_fit_free(f);

@@ -181,6 +181,22 @@ typedef struct {
     int gpt_pre_ln;                /* 1: nanoGPT pre-LN block (our addition);
                                       0: the reference block                    */
     size_t text_eval_windows;      /* 128                                        */
+    /* a user's table (task TABLE): which rows and columns (docs/experiments.md,
+     * section 2.5). Transforms (scaling, one-hot categories, classes) come
+     * from the training rows only. */
+    char test_data[SMILE_FIT_PATH_MAX];  /* "" or a file of held-out test rows      */
+    char valid_data[SMILE_FIT_PATH_MAX]; /* "" or a file of validation rows         */
+    int header;                    /* -1 detect, 0 no header line, 1 header line  */
+    char target[256];              /* target column, name or 1-based number; ""
+                                      = the last column                          */
+    char features[1024];           /* input columns (comma-separated), "" = all
+                                      others                                     */
+    char drop[1024];               /* columns to leave out                        */
+    int table_task;                /* 0 auto (classes for a non-numeric target),
+                                      1 regression, 2 classification             */
+    int missing_drop;              /* 1: rows with a missing value are left out;
+                                      0: a missing value is an error             */
+    double split_train, split_valid; /* fractions of the rows (0.7, 0.1)        */
 } smile_fit_config;
 
 /* The defaults of a task (docs/experiments.md, section 5); data and out are
@@ -261,6 +277,9 @@ smile_status smile_fit_open(smile_fit **f, const smile_fit_config *c, const smil
 smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t msg_len);
 /* Frees f (NULL is fine); files already written stay. */
 void smile_fit_free(smile_fit *f);
+/* Adjustments smile_fit_open made to the configuration, one per line (e.g. a
+ * mini-batch size reduced to the number of training rows); "" if none. */
+const char *smile_fit_notes(const smile_fit *f);
 
 /* ======================================================================== */
 /* 5. Re-evaluating a finished run                                          */

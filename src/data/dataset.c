@@ -55,16 +55,16 @@ const char *data_basename(const char *s) {
 /* ------------------------------------------------------------------------ */
 
 static const char *const task_names[] = {"auto", "uci", "fmnist", "cifar10", "imagenette",
-                                         "text"};
+                                         "text", "table"};
 
 const char *smile_data_task_name(smile_data_task t) {
-    if ((int)t < 0 || (int)t > (int)SMILE_DATA_TEXT) return "unknown";
+    if ((int)t < 0 || (int)t > (int)SMILE_DATA_TABLE) return "unknown";
     return task_names[t];
 }
 
 smile_status smile_data_task_from_name(const char *name, smile_data_task *out) {
     if (!name || !out) return SMILE_EINVAL;
-    for (int i = 0; i <= (int)SMILE_DATA_TEXT; i++)
+    for (int i = 0; i <= (int)SMILE_DATA_TABLE; i++)
         if (strcasecmp(name, task_names[i]) == 0) {
             *out = (smile_data_task)i;
             return SMILE_OK;

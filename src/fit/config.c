@@ -110,7 +110,7 @@ smile_fit_config smile_fit_config_default(smile_data_task task) {
         /* GPT sizes and the 128 random evaluation windows of the reference
          * implementation (text task only; docs/experiments.md, section 6.7) */
         .gpt_layers = 6, .gpt_width = 384, .gpt_heads = 6, .context = 256, .gpt_pre_ln = 0,
-        .text_eval_windows = 128};
+        .text_eval_windows = 128, .header = -1, .split_train = 0.7, .split_valid = 0.1};
     /* the UCI row of the SMILE study (docs/experiments.md, section 6.1) */
     set_run(&c, 10, 50000, 10000, 10, 256, 1e-3);
     set_task_row(&c);
@@ -125,11 +125,13 @@ static int is_image_task(smile_data_task t) {
 
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len) {
     REQ(c, "NULL configuration");
-    REQ(c->task == SMILE_DATA_UCI || is_image_task(c->task) || c->task == SMILE_DATA_TEXT,
-        "--task %s: not supported by smile fit (uci, fmnist, cifar10, imagenette, text)",
+    REQ(c->task == SMILE_DATA_UCI || c->task == SMILE_DATA_TABLE || is_image_task(c->task) ||
+            c->task == SMILE_DATA_TEXT,
+        "--task %s: not supported by smile fit (table, regress, classify, uci, fmnist, "
+        "cifar10, imagenette, text)",
         smile_data_task_name(c->task));
-    if (c->task == SMILE_DATA_UCI)
-        REQ(c->model == SMILE_MODEL_FCN, "--model: the uci task uses the fcn model");
+    if (c->task == SMILE_DATA_UCI || c->task == SMILE_DATA_TABLE)
+        REQ(c->model == SMILE_MODEL_FCN, "--model: tables use the fcn model");
     else if (c->task == SMILE_DATA_TEXT) {
         REQ(c->model == SMILE_MODEL_GPT, "--model: the text task uses the gpt model");
         REQ(c->likelihood == SMILE_LIK_TOKEN, "--likelihood: the text task is per-token categorical");
@@ -159,6 +161,8 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
     if (c->task == SMILE_DATA_UCI)
         REQ(c->likelihood == SMILE_LIK_GAUSS_HOMO || c->likelihood == SMILE_LIK_GAUSS_HETERO,
             "--likelihood must be homo or hetero for UCI regression");
+    else if (c->task == SMILE_DATA_TABLE)
+        SMILE_TRY(fit_table_config_validate(c, msg, msg_len));
     else if (c->task != SMILE_DATA_TEXT)
         REQ(c->likelihood == SMILE_LIK_CATEGORICAL, "--likelihood: image tasks are categorical");
     REQ(c->n_hidden >= 1 && c->n_hidden <= SMILE_MODEL_MAX_HIDDEN, "--hidden: 1..%d layers",
@@ -187,5 +191,22 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
             SMILE_CHECK(1, SMILE_EINVAL, msg, msg_len, "--sampler %s: %s",
                         smile_sampler_name(c->sampler.kind), m2);
     }
+    return SMILE_OK;
+}
+
+smile_status fit_table_config_validate(const smile_fit_config *c, char *msg, size_t msg_len) {
+    REQ(c->likelihood == SMILE_LIK_GAUSS_HOMO || c->likelihood == SMILE_LIK_GAUSS_HETERO ||
+            c->likelihood == SMILE_LIK_CATEGORICAL,
+        "--likelihood must be homo or hetero (regression)");
+    REQ(c->table_task >= 0 && c->table_task <= 2, "--task: unknown table task");
+    REQ(c->header >= -1 && c->header <= 1, "--header must be yes, no or auto");
+    REQ(!(c->features[0] && c->drop[0]), "--features and --drop exclude each other");
+    REQ(!c->valid_data[0] || c->test_data[0], "--valid FILE needs --test FILE as well");
+    REQ(c->split_train > 0 && c->split_valid > 0 && isfinite(c->split_train) &&
+            isfinite(c->split_valid) &&
+            (c->split_train + c->split_valid < 1 || c->test_data[0]),
+        "--split: the training and validation fractions must be positive and, without "
+        "--test, add up to less than 1 (got %g, %g)",
+        c->split_train, c->split_valid);
     return SMILE_OK;
 }

@@ -302,6 +302,26 @@ static int de_to_json(cJSON *o, const smile_de_params *de) {
     return 0;
 }
 
+/* "table" object of the table task: files, columns, split. */
+static const char *const table_task_names[] = {"auto", "regress", "classify"};
+static const field table_fields[] = {
+    CF(header, FT_INT), CF(table_task, FT_INT), CF(missing_drop, FT_BOOL),
+    CF(split_train, FT_DOUBLE), CF(split_valid, FT_DOUBLE),
+};
+
+static int table_to_json(cJSON *o, const smile_fit_config *c) {
+    if (c->task != SMILE_DATA_TABLE) return 0;
+    cJSON *t = cJSON_AddObjectToObject(o, "table");
+    if (!t) return -1;
+    cJSON_AddStringToObject(t, "test", c->test_data);
+    cJSON_AddStringToObject(t, "valid", c->valid_data);
+    cJSON_AddStringToObject(t, "target", c->target);
+    cJSON_AddStringToObject(t, "features", c->features);
+    cJSON_AddStringToObject(t, "drop", c->drop);
+    cJSON_AddStringToObject(t, "kind", table_task_names[c->table_task]);
+    return fields_to_json(t, c, table_fields, N_FIELDS(table_fields));
+}
+
 smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **out) {
     if (!c || !out) return SMILE_EINVAL;
     *out = NULL;
@@ -322,6 +342,7 @@ smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **
     bad = bad || fields_to_json(cJSON_AddObjectToObject(o, "divergence"), c, divergence_fields,
                                 N_FIELDS(divergence_fields));
     bad = bad || fields_to_json(o, c, tail_fields, N_FIELDS(tail_fields));
+    bad = bad || table_to_json(o, c);
     if (bad) {
         cJSON_Delete(o);
         return SMILE_ENOMEM;
@@ -390,6 +411,19 @@ static smile_status de_from_json(const cJSON *d, smile_de_params *de, char *msg,
     return SMILE_OK;
 }
 
+static smile_status table_from_json(const cJSON *j, smile_fit_config *c, char *msg,
+                                    size_t msg_len) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "table");
+    if (c->task != SMILE_DATA_TABLE || !cJSON_IsObject(t)) return SMILE_OK;
+    get_path(t, "test", c->test_data, sizeof c->test_data);
+    get_path(t, "valid", c->valid_data, sizeof c->valid_data);
+    get_path(t, "target", c->target, sizeof c->target);
+    get_path(t, "features", c->features, sizeof c->features);
+    get_path(t, "drop", c->drop, sizeof c->drop);
+    TRY_J(fields_from_json(t, c, table_fields, N_FIELDS(table_fields), msg, msg_len));
+    return SMILE_OK;
+}
+
 smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config *c, char *msg,
                                         size_t msg_len) {
     SMILE_CHECK(!j || !c || !cJSON_IsObject(j), SMILE_EFORMAT, msg, msg_len,
@@ -418,7 +452,7 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
         TRY_J(fields_from_json(dv, c, divergence_fields, N_FIELDS(divergence_fields), msg,
                                msg_len));
     TRY_J(fields_from_json(j, c, tail_fields, N_FIELDS(tail_fields), msg, msg_len));
-    return SMILE_OK;
+    return table_from_json(j, c, msg, msg_len);
 }
 
 smile_status smile_fit_config_load(const char *dir, smile_fit_config *c, char *msg, size_t msg_len) {

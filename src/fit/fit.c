@@ -27,6 +27,7 @@ void smile_fit_free(smile_fit *f) {
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     smile_model_free(f->model);
     if (f->have_ds) smile_dataset_free(&f->ds);
+    if (f->have_schema) smile_table_schema_free(&f->schema);
     free(f);
 }
 
@@ -69,9 +70,7 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
         v[s]->tokens = f->ds.tokens + b;
         *nw[s] = v[s]->n;
     }
-    SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
-                "--batch %zu exceeds the %zu training windows of %s", c->batch, f->n_train,
-                c->data);
+    fit_clamp_batches(f, f->n_train, "windows");
     /* n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
     {
         size_t nt = f->n_tokens[0] / T;
@@ -125,12 +124,17 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     opts.check_official_sizes = c->strict_sizes;
     if (!strcmp(c->data, SMILE_FIT_BUILTIN))
         SMILE_TRY(fit_synthetic_dataset(&f->ds, c->seed, msg, msg_len));
+    else if (c->task == SMILE_DATA_TABLE)
+        SMILE_TRY(fit_load_table(f, msg, msg_len));
     else
         SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
     f->have_ds = 1;
     if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
-    const int classif = c->task != SMILE_DATA_UCI;
-    if (classif)
+    const int classif = c->task == SMILE_DATA_TABLE ? f->ds.labels != NULL : c->task != SMILE_DATA_UCI;
+    if (classif && c->task == SMILE_DATA_TABLE)
+        SMILE_CHECK(f->ds.n_classes < 2, SMILE_EFORMAT, msg, msg_len, "%s: fewer than 2 classes",
+                    c->data);
+    else if (classif)
         SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
                     msg, msg_len, "%s: not a labelled image data set", c->data);
     else
@@ -142,8 +146,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     SMILE_CHECK(f->n_train < 2 || f->n_valid < 1 || f->n_test < 1, SMILE_EFORMAT, msg, msg_len,
                 "%s: %zu rows are too few for a train/validation/test split (%zu/%zu/%zu)",
                 c->data, f->ds.n, f->n_train, f->n_valid, f->n_test);
-    SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
-                "--batch %zu exceeds the %zu training rows of %s", c->batch, f->n_train, c->data);
+    fit_clamp_batches(f, f->n_train, "rows");
     f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
     f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
     f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
@@ -163,10 +166,15 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     smile_model_desc md = smile_model_desc_default(c->model);
     md.prior_sigma = c->prior_sigma;
     md.likelihood = c->likelihood;
-    if (!classif) {
+    if (c->task == SMILE_DATA_TABLE || !classif) {
         md.n_inputs = f->ds.feature_dim;
         md.n_hidden = c->n_hidden;
         for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
+        if (classif) {
+            md.likelihood = SMILE_LIK_CATEGORICAL;
+            md.n_classes = f->ds.n_classes;
+            f->cfg.likelihood = SMILE_LIK_CATEGORICAL;
+        }
     } else {
         md.in_h = f->ds.height;
         md.in_w = f->ds.width;

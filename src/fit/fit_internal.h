@@ -4,6 +4,7 @@
 
 #include "core/core.h"
 #include "data/data.h"
+#include "data/table.h"
 #include "io/io.h"
 #include "metrics/metrics.h"
 #include "model/model.h"
@@ -42,9 +43,24 @@ struct smile_fit {
     int64_t de_grad_evals;
     smile_chain *chains;    /* [K] after sampling (counters, final state)   */
     int chains_ready;
+    /* task TABLE: the columns, categories, classes and scaling */
+    smile_table_schema schema;
+    int have_schema;
+    char notes[1024];       /* adjustments made on open (batch sizes), one per line */
 };
 
 double fit_now(void); /* monotonic seconds */
+/* fit_table.c: the table task's data set (f->schema), notes for the user,
+ * batch sizes reduced to the training rows. */
+smile_status fit_load_table(smile_fit *f, char *msg, size_t msg_len);
+void fit_note(smile_fit *f, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
+/* config.c: the checks of the table task's settings. */
+smile_status fit_table_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
 
 /* Path "out/name" (static buffer per call site is not thread-safe: malloc'd). */
 char *fit_path(const smile_fit *f, const char *name);
