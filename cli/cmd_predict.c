@@ -6,7 +6,6 @@
 #include "opts.h"
 #include "smile_fit.h"
 #include "fit/predictor.h"
-#include "io/io.h" /* atomic output files */
 
 #include <math.h>
 #include <stdio.h>
@@ -42,8 +41,6 @@ typedef struct {
     size_t n_levels;
 } predict_args;
 
-enum { FMT_CSV = 0, FMT_JSON = 1, FMT_NPY = 2 };
-
 static int bad(const char *fmt, const char *a) {
     fprintf(stderr, "smile predict: ");
     fprintf(stderr, fmt, a);
@@ -69,254 +66,18 @@ static int parse_levels(predict_args *a) {
     return 0;
 }
 
-/* Column names of the output. */
-typedef struct {
-    char **name;
-    size_t n;
-} columns;
-
-static void add_col(columns *c, const char *fmt, const char *a) {
-    char buf[256];
-    snprintf(buf, sizeof buf, fmt, a);
-    c->name = realloc(c->name, (c->n + 1) * sizeof *c->name);
-    c->name[c->n] = malloc(strlen(buf) + 1);
-    strcpy(c->name[c->n++], buf);
-}
-
-static void level_name(char *buf, size_t n, double lv) {
-    snprintf(buf, n, "%.10g", lv * 100);
-}
-
-/* Output table: values[row × n_cols] (class columns hold indices). */
-typedef struct {
-    columns cols;
-    double *v;
-    size_t rows;
-    long class_col;              /* column holding the predicted class (or -1) */
-    const smile_predictor *p;
-} result;
-
-static void summary_regression(FILE *f, const predict_args *a, const smile_predictor_rows *r,
-                               const double *mean, const double *lo, const double *hi,
-                               const double *ld) {
-    double s_ld = 0, s_se = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        s_ld += ld[i];
-        s_se += (mean[i] - r->y[i]) * (mean[i] - r->y[i]);
-    }
-    fprintf(f, "rows %zu  mean log_density %.6f  rmse %.6g", r->n, s_ld / (double)r->n,
-            sqrt(s_se / (double)r->n));
-    for (size_t l = 0; l < a->n_levels; l++) {
-        size_t in = 0;
-        for (size_t i = 0; i < r->n; i++)
-            in += r->y[i] >= lo[i * a->n_levels + l] && r->y[i] <= hi[i * a->n_levels + l];
-        char nm[32];
-        level_name(nm, sizeof nm, a->levels[l]);
-        fprintf(f, "  coverage_%s %.4f", nm, (double)in / (double)r->n);
-    }
-    fprintf(f, "%s\n", a->standardised ? "  (model units)" : "");
-}
-
-static smile_status run_regression(smile_predictor *p, const predict_args *a,
-                                   const smile_predictor_rows *r, result *res, char *msg,
-                                   size_t msg_len) {
-    const size_t n = r->n, L = a->n_levels;
-    double *buf = calloc(n * (6 + 2 * L), sizeof *buf);
-    SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "out of memory for %zu rows", n);
-    double *mean = buf, *sd = buf + n, *ep = buf + 2 * n, *al = buf + 3 * n, *ld = buf + 4 * n,
-           *y = buf + 5 * n, *lo = buf + 6 * n, *hi = lo + n * L;
-    smile_predictor_info info = smile_predictor_get_info(p);
-    for (size_t i = 0; r->has_target && i < n; i++)
-        y[i] = a->standardised ? (r->y[i] - info.y_mean) / info.y_sd : r->y[i];
-    smile_regression_request q = {mean, sd, ep, al, L, a->levels, lo, hi,
-                                  r->has_target ? y : NULL, ld, a->standardised};
-    smile_status st = smile_predictor_regress(p, r->x, n, &q, msg, msg_len);
-    if (st == SMILE_OK) {
-        add_col(&res->cols, "mean", NULL);
-        add_col(&res->cols, "sd", NULL);
-        add_col(&res->cols, "sd_epistemic", NULL);
-        add_col(&res->cols, "sd_aleatoric", NULL);
-        for (size_t l = 0; l < L; l++) {
-            char nm[32];
-            level_name(nm, sizeof nm, a->levels[l]);
-            add_col(&res->cols, "lower_%s", nm);
-            add_col(&res->cols, "upper_%s", nm);
-        }
-        if (r->has_target) {
-            add_col(&res->cols, "observed", NULL);
-            add_col(&res->cols, "log_density", NULL);
-        }
-        const size_t k = res->cols.n;
-        res->v = malloc(n * k * sizeof *res->v);
-        if (!res->v) st = SMILE_ENOMEM;
-        for (size_t i = 0; res->v && i < n; i++) {
-            double *row = res->v + i * k;
-            row[0] = mean[i], row[1] = sd[i], row[2] = ep[i], row[3] = al[i];
-            for (size_t l = 0; l < L; l++) row[4 + 2 * l] = lo[i * L + l], row[5 + 2 * l] = hi[i * L + l];
-            if (r->has_target) row[4 + 2 * L] = y[i], row[5 + 2 * L] = ld[i];
-        }
-        if (r->has_target) {
-            smile_predictor_rows ry = *r;
-            ry.y = y;
-            summary_regression(a->out ? stdout : stderr, a, &ry, mean, lo, hi, ld);
-        }
-    }
-    free(buf);
-    return st;
-}
-
-static smile_status run_classification(smile_predictor *p, const predict_args *a,
-                                       const smile_predictor_rows *r, result *res, char *msg,
-                                       size_t msg_len) {
-    const size_t n = r->n, C = smile_predictor_get_info(p).n_classes;
-    double *probs = malloc(n * C * sizeof *probs), *ent = malloc(n * sizeof *ent),
-           *mi = malloc(n * sizeof *mi), *lp = malloc(n * sizeof *lp);
-    int32_t *pred = malloc(n * sizeof *pred);
-    smile_status st = probs && ent && mi && lp && pred ? SMILE_OK : SMILE_ENOMEM;
-    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory for %zu rows", n);
-    smile_classification_request q = {probs, pred, ent, mi, r->has_target ? r->labels : NULL, lp};
-    if (st == SMILE_OK) st = smile_predictor_classify(p, r->x, n, &q, msg, msg_len);
-    if (st == SMILE_OK) {
-        for (size_t c = 0; c < C; c++) add_col(&res->cols, "p_%s", smile_predictor_class_name(p, c));
-        res->class_col = (long)res->cols.n;
-        add_col(&res->cols, "predicted", NULL);
-        add_col(&res->cols, "entropy", NULL);
-        add_col(&res->cols, "mutual_info", NULL);
-        if (r->has_target) {
-            add_col(&res->cols, "observed", NULL);
-            add_col(&res->cols, "log_density", NULL);
-        }
-        const size_t k = res->cols.n;
-        res->v = malloc(n * k * sizeof *res->v);
-        double s_lp = 0;
-        size_t right = 0;
-        for (size_t i = 0; res->v && i < n; i++) {
-            double *row = res->v + i * k;
-            memcpy(row, probs + i * C, C * sizeof *row);
-            row[C] = pred[i], row[C + 1] = ent[i], row[C + 2] = mi[i];
-            if (r->has_target) {
-                row[C + 3] = r->labels[i], row[C + 4] = lp[i];
-                s_lp += lp[i];
-                right += pred[i] == r->labels[i];
-            }
-        }
-        if (!res->v) st = SMILE_ENOMEM;
-        if (st == SMILE_OK && r->has_target)
-            fprintf(a->out ? stdout : stderr, "rows %zu  mean log_density %.6f  accuracy %.4f\n",
-                    n, s_lp / (double)n, (double)right / (double)n);
-    }
-    free(probs), free(ent), free(mi), free(lp), free(pred);
-    return st;
-}
-
-/* ---- output ---------------------------------------------------------------- */
-
-static void csv_field(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\n\r")) {
-        fputs(s, f);
+/* Summary line when the rows carry the target (stdout when the predictions
+ * go to a file, else stderr). */
+static void summary(FILE *f, const predict_args *a, const smile_prediction_table *t) {
+    fprintf(f, "rows %zu  mean log_density %.6f", t->n_rows, t->mean_log_density);
+    if (t->classify) {
+        fprintf(f, "  accuracy %.4f\n", t->accuracy);
         return;
     }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static int is_class_col(const result *res, size_t j) {
-    size_t C = smile_predictor_get_info(res->p).n_classes;
-    return res->class_col >= 0 && (j == (size_t)res->class_col ||
-                                   (j == (size_t)res->class_col + 3 && res->cols.n > C + 3));
-}
-
-static void write_csv(FILE *f, const result *res) {
-    for (size_t j = 0; j < res->cols.n; j++) {
-        if (j) fputc(',', f);
-        csv_field(f, res->cols.name[j]);
-    }
-    fputc('\n', f);
-    for (size_t i = 0; i < res->rows; i++) {
-        for (size_t j = 0; j < res->cols.n; j++) {
-            double v = res->v[i * res->cols.n + j];
-            if (j) fputc(',', f);
-            if (is_class_col(res, j)) csv_field(f, smile_predictor_class_name(res->p, (size_t)v));
-            else fprintf(f, "%.10g", v);
-        }
-        fputc('\n', f);
-    }
-}
-
-static void json_string(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f), fputc(*s, f);
-        else if ((unsigned char)*s < 0x20) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void write_json(FILE *f, const result *res) {
-    fputs("[\n", f);
-    for (size_t i = 0; i < res->rows; i++) {
-        fputs("  {", f);
-        for (size_t j = 0; j < res->cols.n; j++) {
-            double v = res->v[i * res->cols.n + j];
-            if (j) fputs(", ", f);
-            json_string(f, res->cols.name[j]);
-            fputs(": ", f);
-            if (is_class_col(res, j)) json_string(f, smile_predictor_class_name(res->p, (size_t)v));
-            else if (isfinite(v)) fprintf(f, "%.17g", v);
-            else fputs("null", f);
-        }
-        fprintf(f, "}%s\n", i + 1 < res->rows ? "," : "");
-    }
-    fputs("]\n", f);
-}
-
-/* NumPy .npy, float64 [rows, columns] (classes as indices). */
-static smile_status write_npy(const char *path, const result *res, char *msg, size_t msg_len) {
-    char hdr[128];
-    int h = snprintf(hdr, sizeof hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu, %zu), }",
-                     res->rows, res->cols.n);
-    size_t total = 10 + (size_t)h + 1, pad = (64 - total % 64) % 64;
-    size_t hlen = (size_t)h + pad + 1, nbytes = res->rows * res->cols.n * sizeof(double);
-    unsigned char *buf = malloc(10 + hlen + nbytes);
-    SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    memcpy(buf, "\x93NUMPY\x01\x00", 8);
-    buf[8] = (unsigned char)(hlen & 0xff), buf[9] = (unsigned char)(hlen >> 8);
-    memcpy(buf + 10, hdr, (size_t)h);
-    memset(buf + 10 + h, ' ', pad);
-    buf[10 + hlen - 1] = '\n';
-    memcpy(buf + 10 + hlen, res->v, nbytes);
-    smile_status st = smile_write_file_atomic(path, buf, 10 + hlen + nbytes, msg, msg_len);
-    free(buf);
-    return st;
-}
-
-static int write_result(const predict_args *a, const result *res) {
-    char msg[1024] = "";
-    if (a->format == FMT_NPY) {
-        if (!a->out) return bad("%s", "--format npy needs --out FILE");
-        if (write_npy(a->out, res, msg, sizeof msg) != SMILE_OK) return bad("%s", msg);
-        return 0;
-    }
-    if (!a->out) {
-        if (a->format == FMT_JSON) write_json(stdout, res);
-        else write_csv(stdout, res);
-        return fflush(stdout) ? 1 : 0;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    if (!mem) return bad("%s", "out of memory");
-    if (a->format == FMT_JSON) write_json(mem, res);
-    else write_csv(mem, res);
-    fclose(mem);
-    smile_status st = smile_write_file_atomic(a->out, text, len, msg, sizeof msg);
-    free(text);
-    return st == SMILE_OK ? 0 : bad("%s", msg);
+    fprintf(f, "  rmse %.6g", t->rmse);
+    for (size_t l = 0; l < t->n_levels; l++)
+        fprintf(f, "  coverage_%.10g %.4f", a->levels[l] * 100, t->coverage[l]);
+    fprintf(f, "%s\n", a->standardised ? "  (model units)" : "");
 }
 
 static const char *const format_names[] = {"csv", "json", "npy", NULL};
@@ -361,14 +122,23 @@ int smile_cmd_predict(int argc, char **argv) {
         smile_predictor_free(p);
         return bad("%s", msg);
     }
-    result res = {{NULL, 0}, NULL, r.n, -1, p};
-    st = smile_predictor_get_info(p).classify ? run_classification(p, &a, &r, &res, msg, sizeof msg)
-                                              : run_regression(p, &a, &r, &res, msg, sizeof msg);
-    rc = st == SMILE_OK ? write_result(&a, &res)
-                        : (fprintf(stderr, "smile predict: %s\n", msg), st == SMILE_EINVAL ? 2 : 1);
-    for (size_t j = 0; j < res.cols.n; j++) free(res.cols.name[j]);
-    free(res.cols.name);
-    free(res.v);
+    smile_prediction_table t;
+    st = smile_prediction_table_make(p, &r, a.levels, a.n_levels, a.standardised, &t, msg,
+                                     sizeof msg);
+    if (st == SMILE_OK) {
+        if (t.has_target) summary(a.out ? stdout : stderr, &a, &t);
+        if (a.format == SMILE_PREDICTIONS_NPY && !a.out)
+            rc = bad("%s", "--format npy needs --out FILE");
+        else if (smile_prediction_table_write(&t, p, a.out, (smile_prediction_format)a.format, msg,
+                                              sizeof msg) != SMILE_OK)
+            rc = bad("%s", msg);
+        else
+            rc = 0;
+        smile_prediction_table_free(&t);
+    } else {
+        fprintf(stderr, "smile predict: %s\n", msg);
+        rc = st == SMILE_EINVAL ? 2 : 1;
+    }
     smile_predictor_rows_free(&r);
     smile_predictor_free(p);
     return rc;

@@ -611,6 +611,7 @@ smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t m
         st = fit_evaluate(f, theta, run, f->cfg.include_diverged, &m, msg, msg_len);
     }
     if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
+    if (st == SMILE_OK) st = fit_write_model(f, m, msg, msg_len);
     if (st == SMILE_OK) fit_remove_checkpoints(f);
     cJSON_Delete(run);
     free(theta);
@@ -659,6 +660,7 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
                           &m, msg, msg_len);
     }
     if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
+    if (st == SMILE_OK) st = fit_write_model(f, m, msg, msg_len);
     free(theta);
     cJSON_Delete(run);
     smile_fit_free(f);

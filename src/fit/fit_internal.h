@@ -59,6 +59,9 @@ void fit_note(smile_fit *f, const char *fmt, ...)
 #endif
     ;
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
+/* fit_model.c: model.json (transforms, pooled members from metrics) and,
+ * for tables, predictions_test.csv. */
+smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);
 /* config.c: the checks of the table task's settings. */
 smile_status fit_table_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
 

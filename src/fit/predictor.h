@@ -92,4 +92,39 @@ smile_status smile_predictor_classify(smile_predictor *p, const float *x, size_t
                                       const smile_classification_request *q, char *msg,
                                       size_t msg_len);
 
+/* Predictions as a table of named columns, one row per input row:
+ * regression  mean, sd, sd_epistemic, sd_aleatoric, lower_<L>, upper_<L>
+ *             (L = level in percent), [observed, log_density];
+ * classification  p_<class>..., predicted, entropy, mutual_info,
+ *             [observed, log_density]   (class columns hold class indices).
+ * With observed targets the summary fields are set: mean log density,
+ * RMSE (regression), accuracy (classification), coverage[l] of each
+ * interval. */
+typedef struct {
+    size_t n_rows, n_cols;
+    char **names;         /* [n_cols]                                            */
+    double *v;            /* [n_rows × n_cols]                                   */
+    int classify, has_target;
+    long class_col, observed_col; /* class-valued columns, or -1              */
+    double mean_log_density, rmse, accuracy;
+    size_t n_levels;
+    double *coverage;     /* [n_levels]                                          */
+} smile_prediction_table;
+
+smile_status smile_prediction_table_make(smile_predictor *p, const smile_predictor_rows *rows,
+                                         const double *levels, size_t n_levels, int standardised,
+                                         smile_prediction_table *t, char *msg, size_t msg_len);
+void smile_prediction_table_free(smile_prediction_table *t);
+
+typedef enum {
+    SMILE_PREDICTIONS_CSV = 0,  /* header line, classes by name                    */
+    SMILE_PREDICTIONS_JSON = 1, /* an array with one object per row                */
+    SMILE_PREDICTIONS_NPY = 2   /* float64 [rows, columns], classes as indices     */
+} smile_prediction_format;
+/* Writes t to path atomically (NULL: standard output; not for NPY). */
+smile_status smile_prediction_table_write(const smile_prediction_table *t,
+                                          const smile_predictor *p, const char *path,
+                                          smile_prediction_format format, char *msg,
+                                          size_t msg_len);
+
 #endif
