@@ -12,8 +12,8 @@
  *
  * Everything is the product's code path: one smile_posterior holding a workspace per
  * chain, one smile_batch_stream per chain (epoch permutation, drop-last, scale
- * ⌊N/B⌋ as E§0.3), smile_chain_step, chains in an OpenMP parallel loop like
- * smile_run_chains. Reported: wall time per step per chain (µs) = wall seconds for
+ * ⌊N/B⌋ as E§0.3), smile_chain_step, chains in OpenMP threads through the chain
+ * driver smile_drive. Reported: wall time per step per chain (µs) = wall seconds for
  * `steps` steps of all K chains / (steps · K), steps/s of all chains, CPU time per
  * chain-step, and the sampling time of a full UCI pSMILE run (60,000 steps × 10
  * chains) extrapolated from the per-chain step time. Warm-up steps are not timed; each
@@ -82,30 +82,14 @@ static long parse_pos(const char *s, long hi) {
     return cli_parse_i64(s, 1, hi, &v) ? 0 : (long)v;
 }
 
-/* Runs `steps` steps of every chain, chains spread over the threads (nested
- * parallelism off: each chain's kernels run on its thread). Returns the number of
- * chains whose step returned an error (0 expected). */
-static int run_block(smile_chain *ch, smile_batch_stream *st, const smile_target *t, int K,
-                     long steps, int threads, int64_t *resets, int64_t *nonfin) {
-    int errors = 0;
-    int64_t rs = 0, nf = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : errors, rs, nf)
-    for (int k = 0; k < K; k++) {
-        smile_batch b;
-        smile_step_info info;
-        for (long i = 0; i < steps; i++) {
-            smile_batch_stream_next(&st[k], &b);
-            if (smile_chain_step(&ch[k], t, &b, &info) != SMILE_OK) {
-                errors++;
-                break;
-            }
-            rs += (info.flags & SMILE_INFO_RESET) != 0;
-            nf += (info.flags & SMILE_INFO_NONFINITE) != 0;
-        }
-    }
-    *resets += rs;
-    *nonfin += nf;
-    return errors;
+/* Runs `steps` more steps of every chain through the library's chain driver
+ * (chains spread over the threads, nested parallelism off: each chain's
+ * kernels run on its thread). Returns 1 if the driver reported an error. */
+static int run_block(smile_chain *ch, smile_drive_slot *sl, const smile_target *t,
+                     smile_run_params *rp, long steps) {
+    char msg[256];
+    rp->max_steps = steps;
+    return smile_drive(ch, sl, t, rp, NULL, msg, sizeof msg) != SMILE_OK;
 }
 
 int smile_cmd_bench_step(int argc, char **argv) {
@@ -196,10 +180,11 @@ int smile_cmd_bench_step(int argc, char **argv) {
     float *x = malloc(N * P * sizeof *x), *y = malloc(N * sizeof *y), *x0 = malloc(d * sizeof *x0);
     int32_t *lab = malloc(N * sizeof *lab);
     smile_chain *ch = calloc((size_t)K, sizeof *ch);
-    smile_batch_stream *st = calloc((size_t)K, sizeof *st);
+    smile_drive_slot *st = calloc((size_t)K, sizeof *st);
+    smile_target *ts = calloc((size_t)K, sizeof *ts);
     smile_posterior *post = NULL;
     int rc = 1, n_ch = 0, n_st = 0;
-    if (!x || !y || !x0 || !lab || !ch || !st) {
+    if (!x || !y || !x0 || !lab || !ch || !st || !ts) {
         fprintf(stderr, "smile bench-step: out of memory\n");
         goto done;
     }
@@ -227,15 +212,21 @@ int smile_cmd_bench_step(int argc, char **argv) {
         rc = 2;
         goto done;
     }
-    const int64_t total = warm + steps * repeat;
+    /* one warm-up phase over all blocks, epoch stream, scale floor(N/B) */
+    smile_run_params rp = smile_run_params_default();
+    rp.n_chains = (int)K;
+    rp.warmup = warm + steps * repeat;
+    rp.threads = nthr;
+    rp.n_data = N;
+    rp.batch_size = (size_t)batch;
+    rp.scale = SMILE_SCALE_FLOOR;
+    rp.seed = seed;
     for (int k = 0; k < K; k++) {
         smile_model_init_params(m, x0, seed, k); /* chain k starts at its own init */
         if (smile_chain_init(&ch[k], &sp, d, seed, k, x0, msg, sizeof msg) != SMILE_OK) break;
         n_ch++;
-        if (smile_chain_begin_warmup(&ch[k], &t, total, msg, sizeof msg) != SMILE_OK) break;
-        if (smile_batch_stream_init(&st[k], SMILE_STREAM_EPOCH, N, (size_t)batch,
-                                    SMILE_SCALE_FLOOR, seed, k, msg, sizeof msg) != SMILE_OK)
-            break;
+        ts[k] = t;
+        if (smile_drive_slot_init(&st[k], &rp, skind, k, msg, sizeof msg) != SMILE_OK) break;
         n_st++;
     }
     if (n_st < K) {
@@ -245,7 +236,7 @@ int smile_cmd_bench_step(int argc, char **argv) {
 
     int64_t resets = 0, nonfin = 0;
     int errors = 0;
-    if (warm > 0) errors += run_block(ch, st, &t, (int)K, warm, nthr, &resets, &nonfin);
+    if (warm > 0) errors += run_block(ch, st, ts, &rp, warm);
     double *blk = malloc((size_t)repeat * sizeof *blk);
     if (!blk) {
         fprintf(stderr, "smile bench-step: out of memory\n");
@@ -254,7 +245,7 @@ int smile_cmd_bench_step(int argc, char **argv) {
     double best = INFINITY, best_cpu = NAN;
     for (long r = 0; r < repeat; r++) {
         double t0 = now_s(), c0 = cpu_s();
-        errors += run_block(ch, st, &t, (int)K, steps, nthr, &resets, &nonfin);
+        errors += run_block(ch, st, ts, &rp, steps);
         double el = now_s() - t0, cpu = cpu_s() - c0;
         blk[r] = 1e6 * el / ((double)steps * (double)K);
         if (blk[r] < best) {
@@ -272,6 +263,8 @@ int smile_cmd_bench_step(int argc, char **argv) {
     for (int k = 0; k < K; k++) {
         ngrad += ch[k].n_grad;
         lpm += ch[k].logp / (double)K;
+        resets += ch[k].n_resets;
+        nonfin += ch[k].n_nonfinite;
     }
     const int gps = smile_sampler_grads_per_step(&sp);
     const double sps = 1e6 / best, full = UCI_RUN_STEPS * UCI_RUN_CHAINS * best * 1e-6;
@@ -308,10 +301,11 @@ int smile_cmd_bench_step(int argc, char **argv) {
     free(blk);
     rc = 0;
 done:
-    for (int k = 0; k < n_st; k++) smile_batch_stream_free(&st[k]);
+    for (int k = 0; k < n_st; k++) smile_drive_slot_free(&st[k]);
     for (int k = 0; k < n_ch; k++) smile_chain_free(&ch[k]);
     smile_posterior_free(post);
     free(st);
+    free(ts);
     free(ch);
     free(x);
     free(y);

@@ -168,6 +168,14 @@ void smile_batch_stream_next(smile_batch_stream *s, smile_batch *b);
 /* Start a new epoch now ([ref] phase boundary). */
 void smile_batch_stream_new_epoch(smile_batch_stream *s);
 void smile_batch_stream_free(smile_batch_stream *s);
+/* The stream's state in a buffer like smile_chain_save's (magic "SMILEBST"):
+ * kind, sizes, scale, RNG, place in the epoch, permutation. Load needs a
+ * stream initialised with the same kind, n_data and batch size (else
+ * SMILE_EINVAL); SMILE_EFORMAT as for chains; on failure s is unchanged. */
+smile_status smile_batch_stream_save(const smile_batch_stream *s, void **buf, size_t *len,
+                                     char *msg, size_t msg_len);
+smile_status smile_batch_stream_load(smile_batch_stream *s, const void *buf, size_t len,
+                                     char *msg, size_t msg_len);
 
 /* ======================================================================== */
 /* Samplers                                                                 */
@@ -276,49 +284,6 @@ void smile_sampler_params_mclmc_preset(smile_sampler_params *p, smile_mclmc_tuni
 smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t dim, char *msg,
                                            size_t msg_len);
 
-/* SMILE energy tuner (§7.5), also usable standalone (tests, custom kernels). */
-
-typedef struct {
-    double reset_prob, adaption_prob, adaption_strength, smoothing;
-    double z_reset, z_up, z_low; /* precomputed quantiles (±inf when disabled) */
-    double mE, sE, eps;
-    int64_t t;
-} smile_energy_tuner;
-
-typedef struct {
-    double T_reset, T_up, T_low; /* NaN when t < 10 */
-    int reset, eps_down, eps_up;
-} smile_tuner_decision;
-
-/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md):
- * Robbins–Monro on log ε toward E[ΔE_b²]/d = target, where ΔE_b is the
- * energy error measured on one batch (scales with ε, so a fixed point
- * exists), plus an absolute reset guardrail ΔE_b² > factor·d·target. */
-typedef struct {
-    double target, gain, clip, smoothing, reset_factor;
-    double reset_shrink; /* ε ← ε·reset_shrink on a ΔE_b reset (init: 0.5) */
-    double v;      /* EMA of ΔE_b² (NaN until the first finite value) */
-    double eps;
-    int64_t t;
-} smile_auto_tuner;
-typedef struct {
-    int reset, eps_down, eps_up;
-    double h; /* clipped log(v/(d·target)) */
-} smile_auto_decision;
-/* [ours] Typical-set guard of the auto variants (docs/tuner.md §3): EMA mean
- * and variance of the chain's log density ℓ_t(x_t) (rate 0.01), and an alarm
- * when the log density of the current position on a NEW batch, ℓ_t(x_{t−1}),
- * lies more than max(floor, k·sd) below the mean. It catches a chain that has
- * drifted to where some data points (not in the recent batches) are predicted
- * catastrophically; the step-level checks cannot, because on the batches
- * that produced the drift every step looked fine. No alarm during the first
- * 1/rate updates. */
-typedef struct {
-    double rate, k_sigma, floor;
-    double mean, var;
-    int64_t n;
-} smile_logp_guard;
-
 /* Flags of the per-step info record (§1.7). */
 enum {
     SMILE_INFO_NONFINITE = 1u << 0,
@@ -373,7 +338,6 @@ typedef struct {
      * "good" one after that many more steps without an alarm */
     float *x_cand, *u_cand, *x_good, *u_good;
     int u_zero_cand, u_zero_good, have_cand, have_good;
-    smile_logp_guard lguard;
     /* pSMILE EMAs [d] (NULL unless precond); D scratch [d] */
     float *mu_g, *sigma_g, *D;
     /* adaSGHMC state [d]: sigma, gbar, tau, g_last (NULL otherwise) */
@@ -381,8 +345,8 @@ typedef struct {
     float *scratch; /* [d] */
 
     double eps, L;
-    smile_energy_tuner tuner; /* m_E, s_E, t of §7.5 (also kept for tuner-off variants) */
-    smile_auto_tuner autotune; /* smile-auto / psmile-auto */
+    /* private to the library: step-size tuners and typical-set guard */
+    struct smile_tuning *tuning;
 
     smile_phase phase;
     int64_t step;           /* global steps done                     */
@@ -421,28 +385,130 @@ smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile
 /* Number of gradient evaluations one step of this sampler costs. */
 int smile_sampler_grads_per_step(const smile_sampler_params *p);
 
-/* ======================================================================== */
-/* Several chains in parallel (OpenMP), results independent of threads      */
-/* ======================================================================== */
+/* ---- Checkpoints ----------------------------------------------------------
+ * smile_chain_save serialises the chain's whole state into a malloc'd buffer
+ * (*buf, *len; free() it): sampler parameters, every buffer, tuner and guard
+ * state, phase and counters, RNG states, and an MCLMC warm-up's tuning
+ * workspace. Format: magic "SMILECHN", format version, library version,
+ * payload length, payload (dimension, sampler kind, then every field
+ * explicitly, little-endian: the same bytes on every host), CRC-32 of all
+ * before it. A chain restored with smile_chain_load continues bit for bit
+ * as the saved chain would have. */
+#define SMILE_CHECKPOINT_VERSION 1
+smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, char *msg,
+                              size_t msg_len);
+/* Restores a saved state into c, an initialised chain of the same dimension
+ * and sampler kind (else SMILE_EINVAL); parameters, buffers and state all
+ * come from buf. SMILE_EFORMAT for another format version, a truncated or
+ * corrupted buffer (size, CRC) or values out of range (phase, thin >= 1,
+ * step counts >= 0, eps finite > 0, ...). On failure c is unchanged; on
+ * success its buffers are new (pointers into the old ones are invalid). */
+smile_status smile_chain_load(smile_chain *c, const void *buf, size_t len, char *msg,
+                              size_t msg_len);
 
-/* Called after every step of every chain (from the chain's thread; must be
- * thread-safe across chains). Non-zero return stops that chain. */
-typedef int (*smile_step_callback)(void *user, int chain, const smile_chain *c,
-                                   const smile_step_info *info);
+/* ======================================================================== */
+/* Driving chains: warm-up, sampling, hooks, checkpoints (OpenMP)          */
+/* ======================================================================== */
+/* smile_drive runs K initialised chains through a warm-up of `warmup` steps
+ * and a sampling phase of `samples` steps emitting every thin-th position,
+ * chains in parallel OpenMP threads (schedule dynamic, one chain at a time).
+ * Chain k draws its batches from its own stream (seed, k), so the results are
+ * bitwise the same for any number of threads. Per chain, in this order:
+ *   begin_warmup(W) (only if W > 0); W steps; a new epoch if W > 0 and
+ *   reference_phase_boundary; begin_sampling(S, thin); S steps.
+ * After each step: on_sample (if the step emitted), on_step, on_progress
+ * (every 256 steps of a chain, from thread 0), then, except after the last
+ * sampling step, the stop request and the periodic checkpoint. */
 
 typedef struct {
     int n_chains;
     int64_t warmup, samples;
     int thin;
-    int threads;                 /* 0 = OpenMP default */
-    smile_stream_kind stream;
+    int threads;              /* 0 = OpenMP default                              */
+    smile_stream_kind stream; /* mini-batch samplers (MCLMC always reads FULL)   */
     size_t n_data, batch_size;
     smile_scale_mode scale;
+    double batch_scale;       /* > 0: replaces the streams' likelihood scale      */
     uint64_t seed;
+    int64_t max_steps;        /* > 0: each smile_drive call makes at most this many
+                                 steps per chain, then returns SMILE_OK; the next
+                                 call continues where it stopped (0 = to the end) */
 } smile_run_params;
 
+/* n_chains 1, thin 1, EPOCH stream, batch 1, scale N/B, seed 1, rest 0. */
 smile_run_params smile_run_params_default(void);
-/* Runs chains[0..n) (already initialised) through warm-up and sampling. */
+
+/* Where a driven chain is in its plan. */
+typedef enum {
+    SMILE_DRIVE_FRESH = 0,    /* nothing done: warm-up not begun   */
+    SMILE_DRIVE_WARMUP = 1,   /* warm-up begun                     */
+    SMILE_DRIVE_SAMPLING = 2, /* sampling begun                    */
+    SMILE_DRIVE_DONE = 3      /* all steps made (skipped by drive) */
+} smile_drive_stage;
+
+/* The driver's per-chain state besides the chain: its stream and stage. */
+typedef struct {
+    smile_batch_stream stream;
+    smile_drive_stage stage;
+} smile_drive_slot;
+
+/* The one rule for the stream kind: SMILE_STREAM_FULL for MCLMC (full-batch),
+ * rp->stream for every other sampler. */
+smile_stream_kind smile_drive_stream_kind(const smile_run_params *rp, smile_sampler_kind kind);
+/* Stream of chain k (kind from smile_drive_stream_kind, rp's sizes, scale,
+ * seed; rp->batch_scale > 0 replaces the scale), stage FRESH. */
+smile_status smile_drive_slot_init(smile_drive_slot *s, const smile_run_params *rp,
+                                   smile_sampler_kind kind, int k, char *msg, size_t msg_len);
+void smile_drive_slot_free(smile_drive_slot *s);
+
+/* Hooks (each may be NULL), called from the chain's thread: they must be
+ * thread-safe across chains. A hook returning non-OK stops its chain with
+ * that status and its message; the other chains go on. */
+typedef struct {
+    void *user;
+    /* the step of chain k emitted its position c->x (SAMPLE_EMITTED) */
+    smile_status (*on_sample)(void *user, int k, const smile_chain *c,
+                              const smile_step_info *info, char *msg, size_t msg_len);
+    /* every step (traces) */
+    smile_status (*on_step)(void *user, int k, const smile_chain *c, const smile_step_info *info,
+                            char *msg, size_t msg_len);
+    /* done of total = K (W + S) steps (steps made before this call included) */
+    void (*on_progress)(void *user, int64_t done, int64_t total, const smile_chain *c);
+    /* write a checkpoint of chain k (e.g. smile_drive_save): every
+     * checkpoint_seconds of the chain's wall time, when *stop is raised, and
+     * once the chain is DONE */
+    smile_status (*on_checkpoint)(void *user, int k, const smile_chain *c,
+                                  const smile_drive_slot *s, char *msg, size_t msg_len);
+    double checkpoint_seconds;
+    /* polled between steps (e.g. set by a signal handler): the chain writes a
+     * checkpoint and stops with SMILE_EINTERRUPTED ("interrupted") */
+    volatile const int *stop;
+} smile_drive_hooks;
+
+/* Drives chains[0..n) with slots[0..n) (initialised with smile_drive_slot_init,
+ * or restored with smile_drive_load) and targets[0..n) from their stages to
+ * the end, or by rp->max_steps steps. Returns SMILE_OK or the status of the
+ * failing chain: a real error before SMILE_EINTERRUPTED, then the lowest k. */
+smile_status smile_drive(smile_chain *chains, smile_drive_slot *slots,
+                         const smile_target *targets, const smile_run_params *rp,
+                         const smile_drive_hooks *hooks, char *msg, size_t msg_len);
+
+/* Checkpoint of one driven chain: chain (smile_chain_save), stream, stage and
+ * an application record of app_len bytes (the caller's own state, e.g. how
+ * much of its output files belongs to this point) in one frame (magic
+ * "SMILEDRV", CRC-32 over all). Load restores c and s (initialised for the
+ * same run) and points *app into buf; on failure nothing changes. */
+smile_status smile_drive_save(const smile_chain *c, const smile_drive_slot *s, const void *app,
+                              size_t app_len, void **buf, size_t *len, char *msg,
+                              size_t msg_len);
+smile_status smile_drive_load(smile_chain *c, smile_drive_slot *s, const void *buf, size_t len,
+                              const void **app, size_t *app_len, char *msg, size_t msg_len);
+
+/* smile_drive with a plain callback: streams set up from rp, chains from
+ * FRESH to the end. cb is called after every step (thread-safe across
+ * chains); a non-zero return stops that chain (SMILE_EINTERRUPTED). */
+typedef int (*smile_step_callback)(void *user, int chain, const smile_chain *c,
+                                   const smile_step_info *info);
 smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
                               const smile_run_params *rp, smile_step_callback cb, void *user,
                               char *msg, size_t msg_len);

@@ -123,7 +123,7 @@ static void test_t13_t14(void) {
         float xb[16], gb[16];
         memcpy(xb, c.x, d * sizeof(float));
         memcpy(gb, c.g, d * sizeof(float));
-        double lb = c.logp, mE = c.tuner.mE;
+        double lb = c.logp, mE = c.tuning->tuner.mE;
         g.huge_call = g.calls + 1; /* second evaluation of the next step */
         smile_batch b = batch_for(40);
         smile_chain_step(&c, &t, &b, &info);
@@ -138,7 +138,7 @@ static void test_t13_t14(void) {
         } else {
             CHECK(c.logp != lb, "T13 reset_keeps_proposal_cache: expected proposal's log density");
         }
-        CHECK(c.tuner.mE != mE, "T13 statistics must absorb the divergent step");
+        CHECK(c.tuning->tuner.mE != mE, "T13 statistics must absorb the divergent step");
         CHECK(info.flags & SMILE_INFO_EPS_DOWN, "T13 divergent step must shrink eps");
         smile_chain_free(&c);
     }
@@ -160,7 +160,7 @@ static void test_t13_t14(void) {
         memcpy(gb, c.g, d * sizeof(float));
         memcpy(mu, c.mu_g, d * sizeof(float));
         memcpy(sg, c.sigma_g, d * sizeof(float));
-        double lb = c.logp, mE = c.tuner.mE, sE = c.tuner.sE, eps = c.eps;
+        double lb = c.logp, mE = c.tuning->tuner.mE, sE = c.tuning->tuner.sE, eps = c.eps;
         if (which == 0) g.fail_call = g.calls; else g.nan_grad_call = g.calls + 1;
         smile_batch b = batch_for(30);
         smile_chain_step(&c, &t, &b, &info);
@@ -169,7 +169,7 @@ static void test_t13_t14(void) {
         CHECK(!memcmp(xb, c.x, d * sizeof(float)) && !memcmp(gb, c.g, d * sizeof(float)) &&
                   c.logp == lb,
               "T14 state not restored");
-        CHECK(c.tuner.mE == mE && c.tuner.sE == sE, "T14 energy statistics changed");
+        CHECK(c.tuning->tuner.mE == mE && c.tuning->tuner.sE == sE, "T14 energy statistics changed");
         CHECK(!memcmp(mu, c.mu_g, d * sizeof(float)) && !memcmp(sg, c.sigma_g, d * sizeof(float)),
               "T14 noise EMAs changed");
         CHECK_CLOSE(c.eps, eps * 0.98, 1e-15, 0);

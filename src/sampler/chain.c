@@ -24,7 +24,8 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->x_prev = smile_calloc(dim, sizeof(float));
     c->g_prev = smile_calloc(dim, sizeof(float));
     c->scratch = smile_calloc(dim, sizeof(float));
-    int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch;
+    c->tuning = smile_calloc(1, sizeof *c->tuning);
+    int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch && c->tuning;
     if (ok && smile_kind_is_auto(p->kind)) {
         c->u_prev = smile_calloc(dim, sizeof(float));
         c->x_cand = smile_calloc(dim, sizeof(float));
@@ -33,7 +34,7 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
         c->u_good = smile_calloc(dim, sizeof(float));
         ok = c->u_prev && c->x_cand && c->u_cand && c->x_good && c->u_good;
         /* band floor: the tuner's reset threshold √(R·d·target) */
-        smile_logp_guard_init(&c->lguard, SMILE_AUTO_GUARD_RATE, SMILE_AUTO_GUARD_K,
+        smile_logp_guard_init(&c->tuning->lguard, SMILE_AUTO_GUARD_RATE, SMILE_AUTO_GUARD_K,
                               sqrt(p->auto_reset_factor * (double)dim * p->auto_target));
     }
     if (ok && p->precond) {
@@ -55,10 +56,10 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->logp = 0.0;
     c->eps = p->step_size;
     c->L = p->L;
-    smile_energy_tuner_init(&c->tuner, p->reset_prob, p->adaption_prob, p->adaption_strength,
-                            p->smoothing, p->step_size);
-    smile_auto_tuner_init(&c->autotune, p->auto_target, p->auto_gain, p->auto_clip,
-                          p->auto_smoothing, p->auto_reset_factor, p->step_size);
+    smile_energy_tuner_init(&c->tuning->tuner, p->reset_prob, p->adaption_prob, p->adaption_strength,
+                            p->smoothing);
+    smile_auto_tuner_init(&c->tuning->autotune, p->auto_target, p->auto_gain, p->auto_clip,
+                          p->auto_smoothing, p->auto_reset_factor);
     smile_rng_init(&c->rng_noise, seed, (uint64_t)chain, SMILE_RNG_NOISE);
     smile_rng_init(&c->rng_vel, seed, (uint64_t)chain, SMILE_RNG_VELOCITY);
     c->phase = SMILE_PHASE_SAMPLING;
@@ -85,6 +86,8 @@ void smile_chain_free(smile_chain *c) {
         smile_free(*bufs[i]);
         *bufs[i] = NULL;
     }
+    smile_free(c->tuning);
+    c->tuning = NULL;
 }
 
 /* [ref] phase boundary (8h): u <- 0, cache dropped, so the next step's

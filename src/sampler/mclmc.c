@@ -69,22 +69,23 @@ static double initial_L(const smile_chain *c) {
     return c->p.mclmc_init_L_sqrt_d ? sd : fmax(sd, 15.0);
 }
 
-smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
-                                      char *msg, size_t msg_len) {
-    smile_mclmc_free(c);
+/* Phase lengths of a warm-up of n steps: n1 = ⌊0.8n⌋, n2 = ⌊0.1n⌋, n3 = rest. */
+static void phase_lengths(int64_t n, int64_t *n1, int64_t *n2, int64_t *n3) {
+    *n1 = (int64_t)floor(0.8 * (double)n);
+    *n2 = (int64_t)floor(0.1 * (double)n);
+    *n3 = n - *n1 - *n2;
+}
+
+/* The tuning workspace of a warm-up with phases n1, n2, n3 (zeroed). */
+static smile_status mile_alloc(smile_chain *c, int64_t n1, int64_t n2, int64_t n3, char *msg,
+                               size_t msg_len) {
     const size_t d = c->dim;
-    if (c->p.mclmc_init_eps_from_d) c->eps = 0.25 * sqrt((double)d);
-    c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
-    if (n == 0) return SMILE_OK;
     mile_state *m = smile_calloc(1, sizeof *m);
     SMILE_CHECK(!m, SMILE_ENOMEM, msg, msg_len, "out of memory for MCLMC tuning");
     c->mile = m;
-    m->n1 = (int64_t)floor(0.8 * (double)n);
-    m->n2 = (int64_t)floor(0.1 * (double)n);
-    m->n3 = n - m->n1 - m->n2;
-    smile_mile_predictor_init(&m->pred, c->p.mclmc_n_eff, c->p.mclmc_trust);
-    m->target_start = c->p.mclmc_target_start;
-    m->target_end = c->p.mclmc_target_end;
+    m->n1 = n1;
+    m->n2 = n2;
+    m->n3 = n3;
     m->mean = smile_calloc(d, sizeof(double));
     m->m2 = smile_calloc(d, sizeof(double));
     m->ns = d < (size_t)c->p.mclmc_max_coords ? d : (size_t)c->p.mclmc_max_coords;
@@ -94,9 +95,26 @@ smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int
     if (!m->mean || !m->m2 || !m->subset || !m->rec || !m->col) {
         smile_mclmc_free(c);
         smile_set_msg(msg, msg_len, "out of memory for MCLMC tuning (%lld x %zu record)",
-                      (long long)m->n3, d);
+                      (long long)n3, d);
         return SMILE_ENOMEM;
     }
+    return SMILE_OK;
+}
+
+smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
+                                      char *msg, size_t msg_len) {
+    smile_mclmc_free(c);
+    const size_t d = c->dim;
+    if (c->p.mclmc_init_eps_from_d) c->eps = 0.25 * sqrt((double)d);
+    c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
+    if (n == 0) return SMILE_OK;
+    int64_t n1, n2, n3;
+    phase_lengths(n, &n1, &n2, &n3);
+    SMILE_TRY(mile_alloc(c, n1, n2, n3, msg, msg_len));
+    mile_state *m = c->mile;
+    smile_mile_predictor_init(&m->pred, c->p.mclmc_n_eff, c->p.mclmc_trust);
+    m->target_start = c->p.mclmc_target_start;
+    m->target_end = c->p.mclmc_target_end;
     /* [ours] choose the phase-3 subset S up front (chain RNG, purpose SUBSET) */
     smile_rng rs;
     smile_rng_init(&rs, c->seed, (uint64_t)c->chain, SMILE_RNG_SUBSET);
@@ -108,6 +126,66 @@ smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int
         m->subset[j] = tmp;
     }
     (void)t;
+    return SMILE_OK;
+}
+
+/* Phase-3 rows recorded after the chain's phase_step warm-up steps. */
+static int64_t rows_recorded(const smile_chain *c, const mile_state *m) {
+    int64_t rows = c->phase_step - m->n1 - m->n2;
+    return rows < 0 ? 0 : rows > m->n3 ? m->n3 : rows;
+}
+
+void smile_mclmc_save(const smile_chain *c, smile_wbuf *w) {
+    const mile_state *m = c->mile;
+    smile_wbuf_u32(w, m != NULL);
+    if (!m) return;
+    smile_wbuf_i64(w, m->n1);
+    smile_wbuf_i64(w, m->n2);
+    smile_wbuf_i64(w, m->n3);
+    const double pred[5] = {m->pred.X, m->pred.Ww, m->pred.eps_max, m->pred.r, m->pred.trust};
+    smile_wbuf_f64s(w, pred, 5);
+    smile_wbuf_f64(w, m->target_start);
+    smile_wbuf_f64(w, m->target_end);
+    smile_wbuf_f64(w, m->wsum);
+    smile_wbuf_i32(w, m->L_from_var_failed);
+    smile_wbuf_f64s(w, m->mean, c->dim);
+    smile_wbuf_f64s(w, m->m2, c->dim);
+    smile_wbuf_u32s(w, m->subset, c->dim);
+    /* only the rows recorded so far; col is scratch of the ESS */
+    smile_wbuf_f64s(w, m->rec, (size_t)rows_recorded(c, m) * m->ns);
+}
+
+smile_status smile_mclmc_load(smile_chain *c, smile_rbuf *r, char *msg, size_t msg_len) {
+    smile_mclmc_free(c);
+    if (!smile_rbuf_u32(r)) return SMILE_OK;
+    int64_t n1 = smile_rbuf_i64(r), n2 = smile_rbuf_i64(r), n3 = smile_rbuf_i64(r), e1, e2, e3;
+    phase_lengths(c->phase_len, &e1, &e2, &e3);
+    SMILE_CHECK(r->short_read || c->p.kind != SMILE_SAMPLER_MCLMC ||
+                    c->phase != SMILE_PHASE_WARMUP || n1 != e1 || n2 != e2 || n3 != e3,
+                SMILE_EFORMAT, msg, msg_len,
+                "chain checkpoint: MCLMC tuning workspace does not fit the warm-up of %lld steps",
+                (long long)c->phase_len);
+    SMILE_TRY(mile_alloc(c, n1, n2, n3, msg, msg_len));
+    mile_state *m = c->mile;
+    double pred[5];
+    smile_rbuf_f64s(r, pred, 5);
+    m->pred.X = pred[0];
+    m->pred.Ww = pred[1];
+    m->pred.eps_max = pred[2];
+    m->pred.r = pred[3];
+    m->pred.trust = pred[4];
+    m->target_start = smile_rbuf_f64(r);
+    m->target_end = smile_rbuf_f64(r);
+    m->wsum = smile_rbuf_f64(r);
+    m->L_from_var_failed = smile_rbuf_i32(r);
+    smile_rbuf_f64s(r, m->mean, c->dim);
+    smile_rbuf_f64s(r, m->m2, c->dim);
+    smile_rbuf_u32s(r, m->subset, c->dim);
+    smile_rbuf_f64s(r, m->rec, (size_t)rows_recorded(c, m) * m->ns);
+    int ok = !r->short_read && m->wsum >= 0 && (m->L_from_var_failed == 0 || m->L_from_var_failed == 1);
+    for (size_t i = 0; ok && i < c->dim; i++) ok = m->subset[i] < c->dim;
+    SMILE_CHECK(!ok, SMILE_EFORMAT, msg, msg_len,
+                "chain checkpoint: MCLMC tuning workspace out of range or truncated");
     return SMILE_OK;
 }
 

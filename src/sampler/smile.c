@@ -101,8 +101,7 @@ static void guard_rollback(smile_chain *c, int adapt_eps, smile_step_info *info)
     c->logp = NAN;
     c->have_cand = 0;
     if (adapt_eps) {
-        c->eps = fmax(c->eps * c->autotune.reset_shrink, 1e-8);
-        c->autotune.eps = c->eps;
+        c->eps = fmax(c->eps * c->tuning->autotune.reset_shrink, 1e-8);
         info->flags |= SMILE_INFO_EPS_DOWN;
     }
     info->flags |= SMILE_INFO_RESET | SMILE_INFO_ROLLBACK;
@@ -147,7 +146,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     }
     const double eps = c->eps;
     info->eps = eps;
-    info->t = c->tuner.t;
+    info->t = c->tuning->tuner.t;
 
     /* 1. preconditioner, fixed for the whole step */
     const float *D = NULL;
@@ -201,7 +200,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     info->dE = dE;
     info->dE_batch = dEb;
     /* 4c. [ours] typical-set guard: the previous position on this new batch */
-    if (!bad && autot && smile_logp_guard_alarm(&c->lguard, lp0_batch)) {
+    if (!bad && autot && smile_logp_guard_alarm(&c->tuning->lguard, lp0_batch)) {
         guard_rollback(c, adapt_eps, info);
         return;
     }
@@ -213,20 +212,13 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
         c->logp = logp_prev;
         c->have_cache = have_prev;
         reset_velocity(c, autot, started_zero);
-        if (autot) {
-            c->autotune.eps = c->eps;
-            smile_auto_tuner_nonfinite(&c->autotune, adapt_eps);
-            c->eps = c->autotune.eps;
-        } else {
-            c->tuner.eps = c->eps;
-            smile_energy_tuner_nonfinite(&c->tuner, adapt_eps);
-            c->eps = c->tuner.eps;
-        }
+        if (autot) smile_auto_tuner_nonfinite(&c->tuning->autotune, &c->eps, adapt_eps);
+        else smile_energy_tuner_nonfinite(&c->tuning->tuner, &c->eps, adapt_eps);
         if (c->eps < eps) info->flags |= SMILE_INFO_EPS_DOWN;
         info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
         info->a = NAN;
-        info->mE = c->tuner.mE;
-        info->sE = c->tuner.sE;
+        info->mE = c->tuning->tuner.mE;
+        info->sE = c->tuning->tuner.sE;
         info->logp = c->logp;
         return;
     }
@@ -234,26 +226,21 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     /* 6. energy tuner and guardrail (§7.5, §7.6) */
     const double a = fabs(dE);
     info->a = a;
-    c->tuner.eps = c->eps;
     /* The auto variants only keep the reference statistics (m_E, s_E) for
      * reporting; resets and ε moves come from the settling tuner. */
     smile_tuner_decision dec =
-        smile_energy_tuner_update(&c->tuner, a, tuner && !autot, adapt_eps && !autot);
+        smile_energy_tuner_update(&c->tuning->tuner, &c->eps, a, tuner && !autot, adapt_eps && !autot);
     info->T_reset = dec.T_reset;
     info->T_up = dec.T_up;
     info->T_low = dec.T_low;
-    info->mE = c->tuner.mE;
-    info->sE = c->tuner.sE;
+    info->mE = c->tuning->tuner.mE;
+    info->sE = c->tuning->tuner.sE;
     if (autot) { /* [ours] settling tuner on the same-batch energy error */
-        c->autotune.eps = c->eps;
-        smile_auto_decision ad =
-            smile_auto_tuner_update(&c->autotune, dEb, c->logp - lp0_batch, d, adapt_eps);
+        smile_auto_decision ad = smile_auto_tuner_update(&c->tuning->autotune, &c->eps, dEb,
+                                                         c->logp - lp0_batch, d, adapt_eps);
         dec.reset = ad.reset && !started_zero;
         dec.eps_down = ad.eps_down;
         dec.eps_up = ad.eps_up;
-        c->eps = c->autotune.eps;
-    } else {
-        c->eps = c->tuner.eps;
     }
     if (dec.eps_down) info->flags |= SMILE_INFO_EPS_DOWN;
     if (dec.eps_up) info->flags |= SMILE_INFO_EPS_UP;
@@ -273,7 +260,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     }
 
     if (autot && !dec.reset) {
-        smile_logp_guard_update(&c->lguard, c->logp);
+        smile_logp_guard_update(&c->tuning->lguard, c->logp);
         guard_snapshot(c);
     }
 
