@@ -1,4 +1,4 @@
-/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md), fed
+/* Settling tuner of smile-auto / psmile-auto, our addition (docs/tuner.md), fed
  * synthetic same-batch energy-error streams with known answers:
  *  - |ΔE_b| ∝ ε^p (p = 1 and p = 3): a fixed point exists,
  *        E[log v] = 0 with v the EMA of ΔE_b², i.e.

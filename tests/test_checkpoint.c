@@ -151,8 +151,13 @@ static void resumed(smile_sampler_kind kind, int cut, int by_stop, const record 
     smile_status st = smile_drive(&c, &s, &t, &rp, &h, msg, sizeof msg);
     CHECK(st == (by_stop ? SMILE_EINTERRUPTED : SMILE_OK), "%s cut %d: %s",
           smile_sampler_name(kind), cut, msg);
-    if (by_stop) CHECK(!strcmp(msg, "interrupted") && r->n_ckpt == 1, "stop: '%s', %d checkpoints", msg, r->n_ckpt);
-    if (!by_stop) CHECK(smile_drive_save(&c, &s, "app", 3, &r->ckpt, &r->ckpt_len, msg, sizeof msg) == SMILE_OK, "save: %s", msg);
+    if (by_stop)
+        CHECK(!strcmp(msg, "interrupted") && r->n_ckpt == 1, "stop: '%s', %d checkpoints", msg,
+              r->n_ckpt);
+    else
+        CHECK(smile_drive_save(&c, &s, "app", 3, &r->ckpt, &r->ckpt_len, msg, sizeof msg) ==
+                  SMILE_OK,
+              "save: %s", msg);
     drop(&c, &s);
 
     fresh(&c, &s, kind, -2.0f);

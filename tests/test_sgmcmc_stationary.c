@@ -13,7 +13,7 @@
 
 /* i.i.d. gradients g_i ~ N(mu_i, v_i) drawn from the batch serial, so the
  * callback is deterministic per (x, b) and independent of the position
- * (T20: "positions frozen"). */
+ * (the adaptation test holds the positions frozen). */
 typedef struct {
     size_t d;
     const double *mu, *v;
@@ -61,10 +61,10 @@ static double bm_mean(const bmeans *m, double *mcse) {
 }
 
 /* ---------------------------------------------------------------------- */
-/* T18: SGLD stationary variance                                          */
+/* SGLD stationary variance                                               */
 /* ---------------------------------------------------------------------- */
 
-static void t18_case(double s, double T, double eps, int64_t n) {
+static void sgld_variance_case(double s, double T, double eps, int64_t n) {
     double sd[1] = {s};
     gauss_t G = {1, sd};
     smile_target t = {1, gauss_fn, &G, 0};
@@ -90,19 +90,19 @@ static void t18_case(double s, double T, double eps, int64_t n) {
     double se2, se1;
     double v = bm_mean(&m2, &se2), mu = bm_mean(&m1, &se1);
     double exact = T * s * s / (1 - eps / (2 * s * s)), cont = T * s * s;
-    printf("T18 s=%g T=%g eps=%g: E[x^2] = %.5f (exact %.5f, continuous %.5f), MCSE %.5f; "
+    printf("SGLD variance s=%g T=%g eps=%g: E[x^2] = %.5f (exact %.5f, continuous %.5f), MCSE %.5f; "
            "mean %.5f MCSE %.5f\n",
            s, T, eps, v, exact, cont, se2, mu, se1);
-    CHECK(fabs(v - exact) <= 4 * se2, "T18 variance %.5f vs %.5f (4 MCSE %.5f)", v, exact,
+    CHECK(fabs(v - exact) <= 4 * se2, "SGLD variance %.5f vs %.5f (4 MCSE %.5f)", v, exact,
           4 * se2);
-    CHECK(fabs(mu) <= 4 * se1, "T18 mean %.5f (4 MCSE %.5f)", mu, 4 * se1);
-    CHECK(4 * se2 < 0.5 * fabs(exact - cont), "T18 not discriminative: 4 MCSE %.5f gap %.5f",
+    CHECK(fabs(mu) <= 4 * se1, "SGLD mean %.5f (4 MCSE %.5f)", mu, 4 * se1);
+    CHECK(4 * se2 < 0.5 * fabs(exact - cont), "SGLD variance test not discriminative: 4 MCSE %.5f gap %.5f",
           4 * se2, exact - cont);
     smile_chain_free(&c);
 }
 
 /* ---------------------------------------------------------------------- */
-/* T19: SGHMC stationary covariance (discrete Lyapunov equation)          */
+/* SGHMC stationary covariance (discrete Lyapunov equation)              */
 /* ---------------------------------------------------------------------- */
 
 /* z' = A z + (0, σ_n ξ), A = [[1, ε], [−ε/s², 1 − αε]]; stationary
@@ -133,8 +133,8 @@ static void lyapunov(double s, double eps, double alpha, double q, double out[3]
     for (int i = 0; i < 3; i++) out[i] = M[i][3] / M[i][i];
 }
 
-static void t19_case(double s, double eps, double alpha, double beta, double T, int64_t n,
-                     int discr) {
+static void sghmc_covariance_case(double s, double eps, double alpha, double beta, double T,
+                                  int64_t n, int discr) {
     double sd[1] = {s};
     gauss_t G = {1, sd};
     smile_target t = {1, gauss_fn, &G, 0};
@@ -164,24 +164,24 @@ static void t19_case(double s, double eps, double alpha, double beta, double T, 
     const char *nm[3] = {"Sxx", "Sxp", "Spp"};
     for (int j = 0; j < 3; j++) {
         double se, e = bm_mean(&m[j], &se);
-        printf("T19 s=%g eps=%g a=%g b=%g T=%g: %s emp %.5f theory %.5f MCSE %.5f\n", s, eps,
+        printf("SGHMC covariance s=%g eps=%g a=%g b=%g T=%g: %s emp %.5f theory %.5f MCSE %.5f\n", s, eps,
                alpha, beta, T, nm[j], e, S[j], se);
-        CHECK(fabs(e - S[j]) <= 4 * se, "T19 %s %.5f vs %.5f (4 MCSE %.5f)", nm[j], e, S[j],
+        CHECK(fabs(e - S[j]) <= 4 * se, "SGHMC covariance %s %.5f vs %.5f (4 MCSE %.5f)", nm[j], e, S[j],
               4 * se);
         /* discriminative: the Lyapunov value differs from the continuous-time
          * value by more than 2·(4 MCSE) in the first entry */
         if (discr && j == 0)
-            CHECK(8 * se < fabs(S[0] - T * s * s), "T19 not discriminative: 8 MCSE %.5f gap %.5f",
+            CHECK(8 * se < fabs(S[0] - T * s * s), "SGHMC covariance test not discriminative: 8 MCSE %.5f gap %.5f",
                   8 * se, S[0] - T * s * s);
     }
     smile_chain_free(&c);
 }
 
 /* ---------------------------------------------------------------------- */
-/* T20: adaSGHMC adaptation                                               */
+/* adaSGHMC adaptation                                                   */
 /* ---------------------------------------------------------------------- */
 
-static void test_t20(void) {
+static void test_adasghmc_adaptation(void) {
     double mu[3] = {1, 0.1, 3}, v[3] = {1, 1, 0.5};
     const int64_t n = 100000;
     iid_t G = {3, mu, v};
@@ -203,13 +203,13 @@ static void test_t20(void) {
             if (k >= n / 2) acc[i] += s * s;
         }
     }
-    CHECK(bad_tau == 0, "T20 tau < 1 at %lld coordinate-steps", (long long)bad_tau);
-    CHECK(bad_order == 0, "T20 gbar^2 > sigma^2 at %lld coordinate-steps", (long long)bad_order);
+    CHECK(bad_tau == 0, "adaSGHMC: tau < 1 at %lld coordinate-steps", (long long)bad_tau);
+    CHECK(bad_order == 0, "adaSGHMC: gbar^2 > sigma^2 at %lld coordinate-steps", (long long)bad_order);
     for (int i = 0; i < 3; i++) {
         double avg = acc[i] / (double)(n - n / 2), want = mu[i] * mu[i] + v[i];
-        printf("T20 mu=%g v=%g: mean sigma^2 over the last 5e4 steps %.4f (mu^2+v = %.4f)\n",
+        printf("adaSGHMC mu=%g v=%g: mean sigma^2 over the last 5e4 steps %.4f (mu^2+v = %.4f)\n",
                mu[i], v[i], avg, want);
-        CHECK(fabs(avg - want) <= 0.1 * want, "T20 sigma^2 average %.4f vs %.4f", avg, want);
+        CHECK(fabs(avg - want) <= 0.1 * want, "adaSGHMC: sigma^2 average %.4f vs %.4f", avg, want);
     }
     /* balance check at ε = 1e-3, m = 0.05: bound 2m/ε² = 1e5 ≫ σ ≈ 3 */
     CHECK(smile_adasghmc_balance_ok(&c) == 1, "balance ok");
@@ -217,7 +217,7 @@ static void test_t20(void) {
     CHECK(smile_adasghmc_balance_ok(&c) == 0, "balance fails");
     c.eps = p.step_size;
 
-    /* sampling: σ, ḡ, τ frozen; v continuous across the boundary [ours] */
+    /* sampling: σ, ḡ, τ frozen; v continuous across the boundary (our default) */
     float u_end[3], s_end[3], g_end[3], t_end[3];
     memcpy(u_end, c.u, sizeof u_end);
     memcpy(s_end, c.ada_sigma, sizeof s_end);
@@ -237,7 +237,7 @@ static void test_t20(void) {
     CHECK(emitted == 5, "adaSGHMC emitted %lld", (long long)emitted);
     smile_chain_free(&c);
 
-    /* [ref] boundary: v ← 0 */
+    /* the reference's boundary (reference_phase_boundary): v ← 0 */
     p.reference_phase_boundary = 1;
     smile_chain_init(&c, &p, 3, 9, 0, NULL, msg, sizeof msg);
     smile_chain_begin_warmup(&c, &t, 10, msg, sizeof msg);
@@ -251,7 +251,7 @@ static void test_t20(void) {
     smile_chain_begin_sampling(&c, &t, 10, 1, msg, sizeof msg);
     nz = 0;
     for (int i = 0; i < 3; i++) nz += c.u[i] != 0.0f;
-    CHECK(nz == 0, "[ref] boundary resets v");
+    CHECK(nz == 0, "reference_phase_boundary resets v");
     smile_chain_free(&c);
 
     /* momentum resampling with probability 1: v ← 0 before every update, so
@@ -286,11 +286,11 @@ static void test_t20(void) {
 
 int main(void) {
     /* SGLD on 1-D N(0, s²), exact gradient: Var = T s²/(1 − ε/(2s²)) */
-    t18_case(1.0, 1.0, 0.1, 4000000);  /* 1.0526 */
-    t18_case(0.5, 0.5, 0.1, 4000000);  /* 0.15625 */
+    sgld_variance_case(1.0, 1.0, 0.1, 4000000);  /* 1.0526 */
+    sgld_variance_case(0.5, 0.5, 0.1, 4000000);  /* 0.15625 */
     /* SGHMC AR(1) */
-    t19_case(1.0, 0.1, 1.0, 0.0, 1.0, 4000000, 1);
-    t19_case(1.5, 0.3, 0.5, 2.0, 0.7, 4000000, 1);
-    test_t20();
+    sghmc_covariance_case(1.0, 0.1, 1.0, 0.0, 1.0, 4000000, 1);
+    sghmc_covariance_case(1.5, 0.3, 0.5, 2.0, 0.7, 4000000, 1);
+    test_adasghmc_adaptation();
     return harness_done("test_sgmcmc_stationary");
 }

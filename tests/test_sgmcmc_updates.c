@@ -32,7 +32,7 @@ static int bad_fn(void *user, const float *x, const smile_batch *b, double *logp
 }
 
 /* ---------------------------------------------------------------------- */
-/* schedules (§9.2)                                                       */
+/* schedules (docs/method.md, section 7.3)                                */
 /* ---------------------------------------------------------------------- */
 
 static void test_schedule(void) {
@@ -52,7 +52,7 @@ static void test_schedule(void) {
     CHECK(ex == 1, "1237 explores");
     smile_schedule_eps(&s, 1238, &ex);
     CHECK(ex == 0, "1238 does not explore");
-    /* §9.2 example: C = 5000, q = 1650/5000 == 0.33 in double → not exploration */
+    /* worked example: C = 5000, q = 1650/5000 == 0.33 in double → not exploration */
     smile_schedule s2 = {SMILE_SCHEDULE_COSINE_CYCLIC, 1e-6, 1e-9, 20000, 4, 0.33};
     smile_schedule_eps(&s2, 1650, &ex);
     CHECK(ex == 0, "1650/5000 < 0.33 must be false");
@@ -88,7 +88,7 @@ static void test_schedule(void) {
 }
 
 /* ---------------------------------------------------------------------- */
-/* T15: emission counts                                                   */
+/* emission counts                                                        */
 /* ---------------------------------------------------------------------- */
 
 static void test_emission(void) {
@@ -243,7 +243,7 @@ static void test_exact_steps(void) {
     }
 
     /* adaSGHMC, two warm-up steps then one sampling step, replayed in double
-     * (§9.4 order: adapt with g_last, new g, v update with the new σ, x ← x
+     * (adaSGHMC order, docs/method.md, section 7.4: adapt with g_last, new g, v update with the new σ, x ← x
      * + ε v/σ; g_last = 0 at the first step). */
     {
         smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_ADASGHMC);
@@ -293,7 +293,7 @@ static void test_exact_steps(void) {
 }
 
 /* ---------------------------------------------------------------------- */
-/* sanitisation (§8o) and non-finite reporting                            */
+/* sanitisation and non-finite reporting                                 */
 /* ---------------------------------------------------------------------- */
 
 static void test_sanitise(void) {

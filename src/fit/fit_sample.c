@@ -86,6 +86,8 @@ static void on_progress(void *user, int64_t done, int64_t total, const smile_cha
     report(user, done, total, c->eps);
 }
 
+#define TRACE_HEADER "step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags"
+
 /* The application record of a checkpoint: the output files' marks, text. */
 #define MARKS_FMT "npy_rows %llu csv_rows %llu csv_bytes %lld"
 
@@ -153,9 +155,8 @@ static smile_status open_files(smile_fit *f, int k, chain_files *cf, int resume,
                                    msg_len);
     if (st == SMILE_OK) {
         cf->have_npy = 1;
-        st = smile_csv_writer_open(&cf->csv, tp, "step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags",
-                                   resume ? cf->csv_bytes : -1, resume ? cf->csv_rows : 0, msg,
-                                   msg_len);
+        st = smile_csv_writer_open(&cf->csv, tp, TRACE_HEADER, resume ? cf->csv_bytes : -1,
+                                   resume ? cf->csv_rows : 0, msg, msg_len);
         if (st == SMILE_OK) cf->have_csv = 1;
     }
     free(np);
@@ -256,7 +257,8 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
     if (st == SMILE_OK) st = smile_drive(f->chains, slots, targets, &rp, &hooks, msg, msg_len);
     for (int k = 0; k < K; k++) {
         char m[256] = "";
-        smile_status s2 = close_files(&J->files[k], slots[k].stage == SMILE_DRIVE_DONE, m, sizeof m);
+        const int done = slots[k].stage == SMILE_DRIVE_DONE;
+        smile_status s2 = close_files(&J->files[k], done, m, sizeof m);
         if (st == SMILE_OK && s2 != SMILE_OK) {
             st = s2;
             smile_set_msg(msg, msg_len, "%s", m);

@@ -1,6 +1,8 @@
-/* [ours] Settling step-size tuner of smile-auto / psmile-auto (docs/tuner.md).
+/* Settling step-size tuner of smile-auto / psmile-auto, our addition
+ * (docs/tuner.md; docs/method.md, section 6).
  *
- * The reference tuner (§7.5) thresholds |ΔE| against quantiles of its own
+ * The reference tuner (docs/method.md, section 5.4) thresholds |ΔE| against
+ * quantiles of its own
  * history, so every ε is neutral when |ΔE| is dominated by the batch-switch
  * term (ξ_t − ξ_{t−1})·x, which does not depend on ε: it has no fixed point.
  * Here the controlled quantity is the same-batch energy error
@@ -55,7 +57,7 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double *eps, d
      * another ×4 beyond the halving and regrows slowly: a deliberate
      * cool-down. Capping at e^c·d·target instead (no cool-down) doubled the
      * resets on airfoil and lowered the LPPD (seeds 1-3: 0.535 against
-     * 0.573; docs/tuner.md §4). */
+     * 0.573; docs/tuner.md, section 4). */
     const double e2c = fmin(e2, tu->reset_factor * scale);
     tu->v = isnan(tu->v) ? e2c : (1.0 - tu->smoothing) * tu->v + tu->smoothing * e2c;
     double h = log(fmax(tu->v, 1e-300) / scale);

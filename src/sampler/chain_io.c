@@ -19,26 +19,28 @@ static const char CHAIN_MAGIC[8] = {'S', 'M', 'I', 'L', 'E', 'C', 'H', 'N'};
  * for this sampler). */
 #define N_BUFS 17
 static void chain_bufs(const smile_chain *c, float *b[N_BUFS]) {
-    float *const all[N_BUFS] = {c->x,         c->u,        c->g,        c->x_prev,  c->g_prev,
-                                c->mu_g,      c->sigma_g,  c->D,        c->ada_sigma,
-                                c->ada_gbar,  c->ada_tau,  c->ada_glast, c->u_prev,
-                                c->x_cand,    c->u_cand,   c->x_good,   c->u_good};
+    const struct smile_tuning *a = c->tuning;
+    float *const all[N_BUFS] = {c->x,        c->u,         c->g,         c->x_prev,  c->g_prev,
+                                c->mu_g,     c->sigma_g,   c->D,         c->ada_sigma,
+                                c->ada_gbar, c->ada_tau,   c->ada_glast, a->u_prev,  a->x_cand,
+                                a->u_cand,   a->x_good,    a->u_good};
     memcpy(b, all, sizeof all);
 }
 
 /* Scalars of the chain and its tuning state, one list for both directions. */
 #define CHAIN_SCALARS(F64, I32, I64)                                                               \
-    F64(logp) I32(have_cache) I32(u_zero) I32(u_zero_cand) I32(u_zero_good) I32(have_cand)         \
-    I32(have_good) F64(eps) F64(L) I32(phase) I64(step) I64(phase_step) I64(phase_len) I32(thin)   \
+    F64(logp) I32(have_cache) I32(u_zero) F64(eps) F64(L) I32(phase) I64(step) I64(phase_step)     \
+    I64(phase_len) I32(thin)                                                                       \
     I64(n_grad) I64(n_logp) I64(n_resets) I64(n_nonfinite) I64(n_sanitised) I64(n_eps_up)         \
     I64(n_eps_down) I64(n_emitted)
-#define TUNING_SCALARS(F64, I64)                                                                   \
+#define TUNING_SCALARS(F64, I32, I64)                                                              \
     F64(tuner.reset_prob) F64(tuner.adaption_prob) F64(tuner.adaption_strength)                    \
     F64(tuner.smoothing) F64(tuner.z_reset) F64(tuner.z_up) F64(tuner.z_low) F64(tuner.mE)         \
     F64(tuner.sE) I64(tuner.t) F64(autotune.target) F64(autotune.gain) F64(autotune.clip)          \
     F64(autotune.smoothing) F64(autotune.reset_factor) F64(autotune.reset_shrink)                  \
     F64(autotune.v) I64(autotune.t) F64(lguard.rate) F64(lguard.k_sigma) F64(lguard.floor)         \
-    F64(lguard.mean) F64(lguard.var) I64(lguard.n)
+    F64(lguard.mean) F64(lguard.var) I64(lguard.n) I32(u_zero_cand) I32(u_zero_good)               \
+    I32(have_cand) I32(have_good)
 
 smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, char *msg,
                               size_t msg_len) {
@@ -57,9 +59,11 @@ smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, cha
     CHAIN_SCALARS(F64, I32, I64)
 #undef F64
 #undef I64
+#undef I32
 #define F64(f) smile_wbuf_f64(&w, c->tuning->f);
+#define I32(f) smile_wbuf_i32(&w, c->tuning->f);
 #define I64(f) smile_wbuf_i64(&w, c->tuning->f);
-    TUNING_SCALARS(F64, I64)
+    TUNING_SCALARS(F64, I32, I64)
 #undef F64
 #undef I32
 #undef I64
@@ -82,8 +86,8 @@ static int flag(int v) { return v == 0 || v == 1; }
 static int state_ok(const smile_chain *c) {
     const struct smile_tuning *t = c->tuning;
     const int sched = c->p.schedule.kind != SMILE_SCHEDULE_CONSTANT;
-    return flag(c->have_cache) && flag(c->u_zero) && flag(c->u_zero_cand) &&
-           flag(c->u_zero_good) && flag(c->have_cand) && flag(c->have_good) &&
+    return flag(c->have_cache) && flag(c->u_zero) && flag(t->u_zero_cand) &&
+           flag(t->u_zero_good) && flag(t->have_cand) && flag(t->have_good) &&
            (c->phase == SMILE_PHASE_WARMUP || c->phase == SMILE_PHASE_SAMPLING) && c->thin >= 1 &&
            c->step >= 0 && c->phase_step >= 0 && c->phase_step <= c->step && c->phase_len >= 0 &&
            isfinite(c->eps) && (c->eps > 0 || (sched && c->eps == 0)) && c->L >= 0 &&
@@ -102,9 +106,11 @@ static smile_status load_state(smile_chain *tmp, smile_rbuf *r, char *msg, size_
     CHAIN_SCALARS(F64, I32, I64)
 #undef F64
 #undef I64
+#undef I32
 #define F64(f) c->tuning->f = smile_rbuf_f64(r);
+#define I32(f) c->tuning->f = smile_rbuf_i32(r);
 #define I64(f) c->tuning->f = smile_rbuf_i64(r);
-    TUNING_SCALARS(F64, I64)
+    TUNING_SCALARS(F64, I32, I64)
 #undef F64
 #undef I32
 #undef I64

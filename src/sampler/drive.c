@@ -170,14 +170,17 @@ smile_status smile_drive(smile_chain *chains, smile_drive_slot *slots,
     for (int k = 0; k < K; k++) {
         char m[512] = "";
         smile_status st = drive_one(&x, k, m, sizeof m);
-        if (st != SMILE_OK && !m[0]) smile_set_msg(m, sizeof m, "chain %d: %s", k, smile_status_str(st));
+        if (st != SMILE_OK && !m[0])
+            smile_set_msg(m, sizeof m, "chain %d: %s", k, smile_status_str(st));
         if (st != SMILE_OK) {
 #pragma omp critical(smile_drive_err)
             {
                 /* a real error wins over an interruption; then the lowest chain
                  * (deterministic whatever the schedule) */
-                const int intr = st == SMILE_EINTERRUPTED, first_intr = first == SMILE_EINTERRUPTED;
-                if (first == SMILE_OK || (first_intr && !intr) || (intr == first_intr && k < first_k)) {
+                const int intr = st == SMILE_EINTERRUPTED;
+                const int first_intr = first == SMILE_EINTERRUPTED;
+                if (first == SMILE_OK || (first_intr && !intr) ||
+                    (intr == first_intr && k < first_k)) {
                     first = st;
                     first_k = k;
                     memcpy(first_msg, m, sizeof first_msg);
@@ -238,10 +241,12 @@ smile_status smile_drive_load(smile_chain *c, smile_drive_slot *s, const void *b
     /* and the chain into a new chain, swapped in once everything is checked */
     smile_chain nc;
     int have_nc = 0;
-    if (st == SMILE_OK) st = smile_chain_init(&nc, &c->p, c->dim, c->seed, c->chain, NULL, msg, msg_len);
+    if (st == SMILE_OK)
+        st = smile_chain_init(&nc, &c->p, c->dim, c->seed, c->chain, NULL, msg, msg_len);
     have_nc = st == SMILE_OK;
     if (st == SMILE_OK) st = smile_chain_load(&nc, cb, cn, msg, msg_len);
-    const smile_phase want = stage == SMILE_DRIVE_WARMUP ? SMILE_PHASE_WARMUP : SMILE_PHASE_SAMPLING;
+    const smile_phase want =
+        stage == SMILE_DRIVE_WARMUP ? SMILE_PHASE_WARMUP : SMILE_PHASE_SAMPLING;
     if (st == SMILE_OK && stage != SMILE_DRIVE_FRESH && nc.phase != want) {
         smile_set_msg(msg, msg_len, "driven chain checkpoint: stage %u with chain phase %d", stage,
                       (int)nc.phase);

@@ -5,7 +5,7 @@
 
 #include "core/core.h"
 
-/* SMILE energy tuner (§7.5). The step size it adapts is the chain's c->eps,
+/* SMILE energy tuner (docs/method.md, section 5.4). The step size it adapts is the chain's c->eps,
  * passed by pointer: the tuner keeps only its statistics. */
 typedef struct {
     double reset_prob, adaption_prob, adaption_strength, smoothing;
@@ -19,7 +19,7 @@ typedef struct {
     int reset, eps_down, eps_up;
 } smile_tuner_decision;
 
-/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md):
+/* Settling tuner of smile-auto / psmile-auto, our addition (docs/tuner.md):
  * Robbins–Monro on log ε toward E[ΔE_b²]/d = target, where ΔE_b is the
  * energy error measured on one batch (scales with ε, so a fixed point
  * exists), plus an absolute reset guardrail ΔE_b² > factor·d·target. */
@@ -33,7 +33,7 @@ typedef struct {
     int reset, eps_down, eps_up;
     double h; /* clipped log(v/(d·target)) */
 } smile_auto_decision;
-/* [ours] Typical-set guard of the auto variants (docs/tuner.md §3): EMA mean
+/* Typical-set guard of the auto variants (docs/tuner.md, section 3): EMA mean
  * and variance of the chain's log density ℓ_t(x_t) (rate 0.01), and an alarm
  * when the log density of the current position on a NEW batch, ℓ_t(x_{t−1}),
  * lies more than max(floor, k·sd) below the mean. It catches a chain that has
@@ -49,12 +49,19 @@ typedef struct {
 
 /* The chain's tuning state (smile_chain.tuning, allocated by smile_chain_init):
  * the energy statistics m_E, s_E, t (kept for every isokinetic variant, also
- * with the tuner off), the settling tuner of the auto variants and their
- * typical-set guard. */
+ * with the tuner off), the settling tuner of the auto variants, their
+ * typical-set guard and its snapshots. */
 struct smile_tuning {
     smile_energy_tuner tuner;
     smile_auto_tuner autotune;
     smile_logp_guard lguard;
+    /* auto variants (NULL otherwise): the velocity before the step, which
+     * their resets restore (docs/tuner.md, section 3); rollback snapshots
+     * [d] of the guard: a candidate (x, u) taken every
+     * SMILE_AUTO_SNAPSHOT_EVERY steps becomes the "good" one after that many
+     * more steps without an alarm */
+    float *u_prev, *x_cand, *u_cand, *x_good, *u_good;
+    int u_zero_cand, u_zero_good, have_cand, have_good;
 };
 
 /* Sampler families. */
@@ -68,7 +75,7 @@ static inline int smile_kind_is_sg(smile_sampler_kind k) {
 static inline int smile_kind_is_auto(smile_sampler_kind k) {
     return k == SMILE_SAMPLER_SMILE_AUTO || k == SMILE_SAMPLER_PSMILE_AUTO;
 }
-/* [ours] typical-set guard of the auto variants (docs/tuner.md §3): EMA rate
+/* Typical-set guard of the auto variants (docs/tuner.md, section 3): EMA rate
  * of the log-density statistics, alarm band in standard deviations, and the
  * rollback snapshot interval in steps (a rollback loses < 2x that). */
 #define SMILE_AUTO_GUARD_RATE 0.01
@@ -85,7 +92,8 @@ void smile_sg_begin_phase(smile_chain *c);
 /* One step; fills info (flags, eps, grad_evals, logp, grad_norm, sanitised). */
 void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                    smile_step_info *info);
-/* §9.4 balance check max_i σ_i < 2m/ε² (ε = c->eps): 1 ok, 0 fails, -1 not adaSGHMC. */
+/* adaSGHMC balance check max_i σ_i < 2m/ε² (ε = c->eps; docs/method.md,
+ * section 7.4): 1 ok, 0 fails, -1 not adaSGHMC. */
 int smile_adasghmc_balance_ok(const smile_chain *c);
 
 /* ---- Isokinetic family (isokinetic.c, smile.c, mclmc.c) ---- */
@@ -99,7 +107,8 @@ smile_status smile_mclmc_begin_sampling(smile_chain *c, const smile_target *t, c
                                         size_t msg_len);
 void smile_mclmc_free(smile_chain *c);
 
-/* MILE energy-variance step-size predictor (§6.4), exposed for tests (T9). */
+/* MILE energy-variance step-size predictor (docs/method.md, section 4.4),
+ * exposed for tests (its fixed point on synthetic energy errors). */
 typedef struct {
     double X, Ww, eps_max, r, trust;
 } smile_mile_predictor;
@@ -107,7 +116,7 @@ void smile_mile_predictor_init(smile_mile_predictor *pr, double n_eff, double tr
 double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double eps,
                                    double target, size_t d);
 
-/* The float integrator driver of §3.2 on the chain's state (x, u, g, logp):
+/* The float integrator driver (docs/method.md, section 3.5) on the chain's state (x, u, g, logp):
  * n_int integrator steps on batch b with preconditioner D (NULL = none),
  * one callback evaluation into c->g / c->logp after every position sub-step.
  * sanitise: clip finite entries to ±c->p.grad_clip and count (info, which
@@ -128,7 +137,7 @@ int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite)
 /* Isokinetic building blocks (exposed for tests and custom kernels)        */
 /* ======================================================================== */
 
-/* Velocity update U(u, h, eps, c) of §2.2, in place on u[d] with h = D ⊙ g
+/* Velocity update U(u, h, eps, c) (docs/method.md, section 3.2), in place on u[d] with h = D ⊙ g
  * (D may be NULL = identity). *u_zero tracks u == 0. Returns ΔK. */
 double smile_isokinetic_velocity_update(float *u, int *u_zero, const float *g, const float *D,
                                         double eps, double c, size_t d);
@@ -141,16 +150,17 @@ void smile_energy_tuner_init(smile_energy_tuner *tu, double reset_prob, double a
                              double adaption_strength, double smoothing);
 
 /* Feeds a = |ΔE| of step t and advances t. The decision uses the statistics
- * from before this update (§7.3 step 6). resets = 0: never divergent;
+ * from before this update (docs/method.md, section 5.3, step 6). resets = 0: never divergent;
  * adapt_eps = 0: *eps unchanged (tuner-off variants, frozen sampling);
  * otherwise *eps (the chain's step size) is moved and clipped to [1e-8, 10]. */
 smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double *eps, double a,
                                                int resets, int adapt_eps);
 
-/* Non-finite step [ours]: no statistics update; *eps shrinks if adapt. */
+/* Non-finite step (our rule): no statistics update; *eps shrinks if adapt. */
 void smile_energy_tuner_nonfinite(smile_energy_tuner *tu, double *eps, int adapt);
 
-/* Wilson–Hilferty Gamma quantile with standard-normal quantile z (§7.5). */
+/* Wilson–Hilferty Gamma quantile with standard-normal quantile z
+ * (docs/method.md, section 5.4). */
 double smile_wilson_hilferty(double mE, double sE, double z);
 
 void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
@@ -235,7 +245,7 @@ smile_status smile_frame_close(const smile_rbuf *r, const char *what, char *msg,
 void smile_mclmc_save(const smile_chain *c, smile_wbuf *w);
 smile_status smile_mclmc_load(smile_chain *c, smile_rbuf *r, char *msg, size_t msg_len);
 
-/* eps_s and explore_s of §9.2 for step s. */
+/* eps_s and explore_s of step s (docs/method.md, section 7.3). */
 double smile_schedule_eps(const smile_schedule *s, int64_t step, int *explore);
 
 #endif

@@ -107,7 +107,8 @@ size_t smile_frame_begin(smile_wbuf *w, const char magic[8]) {
 void smile_frame_end(smile_wbuf *w, size_t start) {
     if (w->failed) return;
     const uint64_t payload = (uint64_t)(w->len - start - FRAME_HEAD);
-    for (int i = 0; i < 8; i++) w->buf[start + 16 + (size_t)i] = (unsigned char)(payload >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        w->buf[start + 16 + (size_t)i] = (unsigned char)(payload >> (8 * i));
     smile_wbuf_u32(w, crc_of(w->buf + start, w->len - start));
 }
 
@@ -251,7 +252,7 @@ int smile_rbuf_rng(smile_rbuf *r, smile_rng *g) {
 
 /* Every field of smile_sampler_params, in declaration order. One list for
  * writing and reading, so the two cannot drift apart. */
-#define PARAM_FIELDS(F64, I32, I64)                                                                   \
+#define PARAM_FIELDS(F64, I32, I64)                                                               \
     I32(kind) F64(step_size) I32(integrator) I32(n_int) F64(L) I32(refresh) I32(mclmc_tuning)      \
     F64(mclmc_target_start) F64(mclmc_target_end) F64(mclmc_n_eff) F64(mclmc_trust)                \
     F64(mclmc_lfactor) I32(mclmc_max_coords) I32(mclmc_max_samples) I32(mclmc_init_L_sqrt_d)       \

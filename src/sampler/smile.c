@@ -1,16 +1,19 @@
-/* The SMILE family (spec samplers.md §7): SMILE-naive, SMILE, pSMILE-naive,
- * pSMILE. One McLachlan (by default) isokinetic integrator step per
- * mini-batch, no velocity refresh (gradient noise is the only randomness),
- * optional gradient-noise preconditioner (§7.4) and energy-error tuner with
- * reset guardrail (§7.5, §7.6). Follows the per-step algorithm of §7.3. */
+/* The SMILE family (docs/method.md, section 5; section numbers in this file
+ * are those of docs/method.md): SMILE-naive, SMILE, pSMILE-naive, pSMILE,
+ * and the auto variants (section 6, our addition). One McLachlan (by
+ * default) isokinetic integrator step per mini-batch, no velocity refresh
+ * (gradient noise is the only randomness), optional gradient-noise
+ * preconditioner (section 5.6) and energy-error tuner with reset guardrail
+ * (sections 5.4, 5.5). Follows the per-step algorithm of section 5.3; the
+ * step numbers below are its steps. */
 #include "isokinetic.h"
 #include "sampler_internal.h"
 
 #include <math.h>
 #include <string.h>
 
-/* §7.4 PRECOND: σc = clip(σ_g, 1e-2, 1e4), r = sqrt(mean σc²), D = r/σc.
- * [ours] precond_floor κ > 0 additionally raises σc to κ·RMS(σc) (and r is
+/* Preconditioner (section 5.6): σc = clip(σ_g, 1e-2, 1e4), r = sqrt(mean σc²),
+ * D = r/σc. Our addition: precond_floor κ > 0 additionally raises σc to κ·RMS(σc) (and r is
  * recomputed), so coordinates whose gradient has no noise at all (dead ReLU
  * units) are not sped up by up to 1e6 (docs/tuner.md). */
 static inline double clampd(double v, double lo, double hi) {
@@ -46,7 +49,7 @@ static void precond_compute(smile_chain *c, smile_step_info *info) {
     info->precond_max = dmax;
 }
 
-/* §7.4 UPDATE_NOISE_EMA with the raw sanitised gradient g of the last
+/* Noise EMAs (section 5.6) with the raw sanitised gradient g of the last
  * position sub-step: μ first, then σ around the updated μ. */
 static void noise_ema_update(smile_chain *c, const float *g) {
     const double beta = c->p.noise_ema_rate;
@@ -72,14 +75,14 @@ static int all_finite(const float *x, size_t d) {
     return 1;
 }
 
-/* Velocity after a reset. Reference (§7.6): u <- 0, so the next step turns u
+/* Velocity after a reset. Reference (section 5.5): u <- 0, so the next step turns u
  * onto the gradient direction, a push uphill; frequent resets make the chain
- * mode-seeking and narrow the ensemble. [ours] auto variants: the step is
- * undone completely, u restored to its value before the step (docs/tuner.md
- * §3), so a reset only costs the step. */
+ * mode-seeking and narrow the ensemble. Auto variants (ours): the step is
+ * undone completely, u restored to its value before the step (docs/tuner.md,
+ * section 3), so a reset only costs the step. */
 static void reset_velocity(smile_chain *c, int autot, int started_zero) {
     if (autot) {
-        swap_ptr(&c->u, &c->u_prev);
+        swap_ptr(&c->u, &c->tuning->u_prev);
         c->u_zero = started_zero;
     } else {
         memset(c->u, 0, c->dim * sizeof(float));
@@ -87,19 +90,19 @@ static void reset_velocity(smile_chain *c, int autot, int started_zero) {
     }
 }
 
-/* [ours] auto variants, typical-set guard (docs/tuner.md §3): back to the
+/* Auto variants' typical-set guard (docs/tuner.md, section 3): back to the
  * last good snapshot (≥ SMILE_AUTO_SNAPSHOT_EVERY steps old, no alarm
  * since), gradient cache dropped (g = 0 makes the next first velocity
  * sub-step an exact no-op), candidate discarded, ε halved. */
 static void guard_rollback(smile_chain *c, int adapt_eps, smile_step_info *info) {
     const size_t d = c->dim;
-    memcpy(c->x, c->x_good, d * sizeof(float));
-    memcpy(c->u, c->u_good, d * sizeof(float));
-    c->u_zero = c->u_zero_good;
+    memcpy(c->x, c->tuning->x_good, d * sizeof(float));
+    memcpy(c->u, c->tuning->u_good, d * sizeof(float));
+    c->u_zero = c->tuning->u_zero_good;
     memset(c->g, 0, d * sizeof(float));
     c->have_cache = 0;
     c->logp = NAN;
-    c->have_cand = 0;
+    c->tuning->have_cand = 0;
     if (adapt_eps) {
         c->eps = fmax(c->eps * c->tuning->autotune.reset_shrink, 1e-8);
         info->flags |= SMILE_INFO_EPS_DOWN;
@@ -115,18 +118,18 @@ static void guard_rollback(smile_chain *c, int adapt_eps, smile_step_info *info)
 static void guard_snapshot(smile_chain *c) {
     const size_t d = c->dim;
     if ((c->step + 1) % SMILE_AUTO_SNAPSHOT_EVERY != 0) return;
-    if (c->have_cand) {
-        swap_ptr(&c->x_good, &c->x_cand);
-        swap_ptr(&c->u_good, &c->u_cand);
-        c->u_zero_good = c->u_zero_cand;
+    if (c->tuning->have_cand) {
+        swap_ptr(&c->tuning->x_good, &c->tuning->x_cand);
+        swap_ptr(&c->tuning->u_good, &c->tuning->u_cand);
+        c->tuning->u_zero_good = c->tuning->u_zero_cand;
     }
-    memcpy(c->x_cand, c->x, d * sizeof(float));
-    memcpy(c->u_cand, c->u, d * sizeof(float));
-    c->u_zero_cand = c->u_zero;
-    c->have_cand = 1;
+    memcpy(c->tuning->x_cand, c->x, d * sizeof(float));
+    memcpy(c->tuning->u_cand, c->u, d * sizeof(float));
+    c->tuning->u_zero_cand = c->u_zero;
+    c->tuning->have_cand = 1;
 }
 
-/* SMILE-naive may follow an ε schedule (§7.7, §9.2). */
+/* SMILE-naive may follow an ε schedule (sections 5.7, 7.3). */
 static void follow_schedule(smile_chain *c) {
     smile_schedule s = c->p.schedule;
     if (s.n_steps <= 0) s.n_steps = c->phase_len > 0 ? c->phase_len : 1;
@@ -149,19 +152,19 @@ static step_start take_snapshot(smile_chain *c, int autot, int adapt_eps) {
      * step of the flow on the sphere: its ΔK accounts for turning u from 0
      * onto ĥ, so the auto variants do not reset on it (docs/tuner.md). */
     step_start s = {c->eps, c->logp, c->have_cache, c->u_zero, autot, adapt_eps};
-    if (autot && !c->have_good) { /* the start is the first good snapshot */
-        memcpy(c->x_good, c->x, d * sizeof(float));
-        memcpy(c->u_good, c->u, d * sizeof(float));
-        c->u_zero_good = c->u_zero;
-        c->have_good = 1;
+    if (autot && !c->tuning->have_good) { /* the start is the first good snapshot */
+        memcpy(c->tuning->x_good, c->x, d * sizeof(float));
+        memcpy(c->tuning->u_good, c->u, d * sizeof(float));
+        c->tuning->u_zero_good = c->u_zero;
+        c->tuning->have_good = 1;
     }
     memcpy(c->x_prev, c->x, d * sizeof(float));
     memcpy(c->g_prev, c->g, d * sizeof(float));
-    if (autot) memcpy(c->u_prev, c->u, d * sizeof(float));
+    if (autot) memcpy(c->tuning->u_prev, c->u, d * sizeof(float));
     return s;
 }
 
-/* 4b. [ours] auto variants: same-batch energy error, the previous position
+/* 4b. Auto variants: same-batch energy error, the previous position
  * re-evaluated on this step's batch (docs/tuner.md). Sets *lp0 =
  * ℓ_t(x_{t−1}) and *dEb = ΔE_b; returns 1 when the step went bad. */
 static int same_batch_energy(smile_chain *c, const smile_target *t, const smile_batch *b,
@@ -173,7 +176,7 @@ static int same_batch_energy(smile_chain *c, const smile_target *t, const smile_
     return rc != 0 || !isfinite(*dEb);
 }
 
-/* 5. non-finite event -> reset, statistics untouched [ours] */
+/* 5. non-finite event -> reset, statistics untouched (our rule, section 5.5) */
 static void undo_nonfinite(smile_chain *c, const step_start *s, smile_step_info *info) {
     swap_ptr(&c->x, &c->x_prev);
     swap_ptr(&c->g, &c->g_prev);
@@ -190,7 +193,7 @@ static void undo_nonfinite(smile_chain *c, const step_start *s, smile_step_info 
     info->logp = c->logp;
 }
 
-/* 6. energy tuner and guardrail (§7.5, §7.6); the auto variants' settling
+/* 6. energy tuner and guardrail (sections 5.4, 5.5); the auto variants' settling
  * tuner on the same-batch energy error dEb and log-density change dlogp. */
 static smile_tuner_decision tune(smile_chain *c, const step_start *s, double dE, double dEb,
                                  double dlogp, smile_step_info *info) {
@@ -206,7 +209,7 @@ static smile_tuner_decision tune(smile_chain *c, const step_start *s, double dE,
     info->T_low = dec.T_low;
     info->mE = c->tuning->tuner.mE;
     info->sE = c->tuning->tuner.sE;
-    if (autot) { /* [ours] settling tuner on the same-batch energy error */
+    if (autot) { /* settling tuner on the same-batch energy error */
         smile_auto_decision ad = smile_auto_tuner_update(&c->tuning->autotune, &c->eps, dEb,
                                                          dlogp, c->dim, s->adapt_eps);
         dec.reset = ad.reset && !s->u_zero;
@@ -224,7 +227,7 @@ static const float *reset_step(smile_chain *c, const step_start *s, smile_step_i
     const float *g_last = c->g;
     swap_ptr(&c->x, &c->x_prev);
     reset_velocity(c, s->autot, s->u_zero);
-    if (!c->p.reset_keeps_proposal_cache) { /* [ours] 8a: consistent state */
+    if (!c->p.reset_keeps_proposal_cache) { /* ours: a consistent state */
         swap_ptr(&c->g, &c->g_prev);        /* g_prev now holds the proposal's gradient */
         g_last = c->g_prev;
         c->logp = s->logp;
@@ -254,14 +257,14 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     }
     const step_start s0 = take_snapshot(c, autot, adapt_eps);
 
-    /* 3. integrate n_int steps on batch b (§3.2 with gradient caching) */
+    /* 3. integrate n_int steps on batch b (section 3.5, gradient caching) */
     int bad = 0, evals = 0;
     const double dK = smile_chain_integrate(c, t, b, D, eps, 1, &bad, &evals, info);
     c->n_sanitised += info->n_sanitised;
     info->grad_evals = evals;
     info->dK = dK;
 
-    /* 4. energy error (§5), first-step masking through have_cache (8g) */
+    /* 4. energy error (section 3.6), first-step masking through have_cache */
     double dE = NAN, dEb = NAN;
     if (!bad) {
         dE = s0.have_cache ? dK - (c->logp - s0.logp) : dK;
@@ -271,7 +274,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     if (!bad && autot) bad = same_batch_energy(c, t, b, dK, &lp0_batch, &dEb, info);
     info->dE = dE;
     info->dE_batch = dEb;
-    /* 4c. [ours] typical-set guard: the previous position on this new batch */
+    /* 4c. typical-set guard: the previous position on this new batch */
     if (!bad && autot && smile_logp_guard_alarm(&c->tuning->lguard, lp0_batch)) {
         guard_rollback(c, adapt_eps, info);
         return;

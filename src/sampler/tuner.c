@@ -1,4 +1,5 @@
-/* Energy-error tuner of SMILE / pSMILE (spec samplers.md §7.5) [ref].
+/* Energy-error tuner of SMILE / pSMILE (docs/method.md, section 5.4), as the
+ * reference implementation has it.
  *
  * The tuner keeps EMA statistics (m_E, s_E) of a = |ΔE|, fits a Gamma law
  * by moments (k = m²/(s² + 1e-6)) and takes three Wilson–Hilferty quantiles
@@ -52,7 +53,8 @@ smile_tuner_decision smile_energy_tuner_update(smile_energy_tuner *tu, double *e
     double m = t < 3 ? a : (1.0 - beta) * tu->mE + beta * a;
     m = clip(m, 1e-6, 1e6);
     double v = (t != 1 ? (1.0 - beta) * tu->sE * tu->sE : 0.0) + beta * (a - m) * (a - m);
-    if (t >= 5) v /= (1.0 - pow(0.5, (double)(t - 4))); /* [ref] compounding correction */
+    /* the reference implementation's compounding correction */
+    if (t >= 5) v /= (1.0 - pow(0.5, (double)(t - 4)));
     tu->mE = m;
     tu->sE = clip(sqrt(v), 1e-6, 1e7);
     if (active && adapt_eps) {
