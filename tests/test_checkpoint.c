@@ -79,14 +79,11 @@ static smile_sampler_params params_for(smile_sampler_kind kind) {
     return p;
 }
 
+/* One chain, W + S steps, epoch batches of 25 of 500 points. */
 static smile_run_params run_params(void) {
-    smile_run_params rp = smile_run_params_default();
-    rp.warmup = W;
-    rp.samples = S;
-    rp.thin = THIN;
-    rp.n_data = 500;
-    rp.batch_size = 25;
-    rp.seed = 11;
+    smile_run_params rp = {.n_chains = 1, .warmup = W, .samples = S, .thin = THIN,
+                           .stream = SMILE_STREAM_EPOCH, .n_data = 500, .batch_size = 25,
+                           .scale = SMILE_SCALE_N_OVER_B, .seed = 11};
     return rp;
 }
 

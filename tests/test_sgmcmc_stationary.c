@@ -64,27 +64,40 @@ static double bm_mean(const bmeans *m, double *mcse) {
 /* SGLD stationary variance                                               */
 /* ---------------------------------------------------------------------- */
 
+/* A chain of sampler p on the 1-D Gaussian N(0, s²) (exact gradient), from
+ * x = 0, in a sampling phase of n steps. */
+typedef struct {
+    double sd[1];
+    gauss_t G;
+    smile_target t;
+    smile_chain c;
+} run_1d;
+
+static void start_1d(run_1d *r, const smile_sampler_params *p, double s, uint64_t seed, int chain,
+                     int64_t n) {
+    r->sd[0] = s;
+    r->G = (gauss_t){1, r->sd};
+    r->t = (smile_target){1, gauss_fn, &r->G, 0};
+    CHECK(smile_chain_init(&r->c, p, 1, seed, chain, NULL, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    smile_chain_begin_sampling(&r->c, &r->t, n, 1, msg, sizeof msg);
+}
+
 static void sgld_variance_case(double s, double T, double eps, int64_t n) {
-    double sd[1] = {s};
-    gauss_t G = {1, sd};
-    smile_target t = {1, gauss_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_SGLD);
     p.step_size = eps;
     p.temperature = T;
-    smile_chain c;
-    float x0 = 0;
-    CHECK(smile_chain_init(&c, &p, 1, 2024, 0, &x0, msg, sizeof msg) == SMILE_OK, "%s", msg);
-    smile_chain_begin_sampling(&c, &t, n + 1000, 1, msg, sizeof msg);
+    run_1d r;
+    start_1d(&r, &p, s, 2024, 0, n + 1000);
     bmeans m2, m1;
     bm_init(&m2, 50, n);
     bm_init(&m1, 50, n);
     smile_step_info info;
     for (int64_t k = 0; k < n + 1000; k++) {
         smile_batch b = full_batch((uint64_t)k);
-        smile_chain_step(&c, &t, &b, &info);
+        smile_chain_step(&r.c, &r.t, &b, &info);
         if (k >= 1000) {
-            bm_add(&m2, (double)c.x[0] * c.x[0]);
-            bm_add(&m1, (double)c.x[0]);
+            bm_add(&m2, (double)r.c.x[0] * r.c.x[0]);
+            bm_add(&m1, (double)r.c.x[0]);
         }
     }
     double se2, se1;
@@ -98,7 +111,7 @@ static void sgld_variance_case(double s, double T, double eps, int64_t n) {
     CHECK(fabs(mu) <= 4 * se1, "SGLD mean %.5f (4 MCSE %.5f)", mu, 4 * se1);
     CHECK(4 * se2 < 0.5 * fabs(exact - cont), "SGLD variance test not discriminative: 4 MCSE %.5f gap %.5f",
           4 * se2, exact - cont);
-    smile_chain_free(&c);
+    smile_chain_free(&r.c);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -135,25 +148,21 @@ static void lyapunov(double s, double eps, double alpha, double q, double out[3]
 
 static void sghmc_covariance_case(double s, double eps, double alpha, double beta, double T,
                                   int64_t n, int discr) {
-    double sd[1] = {s};
-    gauss_t G = {1, sd};
-    smile_target t = {1, gauss_fn, &G, 0};
     smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_SGHMC);
     p.step_size = eps;
     p.temperature = T;
     p.sghmc_alpha = alpha;
     p.sghmc_beta = beta;
-    smile_chain c;
-    CHECK(smile_chain_init(&c, &p, 1, 77, 1, NULL, msg, sizeof msg) == SMILE_OK, "%s", msg);
-    smile_chain_begin_sampling(&c, &t, n + 2000, 1, msg, sizeof msg);
+    run_1d r;
+    start_1d(&r, &p, s, 77, 1, n + 2000);
     bmeans m[3];
     for (int j = 0; j < 3; j++) bm_init(&m[j], 50, n);
     smile_step_info info;
     for (int64_t k = 0; k < n + 2000; k++) {
         smile_batch b = full_batch((uint64_t)k);
-        smile_chain_step(&c, &t, &b, &info);
+        smile_chain_step(&r.c, &r.t, &b, &info);
         if (k >= 2000) {
-            double x = c.x[0], pp = c.u[0];
+            double x = r.c.x[0], pp = r.c.u[0];
             bm_add(&m[0], x * x);
             bm_add(&m[1], x * pp);
             bm_add(&m[2], pp * pp);
@@ -174,7 +183,7 @@ static void sghmc_covariance_case(double s, double eps, double alpha, double bet
             CHECK(8 * se < fabs(S[0] - T * s * s), "SGHMC covariance test not discriminative: 8 MCSE %.5f gap %.5f",
                   8 * se, S[0] - T * s * s);
     }
-    smile_chain_free(&c);
+    smile_chain_free(&r.c);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -107,6 +107,19 @@ static void test_reductions(void) {
     smile_chain_free(&b);
 }
 
+/* A pSMILE chain (ε = 0.05) on t after `steps` steps on batches 0, 1, ... */
+static void started_psmile(smile_chain *c, const smile_target *t, int keep_proposal_cache,
+                           int steps, smile_step_info *info) {
+    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
+    p.step_size = 0.05;
+    p.reset_keeps_proposal_cache = keep_proposal_cache;
+    smile_chain_init(c, &p, t->dim, 5, 0, NULL, NULL, 0);
+    for (int s = 0; s < steps; s++) {
+        smile_batch b = batch_for(s);
+        smile_chain_step(c, t, &b, info);
+    }
+}
+
 /* A reset restores x, the gradient cache and ℓ bitwise (u = 0) and its |ΔE|
  * still feeds the statistics; an injected NaN log density or gradient entry
  * undoes the step with the statistics and noise EMAs untouched. */
@@ -116,15 +129,8 @@ static void test_reset_and_nonfinite(void) {
         gtarget g = make_target(d, 1.0);
         smile_target t = {d, gfn, &g, 0};
         smile_chain c;
-        smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
-        p.step_size = 0.05;
-        p.reset_keeps_proposal_cache = keep;
-        smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
         smile_step_info info;
-        for (int s = 0; s < 40; s++) {
-            smile_batch b = batch_for(s);
-            smile_chain_step(&c, &t, &b, &info);
-        }
+        started_psmile(&c, &t, keep, 40, &info);
         float xb[16], gb[16];
         memcpy(xb, c.x, d * sizeof(float));
         memcpy(gb, c.g, d * sizeof(float));
@@ -152,14 +158,8 @@ static void test_reset_and_nonfinite(void) {
         gtarget g = make_target(d, 1.0);
         smile_target t = {d, gfn, &g, 0};
         smile_chain c;
-        smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
-        p.step_size = 0.05;
-        smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
         smile_step_info info;
-        for (int s = 0; s < 30; s++) {
-            smile_batch b = batch_for(s);
-            smile_chain_step(&c, &t, &b, &info);
-        }
+        started_psmile(&c, &t, 0, 30, &info);
         float xb[16], gb[16], mu[16], sg[16];
         memcpy(xb, c.x, d * sizeof(float));
         memcpy(gb, c.g, d * sizeof(float));
