@@ -1,5 +1,7 @@
-/* Shared argument parsing of the smile subcommands (see args.h). */
+/* Shared pieces of the smile subcommands (see args.h). */
 #include "args.h"
+
+#include "smile_fit.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,14 +41,39 @@ int cli_parse_u64(const char *s, uint64_t *out) {
     return 0;
 }
 
-int cli_parse_pos(const char *s, double *out, int allow_zero) {
+int cli_parse_real(const char *s, double *out) {
     if (!s || !*s) return -1;
     errno = 0;
     char *e;
     double v = strtod(s, &e);
-    if (*e || errno || !isfinite(v) || v < 0 || (!allow_zero && v == 0)) return -1;
+    if (*e || errno || !isfinite(v)) return -1;
     *out = v;
     return 0;
+}
+
+int cli_lookup_sampler(const char *s, int *out) {
+    smile_sampler_kind k;
+    if (smile_sampler_from_name(s, &k) != SMILE_OK) return -1;
+    *out = (int)k;
+    return 0;
+}
+
+int cli_lookup_model(const char *s, int *out) {
+    smile_model_kind k;
+    if (smile_model_kind_from_name(s, &k) != SMILE_OK) return -1;
+    *out = (int)k;
+    return 0;
+}
+
+void cli_random_data(smile_rng *r, size_t n, size_t p, size_t n_classes, int pixels, float *x,
+                     float *y, int32_t *labels) {
+    for (size_t i = 0; i < n * p; i++)
+        x[i] = pixels ? (float)(((double)smile_rng_below(r, 256) / 255.0 - 0.2860) / 0.3530)
+                      : (float)smile_rng_normal(r);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = (float)smile_rng_normal(r);
+        labels[i] = (int32_t)smile_rng_below(r, n_classes);
+    }
 }
 
 double cli_wall_s(void) {

@@ -4,10 +4,22 @@
 #ifndef SMILE_CLI_H
 #define SMILE_CLI_H
 
+#include <stdio.h>
+
 int smile_cmd_analytic(int argc, char **argv);
 int smile_cmd_bench_model(int argc, char **argv);
 int smile_cmd_bench_step(int argc, char **argv);
 int smile_cmd_fit(int argc, char **argv);
 int smile_cmd_eval(int argc, char **argv);
+int smile_cmd_predict(int argc, char **argv);
+
+/* Reports of a fit run (cli/fit_report.c): the table of the headline metrics
+ * of both phases, and the whole metrics object as JSON on stdout. */
+struct cJSON;
+void smile_fit_print_summary(FILE *f, const struct cJSON *m);
+int cli_print_metrics(const char *text, int as_json);
+/* plot.gp (and predictive.png when gnuplot is installed) of the built-in
+ * example in directory out. */
+void cli_fit_plot_builtin(const char *out, const char *sampler, int quiet);
 
 #endif

@@ -1,12 +1,13 @@
 /*
  * smile bench-model — times gradient evaluations of the log posterior
- * (experiments.md §0.3: N(0,1) prior + s·mini-batch log-likelihood) of one model on
- * random data, through the same sampler target the samplers call
- * (smile_posterior_logdensity). Also measures the OpenBLAS SGEMM rate (--sgemm), which
- * bench/peer_torch.py uses as the roofline reference.
+ * (N(0,1) prior + s·mini-batch log-likelihood, docs/experiments.md) of one
+ * model on random data, through the same sampler target the samplers call
+ * (smile_posterior_logdensity). Also measures the OpenBLAS SGEMM rate (--sgemm),
+ * which bench/peer_torch.py uses as the roofline reference.
  */
 #include "args.h"
 #include "cli.h"
+#include "opts.h"
 #include "smile_fit.h"
 
 #include <cblas.h>
@@ -16,52 +17,94 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
-
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: smile bench-model --model NAME [options]\n"
-            "       smile bench-model --sgemm [--size N] [--threads T] [--seconds S] [--json]\n"
-            "\n"
-            "Times gradient evaluations of the log posterior (N(0,1) prior + s * mini-batch\n"
-            "log-likelihood, experiments.md §0.3) of a model on random data, with the\n"
-            "architectures of experiments.md (ViT 160x160 patch 16, GPT 6 layers width 384\n"
-            "context 256, ...). FLOPs count matrix products only (docs/flops.md).\n"
-            "\n"
-            "options:\n"
-            "  --model NAME      fcn | lenet | resnet7 | resnet18 | vit | gpt\n"
-            "  --batch B         examples (GPT: windows of 256 tokens) per gradient\n"
-            "                    (default: fcn 256, lenet 512, resnet7 128, resnet18 64,\n"
-            "                    vit 16, gpt 8); must be >= 1\n"
-            "  --threads T       threads inside one evaluation (default: all CPUs)\n"
-            "  --seconds S       minimum measuring time (default 3; at least 3 evaluations)\n"
-            "  --json            one JSON object instead of text\n"
-            "  --hidden LIST     fcn hidden widths, comma separated (default 16,16,16)\n"
-            "  --inputs P        fcn input features (default 11: the UCI model 11-16-16-16-1\n"
-            "                    + log sigma of experiments.md §2.3)\n"
-            "  --sgemm           measure the OpenBLAS SGEMM rate instead (C = A B, N x N,\n"
-            "                    OpenBLAS with T threads)\n"
-            "  --size N          SGEMM size (default 1024)\n"
-            "  --help            this text\n"
-            "\n"
-            "output keys (--json): model, batch, threads, params, grad_evals_per_s,\n"
-            "ms_per_grad, gflops, flops_per_grad, workspace_mb, peak_rss_mb, evals, seconds,\n"
-            "cpu_ms_per_grad, cpu_util (CPU time / (wall time * threads): below 1 when\n"
-            "other processes share the CPUs), logp;\n"
-            "gflops_cpu (FLOPs per CPU-second x threads: the rate without other processes);\n"
-            "--sgemm: sgemm_gflops, sgemm_gflops_cpu, size, threads.\n");
-}
 
 #define now_s cli_wall_s
 #define cpu_s cli_cpu_s
-#define peak_rss_mb cli_peak_rss_mb
-#define bad(...) cli_bad("smile bench-model", __VA_ARGS__)
+#define PFX "smile bench-model"
+#define bad(...) cli_bad(PFX, __VA_ARGS__)
 
-/* Parses a positive integer; 0 on error. */
-static long parse_pos(const char *s) {
-    int64_t v;
-    return cli_parse_i64(s, 1, INT64_MAX, &v) ? 0 : (long)v;
+typedef struct {
+    int model, json, sgemm;
+    const char *hidden;
+    int64_t batch, threads, inputs, size;
+    double seconds;
+} bm_opts;
+
+static const char bm_prologue[] =
+    "Times gradient evaluations of the log posterior (N(0,1) prior + s * mini-batch\n"
+    "log-likelihood) of a model on random data, with the architectures of the\n"
+    "experiments (ViT 160x160 patch 16, GPT 6 layers width 384 context 256, ...;\n"
+    "docs/experiments.md). FLOPs count matrix products only (docs/flops.md).\n";
+
+static const char bm_epilogue[] =
+    "output keys (--json): model, batch, threads, params, grad_evals_per_s,\n"
+    "ms_per_grad, gflops, flops_per_grad, workspace_mb, peak_rss_mb, evals, seconds,\n"
+    "cpu_ms_per_grad, cpu_util (CPU time / (wall time * threads): below 1 when\n"
+    "other processes share the CPUs), logp;\n"
+    "gflops_cpu (FLOPs per CPU-second x threads: the rate without other processes);\n"
+    "--sgemm: sgemm_gflops, sgemm_gflops_cpu, size, threads.\n";
+
+/* Parses the options into o; returns CLI_CONTINUE or an exit code. */
+static int bm_parse(int argc, char **argv, bm_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->model = -1;
+    o->size = 1024;
+    o->seconds = 3;
+    cli_opt rows[] = {
+        {"--model", "NAME", CLI_LOOKUP(&o->model, cli_lookup_model, CLI_MODEL_NAMES),
+         .help = "fcn | lenet | resnet7 | resnet18 | vit | gpt"},
+        {"--batch", "B", CLI_I64_IN(&o->batch, 1, INT64_MAX),
+         .def = "fcn 256, lenet 512, resnet7 128, resnet18 64, vit 16, gpt 8",
+         .help = "examples (GPT: windows of 256 tokens) per gradient"},
+        {"--threads", "T", CLI_I64_IN(&o->threads, 1, INT64_MAX), .def = "all CPUs",
+         .help = "threads inside one evaluation"},
+        {"--seconds", "S", CLI_POSITIVE(&o->seconds), .flags = CLI_SHOW_DEFAULT,
+         .help = "minimum measuring time (at least 3 evaluations)"},
+        {"--json", NULL, CLI_SETS(&o->json, 1), .help = "one JSON object instead of text"},
+        {"--hidden", "LIST", CLI_STRING(&o->hidden), .def = "16,16,16",
+         .help = "fcn hidden widths, comma separated"},
+        {"--inputs", "P", CLI_I64_IN(&o->inputs, 1, INT64_MAX), .def = "11",
+         .help = "fcn input features (11: the UCI model 11-16-16-16-1 + log sigma)"},
+        {"--sgemm", NULL, CLI_SETS(&o->sgemm, 1),
+         .help = "measure the OpenBLAS SGEMM rate instead (C = A B, N x N, OpenBLAS with T "
+                 "threads)"},
+        {"--size", "N", CLI_I64_IN(&o->size, 1, INT64_MAX), .flags = CLI_SHOW_DEFAULT,
+         .help = "SGEMM size"},
+    };
+    cli_cmd cmd = {.name = "bench-model", .args = "--model NAME",
+                   .usage2 = "--sgemm [--size N] [--threads T] [--seconds S] [--json]",
+                   .prologue = bm_prologue, .epilogue = bm_epilogue,
+                   .opts = rows, .n_opts = CLI_N(rows)};
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc != CLI_CONTINUE) return rc;
+    if (!o->threads) o->threads = omp_get_num_procs();
+    return CLI_CONTINUE;
+}
+
+/* The model of the options (fcn: --hidden, --inputs); returns CLI_CONTINUE or 2. */
+static int bm_model_desc(const bm_opts *o, smile_model_desc *d) {
+    if (o->model < 0) return bad("%s", "--model is required (see smile bench-model --help)");
+    const smile_model_kind kind = (smile_model_kind)o->model;
+    *d = smile_model_desc_default(kind);
+    if ((o->hidden || o->inputs > 0) && kind != SMILE_MODEL_FCN)
+        return bad("%s", "--hidden and --inputs apply to --model fcn only");
+    if (o->inputs > 0) d->n_inputs = (size_t)o->inputs;
+    if (!o->hidden) return CLI_CONTINUE;
+    d->n_hidden = 0;
+    const char *s = o->hidden;
+    while (*s) {
+        char *end;
+        errno = 0;
+        long w = strtol(s, &end, 10);
+        if (errno || end == s || w <= 0 || (*end && *end != ','))
+            return bad("bad --hidden list '%s' (positive widths separated by commas)", o->hidden);
+        if (d->n_hidden == SMILE_MODEL_MAX_HIDDEN)
+            return bad("--hidden '%s': too many layers", o->hidden);
+        d->hidden[d->n_hidden++] = (size_t)w;
+        s = *end ? end + 1 : end;
+        if (*end == ',' && !*s) return bad("bad --hidden list '%s' (trailing comma)", o->hidden);
+    }
+    return CLI_CONTINUE;
 }
 
 static int bench_sgemm(int threads, double seconds, long size, int json) {
@@ -102,177 +145,140 @@ static int bench_sgemm(int threads, double seconds, long size, int json) {
     return 0;
 }
 
-int smile_cmd_bench_model(int argc, char **argv) {
-    const char *model_name = NULL, *hidden = NULL;
-    long batch = -1, threads = 0, inputs = -1, size = 1024;
-    double seconds = 3;
-    int json = 0, sgemm = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--sgemm")) {
-            sgemm = 1;
-        } else if (!strcmp(a, "--model") || !strcmp(a, "--batch") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--seconds") || !strcmp(a, "--hidden") ||
-                   !strcmp(a, "--inputs") || !strcmp(a, "--size")) {
-            if (!v) return bad("option %s needs a value", a);
-            i++;
-            if (!strcmp(a, "--model")) model_name = v;
-            else if (!strcmp(a, "--hidden")) hidden = v;
-            else if (!strcmp(a, "--seconds")) {
-                if (cli_parse_pos(v, &seconds, 0))
-                    return bad("--seconds must be a positive number, got '%s'", v);
-            } else {
-                long x = parse_pos(v);
-                if (!x) return bad("%s must be a positive integer", a);
-                if (!strcmp(a, "--batch")) batch = x;
-                else if (!strcmp(a, "--threads")) threads = x;
-                else if (!strcmp(a, "--inputs")) inputs = x;
-                else size = x;
-            }
-        } else {
-            return bad("unknown option '%s' (see smile bench-model --help)", a);
-        }
-    }
-    if (threads <= 0) threads = omp_get_num_procs();
-    if (sgemm) return bench_sgemm((int)threads, seconds, size, json);
-    if (!model_name) return bad("%s", "--model is required (see smile bench-model --help)");
-    smile_model_kind kind;
-    if (smile_model_kind_from_name(model_name, &kind) != SMILE_OK)
-        return bad("unknown model '%s' (fcn, lenet, resnet7, resnet18, vit, gpt)", model_name);
-    smile_model_desc d = smile_model_desc_default(kind);
-    if ((hidden || inputs > 0) && kind != SMILE_MODEL_FCN)
-        return bad("%s", "--hidden and --inputs apply to --model fcn only");
-    if (inputs > 0) d.n_inputs = (size_t)inputs;
-    if (hidden) {
-        d.n_hidden = 0;
-        const char *s = hidden;
-        while (*s) {
-            char *end;
-            errno = 0;
-            long w = strtol(s, &end, 10);
-            if (errno || end == s || w <= 0 || (*end && *end != ','))
-                return bad("bad --hidden list '%s' (positive widths separated by commas)", hidden);
-            if (d.n_hidden == SMILE_MODEL_MAX_HIDDEN)
-                return bad("--hidden '%s': too many layers", hidden);
-            d.hidden[d.n_hidden++] = (size_t)w;
-            s = *end ? end + 1 : end;
-            if (*end == ',' && !*s) return bad("bad --hidden list '%s' (trailing comma)", hidden);
-        }
-    }
-    if (batch < 0) {
-        static const long def[SMILE_MODEL_COUNT_] = {256, 512, 128, 64, 16, 8};
-        batch = def[kind];
-    }
+/* A model, its random data and the posterior over them. */
+typedef struct {
+    smile_model *m;
+    smile_posterior *post;
+    float *x, *y, *theta, *grad;
+    int32_t *lab, *tok;
+    uint32_t *idx;
+    size_t B, N, D;
+} bm_state;
+
+static void bm_free(bm_state *s) {
+    smile_posterior_free(s->post);
+    free(s->x);
+    free(s->y);
+    free(s->lab);
+    free(s->tok);
+    free(s->theta);
+    free(s->grad);
+    free(s->idx);
+    smile_model_free(s->m);
+}
+
+/* Model, random data (N = 4B examples; GPT: a token stream with 4B window
+ * starts), parameters and posterior; returns 0, 1 (runtime) or 2 (bad model). */
+static int bm_setup(const bm_opts *o, const smile_model_desc *d, bm_state *s) {
+    memset(s, 0, sizeof *s);
     char msg[256];
-    smile_model *m = NULL;
-    if (smile_model_init(&m, &d, msg, sizeof msg) != SMILE_OK) {
-        fprintf(stderr, "smile bench-model: %s\n", msg);
+    if (smile_model_init(&s->m, d, msg, sizeof msg) != SMILE_OK) {
+        fprintf(stderr, PFX ": %s\n", msg);
         return 2;
     }
-    smile_model_set_threads((int)threads);
-
-    /* random data: N = 4B examples (GPT: a token stream with 4B window starts) */
-    size_t B = (size_t)batch, N = 4 * B, P = smile_model_input_size(m), D = smile_model_param_count(m);
-    float *x = NULL, *y = NULL, *theta = NULL, *grad = NULL;
-    int32_t *lab = NULL, *tok = NULL;
-    uint32_t *idx = NULL;
+    smile_model_set_threads((int)o->threads);
+    const size_t B = (size_t)o->batch, N = 4 * B, P = smile_model_input_size(s->m);
+    s->B = B;
+    s->N = N;
+    s->D = smile_model_param_count(s->m);
     smile_rng r;
     smile_rng_init(&r, 1, 0, SMILE_RNG_USER);
     smile_data_view v = {N, NULL, NULL, NULL, NULL};
-    int rc = 1;
-    if (kind == SMILE_MODEL_GPT) {
-        tok = malloc((N + d.context) * sizeof *tok);
-        if (!tok) goto oom;
-        for (size_t i = 0; i < N + d.context; i++) tok[i] = (int32_t)smile_rng_below(&r, d.vocab);
-        v.tokens = tok;
+    if (d->kind == SMILE_MODEL_GPT) {
+        s->tok = malloc((N + d->context) * sizeof *s->tok);
+        if (!s->tok) goto oom;
+        for (size_t i = 0; i < N + d->context; i++)
+            s->tok[i] = (int32_t)smile_rng_below(&r, d->vocab);
+        v.tokens = s->tok;
     } else {
-        x = malloc(N * P * sizeof *x);
-        y = malloc(N * sizeof *y);
-        lab = malloc(N * sizeof *lab);
-        if (!x || !y || !lab) goto oom;
-        for (size_t i = 0; i < N * P; i++) x[i] = (float)smile_rng_normal(&r);
-        for (size_t i = 0; i < N; i++) {
-            y[i] = (float)smile_rng_normal(&r);
-            lab[i] = (int32_t)smile_rng_below(&r, d.n_classes);
-        }
-        v.x = x;
-        v.y = y;
-        v.labels = lab;
+        s->x = malloc(N * P * sizeof *s->x);
+        s->y = malloc(N * sizeof *s->y);
+        s->lab = malloc(N * sizeof *s->lab);
+        if (!s->x || !s->y || !s->lab) goto oom;
+        cli_random_data(&r, N, P, d->n_classes, 0, s->x, s->y, s->lab);
+        v.x = s->x;
+        v.y = s->y;
+        v.labels = s->lab;
     }
-    theta = malloc(D * sizeof *theta);
-    grad = malloc(D * sizeof *grad);
-    idx = malloc(N * sizeof *idx);
-    if (!theta || !grad || !idx) goto oom;
-    smile_model_init_params(m, theta, 1, 0);
-    for (size_t i = 0; i < N; i++) idx[i] = (uint32_t)i;
-    smile_rng_shuffle_u32(&r, idx, N);
+    s->theta = malloc(s->D * sizeof *s->theta);
+    s->grad = malloc(s->D * sizeof *s->grad);
+    s->idx = malloc(N * sizeof *s->idx);
+    if (!s->theta || !s->grad || !s->idx) goto oom;
+    smile_model_init_params(s->m, s->theta, 1, 0);
+    for (size_t i = 0; i < N; i++) s->idx[i] = (uint32_t)i;
+    smile_rng_shuffle_u32(&r, s->idx, N);
+    if (smile_posterior_init(&s->post, s->m, &v, 1, B, msg, sizeof msg) != SMILE_OK) {
+        fprintf(stderr, PFX ": %s\n", msg);
+        return 1;
+    }
+    return 0;
+oom:
+    fprintf(stderr, PFX ": out of memory for batch %zu\n", B);
+    return 1;
+}
 
-    smile_posterior *post = NULL;
-    if (smile_posterior_init(&post, m, &v, 1, B, msg, sizeof msg) != SMILE_OK) {
-        fprintf(stderr, "smile bench-model: %s\n", msg);
-        goto done;
-    }
-    smile_target t = smile_posterior_target(post);
-    double scale = (double)N / (double)B, lp = 0;
+/* Times gradient evaluations and prints the rates; returns 0 or 1. */
+static int bm_time(const bm_opts *o, bm_state *s, const char *model_name) {
+    smile_target t = smile_posterior_target(s->post);
+    const size_t B = s->B;
+    double scale = (double)s->N / (double)B, lp = 0;
     /* warm-up (first touch of the workspace, BLAS buffers), then the timed loop cycling
      * through the four batches of the shuffled data */
-    smile_batch b = {idx, B, scale, 0, 0};
-    if (t.logdensity_grad(t.user, theta, &b, &lp, grad) != 0) {
-        fprintf(stderr, "smile bench-model: gradient evaluation failed\n");
-        smile_posterior_free(post);
-        goto done;
+    smile_batch b = {s->idx, B, scale, 0, 0};
+    if (t.logdensity_grad(t.user, s->theta, &b, &lp, s->grad) != 0) {
+        fprintf(stderr, PFX ": gradient evaluation failed\n");
+        return 1;
     }
     long evals = 0;
     double t0 = now_s(), c0 = cpu_s(), el = 0;
     do {
-        b.idx = idx + (size_t)(evals % 4) * B;
+        b.idx = s->idx + (size_t)(evals % 4) * B;
         b.serial = (uint64_t)evals;
-        t.logdensity_grad(t.user, theta, &b, &lp, grad);
+        t.logdensity_grad(t.user, s->theta, &b, &lp, s->grad);
         evals++;
         el = now_s() - t0;
-    } while (el < seconds || evals < 3);
+    } while (el < o->seconds || evals < 3);
     /* CPU time per evaluation: on a shared machine the wall-clock rate also reflects
      * other processes; cpu_util = CPU time / (wall time · threads) shows how much. */
-    double cpu = cpu_s() - c0;
-    double rate = (double)evals / el, fl = smile_model_flops(m, B);
-    double ws_mb = (double)smile_model_workspace_bytes(smile_posterior_workspace(post, 0)) / 1048576.0;
-    if (json)
-        printf("{\"model\": \"%s\", \"batch\": %zu, \"threads\": %ld, \"params\": %zu, "
+    const double cpu = cpu_s() - c0, thr = (double)o->threads;
+    const double rate = (double)evals / el, fl = smile_model_flops(s->m, B);
+    const double ws_mb =
+        (double)smile_model_workspace_bytes(smile_posterior_workspace(s->post, 0)) / 1048576.0;
+    const long long threads = (long long)o->threads;
+    if (o->json)
+        printf("{\"model\": \"%s\", \"batch\": %zu, \"threads\": %lld, \"params\": %zu, "
                "\"grad_evals_per_s\": %.4f, \"ms_per_grad\": %.6g, \"gflops\": %.3f, "
                "\"gflops_cpu\": %.3f, "
                "\"flops_per_grad\": %.6e, \"workspace_mb\": %.1f, \"peak_rss_mb\": %.1f, "
                "\"evals\": %ld, \"seconds\": %.3f, \"cpu_ms_per_grad\": %.6g, "
                "\"cpu_util\": %.3f, \"logp\": %.9g}\n",
-               model_name, B, threads, D, rate, 1e3 / rate, fl * rate / 1e9,
-               fl * (double)evals / (cpu / (double)threads) / 1e9, fl, ws_mb, peak_rss_mb(),
-               evals, el, 1e3 * cpu / (double)evals, cpu / (el * (double)threads), lp);
+               model_name, B, threads, s->D, rate, 1e3 / rate, fl * rate / 1e9,
+               fl * (double)evals / (cpu / thr) / 1e9, fl, ws_mb, cli_peak_rss_mb(), evals, el,
+               1e3 * cpu / (double)evals, cpu / (el * thr), lp);
     else
-        printf("model %s, batch %zu, %ld thread(s), d = %zu\n"
+        printf("model %s, batch %zu, %lld thread(s), d = %zu\n"
                "  %.2f gradient evaluations/s, %.3f ms each, %.2f GFLOP/s (%.3g FLOP per "
                "gradient)\n  workspace %.1f MB, peak RSS %.1f MB (%ld evaluations in %.2f s; "
                "CPU %.3f ms per gradient, utilisation %.0f%%)\n",
-               model_name, B, threads, D, rate, 1e3 / rate, fl * rate / 1e9, fl, ws_mb,
-               peak_rss_mb(), evals, el, 1e3 * cpu / (double)evals,
-               100 * cpu / (el * (double)threads));
-    smile_posterior_free(post);
-    rc = 0;
-    goto done;
-oom:
-    fprintf(stderr, "smile bench-model: out of memory for batch %zu\n", B);
-done:
-    free(x);
-    free(y);
-    free(lab);
-    free(tok);
-    free(theta);
-    free(grad);
-    free(idx);
-    smile_model_free(m);
+               model_name, B, threads, s->D, rate, 1e3 / rate, fl * rate / 1e9, fl, ws_mb,
+               cli_peak_rss_mb(), evals, el, 1e3 * cpu / (double)evals, 100 * cpu / (el * thr));
+    return 0;
+}
+
+int smile_cmd_bench_model(int argc, char **argv) {
+    bm_opts o;
+    int rc = bm_parse(argc, argv, &o);
+    if (rc != CLI_CONTINUE) return rc;
+    if (o.sgemm) return bench_sgemm((int)o.threads, o.seconds, (long)o.size, o.json);
+    smile_model_desc d;
+    if ((rc = bm_model_desc(&o, &d)) != CLI_CONTINUE) return rc;
+    if (!o.batch) {
+        static const long def[SMILE_MODEL_COUNT_] = {256, 512, 128, 64, 16, 8};
+        o.batch = def[d.kind];
+    }
+    bm_state s;
+    rc = bm_setup(&o, &d, &s);
+    if (!rc) rc = bm_time(&o, &s, smile_model_kind_name(d.kind));
+    bm_free(&s);
     return rc;
 }

@@ -23,6 +23,7 @@ typedef enum {
     SMILE_DATA_CIFAR10 = 3,    /* CIFAR-10 binary folder or .tar.gz §4.1         */
     SMILE_DATA_IMAGENETTE = 4, /* Imagenette JPEG folder or .tgz §5.1            */
     SMILE_DATA_TEXT = 5        /* UTF-8 character text §6.1                      */
+    ,SMILE_DATA_TABLE = 6      /* a user's table (CSV etc.), transforms from training rows */
 } smile_data_task;
 
 const char *smile_data_task_name(smile_data_task t); /* "uci", "fmnist", ...   */

@@ -1,0 +1,104 @@
+/* Pooled predictive summaries: Gaussian-mixture moments, density, CDF and
+ * quantiles; categorical entropy and mutual information (mixture.h). */
+#include "metrics/mixture.h"
+
+#include <float.h>
+#include <math.h>
+
+#define LOG_SQRT_2PI 0.91893853320467274178
+
+smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S) {
+    double m = 0, v = 0;
+    for (size_t s = 0; s < S; s++) m += mu[s];
+    m /= (double)S;
+    double e = 0;
+    for (size_t s = 0; s < S; s++) {
+        e += (mu[s] - m) * (mu[s] - m);
+        v += sd[s] * sd[s];
+    }
+    smile_mixture_moments r;
+    r.mean = m;
+    r.sd_epistemic = sqrt(e / (double)S);
+    r.sd_aleatoric = sqrt(v / (double)S);
+    r.sd = sqrt(e / (double)S + v / (double)S);
+    return r;
+}
+
+double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double y) {
+    double mx = -INFINITY;
+    for (size_t s = 0; s < S; s++) {
+        double z = (y - mu[s]) / sd[s];
+        double l = -0.5 * z * z - log(sd[s]);
+        if (l > mx) mx = l;
+    }
+    if (!isfinite(mx)) return mx;
+    double acc = 0;
+    for (size_t s = 0; s < S; s++) {
+        double z = (y - mu[s]) / sd[s];
+        acc += exp(-0.5 * z * z - log(sd[s]) - mx);
+    }
+    return mx + log(acc / (double)S) - LOG_SQRT_2PI;
+}
+
+/* F(x) and the density f(x) of the mixture. */
+static double cdf_pdf(const double *mu, const double *sd, size_t S, double x, double *pdf) {
+    double F = 0, f = 0;
+    for (size_t s = 0; s < S; s++) {
+        double z = (x - mu[s]) / sd[s];
+        F += 0.5 * erfc(-z * M_SQRT1_2);
+        f += exp(-0.5 * z * z) / sd[s];
+    }
+    if (pdf) *pdf = f / (double)S * exp(-LOG_SQRT_2PI);
+    return F / (double)S;
+}
+
+double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double x) {
+    return cdf_pdf(mu, sd, S, x, NULL);
+}
+
+double smile_mixture_quantile(const double *mu, const double *sd, size_t S,
+                              const smile_mixture_moments *m, double p) {
+    if (!(p > 0 && p < 1)) return NAN;
+    /* bracket: every component's p-quantile lies in [lo, hi] */
+    const double z = smile_normal_quantile(p);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t s = 0; s < S; s++) {
+        double q = mu[s] + z * sd[s];
+        if (q < lo) lo = q;
+        if (q > hi) hi = q;
+    }
+    if (!(lo < hi)) return lo;
+    double x = m->mean + z * m->sd;
+    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+    for (int it = 0; it < 200; it++) {
+        double f, F = cdf_pdf(mu, sd, S, x, &f) - p;
+        if (fabs(F) <= 1e-10) break;
+        if (F < 0) lo = x;
+        else hi = x;
+        if (hi - lo <= 1e-12 * fmax(fabs(lo), fabs(hi)) || hi - lo <= DBL_MIN) break;
+        double nx = f > 0 ? x - F / f : NAN;
+        x = (nx > lo && nx < hi) ? nx : 0.5 * (lo + hi);
+    }
+    return x;
+}
+
+void smile_categorical_summary(const double *probs, size_t S, size_t C, double *pbar,
+                               double *entropy, double *mutual_info) {
+    for (size_t c = 0; c < C; c++) pbar[c] = 0;
+    double h_each = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double *p = probs + s * C;
+        for (size_t c = 0; c < C; c++) {
+            pbar[c] += p[c];
+            if (p[c] > 0) h_each -= p[c] * log(p[c]);
+        }
+    }
+    double h = 0;
+    for (size_t c = 0; c < C; c++) {
+        pbar[c] /= (double)S;
+        if (pbar[c] > 0) h -= pbar[c] * log(pbar[c]);
+    }
+    *entropy = h;
+    double mi = h - h_each / (double)S;
+    *mutual_info = mi > 0 ? mi : 0; /* rounding can make it slightly negative */
+}

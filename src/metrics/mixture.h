@@ -1,0 +1,41 @@
+/* Summaries of one input's posterior predictive distribution, pooled over
+ * S posterior samples with equal weights (docs/method.md, section 11.1):
+ *
+ *   regression:     p(y) = (1/S) Σ_s N(y; μ_s, σ_s²)
+ *   classification: p(c) = (1/S) Σ_s p_s(c)
+ *
+ * Everything is computed in double; the functions allocate nothing. */
+#ifndef SMILE_METRICS_MIXTURE_H
+#define SMILE_METRICS_MIXTURE_H
+
+#include "core/core.h"
+
+typedef struct {
+    double mean;         /* (1/S) Σ μ_s                                          */
+    double sd;           /* total: √(sd_epistemic² + sd_aleatoric²)               */
+    double sd_epistemic; /* spread of the means: √((1/S) Σ (μ_s − mean)²)       */
+    double sd_aleatoric; /* noise: √((1/S) Σ σ_s²)                               */
+} smile_mixture_moments;
+
+/* Moments of the Gaussian mixture (mu[S], sd[S], S >= 1). */
+smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S);
+
+/* log p(y) of the mixture (log-sum-exp, finite for any finite y). */
+double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double y);
+
+/* Mixture CDF F(x) = (1/S) Σ Φ((x − μ_s)/σ_s). */
+double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double x);
+
+/* The p-quantile (0 < p < 1) of the mixture: F(q) = p, solved by safeguarded
+ * Newton steps inside a bracket, to |F(q) − p| <= 1e-10 or a bracket of
+ * relative width 1e-12. m: the mixture's moments (for the start). */
+double smile_mixture_quantile(const double *mu, const double *sd, size_t S,
+                              const smile_mixture_moments *m, double p);
+
+/* Class probabilities pooled over S samples (probs[S × C], rows summing to
+ * 1): pbar[C], the predictive entropy H(pbar) and the mutual information
+ * H(pbar) − (1/S) Σ_s H(p_s) (the epistemic part), in nats. */
+void smile_categorical_summary(const double *probs, size_t S, size_t C, double *pbar,
+                               double *entropy, double *mutual_info);
+
+#endif
