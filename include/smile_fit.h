@@ -1,7 +1,29 @@
 /*
- * smile_fit.h — the end-to-end pipeline behind `smile fit` and `smile eval`:
- * configuration and presets, deep-ensemble settings, fitting a run directory
- * and evaluating it.
+ * smile_fit.h — the end-to-end pipeline behind `smile fit` and `smile eval`.
+ *
+ * A run trains a deep ensemble (DE) of K members, starts one sampler chain at
+ * every member, stores the thinned samples in a run directory and evaluates
+ * both the DE and the pooled samples on the test split
+ * (docs/experiments.md, section 4). Typical use:
+ *
+ *     smile_fit_config c = smile_fit_config_default(SMILE_DATA_UCI);
+ *     snprintf(c.data, sizeof c.data, "airfoil.data");
+ *     snprintf(c.out, sizeof c.out, "run1");
+ *     smile_fit_runtime rt = {0};
+ *     smile_fit *f;
+ *     char msg[512], *metrics = NULL;
+ *     if (smile_fit_open(&f, &c, &rt, msg, sizeof msg) == SMILE_OK) {
+ *         smile_fit_execute(f, &metrics, msg, sizeof msg); // metrics.json text
+ *         smile_fit_free(f);
+ *         free(metrics);
+ *     }
+ *
+ * Sections: 1 data tasks; 2 deep-ensemble settings; 3 run configuration
+ * (defaults, presets, validation, config.json); 4 running a fit; 5
+ * re-evaluating a finished run. Every function returns SMILE_OK or a status
+ * code with a message in msg[msg_len] (msg may be NULL); nothing here prints.
+ * Further parts of the API (e.g. loading a run's posterior for prediction)
+ * belong in sections of their own after section 5.
  */
 #ifndef SMILE_FIT_H
 #define SMILE_FIT_H
@@ -13,26 +35,30 @@ extern "C" {
 #endif
 
 /* ======================================================================== */
-/* Data tasks                                                               */
+/* 1. Data tasks (docs/experiments.md, section 2)                           */
 /* ======================================================================== */
 
 typedef enum {
     SMILE_DATA_AUTO = 0,       /* infer from the path (smile_dataset_load)      */
-    SMILE_DATA_UCI = 1,        /* numeric text table, target = last column §2    */
-    SMILE_DATA_FMNIST = 2,     /* Fashion-MNIST IDX(.gz) folder §3.1             */
-    SMILE_DATA_CIFAR10 = 3,    /* CIFAR-10 binary folder or .tar.gz §4.1         */
-    SMILE_DATA_IMAGENETTE = 4, /* Imagenette JPEG folder or .tgz §5.1            */
-    SMILE_DATA_TEXT = 5        /* UTF-8 character text §6.1                      */
-    ,SMILE_DATA_TABLE = 6      /* a user's table (CSV etc.), transforms from training rows */
+    SMILE_DATA_UCI = 1,        /* numeric text table, target = last column      */
+    SMILE_DATA_FMNIST = 2,     /* Fashion-MNIST IDX(.gz) folder                 */
+    SMILE_DATA_CIFAR10 = 3,    /* CIFAR-10 binary folder or .tar.gz             */
+    SMILE_DATA_IMAGENETTE = 4, /* Imagenette JPEG folder or .tgz                */
+    SMILE_DATA_TEXT = 5,       /* UTF-8 character text                          */
+    SMILE_DATA_TABLE = 6       /* a user's table (CSV, TSV, ...): transforms
+                                  fitted on the training rows only              */
 } smile_data_task;
 
 const char *smile_data_task_name(smile_data_task t); /* "uci", "fmnist", ...   */
 /* Accepts the names above (and "auto"); SMILE_EINVAL otherwise. */
 smile_status smile_data_task_from_name(const char *name, smile_data_task *out);
 
-/* ---- Deep-ensemble warm start (experiments.md §0.5, samplers.md §9.5) --- */
+/* ======================================================================== */
+/* 2. Deep-ensemble warm start (docs/method.md, section 9)                  */
+/* ======================================================================== */
 
-/* Learning-rate schedules of E§0.5 over u = optimiser updates done (from 0). */
+/* Learning-rate schedules (docs/method.md, section 9.3) over u = optimiser
+ * updates done (from 0). */
 typedef enum {
     SMILE_LR_CONSTANT = 0,      /* η                                           */
     SMILE_LR_LINEAR = 1,        /* η0 + (η1 − η0)·min(u, T)/T                  */
@@ -48,40 +74,41 @@ typedef struct {
     int64_t W, D;
 } smile_lr_schedule;
 
-
-
-
-
-
+/* Settings of the DE: K members trained independently with AdamW on the
+ * batch-mean negative log-likelihood, early stopping on the validation loss;
+ * the result does not depend on the number of threads. */
 typedef struct {
     int members;              /* K                                          */
     size_t batch;             /* DE batch size (clamped to N_train)          */
     int max_epochs, patience;
     double weight_decay, beta1, beta2;
     smile_lr_schedule lr;
-    int reference_restore;    /* [ref] quirk 8n: restore best only if some
-                                 member stopped early (default 0 = always)  */
-    smile_stream_kind stream; /* EPOCH [proj] or EPOCH_REF                  */
+    int reference_restore;    /* 1: restore the best parameters only if some
+                                 member stopped early, as the reference
+                                 implementation does (default 0 = always;
+                                 docs/experiments.md, section 8)            */
+    smile_stream_kind stream; /* EPOCH (default) or EPOCH_REF (reference)   */
     int threads;              /* members in parallel; 0 = all CPUs          */
     uint64_t seed;
-    /* "basic" augmentation of E§4.3 on every training batch (image models:
+    /* "basic" augmentation (docs/method.md, section 9.6) on every training batch (image models:
      * NHWC inputs of the model's in_h × in_w × in_c), draws from
      * smile_rng(seed, member, SMILE_RNG_DATA); truncate as
      * smile_augment_truncate_for(dataset) */
     int augment, augment_truncate;
 } smile_de_params;
 
-/* SMILE UCI settings of E§2.5: 10 members, AdamW lr 1e-2 constant, wd 5e-3,
- * betas (0.9, 0.999), batch 64, ≤ 200 epochs, patience 10. */
+/* The SMILE UCI settings (docs/experiments.md, section 6.1): 10 members,
+ * AdamW lr 1e-2 constant, wd 5e-3, betas (0.9, 0.999), batch 64, ≤ 200
+ * epochs, patience 10, epoch stream, seed 1, all CPUs. */
 smile_de_params smile_de_params_default(void);
 
-
-
-
-/* ---- The end-to-end pipeline behind `smile fit` (experiments.md §0.2) ----
- * data → K DE members → chain k starts at member k (homoscedastic model:
+/* ======================================================================== */
+/* 3. Run configuration                                                     */
+/* ======================================================================== */
+/* data → K DE members → chain k starts at member k (homoscedastic model:
  * log σ set to 0) → warm-up W → sampling S with thinning → evaluation of the
- * DE phase and of the pooled samples (metrics.md). Output directory:
+ * DE phase and of the pooled samples (docs/method.md, section 11). Output
+ * directory:
  *   config.json          every resolved setting + library version
  *   layout.json          parameter names, offsets, shapes (d = total)
  *   de_members.npy       float32 [K, d] DE parameters (chain starts)
@@ -99,6 +126,9 @@ smile_de_params smile_de_params_default(void);
  * data.csv (x, y, split). */
 #define SMILE_FIT_BUILTIN "builtin:gap1d"
 
+/* Every setting of a run that changes its results; all are written to
+ * config.json. Start from smile_fit_config_default or a preset, then change
+ * fields; smile_fit_config_validate (also run by smile_fit_open) checks them. */
 typedef struct {
     smile_data_task task;          /* UCI, FMNIST, CIFAR10, IMAGENETTE, TEXT    */
     smile_model_kind model;        /* FCN (uci), LENET (fmnist), RESNET7 or
@@ -118,8 +148,10 @@ typedef struct {
     int thin;
     size_t batch;                  /* sampler mini-batch B                       */
     smile_sampler_params sampler;  /* kind, step_size and every algorithm setting */
-    smile_scale_mode scale;        /* likelihood scale (E§0.3: FLOOR [ref])      */
-    int reference_batching;        /* [ref] 8i: EPOCH_REF streams (DE + sampler) */
+    smile_scale_mode scale;        /* likelihood scale (FLOOR as the reference;
+                                      docs/method.md, section 2.4)              */
+    int reference_batching;        /* 1: the reference's EPOCH_REF streams (DE +
+                                      sampler; docs/experiments.md, section 8)  */
     smile_likelihood_kind likelihood; /* UCI: GAUSS_HOMO (SMILE model, default)
                                      or GAUSS_HETERO (MILE model)             */
     size_t n_hidden, hidden[SMILE_MODEL_MAX_HIDDEN]; /* FCN widths (16-16-16)  */
@@ -134,54 +166,68 @@ typedef struct {
     int include_diverged;          /* pool diverged members too (default 0)      */
     int trace_every;               /* trace every n-th step (+ every reset) (10) */
     double checkpoint_seconds;     /* per-chain checkpoint interval (30)         */
-    /* text task (E§6): GPT sizes (spec 6 blocks, width 384, 6 heads, MLP 4·width,
-     * context T = window length 256) and the test windows scored: > 0 = that
-     * many random windows drawn once from (seed, SMILE_RNG_DATA), the same for
-     * every chain and both phases (E§6.3 [ref]: 128); 0 = every
-     * non-overlapping window of the test split (E§6.3 [proj]). Sampler
-     * mini-batches are `batch` random windows per step (E§6.1), likelihood
-     * scale n_b = max(1, ⌊⌊n_train/T⌋/B⌋) (N_OVER_B: n_train/(T·B)); DE epochs
-     * are ⌊n_train/(B_DE·T)⌋ batches of random windows, validation loss = mean
-     * per-token NLL of one batch of 128 random validation windows (E§0.5). */
+    /* text task (docs/experiments.md, sections 2.3 and 3): GPT sizes (default
+     * 6 blocks, width 384, 6 heads, MLP 4·width, context T = window length
+     * 256) and the test windows scored: > 0 = that many random windows drawn
+     * once from (seed, SMILE_RNG_DATA), the same for every chain and both
+     * phases (128, as the reference implementation does); 0 = every
+     * non-overlapping window of the test split (our addition). Sampler
+     * mini-batches are `batch` random windows per step, likelihood scale
+     * n_b = max(1, ⌊⌊n_train/T⌋/B⌋) (N_OVER_B: n_train/(T·B)); DE epochs are
+     * ⌊n_train/(B_DE·T)⌋ batches of random windows, validation loss = mean
+     * per-token NLL of one batch of 128 random validation windows
+     * (docs/method.md, section 9.1). */
     size_t gpt_layers, gpt_width, gpt_heads, context;
-    int gpt_pre_ln;                /* [proj] nanoGPT pre-LN block (0 = [ref])    */
+    int gpt_pre_ln;                /* 1: nanoGPT pre-LN block (our addition);
+                                      0: the reference block                    */
     size_t text_eval_windows;      /* 128                                        */
 } smile_fit_config;
 
-/* Defaults = the spec's settings for the task, default sampler pSMILE-naive
- * (TEXT, E§6.3: GPT 6×384, 6 heads, T 256, 4 members, W 200, S 1000, thin
- * 100, B 128 windows, ε 3e-4; DE AdamW β (0.9, 0.95), wd 0.05, linear lr
- * 3e-4 → 2.5e-4 over 1890 updates, batch 64 windows, 30 epochs, patience 30): 
- * UCI (E§2.5, §2.6): 10 members, W 50,000, S 10,000, thin 10, B 256, ε 1e-3,
- *   SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default.
- * FMNIST (E§3.3): LeNet, 8 members, W 5000, S 10,000, thin 100, B 512, ε 1e-2;
- *   DE lr 1e-3, wd 0.02, batch 64, ≤ 10,000 epochs, patience 20.
- * CIFAR10 (E§4.7, pSMILE-naive row): ResNet-7, 8 members, W 5000, S 10,000,
- *   thin 100, B 512, ε 1e-5; DE warm-up cosine 1e-5 → 2e-3 (5000) → 5e-4
+/* The defaults of a task (docs/experiments.md, section 5); data and out are
+ * empty, everything else is set:
+ * UCI: psmile-auto from ε 1e-3, 10 members, W 50,000, S 10,000, thin 10,
+ *   B 256, SMILE homoscedastic 16-16-16 model; DE as smile_de_params_default.
+ * FMNIST: LeNet, psmile-naive ε 1e-2, 8 members, W 5000, S 10,000, thin 100,
+ *   B 512; DE lr 1e-3, wd 0.02, batch 64, ≤ 10,000 epochs, patience 20.
+ * CIFAR10: ResNet-7, psmile-naive ε 1e-5, 8 members, W 5000, S 10,000,
+ *   thin 100, B 512; DE warm-up cosine 1e-5 → 2e-3 (5000) → 5e-4
  *   (250,000), wd 1e-4, batch 64, ≤ 400 epochs, patience 20, augmentation.
- * IMAGENETTE (E§5.4, pSMILE row's run lengths): ViT, 4 members, W 5000,
- *   S 10,000, thin 100, B 128, ε 1e-2; DE warm-up cosine 1e-6 → 1e-3 (740)
- *   → 1e-5 (22,400), wd 0.1, batch 128, 300 epochs, patience 300, augmentation.
- * All: SCALE_FLOOR (E§0.3). */
+ * IMAGENETTE: ViT, psmile-naive ε 1e-2, 4 members, W 5000, S 10,000,
+ *   thin 100, B 128; DE warm-up cosine 1e-6 → 1e-3 (740) → 1e-5 (22,400),
+ *   wd 0.1, batch 128, 300 epochs, patience 300, augmentation.
+ * TEXT: GPT 6×384, 6 heads, T 256, psmile-naive ε 3e-4, 4 members, W 200,
+ *   S 1000, thin 100, B 128 windows; DE AdamW β (0.9, 0.95), wd 0.05, linear
+ *   lr 3e-4 → 2.5e-4 over 1890 updates, batch 64 windows, 30 epochs,
+ *   patience 30.
+ * All: likelihood scale SCALE_FLOOR, prior σ 1, the divergence rule (1 nat,
+ * 5·MAD, 20 samples), trace every 10th step, checkpoints every 30 s. */
 smile_fit_config smile_fit_config_default(smile_data_task task);
-/* Named experiment settings of the paper (experiments.md): "smile-uci"
- * (§2.5-2.6 SMILE study, = the uci defaults), "mile-uci" (§2.5 row 2, §2.6
- * MILE paper: heteroscedastic 16-16 model, MCLMC full batch, 12 chains, ε 1e-3),
- * "fmnist-lenet" (§3.3), "cifar10-resnet7" (§4.7 pSMILE-naive row),
- * "cifar10-resnet18" (§4.7 pSMILE row), "imagenette-vit" (§5.4 pSMILE row),
- * "shakespeare-gpt" (§6.3 pSMILE row). Overwrites *c with the preset task's
- * defaults plus the preset (data/out kept); SMILE_EINVAL naming an unknown
- * name. */
+/* The paper's experiment settings (docs/experiments.md, section 6):
+ * "smile-uci" (UCI, SMILE study), "mile-uci" (UCI, MILE baseline:
+ * heteroscedastic 16-16 model, full-batch MCLMC, 12 chains, ε 1e-3),
+ * "fmnist-lenet", "cifar10-resnet7", "cifar10-resnet18", "imagenette-vit",
+ * "shakespeare-gpt". Overwrites *c with the preset task's defaults plus the
+ * preset (c->data and c->out kept); SMILE_EINVAL naming the known presets
+ * for an unknown name. */
 smile_status smile_fit_config_preset(const char *name, smile_fit_config *c, char *msg,
                                      size_t msg_len);
-/* Preset i (< count): its name and a one-line summary; NULL past the end. */
+/* Preset i: its name and (summary != NULL) a one-line summary naming the
+ * experiment and its settings; NULL past the last preset (iterate from 0). */
 const char *smile_fit_preset_name(size_t i, const char **summary);
 
-/* Checks every setting; the message names the option ("--members ..."). */
+/* Checks every setting; SMILE_EINVAL with a message that names the CLI
+ * option ("--members must be in 1..4096 (got 0)"). */
 smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
-/* Reads the configuration of the run directory dir (its config.json). */
+/* Reads the configuration of the run directory dir (its config.json, written
+ * by smile_fit_execute): keys that are missing keep the task's defaults;
+ * SMILE_EIO / SMILE_EFORMAT name the file or the bad key. */
 smile_status smile_fit_config_load(const char *dir, smile_fit_config *c, char *msg, size_t msg_len);
 
+/* ======================================================================== */
+/* 4. Running a fit                                                         */
+/* ======================================================================== */
+
+/* Progress report, called from the thread that runs the pipeline. */
 typedef struct {
     const char *phase;      /* "deep ensemble", "warm-up+sampling", "evaluation" */
     int64_t done, total;    /* steps (members for the DE) done / planned      */
@@ -190,7 +236,7 @@ typedef struct {
 } smile_fit_progress;
 typedef void (*smile_fit_progress_fn)(void *user, const smile_fit_progress *p);
 
-/* Settings that do not change results. */
+/* Settings that do not change results (none is written to config.json). */
 typedef struct {
     int threads;                /* OpenMP threads (members / chains); 0 = all */
     int resume;                 /* continue the run in cfg->out               */
@@ -200,6 +246,7 @@ typedef struct {
     void *progress_user;
 } smile_fit_runtime;
 
+/* An opened run: configuration, data, model and output directory. */
 typedef struct smile_fit smile_fit;
 
 /* Validates the configuration, loads and splits the data, builds the model
@@ -212,7 +259,13 @@ smile_status smile_fit_open(smile_fit **f, const smile_fit_config *c, const smil
  * be NULL) receives the text of metrics.json (free() it).
  * SMILE_EINTERRUPTED when stopped through rt->stop (checkpoints written). */
 smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t msg_len);
+/* Frees f (NULL is fine); files already written stay. */
 void smile_fit_free(smile_fit *f);
+
+/* ======================================================================== */
+/* 5. Re-evaluating a finished run                                          */
+/* ======================================================================== */
+
 /* Recomputes metrics.json of a finished run directory from its stored DE
  * members and samples (settings from config.json; include_diverged < 0 and
  * min_gap < 0: as configured; min_gap ≥ 0 replaces the divergence rule's

@@ -26,20 +26,33 @@ left=$(find "$tmp/r1" -name '*.partial' -o -name '*.tmp.*' -o -name checkpoint |
 check "no temporary or checkpoint files left ($left)" [ "$left" -eq 0 ]
 check "trace header" grep -qx 'step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags' <(head -n 1 "$tmp/r1/trace_0.csv")
 
+# Python checks of a run directory: run_checks DIR [ARG] reads the checks from
+# stdin with c = DIR/config.json, m = DIR/metrics.json, need(cond, what),
+# fin(v) and arg = ARG; exits 1 after printing every failed need.
+cat >"$tmp/run_checks.py" <<'EOF'
+import ast, json, math, os, sys
+d = sys.argv[1]
+arg = sys.argv[2] if len(sys.argv) > 2 else None
+c = json.load(open(os.path.join(d, "config.json")))
+m = json.load(open(os.path.join(d, "metrics.json")))
+fails = []
+def need(cond, what):
+    if not cond: fails.append(what)
+def fin(v): return isinstance(v, (int, float)) and math.isfinite(v)
+exec(sys.stdin.read())
+for f in fails: print("FAIL:", f)
+sys.exit(1 if fails else 0)
+EOF
+run_checks() { "${RUN_PY:-python3}" "$tmp/run_checks.py" "$@"; }
+
 # Prefer an interpreter that has numpy (Debian's python3-numpy, installed by
 # scripts/deps.sh) so numpy.load itself checks the sample files.
 PY=python3
 for cand in /usr/bin/python3 python3; do
   if command -v "$cand" >/dev/null && "$cand" -c 'import numpy' 2>/dev/null; then PY="$cand"; break; fi
 done
-"$PY" - "$tmp/r1" "$tmp/r1.stdout" <<'EOF'
-import json, os, sys, ast
-d, out = sys.argv[1], sys.argv[2]
-m = json.load(open(os.path.join(d, "metrics.json")))
-fails = []
-def need(cond, what):
-    if not cond: fails.append(what)
-need(json.load(open(out)) == m, "--json stdout equals metrics.json")
+RUN_PY="$PY" run_checks "$tmp/r1" "$tmp/r1.stdout" <<'EOF'
+need(json.load(open(arg)) == m, "--json stdout equals metrics.json")
 for ph in ("de", "ensemble"):
     e = m.get(ph, {})
     for k in ("lppd", "rmse", "coverage_90", "width_90", "calib_error_rms", "chainwise_lppd",
@@ -51,7 +64,6 @@ need(m["ensemble"]["n_test_evaluated"] == 301, "all 301 airfoil test points")
 need(m["ensemble"]["grad_evals"] == 2 * 500 * 2, "grad evals = chains*steps*2")
 need(len(m["members"]) == 2 and all("diverged" in x["sampling"] and "diverged" in x["de"]
                                     for x in m["members"]), "per-member divergence report")
-c = json.load(open(os.path.join(d, "config.json")))
 for k in ("smile_version", "seed", "members", "warmup", "samples", "thin", "batch", "sampler",
           "deep_ensemble", "model", "scale"):
     need(k in c, f"config.{k}")
@@ -73,8 +85,6 @@ try:
     need(np.load(os.path.join(d, "de_members.npy")).shape == (2, 658), "de_members shape")
 except ImportError:
     print("numpy not installed: numpy.load check skipped")
-for f in fails: print("FAIL:", f)
-sys.exit(1 if fails else 0)
 EOF
 check "metrics/config/layout/npy checks" [ $? -eq 0 ]
 
@@ -129,11 +139,16 @@ longer=(--task uci --data "$DATA" --members 2 --warmup 4000 --samples 2000 --thi
         --de-epochs 5 --seed 5 --quiet --threads 1 --checkpoint-seconds 0.3)
 "$BIN" fit "${longer[@]}" --out "$tmp/u" >/dev/null 2>&1
 check "uninterrupted run exits 0" [ $? -eq 0 ]
-"$BIN" fit "${longer[@]}" --out "$tmp/i" >/dev/null 2>"$tmp/i.err" &
-pid=$!
-sleep 0.6
-kill -TERM "$pid" 2>/dev/null
-wait "$pid"; rc=$?
+# interrupt OUT SIGNAL SECONDS: the longer run into OUT (stderr OUT.err), sent
+# SIGNAL after SECONDS; rc = its exit status.
+interrupt() {
+  "$BIN" fit "${longer[@]}" --out "$1" >/dev/null 2>"$1.err" &
+  local p=$!
+  sleep "$3"
+  kill "-$2" "$p" 2>/dev/null
+  wait "$p"; rc=$?
+}
+interrupt "$tmp/i" TERM 0.6
 if [ "$rc" -eq 130 ]; then
   ok
   check "interrupted run: no metrics.json" [ ! -e "$tmp/i/metrics.json" ]
@@ -163,11 +178,7 @@ check "--de-from = own DE: same metrics" same "$tmp/u/metrics.json" "$tmp/df/met
 # SIGKILL: no truncated file in the output directory (every JSON parses, no
 # metrics.json yet), and --resume continues from the last checkpoint to the
 # same metrics and samples as the uninterrupted run.
-"$BIN" fit "${longer[@]}" --out "$tmp/k" >/dev/null 2>"$tmp/k.err" &
-pid=$!
-sleep 1.2
-kill -KILL "$pid" 2>/dev/null
-wait "$pid"; rc=$?
+interrupt "$tmp/k" KILL 1.2
 if [ "$rc" -eq 137 ]; then
   ok
   check "killed run: no metrics.json" [ ! -e "$tmp/k/metrics.json" ]
@@ -297,14 +308,7 @@ check "refused run left $tmp/r1 intact" same "$tmp/r1.stdout" "$tmp/r1/metrics.j
   --quiet --out "$tmp/mile" >/dev/null 2>"$tmp/mile.err"
 rc=$?
 check "mile-uci preset run exits 0 (rc=$rc: $(head -c 300 "$tmp/mile.err"))" [ "$rc" -eq 0 ]
-python3 - "$tmp/mile" <<'EOF'
-import json, math, os, sys
-d = sys.argv[1]
-c = json.load(open(os.path.join(d, "config.json")))
-m = json.load(open(os.path.join(d, "metrics.json")))
-fails = []
-def need(cond, what):
-    if not cond: fails.append(what)
+run_checks "$tmp/mile" <<'EOF'
 need(c["model"]["likelihood"] == "gauss_hetero", "mile-uci: heteroscedastic likelihood")
 need(c["model"]["hidden"] == [16, 16], "mile-uci: 16-16 model")
 need(c["sampler"]["name"] == "mclmc", "mile-uci: sampler mclmc")
@@ -316,8 +320,6 @@ need(c["deep_ensemble"]["batch"] == 32 and c["deep_ensemble"]["max_epochs"] == 5
 need(c["deep_ensemble"]["lr"]["lr"] == 1e-3 and c["deep_ensemble"]["weight_decay"] == 1e-3,
      "mile-uci DE lr/wd 1e-3")
 need(math.isfinite(m["ensemble"]["lppd"]), "mile-uci ensemble lppd finite")
-for f in fails: print("FAIL:", f)
-sys.exit(1 if fails else 0)
 EOF
 check "mile-uci config.json / metrics.json" [ $? -eq 0 ]
 "$BIN" fit --help >"$tmp/help" 2>&1
@@ -325,7 +327,7 @@ for p in smile-uci mile-uci fmnist-lenet cifar10-resnet7 cifar10-resnet18 imagen
   check "--help documents preset $p" grep -q -- "$p" "$tmp/help"
 done
 
-# ---- --task text: a tiny GPT on the first 40,000 characters (E§6 pipeline) -----------------
+# ---- --task text: a tiny GPT on the first 40,000 characters (docs/experiments.md, section 2.3)
 TEXT="${SMILE_DATA:-../shared/data}/shakespeare/shakespeare_simple.txt"
 if [ -f "$TEXT" ]; then
   head -c 40000 "$TEXT" >"$tmp/tiny.txt"
@@ -338,27 +340,19 @@ if [ -f "$TEXT" ]; then
   t1=$(date +%s.%N)
   echo "cli_fit: text run $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') s"
   check "text run exits 0 (rc=$rc: $(head -c 300 "$tmp/txt.err"))" [ "$rc" -eq 0 ]
-  python3 - "$tmp/txt" <<'EOF'
-import json, math, os, sys
-d = sys.argv[1]
-c = json.load(open(os.path.join(d, "config.json")))
-m = json.load(open(os.path.join(d, "metrics.json")))
-fails = []
-def need(cond, what):
-    if not cond: fails.append(what)
-def fin(v): return isinstance(v, (int, float)) and math.isfinite(v)
+  run_checks "$tmp/txt" <<'EOF'
 need(c["model"]["kind"] == "gpt" and c["model"]["gpt_width"] == 32 and c["model"]["context"] == 32,
      "config records the GPT sizes")
 need(c["derived"]["sampler_stream"] == "random_windows", "sampler uses random windows")
-# E6.1: train = floor(0.9 n) tokens, n_b = floor(floor(n_train/T)/B)
+# text split: train = floor(0.9 n) tokens, n_b = floor(floor(n_train/T)/B)
 n = c["derived"]["n_rows"]
 need(c["derived"]["train_tokens"] == int(0.9 * n), "90 % training tokens")
-need(c["derived"]["likelihood_scale"] == max(1, (int(0.9 * n) // 32) // 16), "n_b of E6.1")
+need(c["derived"]["likelihood_scale"] == max(1, (int(0.9 * n) // 32) // 16), "n_b of the text task")
 for ph in ("de", "ensemble"):
     e = m[ph]
     for k in ("lppd", "perplexity", "accuracy"):
         need(fin(e.get(k)), f"{ph}.{k} finite")
-    # M6: perplexity = exp(-token LPPD)
+    # perplexity = exp(-token LPPD) (docs/method.md, section 11.8)
     need(fin(e.get("perplexity")) and fin(e.get("lppd")) and
          abs(math.log(e["perplexity"]) + e["lppd"]) < 1e-9 * max(1, abs(e["lppd"])),
          f"{ph}: perplexity = exp(-lppd)")
@@ -368,8 +362,6 @@ for ph in ("de", "ensemble"):
     need(fin(e.get("perplexity")) and e["perplexity"] < c["derived"]["vocab_size"],
          f"{ph}: perplexity below the vocabulary size")
 need(m["ensemble"]["grad_evals"] == 2 * 70 * 2, "grad evals = chains*steps*2")
-for f in fails: print("FAIL:", f)
-sys.exit(1 if fails else 0)
 EOF
   check "text metrics.json" [ $? -eq 0 ]
   "$BIN" eval "$tmp/txt" >/dev/null 2>&1

@@ -1,4 +1,4 @@
-/* Analytical targets with synthetic mini-batch noise (experiments.md §1):
+/* Analytical targets with synthetic mini-batch noise (docs/experiments.md, section 7):
  * fixed ICG constants, gradients vs finite differences for every target x
  * noise structure, centred data, per-step noise covariance, exact moments,
  * the squared-moment bias, initial positions. */
@@ -457,7 +457,7 @@ static void test_moments(void) {
         CHECK_CLOSE(e[q], E2, 1e-9, 0);
         CHECK_CLOSE(v[q], E4 - E2 * E2, 1e-9, 0);
     }
-    /* closed form of the [proj] defaults: 8 + 0.09 and 113.1443 - 8.09^2 */
+    /* closed form of our default parameters: 8 + 0.09 and 113.1443 - 8.09^2 */
     CHECK_CLOSE(e[0], 8.09, 1e-14, 0);
     CHECK_CLOSE(v[1], 113.1443 - 8.09 * 8.09, 1e-12, 0);
 

@@ -1,8 +1,8 @@
-/* CIFAR-10 binary loader (experiments.md §4.1–§4.2) on generated files in
+/* CIFAR-10 binary loader (docs/experiments.md, section 2.2) on generated files in
  * the official record format (label byte + 1024 R + 1024 G + 1024 B), as a
  * folder, its parent, and a .tar.gz (ustar + GNU long name + pax path);
  * error paths (short record, bad label, missing file, strict sizes); and the
- * "basic" augmentation of §4.3. */
+ * "basic" augmentation (docs/method.md, section 9.6). */
 #define _XOPEN_SOURCE 700
 #include "harness.h"
 #include "tar_writer.h"
@@ -24,7 +24,7 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
     return remove(p);
 }
 
-/* Known pattern (spec §4.1): pixel = (record + channel·7 + row·3 + column) mod 256,
+/* Known pattern: pixel = (record + channel·7 + row·3 + column) mod 256,
  * record = global index (train files in order, then test). */
 static unsigned char pattern(size_t rec, size_t c, size_t h, size_t w) {
     return (unsigned char)((rec + c * 7 + h * 3 + w) % 256);

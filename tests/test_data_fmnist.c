@@ -1,4 +1,4 @@
-/* Fashion-MNIST loader (experiments.md §3.1): the real files (skipped only
+/* Fashion-MNIST loader (docs/experiments.md, section 2.2): the real files (skipped only
  * when SMILE_SKIP_BIG_DATA is set), generated IDX files (.gz and plain),
  * and malformed inputs: bad magic, truncated gzip, count mismatch, bad label,
  * trailing bytes, missing files. */
@@ -144,35 +144,35 @@ static void generated(void) {
         smile_dataset_free(&ds);
     }
 
-    idx_opts o = good();
-    o.img_magic = 2049;
-    write_set(mkdir_in("badimgmagic"), ntr, nte, &o);
-    expect(mkdir_in("badimgmagic"), SMILE_EFORMAT, "train-images-idx3-ubyte.gz", "magic");
-    o = good();
-    o.lab_magic = 2051;
-    write_set(mkdir_in("badlabmagic"), ntr, nte, &o);
-    expect(mkdir_in("badlabmagic"), SMILE_EFORMAT, "train-labels-idx1-ubyte.gz", "magic");
-    o = good();
-    o.rows = 27;
-    write_set(mkdir_in("badsize"), ntr, nte, &o);
-    expect(mkdir_in("badsize"), SMILE_EFORMAT, "train-images-idx3-ubyte.gz", "28 x 28");
-    o = good();
-    o.lab_count_delta = 1;
-    write_set(mkdir_in("count"), ntr, nte, &o);
-    expect(mkdir_in("count"), SMILE_EFORMAT, "train-labels-idx1-ubyte.gz", "labels");
-    o = good();
-    o.bad_label = 1;
-    write_set(mkdir_in("badlabel"), ntr, nte, &o);
-    expect(mkdir_in("badlabel"), SMILE_EFORMAT, "t10k-labels-idx1-ubyte.gz", "label 11");
-    o = good();
-    o.extra_byte = 1;
-    write_set(mkdir_in("extra"), ntr, nte, &o);
-    expect(mkdir_in("extra"), SMILE_EFORMAT, "train-images-idx3-ubyte.gz", "unexpected data");
+    /* one defect per folder: the file and the words its message must name */
+    static const struct {
+        const char *dir, *file, *want;
+    } bad[] = {
+        {"badimgmagic", "train-images-idx3-ubyte.gz", "magic"},
+        {"badlabmagic", "train-labels-idx1-ubyte.gz", "magic"},
+        {"badsize", "train-images-idx3-ubyte.gz", "28 x 28"},
+        {"count", "train-labels-idx1-ubyte.gz", "labels"},
+        {"badlabel", "t10k-labels-idx1-ubyte.gz", "label 11"},
+        {"extra", "train-images-idx3-ubyte.gz", "unexpected data"},
+    };
+    for (int i = 0; i < (int)(sizeof bad / sizeof bad[0]); i++) {
+        idx_opts o = good();
+        switch (i) {
+        case 0: o.img_magic = 2049; break;
+        case 1: o.lab_magic = 2051; break;
+        case 2: o.rows = 27; break;
+        case 3: o.lab_count_delta = 1; break;
+        case 4: o.bad_label = 1; break;
+        default: o.extra_byte = 1; break;
+        }
+        write_set(mkdir_in(bad[i].dir), ntr, nte, &o);
+        expect(mkdir_in(bad[i].dir), SMILE_EFORMAT, bad[i].file, bad[i].want);
+    }
 
     /* truncated gzip: cut the compressed training images in half */
+    idx_opts o = good();
     {
         char *d = mkdir_in("trunc");
-        o = good();
         write_set(d, ntr, nte, &o);
         char p[600];
         snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", d);
@@ -186,7 +186,6 @@ static void generated(void) {
     /* missing label file */
     {
         char *d = mkdir_in("missing");
-        o = good();
         write_set(d, ntr, nte, &o);
         char p[600];
         snprintf(p, sizeof p, "%s/t10k-labels-idx1-ubyte.gz", d);

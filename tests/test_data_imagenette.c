@@ -1,4 +1,4 @@
-/* Imagenette loader (experiments.md §5.1–§5.2) on a generated miniature tree
+/* Imagenette loader (docs/experiments.md, section 2.2) on a generated miniature tree
  * of JPEGs written here with libjpeg: label assignment (class folders in
  * byte order), file ordering, grayscale and CMYK → RGB, resize to S × S with
  * orientation preserved, normalisation, split, archive (.tgz) = folder,

@@ -1,4 +1,4 @@
-/* Character text (experiments.md §6.1): the real "Shakespeare modern" file
+/* Character text (docs/experiments.md, section 2.3): the real "Shakespeare modern" file
  * (vocabulary, split sizes, lossless round trip), random windows (range,
  * shift, uniformity, determinism), encode/decode, malformed UTF-8. */
 #define _XOPEN_SOURCE 700

@@ -1,4 +1,4 @@
-/* UCI loader (experiments.md §2.1–§2.2): the real files from the shared data
+/* UCI loader (docs/experiments.md, section 2.1): the real files from the shared data
  * folder (split sizes of the spec table, standardisation against an
  * independent computation in the test, permutation), malformed inputs
  * (status + message naming file and line), mini-batch gathering and the
@@ -283,7 +283,7 @@ static void malformed(void) {
 }
 
 static void split_rule(void) {
-    /* §2.2 table and the fractions of §3.1, §4.2, §5.2, §6.1 */
+    /* the split fractions of every task (docs/experiments.md, section 2) */
     static const size_t t[][4] = {{1503, 1052, 150, 301},    {768, 537, 77, 154},
                                   {17379, 12165, 1738, 3476}, {45730, 32010, 4574, 9146}};
     for (int i = 0; i < 4; i++) {

@@ -1,6 +1,6 @@
-/* Diagnostics (spec samplers.md §10): FFT autocovariance against the direct
- * sum, rank normalisation against the quantile table A.1, oracles T21 (ESS of
- * AR(1) chains) and T22 (R̂), degenerate inputs, thread safety. */
+/* Diagnostics (docs/method.md, section 10): FFT autocovariance against the direct sum, rank
+ * normalisation against the quantile table A.1, the ESS of AR(1) chains against its closed form,
+ * R̂ of iid and of shifted chains, degenerate inputs, thread safety. */
 #include "harness.h"
 #include "smile.h"
 #include "diag/diag.h"
@@ -73,8 +73,8 @@ static void test_rank(void) {
         if (w[i] == 30.0) CHECK_CLOSE(zw[i], 2.053748910631822, 1e-14, 0);
 }
 
-/* T21: ESS/(MN) within 10 % of (1 − φ)/(1 + φ); N = 1e5, 4 chains. */
-static void test_t21(void) {
+/* ESS of AR(1) chains: ESS/(MN) within 10 % of (1 − φ)/(1 + φ); N = 1e5, 4 chains. */
+static void test_ess_ar1(void) {
     const size_t M = 4, N = 100000;
     double *d = malloc(M * N * sizeof(double));
     double phis[3] = {0.0, 0.5, 0.9};
@@ -83,14 +83,14 @@ static void test_t21(void) {
         double target = (1 - phis[k]) / (1 + phis[k]);
         double e = smile_ess(d, M, N) / (double)(M * N);
         double eb = smile_ess_bulk(d, M, N) / (double)(M * N);
-        printf("T21 phi=%.1f: ESS/MN = %.4f, bulk %.4f, target %.4f\n", phis[k], e, eb, target);
+        printf("ESS of AR(1) phi=%.1f: ESS/MN = %.4f, bulk %.4f, target %.4f\n", phis[k], e, eb, target);
         CHECK_CLOSE(e, target, 0.10, 0);
         CHECK_CLOSE(eb, target, 0.10, 0);
     }
     /* single chain (MILE phase 3 use): M = 1 */
     ar1(d, 1, N, 0.5, 2110);
     double e1 = smile_ess(d, 1, N) / (double)N;
-    printf("T21 M=1 phi=0.5: ESS/N = %.4f\n", e1);
+    printf("ESS of AR(1) M=1 phi=0.5: ESS/N = %.4f\n", e1);
     CHECK_CLOSE(e1, 1.0 / 3.0, 0.10, 0);
     /* antithetic chain: ESS > N, capped at N log10(N) */
     for (size_t i = 0; i < N; i++) d[i] = (i % 2 ? 1.0 : -1.0) + 1e-3 * (double)(i % 7);
@@ -99,16 +99,16 @@ static void test_t21(void) {
     free(d);
 }
 
-/* T22: 4 iid N(0,1) chains of 1000: R̂ < 1.01; one chain shifted by +1:
+/* R̂: 4 iid N(0,1) chains of 1000: R̂ < 1.01; one chain shifted by +1:
  * R̂ > 1.1; one chain's spread x3 (same mean): R̂_tail > 1.05. */
-static void test_t22(void) {
+static void test_rhat_iid_and_shifted(void) {
     const size_t M = 4, N = 1000;
     double d[4000];
     smile_rng r;
     smile_rng_init(&r, 2200, 0, SMILE_RNG_USER);
     for (size_t i = 0; i < M * N; i++) d[i] = smile_rng_normal(&r);
     double rb = smile_rhat_bulk(d, M, N), rt = smile_rhat_tail(d, M, N), rh = smile_rhat(d, M, N);
-    printf("T22 iid: bulk %.5f tail %.5f max %.5f\n", rb, rt, rh);
+    printf("R-hat iid: bulk %.5f tail %.5f max %.5f\n", rb, rt, rh);
     CHECK(rh < 1.01, "iid rhat %g", rh);
     CHECK(rh == (rb > rt ? rb : rt), "max");
     double shifted[4000], scaled[4000];
@@ -118,7 +118,7 @@ static void test_t22(void) {
     }
     double rs = smile_rhat(shifted, M, N);
     double rst = smile_rhat_tail(scaled, M, N), rsb = smile_rhat_bulk(scaled, M, N);
-    printf("T22 shift: rhat %.5f (bulk %.5f); scale x3: tail %.5f bulk %.5f\n", rs,
+    printf("R-hat shift: rhat %.5f (bulk %.5f); scale x3: tail %.5f bulk %.5f\n", rs,
            smile_rhat_bulk(shifted, M, N), rst, rsb);
     /* Spec oracle "R̂ > 1.1" sits at the expected value: without ranks,
      * 8 split sequences with 2 shifted by 1 give Var(means) = (6/16 + 18/16)/7
@@ -129,7 +129,7 @@ static void test_t22(void) {
     CHECK(rs > 1.1, "shift rhat %g", rs);
     CHECK_CLOSE(rs, 1.10, 0, 0.03);
     CHECK(rst > 1.05, "scale tail %g", rst);
-    /* chainwise R̂ (metrics.md §7.2): 4 segments of one chain */
+    /* chainwise R̂ (docs/method.md, section 10.5): 4 segments of one chain */
     double cw = smile_rhat_segments(d, N, 4);
     double trend[1000];
     for (size_t i = 0; i < N; i++) trend[i] = d[i] + 2.0 * (double)i / (double)N;
@@ -183,8 +183,8 @@ static void test_threads(void) {
 int main(void) {
     test_autocov();
     test_rank();
-    test_t21();
-    test_t22();
+    test_ess_ar1();
+    test_rhat_iid_and_shifted();
     test_degenerate();
     test_threads();
     return harness_done("test_diag");

@@ -1,5 +1,5 @@
-/* src/ensemble: learning-rate schedules, AdamW, early stopping (E§0.5,
- * S§9.5), the divergence rule, deep-ensemble training (determinism across
+/* src/train: learning-rate schedules, AdamW, early stopping (docs/method.md,
+ * section 9), the divergence rule, deep-ensemble training (determinism across
  * thread counts, restore rules) and the config.json round trip. */
 #include "harness.h"
 #include "smile.h"
@@ -180,7 +180,8 @@ static void test_de(void) {
         smile_model_workspace_free(ws);
     }
     CHECK(memcmp(a, a + d, d * sizeof(float)) != 0, "members differ");
-    /* [ref] restore quirk: nobody stops early (patience > epochs) → last params */
+    /* the reference implementation's restore rule: nobody stops early (patience > epochs) → last
+     * params */
     p.max_epochs = 8;
     p.patience = 100;
     p.reference_restore = 1;

@@ -1,4 +1,4 @@
-/* Evaluation metrics (spec metrics.md): hand-computable LPPD / RMSE / DE
+/* Evaluation metrics (docs/method.md, section 11): hand-computable LPPD / RMSE / DE
  * spread / classification scores, calibration errors with crafted
  * probabilities, argmax ties, coverage on draws from the true predictive,
  * chain-resolved curves against brute force, function-space R̂, extreme
@@ -125,7 +125,7 @@ static void test_regression_hand(void) {
     smile_metrics_free(&m);
 }
 
-/* §1.2 DE member spread: K = 2, s_i = |a − b|/2. */
+/* DE member spread (docs/method.md, section 11.3): K = 2, s_i = |a − b|/2. */
 static void test_de_spread(void) {
     double y[3] = {0.0, 1.0, 2.0};
     float mu[6] = {-1.0f, 1.0f, 2.0f, /* member 0 */ 1.0f, 2.0f, 2.0f /* member 1 */};
@@ -250,10 +250,10 @@ static void test_curves_and_streaming(void) {
     smile_metrics_free(&m);
 }
 
-/* §5: draws from the true predictive. y_i ~ N(μ_i, σ²); every posterior
- * sample predicts exactly (μ_i, σ). Expected coverage α, binomial sd
- * sqrt(α(1−α)/n); the interpolated empirical quantiles of T draws shift the
- * end probabilities inward by ≈ α/(T+1) each, a bias of at most 2α/(T+1). */
+/* coverage (docs/method.md, section 11.5): draws from the true predictive. y_i ~ N(μ_i, σ²);
+ * every posterior sample predicts exactly (μ_i, σ). Expected coverage α, binomial sd
+ * sqrt(α(1−α)/n); the interpolated empirical quantiles of T draws shift the end probabilities
+ * inward by ≈ α/(T+1) each, a bias of at most 2α/(T+1). */
 static void test_coverage(void) {
     enum { K = 4, S = 50, n = 20000, T = K * S };
     const double sg = 0.7;
@@ -367,7 +367,8 @@ static void test_classification_hand(void) {
 }
 
 static void test_scores_hand(void) {
-    /* §4.1 with edges: κ = 0.6 and 0.7 lie on bin edges (right-closed). */
+    /* textbook ECE (docs/method.md, section 11.7) with edges: κ = 0.6 and 0.7 lie on bin edges
+     * (right-closed). */
     double pb[4 * 2] = {0.95, 0.05, 0.95, 0.05, 0.6, 0.4, 0.3, 0.7};
     int32_t lab[4] = {0, 1, 0, 1};
     double ece, acc[10], conf[10];
@@ -377,7 +378,7 @@ static void test_scores_hand(void) {
     CHECK_CLOSE(ece, 0.5 * 0.45 + 0.25 * 0.4 + 0.25 * 0.3, 1e-15, 0);
     CHECK(cnt[9] == 2 && cnt[5] == 1 && cnt[6] == 1, "bins %zu %zu %zu", cnt[9], cnt[5], cnt[6]);
     CHECK(isnan(acc[0]) && isnan(conf[3]), "empty bins NaN in the table");
-    /* §4.2: q = (.95, .05, .6, .7), predictions given: */
+    /* the reference's ECE variant: q = (.95, .05, .6, .7), predictions given: */
     int32_t pred[4] = {0, 0, 1, 1};
     double et, cr;
     smile_ece_true_class(pb, lab, pred, 4, 2, 10, &et, &cr);
@@ -445,8 +446,8 @@ static void test_extreme_logits(void) {
     smile_metrics_free(&m);
 }
 
-/* §4.2 draws: with near-deterministic sample predictions, label draws equal
- * the argmax (probability of another label ≤ 2e-22 per draw). */
+/* calibration from label draws (docs/method.md, section 11.7): with near-deterministic sample
+ * predictions, label draws equal the argmax (probability of another label ≤ 2e-22 per draw). */
 static void test_label_draws(void) {
     enum { K = 3, S = 2, n = 6, C = 4 };
     float lg[K * S * n * C];
@@ -468,7 +469,8 @@ static void test_label_draws(void) {
     smile_metrics_free(&b);
 }
 
-/* §7.3: iid predictions across chains → R̂ ≈ 1; one chain shifted → large. */
+/* function-space R̂ (docs/method.md, section 11.9): iid predictions across chains → R̂ ≈ 1; one
+ * chain shifted → large. */
 static void test_function_space(void) {
     enum { K = 4, S = 200, n = 40 };
     double y[n];

@@ -1,7 +1,8 @@
 /* Analytical targets with synthetic mini-batch gradient noise
- * (spec experiments.md §1.1, §1.2, §1.4, §1.6).
+ * (docs/experiments.md, sections 7.1-7.3).
  *
- * The noise is the literal data-set construction of §1.1: a population of
+ * The noise is the literal data-set construction of docs/experiments.md,
+ * section 7.2: a population of
  * N rows y_n = s A z_n (z_n ~ N(0, I_d)), centred over all N rows, and the
  * mini-batch log density
  *
@@ -60,25 +61,19 @@ const char *smile_analytic_name(smile_analytic_kind k) {
 }
 
 smile_status smile_analytic_from_name(const char *name, smile_analytic_kind *out) {
-    for (int i = 0; name && i < SMILE_ANALYTIC_COUNT_; i++)
-        if (!strcmp(name, target_names[i])) {
-            *out = (smile_analytic_kind)i;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
+    int i = smile_name_index(name, target_names, SMILE_ANALYTIC_COUNT_);
+    if (i >= 0) *out = (smile_analytic_kind)i;
+    return i >= 0 ? SMILE_OK : SMILE_EINVAL;
+}
+
+smile_status smile_noise_from_name(const char *name, smile_noise_kind *out) {
+    int i = smile_name_index(name, noise_names, SMILE_NOISE_COUNT_);
+    if (i >= 0) *out = (smile_noise_kind)i;
+    return i >= 0 ? SMILE_OK : SMILE_EINVAL;
 }
 
 const char *smile_noise_name(smile_noise_kind k) {
     return (k >= 0 && k < SMILE_NOISE_COUNT_) ? noise_names[k] : "?";
-}
-
-smile_status smile_noise_from_name(const char *name, smile_noise_kind *out) {
-    for (int i = 0; name && i < SMILE_NOISE_COUNT_; i++)
-        if (!strcmp(name, noise_names[i])) {
-            *out = (smile_noise_kind)i;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
 }
 
 void smile_icg_constants(const double **sigma, const double **R, const double **diag_sigma,
@@ -91,21 +86,11 @@ void smile_icg_constants(const double **sigma, const double **R, const double **
 
 smile_analytic_params smile_analytic_params_default(smile_analytic_kind kind,
                                                     smile_noise_kind noise) {
-    smile_analytic_params p;
-    memset(&p, 0, sizeof p);
-    p.kind = kind;
-    p.noise = noise;
-    p.n_data = 409600;
-    p.noise_scale = 1.0;
-    p.data_seed = 0;
-    p.spatial_h = 0.0;
-    p.cache_slots = 64;
-    p.gmm_grid = 5;
-    p.gmm_spacing = 2.0;
-    p.gmm_sd = 0.3;
-    p.gmm_init_sd = 2.0;
-    p.gmm_rotation = 0.52359877559829887308; /* pi/6 */
-    return p;
+    return (smile_analytic_params){.kind = kind, .noise = noise, .n_data = 409600,
+                                   .noise_scale = 1.0, .data_seed = 0, .spatial_h = 0.0,
+                                   .cache_slots = 64, .gmm_grid = 5, .gmm_spacing = 2.0,
+                                   .gmm_sd = 0.3, .gmm_init_sd = 2.0,
+                                   .gmm_rotation = 0.52359877559829887308 /* pi/6 */};
 }
 
 /* ------------------------------------------------------------------------ */
@@ -130,7 +115,7 @@ static int cholesky(const double *S, double *Lo, size_t n) {
     return 0;
 }
 
-/* Structure matrix A of §1.1 for dimension d. */
+/* Structure matrix A of the noise (docs/experiments.md, section 7.2) for dimension d. */
 static int build_A(smile_analytic *a) {
     size_t d = a->d;
     double c[D_MAX], Q[D_MAX * D_MAX];
@@ -138,7 +123,7 @@ static int build_A(smile_analytic *a) {
     if (d == 10) {
         memcpy(c, icg_sigma_, sizeof icg_sigma_);
         memcpy(Q, icg_R_, sizeof icg_R_);
-    } else { /* d = 2: c = logspace(-1, 1, 2) = (0.1, 10), Q = rotation [proj] */
+    } else { /* d = 2: c = logspace(-1, 1, 2) = (0.1, 10), Q = rotation (our choice) */
         c[0] = 0.1;
         c[1] = 10.0;
         double th = a->p.gmm_rotation;
@@ -486,7 +471,8 @@ void smile_analytic_initial_position(const smile_analytic *a, uint64_t seed, int
     }
 }
 
-/* [ref] hard-coded sample estimates of §1.2 */
+/* the reference implementation's hard-coded sample estimates (docs/experiments.md,
+ * section 7.1) */
 static const double funnel_ref_e_[10] = {8.99972035,  87.89693536, 90.62155941, 88.93891196,
                                          90.10817027, 87.39360339, 88.12057611, 88.27542185,
                                          89.08752328, 89.01422079};

@@ -1,5 +1,5 @@
 /* Philox-4x32-10 counter-based generator (Salmon et al., SC'11), keyed by
- * (seed, chain, purpose) through splitmix64, as spec samplers.md §1.6 asks.
+ * (seed, chain, purpose) through splitmix64 (docs/method.md, section 1.2).
  * Uniforms use 53 bits; normals use Box–Muller on two uniforms (the spare is
  * kept in the state, so a copied state reproduces the stream exactly). */
 #include "core/core.h"

@@ -1,4 +1,4 @@
-/* "basic" image augmentation of experiments.md §4.3 (DE training only).
+/* "basic" image augmentation of docs/method.md, section 9.6 (DE training only).
  *
  * Per image, independently, with the caller's stream (so each DE member /
  * chain has its own draws and results do not depend on threads):
@@ -83,7 +83,7 @@ void smile_augment_basic(float *x, size_t n, size_t H, size_t W, size_t C, int t
 }
 
 int smile_augment_truncate_for(const smile_dataset *ds) {
-    /* uint8-valued pixels stored unscaled (CIFAR-10, §4.2) */
+    /* uint8-valued pixels stored unscaled (CIFAR-10, docs/experiments.md, section 2.2) */
     return ds && ds->height > 0 && ds->pixel_scale == 1.0 && ds->ch_mean[0] == 0.0 &&
            ds->ch_std[0] == 1.0;
 }

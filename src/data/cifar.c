@@ -1,13 +1,12 @@
-/* CIFAR-10, official binary release (experiments.md §4.1–§4.2, data README
- * §3.1): data_batch_1.bin … data_batch_5.bin and test_batch.bin, records of
- * 3073 bytes = label byte + 1024 R + 1024 G + 1024 B (each plane 32×32
- * row-major). Read from the extracted folder (or its parent) or straight
- * from cifar-10-binary.tar.gz.
+/* CIFAR-10, official binary release (docs/experiments.md, section 2.2; the data folder's
+ * README.md, section 3.1): data_batch_1.bin … data_batch_5.bin and test_batch.bin, records of
+ * 3073 bytes = label byte + 1024 R + 1024 G + 1024 B (each plane 32×32 row-major). Read from the
+ * extracted folder (or its parent) or straight from cifar-10-binary.tar.gz.
  *
- * Preprocessing [ref]: no scaling (pixel values 0–255 as floats), NHWC; the
- * 50,000 training records (batch 1…5, file order) shuffled with the run seed,
- * then the 10,000 test records; split train 45,000 / valid 5,000 / test
- * 10,000 (fractions 0.75 / 0.08334 / 0.16666 of 60,000). */
+ * Preprocessing, as the reference implementation does: no scaling (pixel values 0–255 as floats),
+ * NHWC; the 50,000 training records (batch 1…5, file order) shuffled with the run seed, then the
+ * 10,000 test records; split train 45,000 / valid 5,000 / test 10,000 (fractions 0.75 / 0.08334 /
+ * 0.16666 of 60,000). */
 #include "data/data_internal.h"
 
 #include <errno.h>
@@ -138,13 +137,16 @@ static smile_status read_archive(const char *path, cifar_raw *r, int strict, cha
     return SMILE_OK;
 }
 
+static smile_status load_cifar10(smile_dataset *ds, const char *path,
+                                 const smile_data_options *opts, char *msg, size_t msg_len);
 smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
                                         const smile_data_options *opts, char *msg,
                                         size_t msg_len) {
-    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_cifar10: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
+    return data_load(ds, path, opts, load_cifar10, "load_cifar10", msg, msg_len);
+}
+
+static smile_status load_cifar10(smile_dataset *ds, const char *path,
+                                 const smile_data_options *opts, char *msg, size_t msg_len) {
     int strict = opts->check_official_sizes;
     cifar_raw raw;
     memset(&raw, 0, sizeof raw);
@@ -187,22 +189,10 @@ smile_status smile_dataset_load_cifar10(smile_dataset *ds, const char *path,
     size_t n = ntrain + raw.nrec[5];
     /* source row o → (file, record) */
     st = data_begin(ds, SMILE_DATA_CIFAR10, path, msg, msg_len);
+    if (st == SMILE_OK)
+        st = data_image_setup(ds, n, 32, 32, 3, cifar_classes, 10, ntrain, CIFAR_F_TRAIN,
+                              opts->seed, msg, msg_len);
     if (st == SMILE_OK) {
-        ds->n = n;
-        ds->height = ds->width = 32;
-        ds->channels = 3;
-        ds->feature_dim = CIFAR_PIX;
-        ds->x = smile_calloc(n * CIFAR_PIX, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index || n > UINT32_MAX) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-    }
-    if (st == SMILE_OK) st = data_set_class_names(ds, cifar_classes, 10, msg, msg_len);
-    if (st == SMILE_OK) {
-        data_image_split(ds, ds->orig_index, ntrain, CIFAR_F_TRAIN, opts->seed);
         for (size_t r = 0; r < n; r++) {
             size_t o = ds->orig_index[r], f = 0;
             while (f < 5 && o >= raw.nrec[f]) o -= raw.nrec[f++]; /* test rows: f = 5 */

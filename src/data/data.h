@@ -8,8 +8,9 @@
 /* ======================================================================== */
 /* Data sets                                                                */
 /* ======================================================================== */
-/* Data sets of experiments.md §2–§6: loaders, splits, mini-batch gathering,
- * the "basic" augmentation (§4.3) and character-level text windows (§6.1).
+/* Data sets of docs/experiments.md, section 2: loaders, splits, mini-batch
+ * gathering, the "basic" augmentation (docs/method.md, section 9.6) and
+ * character-level text windows (docs/experiments.md, section 2.3).
  * Every loader validates strictly and fails with SMILE_EIO (cannot open/read)
  * or SMILE_EFORMAT (malformed content); the message names the file and the
  * 1-based line (text) or the record / byte offset (binary). */
@@ -24,11 +25,11 @@ typedef enum { SMILE_SPLIT_TRAIN = 0, SMILE_SPLIT_VALID = 1, SMILE_SPLIT_TEST = 
 #define SMILE_DATA_SPLIT_CHAIN UINT64_C(0xFFFFFFFFFFFFFFFF)
 
 typedef struct {
-    uint64_t seed;            /* run seed r: split permutation (§0.6)            */
+    uint64_t seed;            /* run seed r: split permutation                   */
     int check_official_sizes; /* 1: require the official record counts
                                  (FMNIST 60,000/10,000 images; CIFAR 10,000
                                  records per file). Tests set 0.             */
-    int image_size;           /* Imagenette resize target (160, §5.2)          */
+    int image_size;           /* Imagenette resize target (160)                */
     int threads;              /* JPEG decoding threads, 0 = OpenMP default      */
 } smile_data_options;
 
@@ -51,8 +52,8 @@ typedef struct {
     uint32_t *orig_index;     /* [n] row's index in the source order (UCI: file
                                  row; images: official train rows then test) */
     size_t split_begin[3], split_end[3];
-    /* UCI standardisation (§2.2): z = (v − mean)/std, std = 1 for a constant
-     * column. Targets in original units: y·y_std + y_mean. */
+    /* UCI standardisation (docs/experiments.md, section 2.1): z = (v − mean)/std, std = 1 for a
+     * constant column. Targets in original units: y·y_std + y_mean. */
     double y_mean, y_std;
     double *x_mean, *x_std;   /* [feature_dim] (UCI only, else NULL)            */
     /* Images: x = (p·pixel_scale − ch_mean[c]) / ch_std[c] for 8-bit pixel p.  */
@@ -71,7 +72,7 @@ typedef struct {
  * with train/ and val/ → imagenette) and loads with opts (NULL = defaults). */
 smile_status smile_dataset_load(smile_dataset *ds, smile_data_task task, const char *path,
                                 const smile_data_options *opts, char *msg, size_t msg_len);
-/* Individual loaders (path conventions as in experiments.md §2.1–§6.1). */
+/* Individual loaders (path conventions as in docs/experiments.md, section 2). */
 smile_status smile_dataset_load_uci(smile_dataset *ds, const char *file, uint64_t seed,
                                     char *msg, size_t msg_len);
 smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
@@ -89,7 +90,7 @@ void smile_dataset_free(smile_dataset *ds);
 
 size_t smile_dataset_split_size(const smile_dataset *ds, smile_split s);
 /* Split rule: n_tr = ⌊n·f_train⌋, n_tr+va = ⌊n·(f_train + f_valid)⌋ with the
- * sum and products in IEEE double (§2.2). */
+ * sum and products in IEEE double (docs/experiments.md, section 2.1). */
 void smile_split_sizes(size_t n, double f_train, double f_valid, size_t *n_train,
                        size_t *n_valid, size_t *n_test);
 /* One readable paragraph: sizes, shapes, per-split class counts. */
@@ -106,17 +107,17 @@ smile_status smile_dataset_gather_rows(const smile_dataset *ds, smile_split s,
                                        const uint32_t *idx, size_t n, float *x, float *y,
                                        int32_t *labels);
 
-/* "basic" augmentation of §4.3, in place on n NHWC images x [n × H × W × C]:
+/* "basic" augmentation (docs/method.md, section 9.6), in place on n NHWC images x [n × H × W × C]:
  * per image, mirror left–right with probability 0.5, then with probability
  * 0.95 crop ⌊0.7H⌋ × ⌊0.7W⌋ at a uniform offset and resize back to H × W
  * (bilinear, half-pixel centres). truncate = 1 casts results to integers by
- * truncation (uint8-valued data, e.g. CIFAR §4.2). scratch: [H × W × C]. */
+ * truncation (uint8-valued data, e.g. CIFAR-10). scratch: [H × W × C]. */
 void smile_augment_basic(float *x, size_t n, size_t H, size_t W, size_t C, int truncate,
                          smile_rng *rng, float *scratch);
 /* truncate flag matching the data set's pixel representation. */
 int smile_augment_truncate_for(const smile_dataset *ds);
 
-/* Character text (§6.1). Encode UTF-8 with the data set's vocabulary:
+/* Character text (docs/experiments.md, section 2.3). Encode UTF-8 with the data set's vocabulary:
  * writes up to cap ids, *n_out = number of code points; SMILE_EFORMAT for
  * invalid UTF-8 or a character outside the vocabulary. */
 smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t len,
@@ -126,9 +127,9 @@ smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t
  * needed without the NUL. The pad id and unknown ids decode to '?'. */
 size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, char *buf,
                          size_t len);
-/* B random window starts, each uniform on {0, …, n_split − T − 2} (§6.1:
- * n_split − 258 at T = 256), relative to the split's first token.
- * SMILE_EINVAL if the split is shorter than T + 2 tokens. */
+/* B random window starts, each uniform on {0, …, n_split − T − 2} (docs/experiments.md, section
+ * 2.3: n_split − 258 at T = 256), relative to the split's first token. SMILE_EINVAL if the split
+ * is shorter than T + 2 tokens. */
 smile_status smile_text_sample_windows(const smile_dataset *ds, smile_split s, size_t T,
                                        size_t B, smile_rng *rng, uint32_t *starts);
 /* inputs[b·T + t] = tok[start_b + t], targets[b·T + t] = tok[start_b + t + 1]
@@ -136,7 +137,7 @@ smile_status smile_text_sample_windows(const smile_dataset *ds, smile_split s, s
 smile_status smile_text_gather_windows(const smile_dataset *ds, smile_split s,
                                        const uint32_t *starts, size_t B, size_t T,
                                        int32_t *inputs, int32_t *targets);
-/* ⌊⌊n_split / T⌋ / B⌋, at least 1 (§6.1 n_b). */
+/* ⌊⌊n_split / T⌋ / B⌋, at least 1 (n_b of the text task, docs/experiments.md, section 2.3). */
 size_t smile_text_n_batches(const smile_dataset *ds, smile_split s, size_t T, size_t B);
 
 

@@ -1,5 +1,5 @@
 /* Private helpers of src/data: tar-over-gzip reader, JPEG decoding, the
- * antialiased bilinear resize of experiments.md §5.2, path utilities and the
+ * antialiased bilinear resize of docs/experiments.md, section 2.2, path utilities and the
  * common finalisation of image data sets. */
 #ifndef SMILE_DATA_INTERNAL_H
 #define SMILE_DATA_INTERNAL_H
@@ -25,13 +25,27 @@ const char *data_basename(const char *s);
 smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *path, char *msg,
                         size_t msg_len);
 /* Identity permutation of n, shuffled with the split stream of `seed`. */
+/* A loader of one image data set, called by data_load. */
+typedef smile_status (*data_loader)(smile_dataset *ds, const char *path,
+                                    const smile_data_options *opts, char *msg, size_t msg_len);
+/* The public entry of a loader: SMILE_EINVAL naming it (name) when ds or path
+ * is NULL; else clears ds and runs load with opts, or the defaults when opts
+ * is NULL. */
+smile_status data_load(smile_dataset *ds, const char *path, const smile_data_options *opts,
+                       data_loader load, const char *name, char *msg, size_t msg_len);
+/* After data_begin: an image data set of n rows of h × w × c values (sizes,
+ * x, labels, orig_index allocated; SMILE_ENOMEM also when n does not fit the
+ * uint32 row indices), its k class names, and the split of data_image_split
+ * with its permutation in ds->orig_index. */
+smile_status data_image_setup(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c,
+                              const char *const *names, size_t k, size_t n_off_train,
+                              double f_train, uint64_t seed, char *msg, size_t msg_len);
 void data_split_permutation(uint32_t *perm, size_t n, uint64_t seed);
-/* Image data sets of §3–§5: rows 0..n_off_train-1 (official train, in source
- * order) are shuffled with the seed, the n − n_off_train test rows are kept
- * last; split: train = ⌊n·f_train⌋ (capped at n_off_train), valid = the rest
- * of the official train part, test = the official test part. For the real
- * sizes this equals smile_split_sizes(n, f_train, f_valid) (§3.1, §4.2, §5.2).
- * Fills perm[n] with the source row of each data-set row. */
+/* Image data sets (docs/experiments.md, section 2.2): rows 0..n_off_train-1 (official train, in
+ * source order) are shuffled with the seed, the n − n_off_train test rows are kept last; split:
+ * train = ⌊n·f_train⌋ (capped at n_off_train), valid = the rest of the official train part, test
+ * = the official test part. For the real sizes this equals smile_split_sizes(n, f_train, f_valid)
+ * (docs/experiments.md, section 2.2). Fills perm[n] with the source row of each data-set row. */
 void data_image_split(smile_dataset *ds, uint32_t *perm, size_t n_off_train, double f_train,
                       uint64_t seed);
 /* Allocates ds->class_names as copies of names[0..k). */
@@ -69,12 +83,11 @@ smile_status data_gz_read_exact(gzFile gz, const char *path, void *buf, size_t n
 smile_status data_jpeg_decode(const unsigned char *buf, size_t len, const char *name,
                               uint8_t **rgb, int *w, int *h, char *msg, size_t msg_len);
 
-/* Resize of an 8-bit image [sh × sw × C] to [dh × dw × C] with the triangle
- * ("bilinear") filter whose support widens with the downscale factor
- * (antialiasing), half-pixel centres, two separable passes (horizontal then
- * vertical) with 8-bit rounding after each, as the common imaging library
- * does (§5.2). Weights: w_j ∝ tri((j − c + 0.5)/s), c = (i + 0.5)·S, S =
- * in/out, s = max(S, 1), support s, normalised to 1, in 22-bit fixed point.
+/* Resize of an 8-bit image [sh × sw × C] to [dh × dw × C] with the triangle ("bilinear") filter
+ * whose support widens with the downscale factor (antialiasing), half-pixel centres, two
+ * separable passes (horizontal then vertical) with 8-bit rounding after each, as the common
+ * imaging library does (docs/experiments.md, section 2.2). Weights: w_j ∝ tri((j − c + 0.5)/s), c
+ * = (i + 0.5)·S, S = in/out, s = max(S, 1), support s, normalised to 1, in 22-bit fixed point.
  * Returns SMILE_ENOMEM if the temporary row buffer cannot be allocated. */
 smile_status data_resize_u8_aa(const uint8_t *src, int sw, int sh, int C, uint8_t *dst, int dw,
                                int dh);

@@ -82,13 +82,8 @@ smile_status smile_data_task_from_name(const char *name, smile_data_task *out) {
 }
 
 smile_data_options smile_data_options_default(void) {
-    smile_data_options o;
-    memset(&o, 0, sizeof o);
-    o.seed = 1;
-    o.check_official_sizes = 1;
-    o.image_size = 160;
-    o.threads = 0;
-    return o;
+    return (smile_data_options){.seed = 1, .check_official_sizes = 1, .image_size = 160,
+                                .threads = 0};
 }
 
 /* ------------------------------------------------------------------------ */
@@ -107,22 +102,47 @@ smile_status data_begin(smile_dataset *ds, smile_data_task task, const char *pat
     return SMILE_OK;
 }
 
+smile_status data_load(smile_dataset *ds, const char *path, const smile_data_options *opts,
+                       data_loader load, const char *name, char *msg, size_t msg_len) {
+    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "%s: NULL argument", name);
+    memset(ds, 0, sizeof *ds);
+    const smile_data_options def = smile_data_options_default();
+    return load(ds, path, opts ? opts : &def, msg, msg_len);
+}
+
+static smile_status image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c) {
+    ds->n = n;
+    ds->height = h;
+    ds->width = w;
+    ds->channels = c;
+    ds->feature_dim = h * w * c;
+    ds->x = smile_calloc(n * ds->feature_dim, sizeof *ds->x);
+    ds->labels = smile_calloc(n, sizeof *ds->labels);
+    ds->orig_index = malloc(n * sizeof *ds->orig_index);
+    return ds->x && ds->labels && ds->orig_index && n <= UINT32_MAX ? SMILE_OK : SMILE_ENOMEM;
+}
+
 void smile_dataset_free(smile_dataset *ds) {
     if (!ds) return;
-    free(ds->source);
-    smile_free(ds->x);
-    smile_free(ds->y);
-    smile_free(ds->labels);
-    smile_free(ds->tokens);
-    free(ds->orig_index);
-    free(ds->x_mean);
-    free(ds->x_std);
+    void *aligned[] = {ds->x, ds->y, ds->labels, ds->tokens}; /* smile_calloc'd */
+    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab};
+    for (size_t i = 0; i < sizeof aligned / sizeof aligned[0]; i++) smile_free(aligned[i]);
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) free(plain[i]);
     if (ds->class_names) {
         for (size_t k = 0; k < ds->n_classes; k++) free(ds->class_names[k]);
         free(ds->class_names);
     }
-    free(ds->vocab);
     memset(ds, 0, sizeof *ds);
+}
+
+smile_status data_image_setup(smile_dataset *ds, size_t n, size_t h, size_t w, size_t c,
+                              const char *const *names, size_t k, size_t n_off_train,
+                              double f_train, uint64_t seed, char *msg, size_t msg_len) {
+    SMILE_CHECK(image_alloc(ds, n, h, w, c) != SMILE_OK, SMILE_ENOMEM, msg, msg_len,
+                "out of memory");
+    SMILE_TRY(data_set_class_names(ds, names, k, msg, msg_len));
+    data_image_split(ds, ds->orig_index, n_off_train, f_train, seed);
+    return SMILE_OK;
 }
 
 smile_status data_set_class_names(smile_dataset *ds, const char *const *names, size_t k,
@@ -143,7 +163,7 @@ smile_status data_set_class_names(smile_dataset *ds, const char *const *names, s
 
 void smile_split_sizes(size_t n, double f_train, double f_valid, size_t *n_train,
                        size_t *n_valid, size_t *n_test) {
-    /* §2.2: both floors of products evaluated in IEEE double; the sum
+    /* docs/experiments.md, section 2.1: both floors of products evaluated in IEEE double; the sum
      * f_train + f_valid is rounded to double first (0.7 + 0.1 =
      * 0.7999999999999999). volatile keeps the compiler from fusing or
      * reassociating (no -ffast-math anyway, this is belt and braces). */

@@ -1,11 +1,11 @@
-/* Fashion-MNIST from gzip-compressed IDX files (experiments.md §3.1, data
- * README §2.4). IDX: big-endian uint32 magic (2051 images / 2049 labels),
- * item count, for images rows and columns (28, 28), then uint8 payload.
- * zlib's gzread also reads uncompressed files, so the .gz suffix is optional.
+/* Fashion-MNIST from gzip-compressed IDX files (docs/experiments.md, section 2.2; the data
+ * folder's README.md, section 2.4). IDX: big-endian uint32 magic (2051 images / 2049 labels),
+ * item count, for images rows and columns (28, 28), then uint8 payload. zlib's gzread also reads
+ * uncompressed files, so the .gz suffix is optional.
  *
- * Preprocessing [ref]: pixels/255, layout N × 28 × 28 × 1; the 60,000
- * training images are shuffled with the run seed and followed by the 10,000
- * official test images; split train 49,000 / valid 11,000 / test 10,000. */
+ * Preprocessing, as the reference implementation does: pixels/255, layout N × 28 × 28 × 1; the
+ * 60,000 training images are shuffled with the run seed and followed by the 10,000 official test
+ * images; split train 49,000 / valid 11,000 / test 10,000. */
 #include "data/data_internal.h"
 
 #include <errno.h>
@@ -68,20 +68,51 @@ static smile_status expect_end(gzFile gz, const char *path, uint64_t offset, cha
     return SMILE_OK;
 }
 
+/* Opens dir/base(.gz) and reads its hlen-byte IDX header into h, whose magic
+ * number must be magic (what: "images" or "labels"). On failure the file is
+ * closed again. */
+static smile_status open_header(const char *dir, const char *base, unsigned char *h, size_t hlen,
+                                unsigned magic, const char *what, gzFile *gz, char **path,
+                                char *msg, size_t msg_len) {
+    SMILE_TRY(open_idx(dir, base, gz, path, msg, msg_len));
+    smile_status st = data_gz_read_exact(*gz, *path, h, hlen, 0, "the IDX header", msg, msg_len);
+    if (st == SMILE_OK && be32(h) != magic) {
+        smile_set_msg(msg, msg_len, "%s: bad IDX magic %u at byte 0 (expected %u = 0x%08X for %s)",
+                      *path, be32(h), magic, magic, what);
+        st = SMILE_EFORMAT;
+    }
+    if (st != SMILE_OK) {
+        gzclose(*gz);
+        free(*path);
+        *path = NULL;
+    }
+    return st;
+}
+
+/* The body of an IDX file: n bytes after its hdr-byte header into a new
+ * buffer *out, and nothing after them. */
+static smile_status read_body(gzFile gz, const char *path, size_t hdr, size_t n, const char *what,
+                              uint8_t **out, char *msg, size_t msg_len) {
+    uint8_t *buf = malloc(n ? n : 1);
+    SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = data_gz_read_exact(gz, path, buf, n, hdr, what, msg, msg_len);
+    if (st == SMILE_OK) st = expect_end(gz, path, hdr + (uint64_t)n, msg, msg_len);
+    if (st != SMILE_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    return SMILE_OK;
+}
+
 /* Reads one IDX image file: *n images of rows × cols bytes. */
 static smile_status read_images(const char *dir, const char *base, uint8_t **pix, size_t *n,
                                 size_t expect_n, char *msg, size_t msg_len) {
     gzFile gz;
     char *path = NULL;
-    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
     unsigned char h[16];
-    smile_status st = data_gz_read_exact(gz, path, h, 16, 0, "the IDX header", msg, msg_len);
-    if (st == SMILE_OK && be32(h) != FM_MAGIC_IMAGES) {
-        smile_set_msg(msg, msg_len,
-                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000803 for images)",
-                      path, be32(h), FM_MAGIC_IMAGES);
-        st = SMILE_EFORMAT;
-    }
+    SMILE_TRY(open_header(dir, base, h, 16, FM_MAGIC_IMAGES, "images", &gz, &path, msg, msg_len));
+    smile_status st = SMILE_OK;
     if (st == SMILE_OK && (be32(h + 8) != 28 || be32(h + 12) != 28)) {
         smile_set_msg(msg, msg_len, "%s: images are %u x %u at bytes 8-15 (expected 28 x 28)",
                       path, be32(h + 8), be32(h + 12));
@@ -97,21 +128,10 @@ static smile_status read_images(const char *dir, const char *base, uint8_t **pix
         st = SMILE_EFORMAT;
     }
     uint8_t *buf = NULL;
-    if (st == SMILE_OK) {
-        buf = malloc(cnt * 784);
-        if (!buf) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-    }
-    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, cnt * 784, 16, "pixels", msg, msg_len);
-    if (st == SMILE_OK) st = expect_end(gz, path, 16 + (uint64_t)cnt * 784, msg, msg_len);
+    if (st == SMILE_OK) st = read_body(gz, path, 16, cnt * 784, "pixels", &buf, msg, msg_len);
     gzclose(gz);
     free(path);
-    if (st != SMILE_OK) {
-        free(buf);
-        return st;
-    }
+    SMILE_TRY(st);
     *pix = buf;
     *n = cnt;
     return SMILE_OK;
@@ -121,15 +141,9 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
                                 char *msg, size_t msg_len) {
     gzFile gz;
     char *path = NULL;
-    SMILE_TRY(open_idx(dir, base, &gz, &path, msg, msg_len));
     unsigned char h[8];
-    smile_status st = data_gz_read_exact(gz, path, h, 8, 0, "the IDX header", msg, msg_len);
-    if (st == SMILE_OK && be32(h) != FM_MAGIC_LABELS) {
-        smile_set_msg(msg, msg_len,
-                      "%s: bad IDX magic %u at byte 0 (expected %u = 0x00000801 for labels)",
-                      path, be32(h), FM_MAGIC_LABELS);
-        st = SMILE_EFORMAT;
-    }
+    SMILE_TRY(open_header(dir, base, h, 8, FM_MAGIC_LABELS, "labels", &gz, &path, msg, msg_len));
+    smile_status st = SMILE_OK;
     if (st == SMILE_OK && be32(h + 4) != n_expect) {
         smile_set_msg(msg, msg_len,
                       "%s: header says %u labels at byte 4 but the image file holds %zu", path,
@@ -137,15 +151,7 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
         st = SMILE_EFORMAT;
     }
     uint8_t *buf = NULL;
-    if (st == SMILE_OK) {
-        buf = malloc(n_expect ? n_expect : 1);
-        if (!buf) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-    }
-    if (st == SMILE_OK) st = data_gz_read_exact(gz, path, buf, n_expect, 8, "labels", msg, msg_len);
-    if (st == SMILE_OK) st = expect_end(gz, path, 8 + (uint64_t)n_expect, msg, msg_len);
+    if (st == SMILE_OK) st = read_body(gz, path, 8, n_expect, "labels", &buf, msg, msg_len);
     for (size_t i = 0; st == SMILE_OK && i < n_expect; i++)
         if (buf[i] > 9) {
             smile_set_msg(msg, msg_len, "%s: label %u of item %zu (byte %zu) is not in 0..9",
@@ -162,13 +168,8 @@ static smile_status read_labels(const char *dir, const char *base, uint8_t **lab
     return SMILE_OK;
 }
 
-smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
-                                       const smile_data_options *opts, char *msg,
-                                       size_t msg_len) {
-    SMILE_CHECK(!ds || !dir, SMILE_EINVAL, msg, msg_len, "load_fmnist: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
+static smile_status load_fmnist(smile_dataset *ds, const char *dir,
+                                const smile_data_options *opts, char *msg, size_t msg_len) {
     SMILE_CHECK(!data_is_dir(dir), SMILE_EIO, msg, msg_len,
                 "%s: not a folder (expected the folder holding train-images-idx3-ubyte.gz etc.)",
                 dir);
@@ -185,26 +186,15 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
     if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_FMNIST, dir, msg, msg_len);
     if (st == SMILE_OK) {
         size_t n = ntr + nte;
-        ds->n = n;
-        ds->height = ds->width = 28;
-        ds->channels = 1;
-        ds->feature_dim = 784;
         ds->pixel_scale = 1.0 / 255.0;
-        ds->x = smile_calloc(n * 784, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index) {
-            smile_set_msg(msg, msg_len, "out of memory");
-            st = SMILE_ENOMEM;
-        }
-        if (st == SMILE_OK) st = data_set_class_names(ds, fm_classes, 10, msg, msg_len);
+        st = data_image_setup(ds, n, 28, 28, 1, fm_classes, 10, ntr, FM_F_TRAIN, opts->seed, msg,
+                              msg_len);
         if (st == SMILE_OK) {
-            data_image_split(ds, ds->orig_index, ntr, FM_F_TRAIN, opts->seed);
             for (size_t r = 0; r < n; r++) {
                 size_t o = ds->orig_index[r];
                 const uint8_t *src = o < ntr ? tri + o * 784 : tei + (o - ntr) * 784;
                 float *dst = ds->x + r * 784;
-                /* pixels/255 (§3.1), rounded once from the exact quotient */
+                /* pixels/255, rounded once from the exact quotient */
                 for (size_t i = 0; i < 784; i++) dst[i] = (float)((double)src[i] / 255.0);
                 ds->labels[r] = o < ntr ? trl[o] : tel[o - ntr];
             }
@@ -216,4 +206,10 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
     free(tei);
     free(tel);
     return st;
+}
+
+smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
+                                       const smile_data_options *opts, char *msg,
+                                       size_t msg_len) {
+    return data_load(ds, dir, opts, load_fmnist, "load_fmnist", msg, msg_len);
 }

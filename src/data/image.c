@@ -1,5 +1,5 @@
 /* JPEG decoding (libjpeg-turbo) and the antialiased bilinear resize used for
- * Imagenette (experiments.md §5.1–§5.2).
+ * Imagenette (docs/experiments.md, section 2.2).
  *
  * Decoding uses libjpeg's defaults (islow DCT, fancy upsampling), as the
  * common imaging libraries do. Every image becomes 8-bit RGB: grayscale is
@@ -14,13 +14,12 @@
  * normalised to sum 1 and held in 22-bit fixed point; each pass rounds to
  * 8 bits (add 2^21, shift 22, clamp to 0..255). Horizontal pass first.
  *
- * This is the algorithm of Pillow's Image.resize(size, BILINEAR), which the
- * §5.2 wording describes; outputs were checked to be byte-identical to
- * Pillow's on random and structured images (test_data_imagenette.c), and
- * decoded RGB / grayscale / Adobe-CMYK JPEGs byte-identical to
- * Image.open(...).convert("RGB"). Pillow ≥ 13 runs the vertical pass first
- * when the height shrinks much more than the width (±1 differences then);
- * the horizontal-first order is that of the Pillow releases before it. */
+ * This is the algorithm of Pillow's Image.resize(size, BILINEAR), which the wording of
+ * docs/experiments.md, section 2.2 describes; outputs were checked to be byte-identical to
+ * Pillow's on random and structured images (test_data_imagenette.c), and decoded RGB / grayscale
+ * / Adobe-CMYK JPEGs byte-identical to Image.open(...).convert("RGB"). Pillow ≥ 13 runs the
+ * vertical pass first when the height shrinks much more than the width (±1 differences then); the
+ * horizontal-first order is that of the Pillow releases before it. */
 #include "data/data_internal.h"
 
 #include <jpeglib.h>

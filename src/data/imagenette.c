@@ -1,4 +1,4 @@
-/* Imagenette v2 (experiments.md §5.1–§5.2) from the extracted folder
+/* Imagenette v2 (docs/experiments.md, section 2.2) from the extracted folder
  * (imagenette2/{train,val}/<wnid>/NAME.JPEG, or its parent) or the .tgz archive.
  *
  * Labels: position of the class folder name among the train/ class folders
@@ -345,14 +345,9 @@ static smile_status scan_archive(const char *path, in_list *l, int S, int thread
     return st;
 }
 
-smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
-                                           const smile_data_options *opts, char *msg,
-                                           size_t msg_len) {
-    SMILE_CHECK(!ds || !path, SMILE_EINVAL, msg, msg_len, "load_imagenette: NULL argument");
-    memset(ds, 0, sizeof *ds);
-    smile_data_options def = smile_data_options_default();
-    if (!opts) opts = &def;
-    int S = opts->image_size;
+static smile_status load_imagenette(smile_dataset *ds, const char *path,
+                                    const smile_data_options *opts, char *msg, size_t msg_len) {
+    const int S = opts->image_size;
     SMILE_CHECK(S <= 0 || S > 4096, SMILE_EINVAL, msg, msg_len, "image_size %d out of range", S);
     in_list l;
     memset(&l, 0, sizeof l);
@@ -420,25 +415,17 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
         st = first_error(&l, 0, l.n, msg, msg_len);
     }
     if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_IMAGENETTE, path, msg, msg_len);
-    if (st == SMILE_OK) st = data_set_class_names(ds, cls, ncls, msg, msg_len);
     size_t n = l.n, fd = (size_t)S * S * 3;
     if (st == SMILE_OK) {
-        ds->n = n;
-        ds->height = ds->width = (size_t)S;
-        ds->channels = 3;
-        ds->feature_dim = fd;
         ds->pixel_scale = 1.0 / 255.0;
         for (int c = 0; c < 3; c++) {
             ds->ch_mean[c] = in_mean[c];
             ds->ch_std[c] = in_std[c];
         }
-        ds->x = smile_calloc(n * fd, sizeof *ds->x);
-        ds->labels = smile_calloc(n, sizeof *ds->labels);
-        ds->orig_index = malloc(n * sizeof *ds->orig_index);
-        if (!ds->x || !ds->labels || !ds->orig_index || n > UINT32_MAX) {
+        st = data_image_setup(ds, n, (size_t)S, (size_t)S, 3, cls, ncls, ntrain, IN_F_TRAIN,
+                              opts->seed, msg, msg_len);
+        if (st == SMILE_ENOMEM)
             smile_set_msg(msg, msg_len, "out of memory (%zu images of %dx%d)", n, S, S);
-            st = SMILE_ENOMEM;
-        }
     }
     if (st == SMILE_OK) {
         /* (p/255 − m_c)/s_c per channel, via a table of the 256 values */
@@ -446,7 +433,6 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
         for (int c = 0; c < 3; c++)
             for (int p = 0; p < 256; p++)
                 lut[c][p] = (float)(((double)p / 255.0 - in_mean[c]) / in_std[c]);
-        data_image_split(ds, ds->orig_index, ntrain, IN_F_TRAIN, opts->seed);
         for (size_t r = 0; r < n; r++) {
             in_entry *e = &l.e[ds->orig_index[r]];
             float *dst = ds->x + r * fd;
@@ -462,4 +448,10 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
     free(cls);
     list_free(&l);
     return st;
+}
+
+smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
+                                           const smile_data_options *opts, char *msg,
+                                           size_t msg_len) {
+    return data_load(ds, path, opts, load_imagenette, "load_imagenette", msg, msg_len);
 }

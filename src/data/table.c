@@ -51,36 +51,15 @@ int smile_table_cell_number(const char *c, double *v) {
     return 0;
 }
 
+/* The whole file; a NUL byte means it is not a text table. */
 static smile_status read_whole(const char *path, char **out, size_t *len, char *msg,
                                size_t msg_len) {
-    FILE *f = fopen(path, "rb");
-    SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    smile_status st = buf ? SMILE_OK : SMILE_ENOMEM;
-    while (st == SMILE_OK) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-        if (n + 1 == cap) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) st = SMILE_ENOMEM;
-            else buf = nb, cap *= 2;
-        }
+    SMILE_TRY(smile_read_file(path, out, len, msg, msg_len));
+    if (memchr(*out, 0, *len)) {
+        free(*out);
+        SMILE_CHECK(1, SMILE_EFORMAT, msg, msg_len, "%s: binary data (a NUL byte) in a text table",
+                    path);
     }
-    if (st == SMILE_OK && ferror(f)) st = SMILE_EIO;
-    fclose(f);
-    if (st != SMILE_OK) {
-        free(buf);
-        if (st == SMILE_EIO) smile_set_msg(msg, msg_len, "%s: read error", path);
-        else smile_set_msg(msg, msg_len, "%s: out of memory reading the file", path);
-        return st;
-    }
-    buf[n] = 0;
-    SMILE_CHECK(memchr(buf, 0, n) != NULL, SMILE_EFORMAT, msg, msg_len,
-                "%s: binary data (a NUL byte) in a text table", path);
-    *out = buf;
-    *len = n;
     return SMILE_OK;
 }
 

@@ -1,6 +1,6 @@
 /* Minimal streaming reader of tar archives through zlib (so .tar.gz, .tgz
  * and plain .tar all work), for the CIFAR-10 and Imagenette archives
- * (experiments.md §4.1, §5.1). Supports POSIX ustar headers, GNU long names
+ * (docs/experiments.md, section 2.2). Supports POSIX ustar headers, GNU long names
  * (typeflag 'L') and pax extended headers ('x': path, size). Only forward
  * reading: entries are visited in archive order. */
 #include "data/data_internal.h"

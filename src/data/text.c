@@ -1,4 +1,4 @@
-/* Character-level text (experiments.md §6.1).
+/* Character-level text (docs/experiments.md, section 2.3).
  *
  * The file is decoded as UTF-8 (strictly: overlong forms, surrogates, code
  * points above U+10FFFF and cut sequences are errors naming the line); tokens
@@ -223,8 +223,8 @@ smile_status smile_text_sample_windows(const smile_dataset *ds, smile_split s, s
     if (!ds || !ds->tokens || !rng || (!starts && B) || T == 0) return SMILE_EINVAL;
     size_t ns = smile_dataset_split_size(ds, s);
     if (ns < T + 2) return SMILE_EINVAL;
-    /* §6.1 [ref]: start uniform on {0, …, n_split − T − 2} (n − 258 at T = 256;
-     * the last possible window is never drawn, as in the reference) */
+    /* as the reference implementation does: start uniform on {0, …, n_split − T − 2} (n − 258 at
+     * T = 256; the last possible window is never drawn, as in the reference) */
     uint64_t range = (uint64_t)(ns - T - 1);
     for (size_t b = 0; b < B; b++) starts[b] = (uint32_t)smile_rng_below(rng, range);
     return SMILE_OK;

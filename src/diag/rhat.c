@@ -7,17 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    double v;
-    size_t i;
-} val_idx;
-
-static int cmp_val_idx(const void *pa, const void *pb) {
-    const val_idx *a = pa, *b = pb;
-    if (a->v < b->v) return -1;
-    if (a->v > b->v) return 1;
-    return (a->i > b->i) - (a->i < b->i);
-}
+typedef smile_value_index val_idx;
 
 /* Section 10.3 with caller scratch vi[n]. */
 static void rank_normalise_ws(const double *x, size_t n, double *z, val_idx *vi) {
@@ -25,7 +15,7 @@ static void rank_normalise_ws(const double *x, size_t n, double *z, val_idx *vi)
         vi[i].v = x[i];
         vi[i].i = i;
     }
-    qsort(vi, n, sizeof *vi, cmp_val_idx);
+    qsort(vi, n, sizeof *vi, smile_cmp_value_index);
     double denom = (double)n + 0.25;
     for (size_t s = 0; s < n;) {
         size_t e = s + 1;

@@ -1,7 +1,7 @@
-/* The end-to-end pipeline of `smile fit` (experiments.md §0.2, issue 4):
+/* The end-to-end pipeline of `smile fit` (docs/experiments.md, section 4):
  *   1. data: load, standardise, shuffle and split by the run seed (src/data);
  *   2. deep-ensemble warm start (de.c), written to de_members.npy;
- *   3. chain k starts at member k (homoscedastic: log σ ← 0, E§2.4), warm-up
+ *   3. chain k starts at member k (homoscedastic: log σ ← 0), warm-up
  *      then sampling with thinning, samples streamed to disk (fit_sample.c);
  *   4. evaluation of both phases (fit_eval.c) into metrics.json.
  * smile_fit_open does every check that can fail on bad input before anything
@@ -23,11 +23,8 @@ void smile_fit_free(smile_fit *f) {
     if (!f) return;
     if (f->chains)
         for (int k = 0; k < f->cfg.members; k++) smile_chain_free(&f->chains[k]);
-    free(f->chains);
-    free(f->de_rep);
-    free(f->y_test);
-    free(f->labels_test);
-    free(f->eval_idx);
+    void *bufs[] = {f->chains, f->de_rep, f->y_test, f->labels_test, f->eval_idx};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
     smile_model_free(f->model);
     if (f->have_ds) smile_dataset_free(&f->ds);
     free(f);
@@ -46,7 +43,8 @@ static smile_data_view split_view(const smile_dataset *ds, smile_split s) {
 
 static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_t msg_len);
 
-/* Text task (E§6): token splits, window views, the GPT of E§6.2 with the
+/* Text task (docs/experiments.md, section 2.3): token splits, window views,
+ * the GPT (docs/experiments.md, section 3) with the
  * configured sizes and the data set's vocabulary, the evaluation windows. */
 static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
     const smile_fit_config *c = &f->cfg;
@@ -61,7 +59,7 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
     for (int s = 0; s < 3; s++) {
         size_t b = f->ds.split_begin[s], n = f->ds.split_end[s] - b;
         f->n_tokens[s] = n;
-        /* E§6.1: window starts {0, …, n_split − T − 2}; the view's token
+        /* window starts {0, …, n_split − T − 2}; the view's token
          * stream then has n + T ≤ n_split tokens */
         SMILE_CHECK(n < T + 2, SMILE_EFORMAT, msg, msg_len,
                     "%s: the %s split has %zu tokens, fewer than --context %zu + 2", c->data,
@@ -74,15 +72,16 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
     SMILE_CHECK(c->batch > f->n_train, SMILE_EINVAL, msg, msg_len,
                 "--batch %zu exceeds the %zu training windows of %s", c->batch, f->n_train,
                 c->data);
-    /* E§6.1 n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
+    /* n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
     {
         size_t nt = f->n_tokens[0] / T;
         f->text_scale = c->scale == SMILE_SCALE_FLOOR
                             ? (double)(nt / c->batch > 0 ? nt / c->batch : 1)
                             : (double)nt / (double)c->batch;
     }
-    /* evaluation windows (E§6.3): [ref] k random starts drawn once, or
-     * [proj] every non-overlapping window 0, T, 2T, … */
+    /* evaluation windows: k random starts drawn once, as the reference
+     * implementation does, or (our addition) every non-overlapping window
+     * 0, T, 2T, … */
     const size_t nwin = c->text_eval_windows;
     f->n_eval = nwin > 0 ? nwin : (f->test.n - 1) / T + 1;
     f->eval_idx = malloc(f->n_eval * sizeof(uint32_t));
@@ -159,8 +158,8 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
         for (size_t i = 0; i < f->n_test; i++) f->y_test[i] = f->test.y[i];
     }
 
-    /* model: UCI the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of
-     * E§2.3; images the task's network with the data set's shape and classes */
+    /* model: UCI the SMILE (homoscedastic) or MILE (heteroscedastic) FCN of docs/experiments.md,
+     * section 3; images the task's network with the data set's shape and classes */
     smile_model_desc md = smile_model_desc_default(c->model);
     md.prior_sigma = c->prior_sigma;
     md.likelihood = c->likelihood;
@@ -361,17 +360,24 @@ static smile_status write_layout(smile_fit *f, char *msg, size_t msg_len) {
     return st;
 }
 
-static cJSON *de_report_json(const smile_fit *f) {
+/* A phase of run.json: {"seconds", "grad_evals", list: [...]}; *a = the list. */
+static cJSON *phase_report(double seconds, int64_t grad_evals, const char *list, cJSON **a) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddNumberToObject(o, "seconds", f->de_seconds);
-    cJSON_AddNumberToObject(o, "grad_evals", (double)f->de_grad_evals);
-    cJSON *a = cJSON_AddArrayToObject(o, "members");
+    cJSON_AddNumberToObject(o, "seconds", seconds);
+    cJSON_AddNumberToObject(o, "grad_evals", (double)grad_evals);
+    *a = cJSON_AddArrayToObject(o, list);
+    return o;
+}
+
+static cJSON *de_report_json(const smile_fit *f) {
+    cJSON *a = NULL;
+    cJSON *o = phase_report(f->de_seconds, f->de_grad_evals, "members", &a);
+    if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_de_member_report *r = &f->de_rep[k];
-        cJSON *m = cJSON_CreateObject();
+        cJSON *m = fit_json_member(a, k);
         if (!m) break;
-        cJSON_AddNumberToObject(m, "member", k);
         cJSON_AddNumberToObject(m, "epochs", r->epochs);
         cJSON_AddBoolToObject(m, "stopped_early", r->stopped_early);
         cJSON_AddNumberToObject(m, "best_epoch", r->best_epoch);
@@ -384,9 +390,16 @@ static cJSON *de_report_json(const smile_fit *f) {
         cJSON_AddNumberToObject(m, "updates", (double)r->updates);
         cJSON_AddBoolToObject(m, "restored_best", r->restored);
         cJSON_AddBoolToObject(m, "nonfinite_params", r->nonfinite);
-        cJSON_AddItemToArray(a, m);
     }
     return o;
+}
+
+/* Number (or boolean as 0/1) under key in o; dflt when absent or another type. */
+static double json_num(const cJSON *o, const char *key, double dflt) {
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(x)) return x->valuedouble;
+    if (cJSON_IsBool(x)) return cJSON_IsTrue(x);
+    return dflt;
 }
 
 static void de_report_from_json(smile_fit *f, const cJSON *o) {
@@ -401,49 +414,27 @@ static void de_report_from_json(smile_fit *f, const cJSON *o) {
         r->best_valid_loss = r->last_valid_loss = NAN;
         const cJSON *m = cJSON_GetArrayItem(a, k);
         if (!m) continue;
-#define GETN(key, dst)                                                                             \
-    do {                                                                                           \
-        const cJSON *x_ = cJSON_GetObjectItemCaseSensitive(m, key);                                \
-        if (cJSON_IsNumber(x_)) dst = x_->valuedouble;                                             \
-        else if (cJSON_IsBool(x_)) dst = cJSON_IsTrue(x_);                                         \
-    } while (0)
-        double v = 0;
-        GETN("epochs", v);
-        r->epochs = (int)v;
-        v = 0;
-        GETN("stopped_early", v);
-        r->stopped_early = v != 0;
-        v = 0;
-        GETN("best_epoch", v);
-        r->best_epoch = (int)v;
-        GETN("best_valid_loss", r->best_valid_loss);
-        GETN("last_valid_loss", r->last_valid_loss);
-        v = 0;
-        GETN("updates", v);
-        r->updates = (int64_t)v;
-        v = 0;
-        GETN("restored_best", v);
-        r->restored = v != 0;
-        v = 0;
-        GETN("nonfinite_params", v);
-        r->nonfinite = v != 0;
-#undef GETN
+        r->epochs = (int)json_num(m, "epochs", 0);
+        r->stopped_early = json_num(m, "stopped_early", 0) != 0;
+        r->best_epoch = (int)json_num(m, "best_epoch", 0);
+        r->best_valid_loss = json_num(m, "best_valid_loss", r->best_valid_loss);
+        r->last_valid_loss = json_num(m, "last_valid_loss", r->last_valid_loss);
+        r->updates = (int64_t)json_num(m, "updates", 0);
+        r->restored = json_num(m, "restored_best", 0) != 0;
+        r->nonfinite = json_num(m, "nonfinite_params", 0) != 0;
     }
 }
 
 static cJSON *sampling_report_json(const smile_fit *f) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
     int64_t g = 0;
     for (int k = 0; k < f->cfg.members; k++) g += f->chains[k].n_grad;
-    cJSON_AddNumberToObject(o, "seconds", f->sampling_seconds);
-    cJSON_AddNumberToObject(o, "grad_evals", (double)g);
-    cJSON *a = cJSON_AddArrayToObject(o, "chains");
+    cJSON *a = NULL;
+    cJSON *o = phase_report(f->sampling_seconds, g, "chains", &a);
+    if (!o) return NULL;
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_chain *c = &f->chains[k];
-        cJSON *m = cJSON_CreateObject();
+        cJSON *m = fit_json_member(a, k);
         if (!m) break;
-        cJSON_AddNumberToObject(m, "member", k);
         cJSON_AddNumberToObject(m, "steps", (double)c->step);
         cJSON_AddNumberToObject(m, "grad_evals", (double)c->n_grad);
         cJSON_AddNumberToObject(m, "samples", (double)c->n_emitted);
@@ -455,7 +446,6 @@ static cJSON *sampling_report_json(const smile_fit *f) {
                               isfinite(c->eps) ? cJSON_CreateNumber(c->eps) : cJSON_CreateNull());
         cJSON_AddItemToObject(m, "final_L",
                               isfinite(c->L) ? cJSON_CreateNumber(c->L) : cJSON_CreateNull());
-        cJSON_AddItemToArray(a, m);
     }
     return o;
 }

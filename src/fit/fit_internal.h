@@ -30,9 +30,9 @@ struct smile_fit {
      * (text: n_eval windows × T positions, window-major; else n_eval = n_test). */
     size_t n_eval;
     uint32_t *eval_idx;
-    /* text task (E§6): examples are windows (view n = n_split − T − 1 window
-     * starts, E§6.1), n_train/n_valid count windows, n_tokens the split
-     * lengths; sampler likelihood scale text_scale (n_b of E§6.1). */
+    /* text task (docs/experiments.md, section 2.3): examples are windows (view
+     * n = n_split − T − 1 window starts), n_train/n_valid count windows,
+     * n_tokens the split lengths; sampler likelihood scale text_scale (n_b). */
     int text;
     size_t T, n_tokens[3];
     double text_scale;
@@ -62,6 +62,27 @@ void fit_remove_checkpoints(smile_fit *f);
 smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run, int include_diverged,
                           cJSON **metrics, char *msg, size_t msg_len);
 
+/* The evaluation of one phase (DE members, or sampled chains) over K members. */
+typedef struct {
+    double *ll;        /* [K] scores: mean train log-likelihood per point, NaN = none */
+    int *nonfinite;    /* [K] non-finite parameters or samples                      */
+    int *diverged;     /* [K] the divergence rule's verdict (includes nonfinite)    */
+    int *pooled;       /* [Kp] members pooled into the metrics                      */
+    int Kp;
+    int fallback;      /* every member diverged, so all were pooled                 */
+    double threshold;  /* the rule's score threshold (NaN: no finite score)         */
+    size_t *rows;      /* [K] stored samples per chain (sampling phase), else NULL  */
+    smile_metrics m;   /* the pooled metrics (valid when have_m)                    */
+    int have_m;
+} fit_phase;
+
+/* report.c: the metrics.json object from both phases' results; t0 = fit_now()
+ * when the evaluation began (for "seconds_eval"). */
+/* A new object {"member": k} appended to the array a (NULL: out of memory). */
+cJSON *fit_json_member(cJSON *a, int k);
+smile_status fit_report(const smile_fit *f, const cJSON *run, int include_diverged,
+                        const fit_phase *de, const fit_phase *sm, double t0, cJSON **out);
+
 /* fit_synth.c: the built-in 1-D data set with a gap, and predictive.csv +
  * data.csv of a built-in run (pooled member lists as in metrics.json). */
 smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, size_t msg_len);
@@ -69,7 +90,11 @@ smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int
                                   int Kp_de, const int *pooled, int Kp, char *msg,
                                   size_t msg_len);
 
-/* config.json ↔ struct (the JSON also carries the library version). */
+/* config.c: the DE optimiser settings of a task row or preset. */
+void fit_set_de(smile_de_params *de, double weight_decay, size_t batch, int max_epochs,
+                int patience);
+
+/* config_json.c: config.json ↔ struct (the JSON also carries the library version). */
 smile_status smile_fit_config_to_json(const smile_fit_config *c, struct cJSON **out);
 smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config *c, char *msg,
                                         size_t msg_len);

@@ -1,18 +1,18 @@
 /* The built-in example of `smile fit` without --data (issue 4, item 7)
- * [proj]: a 1-D regression problem with a gap in the inputs, where a good
+ * (our addition): a 1-D regression problem with a gap in the inputs, where a good
  * posterior predictive must widen between the two clusters of data.
  *
  *   N = 400 rows; x uniform on [-3, -1] (even rows) or [1, 3] (odd rows),
  *   y = sin(1.5 x) + 0.2 ε, ε ~ N(0, 1),
  * drawn from smile_rng(0, 0, SMILE_RNG_DATA) (the same data for every run
- * seed), then treated exactly like a UCI table (experiments.md §2.2):
+ * seed), then treated exactly like a UCI table (docs/experiments.md, section 2.1):
  * standardised with the whole-data mean / population std, permuted by the run
  * seed, split 70/10/20.
  *
  * predictive.csv: on a grid of x over [-4.5, 4.5] (original units), the
  * predictive mean and the central 95 % interval of the DE (the member-spread
- * mixture of metrics.md §1.2; heteroscedastic: the members' own Gaussians)
- * and of the pooled samples (the K·S-component Gaussian mixture of §1.1).
+ * mixture of docs/method.md, section 11.3; heteroscedastic: the members' own Gaussians)
+ * and of the pooled samples (the K·S-component Gaussian mixture of docs/method.md, section 11.1).
  * The interval ends are exact mixture quantiles (bisection on the mixture
  * CDF, 60 halvings). */
 #include "data/data.h"
@@ -133,7 +133,7 @@ static smile_status grid_predict(smile_fit *f, smile_model_workspace *ws, const 
         }
     }
     if (de_spread && os == 1) {
-        /* metrics.md §1.2: s_g = clip(sqrt((1/K) Σ (μ_k − μ̄)²), 1e-6, 1e6) */
+        /* docs/method.md, section 11.3: s_g = clip(sqrt((1/K) Σ (μ_k − μ̄)²), 1e-6, 1e6) */
         for (size_t g = 0; g < G; g++) {
             double mb = 0, v = 0;
             for (size_t k = 0; k < m; k++) mb += mu[k * G + g];

@@ -62,17 +62,22 @@ static smile_status afile_names(smile_afile *f, const char *path, const char *su
     return SMILE_OK;
 }
 
-smile_status smile_afile_open(smile_afile *f, const char *path, char *msg, size_t msg_len) {
-    SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL file");
-    SMILE_TRY(afile_names(f, path, ".tmp.", (long)getpid(), msg, msg_len));
-    FILE *fp = fopen(f->tmp, "wb");
+/* Takes fp (NULL: the failed fopen, errno intact) as the stream of f. */
+static smile_status afile_take(smile_afile *f, FILE *fp, const char *what, char *msg,
+                               size_t msg_len) {
     if (!fp) {
-        smile_set_msg(msg, msg_len, "%s: cannot create: %s", f->tmp, strerror(errno));
+        smile_set_msg(msg, msg_len, "%s: cannot %s: %s", f->tmp, what, strerror(errno));
         afile_reset(f);
         return SMILE_EIO;
     }
     f->fp = fp;
     return SMILE_OK;
+}
+
+smile_status smile_afile_open(smile_afile *f, const char *path, char *msg, size_t msg_len) {
+    SMILE_CHECK(!f, SMILE_EINVAL, msg, msg_len, "NULL file");
+    SMILE_TRY(afile_names(f, path, ".tmp.", (long)getpid(), msg, msg_len));
+    return afile_take(f, fopen(f->tmp, "wb"), "create", msg, msg_len);
 }
 
 smile_status smile_afile_open_partial(smile_afile *f, const char *path, long long keep_bytes,
@@ -106,13 +111,7 @@ smile_status smile_afile_open_partial(smile_afile *f, const char *path, long lon
             fp = NULL;
         }
     }
-    if (!fp) {
-        smile_set_msg(msg, msg_len, "%s: cannot open for writing: %s", f->tmp, strerror(errno));
-        afile_reset(f);
-        return SMILE_EIO;
-    }
-    f->fp = fp;
-    return SMILE_OK;
+    return afile_take(f, fp, "open for writing", msg, msg_len);
 }
 
 smile_status smile_afile_write(smile_afile *f, const void *buf, size_t len, char *msg,
@@ -202,42 +201,6 @@ smile_status smile_write_file_atomic(const char *path, const void *buf, size_t l
         return st;
     }
     return smile_afile_commit(&f, msg, msg_len);
-}
-
-smile_status smile_read_file(const char *path, char **buf, size_t *len, char *msg,
-                             size_t msg_len) {
-    SMILE_CHECK(!path || !buf, SMILE_EINVAL, msg, msg_len, "NULL argument");
-    *buf = NULL;
-    FILE *fp = fopen(path, "rb");
-    SMILE_CHECK(!fp, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - 1 - n, fp);
-        n += got;
-        if (got == 0) break;
-    }
-    int rerr = ferror(fp);
-    fclose(fp);
-    SMILE_CHECK(!b, SMILE_ENOMEM, msg, msg_len, "%s: out of memory", path);
-    if (rerr) {
-        free(b);
-        SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: read error", path);
-    }
-    b[n] = 0;
-    *buf = b;
-    if (len) *len = n;
-    return SMILE_OK;
 }
 
 smile_status smile_mkdir_p(const char *dir, char *msg, size_t msg_len) {

@@ -45,9 +45,6 @@ void smile_afile_close_keep(smile_afile *f);
 /* Whole buffer to path, atomically. */
 smile_status smile_write_file_atomic(const char *path, const void *buf, size_t len, char *msg,
                                      size_t msg_len);
-/* Reads a whole file (NUL-terminated, *len without the NUL); free() it. */
-smile_status smile_read_file(const char *path, char **buf, size_t *len, char *msg,
-                             size_t msg_len);
 /* mkdir -p (mode 0777 & ~umask). */
 smile_status smile_mkdir_p(const char *dir, char *msg, size_t msg_len);
 /* "dir/name" into a fresh malloc'd string (NULL when out of memory). */

@@ -1,7 +1,7 @@
-/* Streaming metrics accumulator (metrics.md §1–§7): per-point log-sum-exps of
+/* Streaming metrics accumulator (docs/method.md, section 11): per-point log-sum-exps of
  * the per-sample log densities ℓ_{k,s,i} (pooled, per chain, per sample index),
  * prediction sums, vote counts and, where a metric needs all K·S values of a
- * test point (regression coverage §5, function-space R̂ §7.3), a float store.
+ * test point (regression coverage section 11.5, function-space R̂ section 11.9), a float store.
  * The add calls allocate nothing. */
 #include "metrics/metrics_internal.h"
 
@@ -9,23 +9,13 @@
 #include <string.h>
 
 smile_metrics_params smile_metrics_params_default(void) {
-    smile_metrics_params p;
-    memset(&p, 0, sizeof p);
-    p.task = SMILE_METRICS_REGRESSION;
-    p.phase = SMILE_METRICS_PHASE_SAMPLING;
-    p.n_chains = 1;
-    p.max_samples = 1;
-    p.coverage = 1;
-    p.coverage_method = SMILE_COVERAGE_DRAWS;
-    p.n_levels = 3; /* UCI: A = {0.8, 0.9, 0.95} (§5.2) */
-    p.levels[0] = 0.8;
-    p.levels[1] = 0.9;
-    p.levels[2] = 0.95;
-    p.running = 1;
-    p.n_orderings = 10; /* [proj] R is not fixed by the spec */
-    p.fn_diag = 1;
-    p.seed = 0;
-    return p;
+    return (smile_metrics_params){
+        .task = SMILE_METRICS_REGRESSION, .phase = SMILE_METRICS_PHASE_SAMPLING,
+        .n_chains = 1, .max_samples = 1, .coverage = 1, .coverage_method = SMILE_COVERAGE_DRAWS,
+        /* UCI: central intervals at 80, 90 and 95 % (docs/method.md, section 11.5) */
+        .n_levels = 3, .levels = {0.8, 0.9, 0.95}, .running = 1,
+        /* number of random chain orderings: our choice, the method leaves it open */
+        .n_orderings = 10, .fn_diag = 1, .seed = 0};
 }
 
 void smile_metrics_acc_free(smile_metrics_acc *a) {
@@ -160,7 +150,7 @@ static smile_status add_check(smile_metrics_acc *a, int chain, size_t sample, si
     return SMILE_OK;
 }
 
-/* Feeds ℓ_{k,s,i} into the log-sum-exp accumulators (§1, §1.3). */
+/* Feeds ℓ_{k,s,i} into the log-sum-exp accumulators (section 11.2). */
 static inline void feed_ell(smile_metrics_acc *a, size_t k, size_t s, size_t i, double ell) {
     double *cl = &a->chain_lse[k * a->n + i];
     *cl = smile_logaddexp(*cl, ell);
@@ -195,7 +185,7 @@ smile_status smile_metrics_acc_add_regression(smile_metrics_acc *a, int chain, s
         a->mu_sum[k * n + i] += m;
         if (a->fstore) a->fstore[ks * n + i] = mu[j];
         if (a->lsig_pt) a->lsig_pt[ks * n + i] = log_sigma_pt[j];
-        if (a->p.de_spread) continue; /* ℓ needs all members: computed at finish (§1.2) */
+        if (a->p.de_spread) continue; /* ℓ needs all members: computed at finish (section 11.3) */
         double sig = het ? smile_metrics_sigma((double)log_sigma_pt[j]) : sig_h;
         feed_ell(a, k, s, i, smile_metrics_gauss_logpdf(a->y[i], m, sig));
     }
@@ -215,13 +205,13 @@ smile_status smile_metrics_acc_add_logits(smile_metrics_acc *a, int chain, size_
     for (size_t j = 0; j < count; j++) {
         size_t i = i0 + j;
         const float *z = logits + j * C;
-        /* log-softmax in double: ℓ_c = z_c − LSE(z) (§1.1) */
+        /* log-softmax in double: ℓ_c = z_c − LSE(z) (section 11.1) */
         size_t am = 0;
         double zmax = (double)z[0];
         for (size_t c = 1; c < C; c++)
             if ((double)z[c] > zmax) {
                 zmax = (double)z[c];
-                am = c; /* first maximum: ties → smallest index (§0) */
+                am = c; /* first maximum: ties → smallest index (section 11.1) */
             }
         double se = 0;
         for (size_t c = 0; c < C; c++) se += exp((double)z[c] - zmax);
@@ -231,7 +221,7 @@ smile_status smile_metrics_acc_add_logits(smile_metrics_acc *a, int chain, size_
         for (size_t c = 0; c < C; c++) ps[c] += exp((double)z[c] - lse);
         a->votes[(k * n + i) * C + am]++;
         if (a->dvotes) {
-            /* §4.2 step 3: R label draws ~ Categorical(p_{k,s,i}); the stream is
+            /* section 11.7: R label draws ~ Categorical(p_{k,s,i}); the stream is
              * keyed by (seed, k, s, i) so chunking and call order do not matter. */
             smile_rng r;
             smile_rng_init(&r, a->p.seed, (uint64_t)ks * n + i, SMILE_RNG_METRICS_CLASS_DRAW);

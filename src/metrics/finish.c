@@ -1,4 +1,4 @@
-/* Reduction of the metrics accumulator into smile_metrics (metrics.md §1–§7).
+/* Reduction of the metrics accumulator into smile_metrics (docs/method.md, section 11).
  * Per-point work (coverage quantiles, function-space diagnostics) runs in
  * OpenMP loops whose results are stored per point and summed serially, and
  * every random draw comes from a stream keyed by the test point, so results
@@ -34,7 +34,7 @@ static int cmp_double(const void *pa, const void *pb) {
     return (a > b) - (a < b);
 }
 
-/* §1.2: s_i = clip(sqrt((1/K) Σ_k (μ_k − μ̄)²), 1e-6, 1e6) of the members. */
+/* section 11.3: s_i = clip(sqrt((1/K) Σ_k (μ_k − μ̄)²), 1e-6, 1e6) of the members. */
 static double de_spread_scale(const smile_metrics_acc *a, size_t i) {
     size_t K = (size_t)a->K, n = a->n;
     double mb = 0, v = 0;
@@ -62,7 +62,7 @@ static double mix_cdf(const double *mu, const double *sg, size_t T, double x, do
     return F / (double)T;
 }
 
-/* §5.1 [proj] exact q-quantile of the Gaussian mixture: Newton steps kept
+/* section 11.5 (our addition) exact q-quantile of the Gaussian mixture: Newton steps kept
  * inside a bisection bracket [min(μ − 10σ), max(μ + 10σ)] (Φ(−10) ≈ 8e-24,
  * far below any level used). */
 static double mix_quantile(const double *mu, const double *sg, size_t T, double q) {
@@ -93,7 +93,7 @@ static double mix_quantile(const double *mu, const double *sg, size_t T, double 
     return x;
 }
 
-/* §5.1–5.2 for test point i: interval ends lo/hi[n_levels]. buf holds
+/* section 11.5 for test point i: interval ends lo/hi[n_levels]. buf holds
  * T R (draws) or 2 T (exact) doubles. */
 static void coverage_point(const smile_metrics_acc *a, size_t i, const size_t *Sk, size_t T,
                            double *buf, double *lo, double *hi) {
@@ -182,9 +182,9 @@ static smile_status regression_coverage(const smile_metrics_acc *a, const size_t
     return SMILE_OK;
 }
 
-/* §7.3 [proj]: bulk R̂ and bulk-ESS of f_{k,s}(x_i) over the K chains (the
+/* section 11.9 (our addition): bulk R̂ and bulk-ESS of f_{k,s}(x_i) over the K chains (the
  * first S_min samples of each), on every or an evenly strided subset of the
- * test points; median and 90th percentile (§5.2 interpolation). */
+ * test points; median and 90th percentile (section 11.5 interpolation). */
 static smile_status function_space(const smile_metrics_acc *a, const size_t *Sk,
                                    smile_metrics *m) {
     size_t K = (size_t)a->K, n = a->n, S = a->S, Smin = SIZE_MAX;
@@ -244,7 +244,7 @@ static smile_status function_space(const smile_metrics_acc *a, const size_t *Sk,
     return SMILE_OK;
 }
 
-/* §1.3 sequential-chain curve for the chain order perm[K] into out[K]. */
+/* section 11.2 sequential-chain curve for the chain order perm[K] into out[K]. */
 static void seq_curve(const smile_metrics_acc *a, const size_t *Sk, const uint32_t *perm,
                       double *cum, double *out) {
     size_t n = a->n, tot = 0;
@@ -269,7 +269,7 @@ static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, si
         if (Sk[k] > Smax) Smax = Sk[k];
     double *cum = malloc(n * sizeof(double));
     if (!cum) return SMILE_ENOMEM;
-    /* §1: pooled LPPD = mean_i LSE_k(chain LSE) − log T; chainwise per chain */
+    /* section 11.2: pooled LPPD = mean_i LSE_k(chain LSE) − log T; chainwise per chain */
     double s = 0;
     for (size_t i = 0; i < n; i++) {
         double v = -INFINITY;
@@ -357,7 +357,7 @@ static smile_status classification_scores(const smile_metrics_acc *a, size_t T,
         size_t y = (size_t)a->lab[i];
         double *p = pbar + i * C;
         for (size_t c = 0; c < C; c++) p[c] = a->psum[i * C + c] / (double)T;
-        /* §3.1 majority vote over all K S argmax votes (ties → smallest) */
+        /* section 11.6 majority vote over all K S argmax votes (ties → smallest) */
         memset(tmp, 0, C * sizeof(uint32_t));
         for (size_t k = 0; k < K; k++) {
             const uint32_t *v = a->votes + (k * n + i) * C;
@@ -367,12 +367,12 @@ static smile_status classification_scores(const smile_metrics_acc *a, size_t T,
         mv[i] = (int32_t)smile_argmax_u32(tmp, C);
         ok_mv += (size_t)mv[i] == y;
         ok_bma += smile_argmax_d(p, C) == y;
-        /* §3.3 */
+        /* section 11.6 */
         for (size_t c = 0; c < C; c++) {
             double d = p[c] - (c == y ? 1.0 : 0.0);
             brier += d * d;
         }
-        /* §4.2 step 3: majority over predictive draws (or argmax votes) */
+        /* section 11.7: majority over predictive draws (or argmax votes) */
         dv[i] = a->dvotes ? (int32_t)smile_argmax_u32(a->dvotes + i * C, C) : mv[i];
     }
     m->acc_majority = (double)ok_mv / (double)n;
@@ -430,7 +430,7 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
         Sk[k] = s;
         T += s;
     }
-    /* §1.2: member-spread predictive, ℓ known only now */
+    /* section 11.3: member-spread predictive, ℓ known only now */
     if (a->p.de_spread && !a->de_fed) {
         for (size_t i = 0; i < n; i++) {
             double s_i = de_spread_scale(a, i);
@@ -460,7 +460,7 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
         st = SMILE_ENOMEM;
         m->chainwise_rmse = malloc(K * sizeof(double));
         if (!m->chainwise_rmse) goto fail;
-        /* §2 RMSE of the pooled mean and of each chain's own mean */
+        /* section 11.4 RMSE of the pooled mean and of each chain's own mean */
         double se = 0;
         for (size_t i = 0; i < n; i++) {
             double t = 0;
@@ -478,7 +478,7 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
             m->chainwise_rmse[k] = sqrt(c / (double)n);
         }
         m->y_scale = a->p.y_scale;
-        if (a->p.y_scale > 0) { /* §0.2 */
+        if (a->p.y_scale > 0) { /* section 11.1 */
             m->lppd_orig = m->lppd - log(a->p.y_scale);
             m->rmse_orig = a->p.y_scale * m->rmse;
         }

@@ -1,4 +1,4 @@
-/* metrics.md §8 output keys (snake_case) and whole-array conveniences. */
+/* metrics.json keys (snake_case; docs/method.md, section 11) and whole-array conveniences. */
 #include "metrics/metrics_internal.h"
 
 #include <cjson/cJSON.h>
@@ -42,7 +42,7 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= add_arr(obj, "samples_per_chain", cs, K);
         free(cs);
     }
-    /* §1, §1.3: all tasks */
+    /* section 11.2: all tasks */
     ok &= add_num(obj, "lppd", m->lppd);
     ok &= add_arr(obj, "chainwise_lppd", m->chainwise_lppd, K);
     ok &= add_arr(obj, "running_lppd", m->running_lppd, m->n_running);
@@ -100,14 +100,15 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= add_arr(obj, "chain_perplexity", m->chain_perplexity, K);
         ok &= add_num(obj, "perplexity_mean_sample", m->perplexity_mean_sample);
     }
-    /* §7.3: a project addition, kept apart and labelled as such */
+    /* section 11.9: a project addition, kept apart and labelled as such */
     cJSON *fs = cJSON_AddObjectToObject(obj, "function_space_proj");
     ok &= fs != NULL;
     if (fs) {
         ok &= cJSON_AddStringToObject(
                   fs, "note",
-                  "project addition (metrics.md 7.3), not in the reference: rank-normalised "
-                  "split R-hat and bulk ESS of per-point predictions across chains") != NULL;
+                  "project addition (docs/method.md, section 11.9), not in the reference: "
+                  "rank-normalised split R-hat and bulk ESS of per-point predictions across "
+                  "chains") != NULL;
         ok &= add_num(fs, "n_points", (double)m->fn_points);
         ok &= add_num(fs, "rhat_median", m->fn_rhat_median);
         ok &= add_num(fs, "rhat_p90", m->fn_rhat_p90);
@@ -115,6 +116,16 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= add_num(fs, "ess_bulk_median", m->fn_ess_bulk_median);
     }
     return ok ? SMILE_OK : SMILE_ENOMEM;
+}
+
+/* Frees the accumulator a after the metrics into out (st OK), or after its
+ * message (st: the failed add's status). */
+static smile_status acc_end(smile_metrics_acc *a, smile_status st, smile_metrics *out, char *msg,
+                            size_t msg_len) {
+    if (st == SMILE_OK) st = smile_metrics_acc_finish(a, out, msg, msg_len);
+    else smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
+    smile_metrics_acc_free(a);
+    return st;
 }
 
 smile_status smile_metrics_regression(const smile_metrics_params *p, const double *y,
@@ -127,21 +138,16 @@ smile_status smile_metrics_regression(const smile_metrics_params *p, const doubl
     smile_metrics_acc *a;
     SMILE_TRY(smile_metrics_acc_init(&a, p, y, NULL, msg, msg_len));
     size_t K = (size_t)p->n_chains, S = p->max_samples, n = p->n;
+    smile_status st = SMILE_OK;
     for (size_t k = 0; k < K; k++)
         for (size_t s = 0; s < S; s++) {
             size_t ks = k * S + s;
-            smile_status st = smile_metrics_acc_add_regression(
-                a, (int)k, s, 0, n, mu + ks * n, log_sigma_pt ? log_sigma_pt + ks * n : NULL,
-                log_sigma ? log_sigma[ks] : 0.0);
-            if (st != SMILE_OK) {
-                smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
-                smile_metrics_acc_free(a);
-                return st;
-            }
+            if (st == SMILE_OK)
+                st = smile_metrics_acc_add_regression(
+                    a, (int)k, s, 0, n, mu + ks * n, log_sigma_pt ? log_sigma_pt + ks * n : NULL,
+                    log_sigma ? log_sigma[ks] : 0.0);
         }
-    smile_status st = smile_metrics_acc_finish(a, out, msg, msg_len);
-    smile_metrics_acc_free(a);
-    return st;
+    return acc_end(a, st, out, msg, msg_len);
 }
 
 smile_status smile_metrics_regression_de(const smile_metrics_params *p, const double *y,
@@ -164,17 +170,9 @@ smile_status smile_metrics_classification(const smile_metrics_params *p, const i
     smile_metrics_acc *a;
     SMILE_TRY(smile_metrics_acc_init(&a, p, NULL, labels, msg, msg_len));
     size_t K = (size_t)p->n_chains, S = p->max_samples, n = p->n, C = p->n_classes;
+    smile_status st = SMILE_OK;
     for (size_t k = 0; k < K; k++)
-        for (size_t s = 0; s < S; s++) {
-            smile_status st =
-                smile_metrics_acc_add_logits(a, (int)k, s, 0, n, logits + (k * S + s) * n * C);
-            if (st != SMILE_OK) {
-                smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(a));
-                smile_metrics_acc_free(a);
-                return st;
-            }
-        }
-    smile_status st = smile_metrics_acc_finish(a, out, msg, msg_len);
-    smile_metrics_acc_free(a);
-    return st;
+        for (size_t s = 0; st == SMILE_OK && s < S; s++)
+            st = smile_metrics_acc_add_logits(a, (int)k, s, 0, n, logits + (k * S + s) * n * C);
+    return acc_end(a, st, out, msg, msg_len);
 }

@@ -25,7 +25,7 @@ struct smile_metrics_acc {
     /* classification */
     double *psum;     /* [n C]  Σ_{k,s} p_{k,s,i,c}                               */
     uint32_t *votes;  /* [K n C] argmax votes per chain                           */
-    uint32_t *dvotes; /* [n C]  label draws (§4.2) or NULL                        */
+    uint32_t *dvotes; /* [n C]  label draws (section 11.7) or NULL                */
     int de_fed;       /* de_spread: ℓ of the members already fed (finish ran)      */
     char err[256];
 };
@@ -39,7 +39,7 @@ static inline double smile_logaddexp(double a, double b) {
     return m + log1p(exp(-fabs(a - b)));
 }
 
-/* σ = clip(e^l, 1e-6, 1e6) of §1.1 (NaN stays NaN). */
+/* σ = clip(e^l, 1e-6, 1e6) of section 11.1 (NaN stays NaN). */
 static inline double smile_metrics_sigma(double l) {
     double s = exp(l);
     if (s < 1e-6) s = 1e-6;
@@ -47,13 +47,13 @@ static inline double smile_metrics_sigma(double l) {
     return s;
 }
 
-/* Gaussian log density of §1.1. */
+/* Gaussian log density of section 11.1. */
 static inline double smile_metrics_gauss_logpdf(double y, double mu, double sigma) {
     double r = (y - mu) / sigma;
     return -0.91893853320467274178 - log(sigma) - 0.5 * r * r;
 }
 
-/* First index of the maximum (ties → smallest index, metrics.md §0). */
+/* First index of the maximum (ties → smallest index, section 11.1). */
 static inline size_t smile_argmax_u32(const uint32_t *v, size_t C) {
     size_t b = 0;
     for (size_t c = 1; c < C; c++)

@@ -1,5 +1,5 @@
-/* Scoring building blocks: log-sum-exp, empirical quantiles (§5.2), the two
- * calibration errors (§4.1, §4.2), macro F1, AUROC and AURC (§3.4). */
+/* Scoring building blocks: log-sum-exp, empirical quantiles (section 11.5), the two
+ * calibration errors (section 11.7), macro F1, AUROC and AURC (section 11.6). */
 #include "metrics/metrics_internal.h"
 
 #include <stdlib.h>
@@ -99,7 +99,7 @@ smile_status smile_ece_true_class(const double *pbar, const int32_t *labels, con
         double gap = (sacc[m] - sq[m]) / (double)cnt[m]; /* step 4 */
         e += (double)cnt[m] / (double)tot * fabs(gap);
     }
-    /* [proj] no binned point (all q = 0): define 0, like empty bins */
+    /* (our addition) no binned point (all q = 0): define 0, like empty bins */
     *ece = tot ? e : 0.0;
     /* step 5 with κ = 0: w_m = 1/M */
     if (ce_ref) *ce_ref = *ece / (double)n_bins;
@@ -137,17 +137,7 @@ double smile_f1_macro(const int32_t *pred, const int32_t *labels, size_t n, size
     return res;
 }
 
-typedef struct {
-    double v;
-    size_t i;
-} vi_t;
-
-static int cmp_vi_asc(const void *pa, const void *pb) {
-    const vi_t *a = pa, *b = pb;
-    if (a->v < b->v) return -1;
-    if (a->v > b->v) return 1;
-    return (a->i > b->i) - (a->i < b->i);
-}
+typedef smile_value_index vi_t;
 
 static int cmp_vi_desc(const void *pa, const void *pb) {
     const vi_t *a = pa, *b = pb;
@@ -171,7 +161,7 @@ double smile_auroc_ovr(const double *pbar, const int32_t *labels, size_t n, size
         }
         size_t nneg = n - npos;
         if (!npos || !nneg) continue; /* skipped class */
-        qsort(v, n, sizeof *v, cmp_vi_asc);
+        qsort(v, n, sizeof *v, smile_cmp_value_index);
         /* Mann–Whitney: U = (rank sum of positives) − npos(npos+1)/2 with
          * average ranks over ties, which counts a tied pair as 1/2. */
         double rsum = 0;

@@ -1,12 +1,12 @@
-/* Building blocks of the deep-ensemble warm start (experiments.md §0.5,
- * samplers.md §9.5): learning-rate schedules, AdamW with decoupled weight
+/* Building blocks of the deep-ensemble warm start (docs/method.md,
+ * section 9): learning-rate schedules, AdamW with decoupled weight
  * decay, and the reference's early-stopping rule. */
 #include "train/train.h"
 
 #include <math.h>
 #include <string.h>
 
-/* E§0.5 schedules; u = optimiser updates already done (from 0). */
+/* the schedules of docs/method.md, section 9.3; u = optimiser updates already done (from 0). */
 double smile_lr_schedule_at(const smile_lr_schedule *s, int64_t u) {
     if (u < 0) u = 0;
     switch (s->kind) {
@@ -79,7 +79,7 @@ void smile_adamw_free(smile_adamw *a) {
     a->m = a->v = NULL;
 }
 
-/* S§9.5 with step counter t = 1, 2, …:
+/* AdamW (docs/method.md, section 9.2) with step counter t = 1, 2, …:
  *   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;
  *   m̂ = m/(1−β1^t);  v̂ = v/(1−β2^t);
  *   θ ← θ − η (m̂/(√v̂ + 1e-8) + λ θ)        (decoupled decay, all parameters) */
@@ -102,11 +102,11 @@ void smile_adamw_step(smile_adamw *a, float *theta, const float *g, double lr,
     }
 }
 
-/* E§0.5 [ref]: after epoch n (losses[0..n) of epochs 1..n), stop when the last
- * P losses are all >= the reference loss — the loss P + 1 epochs back, or
- * the first loss while only P exist — or when the last P are all NaN. The
- * check starts once P losses exist. (NaN >= x is false: a NaN in the window
- * blocks a stop unless the whole window is NaN.) */
+/* as the reference implementation does (docs/method.md, section 9.4): after epoch n (losses[0..n)
+ * of epochs 1..n), stop when the last P losses are all >= the reference loss — the loss P + 1
+ * epochs back, or the first loss while only P exist — or when the last P are all NaN. The check
+ * starts once P losses exist. (NaN >= x is false: a NaN in the window blocks a stop unless the
+ * whole window is NaN.) */
 int smile_early_stop(const double *losses, size_t n, int patience) {
     if (patience < 1 || n < (size_t)patience) return 0;
     const size_t P = (size_t)patience;

@@ -1,4 +1,4 @@
-/* Deep-ensemble warm start (experiments.md §0.5, §2.5; samplers.md §9.5).
+/* Deep-ensemble warm start (docs/method.md, section 9).
  *
  * K members trained independently, each in its own OpenMP thread: own
  * initialisation smile_model_init_params(seed, k), own batch order (a
@@ -8,12 +8,12 @@
  * not depend on the number of threads.
  *
  * Per epoch: one pass over the n_b = max(1, ⌊N/B⌋) batches of the stream
- * (E§0.4 with the DE batch size), one AdamW update per batch on the gradient
+ * (docs/method.md, section 2.5, with the DE batch size), one AdamW update per batch on the gradient
  * of the batch-mean NLL, then the mean NLL on the whole validation split.
- * Homoscedastic Gaussian model (E§2.4): σ is fixed at 1 — the global log σ
+ * Homoscedastic Gaussian model (docs/method.md, section 2.2): σ is fixed at 1 — the global log σ
  * entry is held at 0 and never updated (zero gradient, frozen in AdamW), so
  * the loss is the mean of ½ log 2π + ½ (y − μ)².
- * Text (GPT, E§6.1, §6.3, §0.5): batches of B random window starts per
+ * Text (GPT, docs/method.md, section 9.1): batches of B random window starts per
  * member stream, ⌊n_train/(B·T)⌋ batches per epoch, loss = mean per-token
  * NLL, validation = one batch of 128 random validation windows per epoch. */
 #include "train/train.h"
@@ -26,23 +26,12 @@
 #endif
 
 smile_de_params smile_de_params_default(void) {
-    smile_de_params p;
-    memset(&p, 0, sizeof p);
-    /* SMILE UCI row of E§2.5 */
-    p.members = 10;
-    p.batch = 64;
-    p.max_epochs = 200;
-    p.patience = 10;
-    p.weight_decay = 5e-3;
-    p.beta1 = 0.9;
-    p.beta2 = 0.999;
-    p.lr.kind = SMILE_LR_CONSTANT;
-    p.lr.lr = 1e-2;
-    p.reference_restore = 0;
-    p.stream = SMILE_STREAM_EPOCH;
-    p.threads = 0;
-    p.seed = 1;
-    return p;
+    /* the SMILE UCI row (docs/experiments.md, section 6.1) */
+    return (smile_de_params){.members = 10, .batch = 64, .max_epochs = 200, .patience = 10,
+                             .weight_decay = 5e-3, .beta1 = 0.9, .beta2 = 0.999,
+                             .lr = {.kind = SMILE_LR_CONSTANT, .lr = 1e-2},
+                             .reference_restore = 0, .stream = SMILE_STREAM_EPOCH, .threads = 0,
+                             .seed = 1};
 }
 
 smile_status smile_de_params_validate(const smile_de_params *p, char *msg, size_t msg_len) {
@@ -83,7 +72,7 @@ typedef struct {
 } de_job;
 
 /* Mean NLL of the whole validation split (NaN if not finite). Text (idx !=
- * NULL): mean per-token NLL of the n windows idx (E§0.5: one batch of 128
+ * NULL): mean per-token NLL of the n windows idx (docs/method.md, section 9.1: one batch of 128
  * random validation windows), n·T tokens. */
 static double valid_loss(const de_job *J, smile_model_workspace *ws, const float *theta,
                          const uint32_t *idx, size_t n, size_t T) {
@@ -95,80 +84,203 @@ static double valid_loss(const de_job *J, smile_model_workspace *ws, const float
     return isfinite(loss) ? loss : NAN;
 }
 
-/* E§6.3 text validation batch size (E§0.5 "one batch of 128 random windows") */
+/* text validation batch size ("one batch of 128 random windows", docs/method.md,
+ * section 9.1) */
 #define DE_TEXT_VALID_WINDOWS 128
+
+/* The state of one member's training. */
+typedef struct {
+    const de_job *J;
+    int k;
+    size_t d, N, B;
+    /* augmentation (docs/method.md, section 9.6): the batch is gathered into
+     * its own buffers xb/yb/lb; images H × W × C of fd inputs */
+    int aug;
+    size_t fd, H, W, C;
+    float *xb, *yb, *scr;
+    int32_t *lb;
+    smile_rng rng_aug;
+    /* Text: example i of a token view is the window starting at i; every
+     * batch is B window starts drawn uniformly (with replacement) from the
+     * member's own stream, an epoch is ⌊n_split/(B·T)⌋ batches (n_split = view
+     * n + T + 1), the loss is the mean per-token NLL. */
+    int text;
+    size_t T, n_text_batches, n_vw;
+    uint32_t *widx, *vidx;
+    smile_rng rng_win, rng_val;
+    int fcn;
+    smile_model_workspace *ws, *wsv; /* wsv: validation in one chunk (FCN) */
+    smile_adamw opt;
+    smile_batch_stream s;
+    float *grad, *best;
+    double *hist; /* validation loss per epoch */
+} member_run;
+
+static void member_close(member_run *r) {
+    void *bufs[] = {r->best, r->grad, r->xb, r->yb, r->lb, r->scr, r->widx, r->vidx};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) smile_free(bufs[i]);
+    free(r->hist);
+    smile_batch_stream_free(&r->s);
+    smile_adamw_free(&r->opt);
+    smile_model_workspace_free(r->ws);
+    smile_model_workspace_free(r->wsv);
+}
+
+/* Buffers, workspaces, optimiser and batch stream of member k. */
+static smile_status member_open(member_run *r, const de_job *J, int k, char *msg,
+                                size_t msg_len) {
+    const smile_de_params *p = J->p;
+    memset(r, 0, sizeof *r);
+    r->J = J;
+    r->k = k;
+    r->d = smile_model_param_count(J->m);
+    r->N = J->train->n;
+    r->B = p->batch < r->N ? p->batch : r->N;
+    const size_t B = r->B;
+    const smile_model_desc *md = smile_model_get_desc(J->m);
+    r->fd = smile_model_input_size(J->m);
+    r->H = md->in_h;
+    r->W = md->in_w;
+    r->C = md->in_c;
+    r->aug = p->augment && r->H > 0 && r->fd == r->H * r->W * r->C && J->train->x;
+    r->text = J->train->tokens != NULL;
+    r->T = r->text ? md->context : 1;
+    r->n_text_batches = 1;
+    smile_rng_init(&r->rng_win, smile_de_stream_seed(p->seed, k), (uint64_t)k, SMILE_RNG_DATA);
+    smile_rng_init(&r->rng_val, p->seed, (uint64_t)k, SMILE_RNG_DATA);
+    if (r->text) {
+        size_t nb = (r->N + r->T + 1) / (B * r->T);
+        r->n_text_batches = nb > 0 ? nb : 1;
+        r->n_vw = DE_TEXT_VALID_WINDOWS;
+        r->widx = smile_calloc(B, sizeof(uint32_t));
+        r->vidx = smile_calloc(r->n_vw, sizeof(uint32_t));
+    }
+    smile_rng_init(&r->rng_aug, p->seed, (uint64_t)k, SMILE_RNG_DATA);
+    if (r->aug) {
+        r->xb = smile_calloc(B * r->fd, sizeof(float));
+        r->scr = smile_calloc(r->H * r->W * r->C, sizeof(float));
+        if (J->train->y) r->yb = smile_calloc(B, sizeof(float));
+        if (J->train->labels) r->lb = smile_calloc(B, sizeof(int32_t));
+    }
+    r->grad = smile_calloc(r->d, sizeof(float));
+    r->best = smile_calloc(r->d, sizeof(float));
+    r->hist = calloc((size_t)(p->max_epochs > 0 ? p->max_epochs : 1), sizeof(double));
+    const int ok_text = !r->text || (r->widx && r->vidx);
+    const int ok_aug = !r->aug || (r->xb && r->scr && (!J->train->y || r->yb) &&
+                                   (!J->train->labels || r->lb));
+    SMILE_CHECK(!r->grad || !r->best || !r->hist || !ok_text || !ok_aug, SMILE_ENOMEM, msg,
+                msg_len, "member %d: out of memory", k);
+    SMILE_TRY(smile_model_workspace_init(&r->ws, J->m, B, msg, msg_len));
+    /* validation in one chunk for the (small) FCN: fewer calls, and it keeps
+     * clear of partial-chunk handling in the model's fast FCN path */
+    r->fcn = md->kind == SMILE_MODEL_FCN;
+    if (r->fcn) SMILE_TRY(smile_model_workspace_init(&r->wsv, J->m, J->valid->n, msg, msg_len));
+    SMILE_TRY(smile_adamw_init(&r->opt, r->d, p->beta1, p->beta2, p->weight_decay, msg, msg_len));
+    if (!r->text)
+        SMILE_TRY(smile_batch_stream_init(&r->s, p->stream, r->N, B, SMILE_SCALE_N_OVER_B,
+                                          smile_de_stream_seed(p->seed, k), k, msg, msg_len));
+    return SMILE_OK;
+}
+
+/* The next training batch b; with augmentation, *view becomes av (the
+ * augmented copies) and *idx NULL. */
+static void next_batch(member_run *r, smile_batch *b, const smile_data_view **view,
+                       const uint32_t **idx, smile_data_view *av) {
+    const smile_data_view *tr = r->J->train;
+    if (r->text) {
+        for (size_t i = 0; i < r->B; i++) r->widx[i] = (uint32_t)smile_rng_below(&r->rng_win, r->N);
+        memset(b, 0, sizeof *b);
+        b->idx = r->widx;
+        b->size = r->B;
+    } else {
+        smile_batch_stream_next(&r->s, b);
+    }
+    *view = tr;
+    *idx = b->idx;
+    if (!r->aug) return;
+    const size_t fd = r->fd;
+    for (size_t i = 0; i < b->size; i++) {
+        size_t row = b->idx[i];
+        memcpy(r->xb + i * fd, tr->x + row * fd, fd * sizeof(float));
+        if (r->yb) r->yb[i] = tr->y[row];
+        if (r->lb) r->lb[i] = tr->labels[row];
+    }
+    smile_augment_basic(r->xb, b->size, r->H, r->W, r->C, r->J->p->augment_truncate, &r->rng_aug,
+                        r->scr);
+    memset(av, 0, sizeof *av);
+    av->n = b->size;
+    av->x = r->xb;
+    av->y = r->yb;
+    av->labels = r->lb;
+    *view = av;
+    *idx = NULL;
+}
+
+/* One epoch of AdamW updates on theta; *u counts the updates. */
+static smile_status train_epoch(member_run *r, float *theta, int64_t *u, char *msg,
+                                size_t msg_len) {
+    const de_job *J = r->J;
+    const size_t nbat = r->text ? r->n_text_batches : r->s.n_batches;
+    for (size_t i = 0; i < nbat; i++) {
+        SMILE_CHECK(J->stop && *J->stop, SMILE_EINTERRUPTED, msg, msg_len,
+                    "interrupted during deep-ensemble training");
+        smile_batch b;
+        const smile_data_view *view;
+        const uint32_t *idx;
+        smile_data_view av;
+        next_batch(r, &b, &view, &idx, &av);
+        memset(r->grad, 0, r->d * sizeof(float));
+        double ll = 0;
+        /* grad = ∇ (−(1/|b|) Σ_{i∈b} log p(y_i | x_i, θ)) */
+        smile_status st = smile_model_loglik_grad(J->m, r->ws, theta, view, idx, b.size,
+                                                  -1.0 / ((double)b.size * (double)r->T), &ll,
+                                                  r->grad);
+        SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "member %d: model evaluation failed", r->k);
+        if (J->frozen_at != SIZE_MAX) r->grad[J->frozen_at] = 0.0f;
+        smile_adamw_step(&r->opt, theta, r->grad, smile_lr_schedule_at(&J->p->lr, *u), J->frozen);
+        (*u)++;
+    }
+    return SMILE_OK;
+}
+
+/* Validation after epoch e: records the loss, keeps the best parameters;
+ * returns 1 when training stops early. */
+static int end_epoch(member_run *r, int e, const float *theta, smile_de_member_report *rep) {
+    const de_job *J = r->J;
+    if (r->text)
+        for (size_t i = 0; i < r->n_vw; i++)
+            r->vidx[i] = (uint32_t)smile_rng_below(&r->rng_val, J->valid->n);
+    double vl = valid_loss(J, r->fcn ? r->wsv : r->ws, theta, r->text ? r->vidx : NULL, r->n_vw,
+                           r->T);
+    r->hist[e] = vl;
+    rep->epochs = e + 1;
+    rep->last_valid_loss = vl;
+    if (vl < rep->best_valid_loss || (isnan(rep->best_valid_loss) && !isnan(vl))) {
+        rep->best_valid_loss = vl;
+        rep->best_epoch = e + 1;
+        memcpy(r->best, theta, r->d * sizeof(float));
+    }
+    if (smile_early_stop(r->hist, (size_t)(e + 1), J->p->patience)) {
+        rep->stopped_early = 1;
+        return 1;
+    }
+    return 0;
+}
 
 static smile_status train_member(const de_job *J, int k, float *theta,
                                  smile_de_member_report *rep, float **best_out, char *msg,
                                  size_t msg_len) {
     const smile_de_params *p = J->p;
     const size_t d = smile_model_param_count(J->m);
-    const size_t N = J->train->n;
-    size_t B = p->batch < N ? p->batch : N;
     memset(rep, 0, sizeof *rep);
     rep->best_valid_loss = rep->last_valid_loss = NAN;
 
     smile_model_init_params(J->m, theta, p->seed, k);
     if (J->frozen_at != SIZE_MAX) theta[J->frozen_at] = 0.0f;
 
-    smile_model_workspace *ws = NULL;
-    smile_adamw opt;
-    smile_batch_stream s;
-    memset(&opt, 0, sizeof opt);
-    memset(&s, 0, sizeof s);
-    /* augmentation (E§4.3): the batch is gathered into its own buffers */
-    const smile_model_desc *md = smile_model_get_desc(J->m);
-    const size_t fd = smile_model_input_size(J->m);
-    const size_t H = md->in_h, W = md->in_w, C = md->in_c;
-    const int aug = p->augment && H > 0 && fd == H * W * C && J->train->x;
-    /* Text (E§6.1, §6.3): example i of a token view is the window starting at
-     * i; every batch is B window starts drawn uniformly (with replacement)
-     * from the member's own stream, an epoch is ⌊n_split/(B·T)⌋ batches
-     * (n_split = view n + T + 1), the loss is the mean per-token NLL. */
-    const int text = J->train->tokens != NULL;
-    const size_t T = text ? md->context : 1;
-    uint32_t *widx = NULL, *vidx = NULL;
-    size_t n_text_batches = 1, n_vw = 0;
-    smile_rng rng_win, rng_val;
-    smile_rng_init(&rng_win, smile_de_stream_seed(p->seed, k), (uint64_t)k, SMILE_RNG_DATA);
-    smile_rng_init(&rng_val, p->seed, (uint64_t)k, SMILE_RNG_DATA);
-    if (text) {
-        size_t nb = (N + T + 1) / (B * T);
-        n_text_batches = nb > 0 ? nb : 1;
-        n_vw = DE_TEXT_VALID_WINDOWS;
-        widx = smile_calloc(B, sizeof(uint32_t));
-        vidx = smile_calloc(n_vw, sizeof(uint32_t));
-    }
-    float *xb = NULL, *yb = NULL, *scr = NULL;
-    int32_t *lb = NULL;
-    smile_rng rng_aug;
-    smile_rng_init(&rng_aug, p->seed, (uint64_t)k, SMILE_RNG_DATA);
-    if (aug) {
-        xb = smile_calloc(B * fd, sizeof(float));
-        scr = smile_calloc(H * W * C, sizeof(float));
-        if (J->train->y) yb = smile_calloc(B, sizeof(float));
-        if (J->train->labels) lb = smile_calloc(B, sizeof(int32_t));
-    }
-    float *grad = smile_calloc(d, sizeof(float));
-    float *best = smile_calloc(d, sizeof(float));
-    double *hist = calloc((size_t)(p->max_epochs > 0 ? p->max_epochs : 1), sizeof(double));
-    smile_status st = (grad && best && hist && (!text || (widx && vidx)) &&
-                       (!aug || (xb && scr && (!J->train->y || yb) && (!J->train->labels || lb))))
-                          ? SMILE_OK
-                          : SMILE_ENOMEM;
-    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "member %d: out of memory", k);
-    if (st == SMILE_OK) st = smile_model_workspace_init(&ws, J->m, B, msg, msg_len);
-    /* validation in one chunk for the (small) FCN: fewer calls, and it keeps
-     * clear of partial-chunk handling in the model's fast FCN path */
-    smile_model_workspace *wsv = NULL;
-    const int fcn = md->kind == SMILE_MODEL_FCN;
-    if (st == SMILE_OK && fcn)
-        st = smile_model_workspace_init(&wsv, J->m, J->valid->n, msg, msg_len);
-    if (st == SMILE_OK) st = smile_adamw_init(&opt, d, p->beta1, p->beta2, p->weight_decay, msg, msg_len);
-    if (st == SMILE_OK && !text)
-        st = smile_batch_stream_init(&s, p->stream, N, B, SMILE_SCALE_N_OVER_B,
-                                     smile_de_stream_seed(p->seed, k), k, msg, msg_len);
-    if (st == SMILE_OK) memcpy(best, theta, d * sizeof(float));
+    member_run r;
+    smile_status st = member_open(&r, J, k, msg, msg_len);
+    if (st == SMILE_OK) memcpy(r.best, theta, d * sizeof(float));
     int64_t u = 0;
     for (int e = 0; st == SMILE_OK && e < p->max_epochs; e++) {
         if (J->stop && *J->stop) {
@@ -176,101 +288,27 @@ static smile_status train_member(const de_job *J, int k, float *theta,
             smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
             break;
         }
-        const size_t nbat = text ? n_text_batches : s.n_batches;
-        for (size_t i = 0; i < nbat; i++) {
-            if (J->stop && *J->stop) {
-                st = SMILE_EINTERRUPTED;
-                smile_set_msg(msg, msg_len, "interrupted during deep-ensemble training");
-                break;
-            }
-            smile_batch b;
-            if (text) {
-                for (size_t r = 0; r < B; r++) widx[r] = (uint32_t)smile_rng_below(&rng_win, N);
-                memset(&b, 0, sizeof b);
-                b.idx = widx;
-                b.size = B;
-            } else {
-                smile_batch_stream_next(&s, &b);
-            }
-            memset(grad, 0, d * sizeof(float));
-            double ll = 0;
-            const smile_data_view *view = J->train;
-            const uint32_t *idx = b.idx;
-            smile_data_view av;
-            if (aug) {
-                for (size_t r = 0; r < b.size; r++) {
-                    size_t row = b.idx[r];
-                    memcpy(xb + r * fd, J->train->x + row * fd, fd * sizeof(float));
-                    if (yb) yb[r] = J->train->y[row];
-                    if (lb) lb[r] = J->train->labels[row];
-                }
-                smile_augment_basic(xb, b.size, H, W, C, p->augment_truncate, &rng_aug, scr);
-                memset(&av, 0, sizeof av);
-                av.n = b.size;
-                av.x = xb;
-                av.y = yb;
-                av.labels = lb;
-                view = &av;
-                idx = NULL;
-            }
-            /* grad = ∇ (−(1/|b|) Σ_{i∈b} log p(y_i | x_i, θ)) */
-            st = smile_model_loglik_grad(J->m, ws, theta, view, idx, b.size,
-                                         -1.0 / ((double)b.size * (double)T), &ll, grad);
-            if (st != SMILE_OK) {
-                smile_set_msg(msg, msg_len, "member %d: model evaluation failed", k);
-                break;
-            }
-            if (J->frozen_at != SIZE_MAX) grad[J->frozen_at] = 0.0f;
-            smile_adamw_step(&opt, theta, grad, smile_lr_schedule_at(&p->lr, u), J->frozen);
-            u++;
-        }
-        if (st != SMILE_OK) break;
-        if (text)
-            for (size_t r = 0; r < n_vw; r++)
-                vidx[r] = (uint32_t)smile_rng_below(&rng_val, J->valid->n);
-        double vl = valid_loss(J, fcn ? wsv : ws, theta, text ? vidx : NULL, n_vw, T);
-        hist[e] = vl;
-        rep->epochs = e + 1;
-        rep->last_valid_loss = vl;
-        if (vl < rep->best_valid_loss || (isnan(rep->best_valid_loss) && !isnan(vl))) {
-            rep->best_valid_loss = vl;
-            rep->best_epoch = e + 1;
-            memcpy(best, theta, d * sizeof(float));
-        }
-        if (smile_early_stop(hist, (size_t)(e + 1), p->patience)) {
-            rep->stopped_early = 1;
-            break;
-        }
+        st = train_epoch(&r, theta, &u, msg, msg_len);
+        if (st != SMILE_OK || end_epoch(&r, e, theta, rep)) break;
     }
     rep->updates = u;
     if (st == SMILE_OK) {
-        /* [proj] 8n: restore the best-validation parameters. The [ref] quirk
-         * (restore only if some member stopped early) is applied by the caller
-         * once all members are done. */
+        /* Our default: restore the best-validation parameters (docs/experiments.md,
+         * section 8). The reference implementation's rule (restore only if
+         * some member stopped early) is applied by the caller once all
+         * members are done. */
         if (!p->reference_restore && rep->best_epoch > 0) {
-            memcpy(theta, best, d * sizeof(float));
+            memcpy(theta, r.best, d * sizeof(float));
             rep->restored = 1;
         }
         rep->nonfinite = !all_finite(theta, d);
     }
-    /* the caller needs the best parameters for the [ref] restore rule */
+    /* the caller needs the best parameters for the reference restore rule */
     if (st == SMILE_OK && p->reference_restore && rep->best_epoch > 0) {
-        *best_out = best;
-        best = NULL;
+        *best_out = r.best;
+        r.best = NULL;
     }
-    smile_free(best);
-    smile_free(grad);
-    smile_free(xb);
-    smile_free(yb);
-    smile_free(lb);
-    smile_free(scr);
-    smile_free(widx);
-    smile_free(vidx);
-    free(hist);
-    smile_batch_stream_free(&s);
-    smile_adamw_free(&opt);
-    smile_model_workspace_free(ws);
-    smile_model_workspace_free(wsv);
+    member_close(&r);
     return st;
 }
 
@@ -325,8 +363,8 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
     }
     free(frozen);
     if (first == SMILE_OK && p->reference_restore) {
-        /* [ref] quirk: restore the best parameters only if at least one member
-         * stopped early; otherwise every member keeps its last parameters. */
+        /* the reference implementation's rule: restore the best parameters only if at least one
+         * member stopped early; otherwise every member keeps its last parameters. */
         int any = 0;
         for (int k = 0; k < K; k++) any |= rep[k].stopped_early;
         for (int k = 0; k < K; k++) {

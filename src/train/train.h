@@ -9,7 +9,7 @@
 /* smile_rng purpose of the DE batch streams (seed derivation, see de.c). */
 #define SMILE_RNG_DE_BATCH 0x44454231u
 
-/* AdamW with decoupled weight decay on all parameters (S§9.5):
+/* AdamW with decoupled weight decay on all parameters (docs/method.md, section 9.2):
  * θ ← θ − η (m̂/(√v̂ + 1e-8) + λθ), bias-corrected moments, t = 1, 2, … */
 typedef struct {
     size_t d;
@@ -32,8 +32,8 @@ void smile_adamw_step(smile_adamw *a, float *theta, const float *g, double lr,
 
 void smile_adamw_free(smile_adamw *a);
 
-/* E§0.5 [ref] early stopping after epoch n, given the validation losses
- * losses[0..n) of epochs 1..n: 1 = stop. */
+/* early stopping as the reference implementation does (docs/method.md, section 9.4) after epoch
+ * n, given the validation losses losses[0..n) of epochs 1..n: 1 = stop. */
 int smile_early_stop(const double *losses, size_t n, int patience);
 
 smile_status smile_de_params_validate(const smile_de_params *p, char *msg, size_t msg_len);
