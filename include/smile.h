@@ -450,8 +450,8 @@ typedef struct {
     smile_status (*on_checkpoint)(void *user, int k, const smile_chain *c,
                                   const smile_drive_slot *s, char *msg, size_t msg_len);
     double checkpoint_seconds;
-    /* polled between steps (a signal handler may set it): checkpoint, then
-     * SMILE_EINTERRUPTED ("interrupted") */
+    /* polled before and between steps (a signal handler may set it): the chain
+     * stops with SMILE_EINTERRUPTED, checkpointed if it stepped in this call */
     volatile const int *stop;
 } smile_drive_hooks;
 
