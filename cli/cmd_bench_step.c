@@ -11,8 +11,8 @@
  *
  * Everything is the product's code path: one smile_posterior holding a workspace per
  * chain, one smile_batch_stream per chain (epoch permutation, drop-last, likelihood
- * scale ⌊N/B⌋), smile_chain_step, chains in an OpenMP parallel loop like
- * smile_run_chains. Reported: wall time per step per chain (µs) = wall seconds for
+ * scale ⌊N/B⌋), smile_chain_step, chains in OpenMP threads through the chain
+ * driver smile_drive. Reported: wall time per step per chain (µs) = wall seconds for
  * `steps` steps of all K chains / (steps · K), steps/s of all chains, CPU time per
  * chain-step, and the sampling time of a full UCI pSMILE run (60,000 steps × 10
  * chains) extrapolated from the per-chain step time. Warm-up steps are not timed; each
@@ -114,30 +114,14 @@ static int bs_parse(int argc, char **argv, bs_opts *o) {
     return CLI_CONTINUE;
 }
 
-/* Runs `steps` steps of every chain, chains spread over the threads (nested
- * parallelism off: each chain's kernels run on its thread). Returns the number of
- * chains whose step returned an error (0 expected). */
-static int run_block(smile_chain *ch, smile_batch_stream *st, const smile_target *t, int K,
-                     long steps, int threads, int64_t *resets, int64_t *nonfin) {
-    int errors = 0;
-    int64_t rs = 0, nf = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) reduction(+ : errors, rs, nf)
-    for (int k = 0; k < K; k++) {
-        smile_batch b;
-        smile_step_info info;
-        for (long i = 0; i < steps; i++) {
-            smile_batch_stream_next(&st[k], &b);
-            if (smile_chain_step(&ch[k], t, &b, &info) != SMILE_OK) {
-                errors++;
-                break;
-            }
-            rs += (info.flags & SMILE_INFO_RESET) != 0;
-            nf += (info.flags & SMILE_INFO_NONFINITE) != 0;
-        }
-    }
-    *resets += rs;
-    *nonfin += nf;
-    return errors;
+/* Runs `steps` more steps of every chain through the library's chain driver
+ * (chains spread over the threads, nested parallelism off: each chain's
+ * kernels run on its thread). Returns 1 if the driver reported an error. */
+static int run_block(smile_chain *ch, smile_drive_slot *sl, const smile_target *t,
+                     smile_run_params *rp, long steps) {
+    char msg[256];
+    rp->max_steps = steps;
+    return smile_drive(ch, sl, t, rp, NULL, msg, sizeof msg) != SMILE_OK;
 }
 
 /* The model, its random data, posterior, sampler and chains. */
@@ -147,7 +131,9 @@ typedef struct {
     float *x, *y, *x0;
     int32_t *lab;
     smile_chain *ch;
-    smile_batch_stream *st;
+    smile_drive_slot *st; /* the chains' batch streams (epoch, scale floor(N/B)) */
+    smile_target *ts;     /* [K] copies of t */
+    smile_run_params rp;  /* one warm-up phase over all blocks */
     int n_ch, n_st, nthr;
     smile_sampler_params sp;
     smile_target t;
@@ -155,10 +141,11 @@ typedef struct {
 } bs_state;
 
 static void bs_free(bs_state *s) {
-    for (int k = 0; k < s->n_st; k++) smile_batch_stream_free(&s->st[k]);
+    for (int k = 0; k < s->n_st; k++) smile_drive_slot_free(&s->st[k]);
     for (int k = 0; k < s->n_ch; k++) smile_chain_free(&s->ch[k]);
     smile_posterior_free(s->post);
     free(s->st);
+    free(s->ts);
     free(s->ch);
     free(s->x);
     free(s->y);
@@ -193,7 +180,8 @@ static int bs_setup(const bs_opts *o, bs_state *s) {
     s->lab = malloc(N * sizeof *s->lab);
     s->ch = calloc((size_t)K, sizeof *s->ch);
     s->st = calloc((size_t)K, sizeof *s->st);
-    if (!s->x || !s->y || !s->x0 || !s->lab || !s->ch || !s->st) {
+    s->ts = calloc((size_t)K, sizeof *s->ts);
+    if (!s->x || !s->y || !s->x0 || !s->lab || !s->ch || !s->st || !s->ts) {
         fprintf(stderr, PFX ": out of memory\n");
         return 1;
     }
@@ -213,16 +201,22 @@ static int bs_setup(const bs_opts *o, bs_state *s) {
         fprintf(stderr, PFX ": %s\n", msg);
         return 2;
     }
-    const int64_t total = o->warm + o->steps * o->repeat;
+    s->rp = smile_run_params_default();
+    s->rp.n_chains = K;
+    s->rp.warmup = o->warm + o->steps * o->repeat;
+    s->rp.threads = s->nthr;
+    s->rp.n_data = N;
+    s->rp.batch_size = (size_t)o->batch;
+    s->rp.scale = SMILE_SCALE_FLOOR;
+    s->rp.seed = o->seed;
     for (int k = 0; k < K; k++) {
         smile_model_init_params(s->m, s->x0, o->seed, k); /* chain k starts at its own init */
         if (smile_chain_init(&s->ch[k], &s->sp, d, o->seed, k, s->x0, msg, sizeof msg) !=
             SMILE_OK)
             break;
         s->n_ch++;
-        if (smile_chain_begin_warmup(&s->ch[k], &s->t, total, msg, sizeof msg) != SMILE_OK) break;
-        if (smile_batch_stream_init(&s->st[k], SMILE_STREAM_EPOCH, N, (size_t)o->batch,
-                                    SMILE_SCALE_FLOOR, o->seed, k, msg, sizeof msg) != SMILE_OK)
+        s->ts[k] = s->t;
+        if (smile_drive_slot_init(&s->st[k], &s->rp, s->sp.kind, k, msg, sizeof msg) != SMILE_OK)
             break;
         s->n_st++;
     }
@@ -244,9 +238,7 @@ static int bs_time(const bs_opts *o, bs_state *s, bs_timing *tm) {
     const int K = (int)o->K;
     memset(tm, 0, sizeof *tm);
     int errors = 0;
-    if (o->warm > 0)
-        errors += run_block(s->ch, s->st, &s->t, K, (long)o->warm, s->nthr, &tm->resets,
-                            &tm->nonfin);
+    if (o->warm > 0) errors += run_block(s->ch, s->st, s->ts, &s->rp, (long)o->warm);
     tm->blk = malloc((size_t)o->repeat * sizeof *tm->blk);
     if (!tm->blk) {
         fprintf(stderr, PFX ": out of memory\n");
@@ -257,8 +249,7 @@ static int bs_time(const bs_opts *o, bs_state *s, bs_timing *tm) {
     const double per = (double)o->steps * (double)K;
     for (long r = 0; r < o->repeat; r++) {
         double t0 = cli_wall_s(), c0 = cli_cpu_s();
-        errors += run_block(s->ch, s->st, &s->t, K, (long)o->steps, s->nthr, &tm->resets,
-                            &tm->nonfin);
+        errors += run_block(s->ch, s->st, s->ts, &s->rp, (long)o->steps);
         double el = cli_wall_s() - t0, cpu = cli_cpu_s() - c0;
         tm->blk[r] = 1e6 * el / per;
         if (tm->blk[r] < tm->best) {
@@ -269,6 +260,10 @@ static int bs_time(const bs_opts *o, bs_state *s, bs_timing *tm) {
     if (errors) {
         fprintf(stderr, PFX ": smile_chain_step failed in %d chain block(s)\n", errors);
         return 1;
+    }
+    for (int k = 0; k < K; k++) { /* every step's RESET / NONFINITE flag */
+        tm->resets += s->ch[k].n_resets;
+        tm->nonfin += s->ch[k].n_nonfinite;
     }
     return 0;
 }

@@ -69,7 +69,7 @@ typedef enum {
 const char *smile_status_str(int status);
 
 /* ======================================================================== */
-/* Random numbers: Philox-4x32-10, counter based (spec samplers.md §1.6)    */
+/* Random numbers: Philox-4x32-10, counter based (docs/method.md, 1.2)     */
 /* ======================================================================== */
 
 /* Purposes of independent streams of one chain. */
@@ -104,11 +104,11 @@ uint64_t smile_rng_below(smile_rng *r, uint64_t n); /* uniform in [0, n), unbias
 void smile_rng_shuffle_u32(smile_rng *r, uint32_t *idx, size_t n);
 
 /* ======================================================================== */
-/* Targets and mini-batches (spec samplers.md §1.3, §1.4)                   */
+/* Targets and mini-batches (docs/method.md, sections 2.1, 2.4, 2.5)       */
 /* ======================================================================== */
 
-/* One mini-batch. idx == NULL means the full data set (scale 1).
- * scale is the likelihood multiplier s of §1.3 (N/|b| or floor(N/B)).
+/* One mini-batch. idx == NULL means the full data set (scale 1). scale is the
+ * likelihood multiplier s (N/|b| or floor(N/B), docs/method.md, section 2.4).
  * serial is unique per batch of one stream (a callback may cache per-batch
  * work keyed by (chain, serial)); chain is the index of the owning chain. */
 typedef struct {
@@ -136,14 +136,15 @@ typedef struct {
     int logp_only_ok;
 } smile_target;
 
-/* Likelihood scale of §1.3. */
+/* Likelihood scale (docs/method.md, section 2.4). */
 typedef enum { SMILE_SCALE_N_OVER_B = 0, SMILE_SCALE_FLOOR = 1 } smile_scale_mode;
 double smile_batch_scale(smile_scale_mode mode, size_t n_data, size_t batch_size);
 
 /* Per-chain batch stream. */
 typedef enum {
-    SMILE_STREAM_EPOCH = 0,     /* [ours] permute all N per epoch, drop-last  */
-    SMILE_STREAM_EPOCH_REF = 1, /* [ref] permute first floor(N/B)*B indices    */
+    SMILE_STREAM_EPOCH = 0,     /* permute all N per epoch, drop-last         */
+    SMILE_STREAM_EPOCH_REF = 1, /* as the reference: permute only the first
+                                   floor(N/B)*B indices                      */
     SMILE_STREAM_FRESH = 2,     /* B indices without replacement, every step  */
     SMILE_STREAM_FULL = 3       /* the whole data set every step (scale 1)    */
 } smile_stream_kind;
@@ -165,26 +166,36 @@ smile_status smile_batch_stream_init(smile_batch_stream *s, smile_stream_kind ki
                                      uint64_t seed, int chain, char *msg, size_t msg_len);
 /* Fills *b with the next batch (pointers stay valid until the next call). */
 void smile_batch_stream_next(smile_batch_stream *s, smile_batch *b);
-/* Start a new epoch now ([ref] phase boundary). */
+/* Start a new epoch now (the reference's phase boundary). */
 void smile_batch_stream_new_epoch(smile_batch_stream *s);
 void smile_batch_stream_free(smile_batch_stream *s);
+/* The stream's state in a buffer like smile_chain_save's (magic "SMILEBST"):
+ * kind, sizes, scale, RNG, place in the epoch, permutation. Load needs a
+ * stream initialised with the same kind, n_data and batch size (else
+ * SMILE_EINVAL); SMILE_EFORMAT as for chains; on failure s is unchanged. */
+smile_status smile_batch_stream_save(const smile_batch_stream *s, void **buf, size_t *len,
+                                     char *msg, size_t msg_len);
+smile_status smile_batch_stream_load(smile_batch_stream *s, const void *buf, size_t len,
+                                     char *msg, size_t msg_len);
 
 /* ======================================================================== */
 /* Samplers                                                                 */
 /* ======================================================================== */
 
 typedef enum {
-    SMILE_SAMPLER_MCLMC = 0,        /* full-batch MCLMC + MILE tuning §6  */
-    SMILE_SAMPLER_SMILE_NAIVE = 1,  /* §7                                 */
+    /* docs/method.md: MCLMC section 4, the SMILE family section 5, the auto
+     * variants section 6 (our addition), SG-MCMC section 7 */
+    SMILE_SAMPLER_MCLMC = 0,        /* full-batch MCLMC + MILE tuning     */
+    SMILE_SAMPLER_SMILE_NAIVE = 1,
     SMILE_SAMPLER_SMILE = 2,
     SMILE_SAMPLER_PSMILE_NAIVE = 3,
     SMILE_SAMPLER_PSMILE = 4,
-    SMILE_SAMPLER_SGLD = 5,         /* §9.1                               */
-    SMILE_SAMPLER_CSGLD = 6,        /* §9.2                               */
-    SMILE_SAMPLER_SGHMC = 7,        /* §9.3                               */
-    SMILE_SAMPLER_ADASGHMC = 8,     /* §9.4                               */
-    SMILE_SAMPLER_SMILE_AUTO = 9,   /* [ours] settling tuner, docs/tuner.md */
-    SMILE_SAMPLER_PSMILE_AUTO = 10, /* [ours] + gradient-noise precond.   */
+    SMILE_SAMPLER_SGLD = 5,
+    SMILE_SAMPLER_CSGLD = 6,
+    SMILE_SAMPLER_SGHMC = 7,
+    SMILE_SAMPLER_ADASGHMC = 8,
+    SMILE_SAMPLER_SMILE_AUTO = 9,   /* settling tuner, docs/tuner.md      */
+    SMILE_SAMPLER_PSMILE_AUTO = 10, /* the same + gradient-noise precond. */
     SMILE_SAMPLER_COUNT_ = 11
 } smile_sampler_kind;
 
@@ -192,27 +203,20 @@ const char *smile_sampler_name(smile_sampler_kind k);
 /* Parses "psmile-naive" etc.; returns SMILE_EINVAL for unknown names. */
 smile_status smile_sampler_from_name(const char *name, smile_sampler_kind *out);
 
+/* Integrators: McLachlan is the default; Omelyan is 4th order (5 grads/step). */
 typedef enum {
-    SMILE_INTEGRATOR_LEAPFROG = 0,
-    SMILE_INTEGRATOR_MCLACHLAN = 1, /* default */
-    SMILE_INTEGRATOR_YOSHIDA = 2,
-    SMILE_INTEGRATOR_OMELYAN = 3    /* 4th order, 5 grads/step */
+    SMILE_INTEGRATOR_LEAPFROG = 0, SMILE_INTEGRATOR_MCLACHLAN = 1,
+    SMILE_INTEGRATOR_YOSHIDA = 2, SMILE_INTEGRATOR_OMELYAN = 3
 } smile_integrator;
-
-typedef enum {
-    SMILE_REFRESH_SPLIT_HALF = 0, /* eps/2 before and after (BlackJAX 1.2.2) */
-    SMILE_REFRESH_ONCE_AFTER = 1
-} smile_refresh_mode;
-
+/* MCLMC refresh: SPLIT_HALF = eps/2 before and after the step (BlackJAX 1.2.2). */
+typedef enum { SMILE_REFRESH_SPLIT_HALF = 0, SMILE_REFRESH_ONCE_AFTER = 1 } smile_refresh_mode;
 typedef enum { SMILE_MCLMC_TUNING_MILE = 0, SMILE_MCLMC_TUNING_BLACKJAX = 1 } smile_mclmc_tuning;
-
 typedef enum {
-    SMILE_SCHEDULE_CONSTANT = 0,
-    SMILE_SCHEDULE_LINEAR = 1,
-    SMILE_SCHEDULE_COSINE_CYCLIC = 2
+    SMILE_SCHEDULE_CONSTANT = 0, SMILE_SCHEDULE_LINEAR = 1, SMILE_SCHEDULE_COSINE_CYCLIC = 2
 } smile_schedule_kind;
 
-/* Step-size schedule of §9.2 over the steps of the phase it drives. */
+/* Step-size schedule over the steps of the phase it drives (docs/method.md,
+ * section 7.3). */
 typedef struct {
     smile_schedule_kind kind;
     double eps0, eps_end;
@@ -220,7 +224,6 @@ typedef struct {
     int n_cycles;    /* cosine cyclical                                 */
     double explore;  /* rho: exploration fraction (not emitted)         */
 } smile_schedule;
-
 
 typedef struct {
     smile_sampler_kind kind;
@@ -230,7 +233,7 @@ typedef struct {
     double L;                     /* refresh length; INFINITY = none              */
     smile_refresh_mode refresh;
 
-    /* MCLMC / MILE tuning §6.3 */
+    /* MCLMC / MILE tuning (docs/method.md, section 4.3) */
     smile_mclmc_tuning mclmc_tuning;
     double mclmc_target_start, mclmc_target_end; /* Var[dE]/d schedule            */
     double mclmc_n_eff, mclmc_trust, mclmc_lfactor;
@@ -238,88 +241,46 @@ typedef struct {
     int mclmc_init_L_sqrt_d;                      /* BlackJAX: L0 = sqrt(d)       */
     int mclmc_init_eps_from_d;                    /* BlackJAX: eps0 = 0.25 sqrt d */
 
-    /* SMILE energy tuner §7.5 */
+    /* SMILE energy tuner (docs/method.md, section 5.4) */
     int tuner;                /* 1 = adapt eps + energy resets                  */
     double reset_prob, adaption_prob, adaption_strength, smoothing;
-    /* [ours] settling tuner of smile-auto / psmile-auto (docs/tuner.md) */
+    /* settling tuner of smile-auto / psmile-auto (docs/tuner.md) */
     double auto_target;       /* target E[ΔE_b²]/d of the same-batch energy error */
     double auto_gain;         /* Robbins–Monro gain on log ε per step              */
     double auto_clip;         /* |log(v/(d·target))| clip per step                 */
     double auto_smoothing;    /* EMA weight of ΔE_b² feeding the controller        */
     double auto_reset_factor; /* reset when ΔE_b² > factor · d · target           */
-    /* pSMILE preconditioner §7.4 */
+    /* pSMILE preconditioner (docs/method.md, section 5.6) */
     int precond;
     double noise_ema_rate;
-    double precond_floor;     /* [ours] relative floor κ: σc_i >= κ·RMS(σc), so
-                                 D_i <= ~1/κ (0 = [ref], absolute clip only)     */
+    double precond_floor;     /* relative floor κ: σc_i >= κ·RMS(σc), so D_i <=
+                                 ~1/κ (0 = the reference: absolute clip only)    */
     double grad_clip;         /* 1e6 */
 
-    /* switches restoring reference behaviour (§8) */
-    int reset_keeps_proposal_cache;    /* 8a */
-    int reference_sanitise;            /* 8d */
-    int reference_phase_boundary;      /* 8h */
-    int freeze_adaptation_in_sampling; /* 7.7 */
+    /* switches restoring reference behaviour (docs/experiments.md, section 8) */
+    int reset_keeps_proposal_cache;    /* reset keeps the proposal's ℓ, gradient */
+    int reference_sanitise;            /* NaN -> 0 and clip, no check         */
+    int reference_phase_boundary;      /* u, cache reset + new epoch          */
+    int freeze_adaptation_in_sampling; /* docs/method.md, section 5.7         */
 
-    /* SG-MCMC §9 */
+    /* SG-MCMC (docs/method.md, section 7) */
     double temperature;       /* SGLD / SGHMC */
     double sghmc_alpha, sghmc_beta;
-    int sghmc_resample_every; /* 0 = persistent momentum [ours]               */
+    int sghmc_resample_every; /* 0 = persistent momentum (our default)        */
     double mdecay;            /* adaSGHMC */
     double momentum_resample_prob;
     smile_schedule schedule;  /* SGLD / cSGLD / SMILE-naive (kind CONSTANT = off) */
 } smile_sampler_params;
 
 smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind);
-/* Apply an MCLMC tuning preset of §6.3 (MILE: target 0.5 → 0.1, n_eff 100,
- * L0 = max(√d, 15); BlackJAX: target 5e-4, n_eff 150, L0 = √d, ε0 = 0.25√d). */
+/* Apply an MCLMC tuning preset (docs/method.md, section 4.3). MILE: target
+ * 0.5 → 0.1, n_eff 100, L0 = max(√d, 15); BlackJAX: target 5e-4, n_eff 150,
+ * L0 = √d, ε0 = 0.25√d. */
 void smile_sampler_params_mclmc_preset(smile_sampler_params *p, smile_mclmc_tuning t);
 smile_status smile_sampler_params_validate(const smile_sampler_params *p, size_t dim, char *msg,
                                            size_t msg_len);
 
-/* SMILE energy tuner (§7.5), also usable standalone (tests, custom kernels). */
-
-typedef struct {
-    double reset_prob, adaption_prob, adaption_strength, smoothing;
-    double z_reset, z_up, z_low; /* precomputed quantiles (±inf when disabled) */
-    double mE, sE, eps;
-    int64_t t;
-} smile_energy_tuner;
-
-typedef struct {
-    double T_reset, T_up, T_low; /* NaN when t < 10 */
-    int reset, eps_down, eps_up;
-} smile_tuner_decision;
-
-/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md):
- * Robbins–Monro on log ε toward E[ΔE_b²]/d = target, where ΔE_b is the
- * energy error measured on one batch (scales with ε, so a fixed point
- * exists), plus an absolute reset guardrail ΔE_b² > factor·d·target. */
-typedef struct {
-    double target, gain, clip, smoothing, reset_factor;
-    double reset_shrink; /* ε ← ε·reset_shrink on a ΔE_b reset (init: 0.5) */
-    double v;      /* EMA of ΔE_b² (NaN until the first finite value) */
-    double eps;
-    int64_t t;
-} smile_auto_tuner;
-typedef struct {
-    int reset, eps_down, eps_up;
-    double h; /* clipped log(v/(d·target)) */
-} smile_auto_decision;
-/* [ours] Typical-set guard of the auto variants (docs/tuner.md §3): EMA mean
- * and variance of the chain's log density ℓ_t(x_t) (rate 0.01), and an alarm
- * when the log density of the current position on a NEW batch, ℓ_t(x_{t−1}),
- * lies more than max(floor, k·sd) below the mean. It catches a chain that has
- * drifted to where some data points (not in the recent batches) are predicted
- * catastrophically; the step-level checks cannot, because on the batches
- * that produced the drift every step looked fine. No alarm during the first
- * 1/rate updates. */
-typedef struct {
-    double rate, k_sigma, floor;
-    double mean, var;
-    int64_t n;
-} smile_logp_guard;
-
-/* Flags of the per-step info record (§1.7). */
+/* Flags of the per-step info record (docs/method.md, section 1.3). */
 enum {
     SMILE_INFO_NONFINITE = 1u << 0,
     SMILE_INFO_RESET = 1u << 1,
@@ -353,48 +314,33 @@ typedef struct {
     unsigned flags;
 } smile_step_info;
 
-/* Per-chain state: plain struct; buffers owned by the chain (init/free). */
+/* Per-chain state: plain struct (read it freely; change it only through the
+ * functions below); buffers owned by the chain (init/free). */
 typedef struct {
     smile_sampler_params p;
     size_t dim;
     int chain;
     uint64_t seed;
-
     /* position, velocity/momentum, cached raw gradient (all [d]) */
     float *x, *u, *g;
     double logp; /* cached log density at x (l_c)                 */
     int have_cache, u_zero;
-
-    /* snapshots for resets [d]; u_prev only for the auto variants (their
-     * resets restore the velocity, docs/tuner.md §3), NULL otherwise */
-    float *x_prev, *g_prev, *u_prev;
-    /* auto variants: rollback snapshots [d] of the typical-set guard: a
-     * candidate (x, u) taken every SMILE_AUTO_SNAPSHOT_EVERY steps becomes the
-     * "good" one after that many more steps without an alarm */
-    float *x_cand, *u_cand, *x_good, *u_good;
-    int u_zero_cand, u_zero_good, have_cand, have_good;
-    smile_logp_guard lguard;
+    float *x_prev, *g_prev; /* snapshots for resets [d] */
     /* pSMILE EMAs [d] (NULL unless precond); D scratch [d] */
     float *mu_g, *sigma_g, *D;
     /* adaSGHMC state [d]: sigma, gbar, tau, g_last (NULL otherwise) */
     float *ada_sigma, *ada_gbar, *ada_tau, *ada_glast;
     float *scratch; /* [d] */
-
-    double eps, L;
-    smile_energy_tuner tuner; /* m_E, s_E, t of §7.5 (also kept for tuner-off variants) */
-    smile_auto_tuner autotune; /* smile-auto / psmile-auto */
-
+    double eps, L; /* eps: the step size, the only copy (tuners move it) */
+    /* private to the library: step-size tuners, the auto variants' guard */
+    struct smile_tuning *tuning;
     smile_phase phase;
     int64_t step;           /* global steps done                     */
     int64_t phase_step;     /* steps done in the current phase       */
     int64_t phase_len;      /* planned length of the phase (0 = open) */
     int thin;
-
     smile_rng rng_noise, rng_vel;
-
-    /* MILE tuning workspace (MCLMC warm-up) */
-    void *mile;
-
+    void *mile; /* MILE tuning workspace (MCLMC warm-up) */
     /* running counters */
     int64_t n_grad, n_logp, n_resets, n_nonfinite, n_sanitised, n_eps_up, n_eps_down, n_emitted;
 } smile_chain;
@@ -410,7 +356,8 @@ void smile_chain_free(smile_chain *c);
  * evaluate the target once). */
 smile_status smile_chain_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
                                       char *msg, size_t msg_len);
-/* Start the sampling phase of n steps, emitting every thin-th (§6.8). */
+/* Start the sampling phase of n steps, emitting every thin-th
+ * (docs/method.md, section 8.2). */
 smile_status smile_chain_begin_sampling(smile_chain *c, const smile_target *t, int64_t n,
                                         int thin, char *msg, size_t msg_len);
 /* One sampler step on batch b. Allocates nothing. Numerical trouble is
@@ -421,34 +368,123 @@ smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile
 /* Number of gradient evaluations one step of this sampler costs. */
 int smile_sampler_grads_per_step(const smile_sampler_params *p);
 
-/* ======================================================================== */
-/* Several chains in parallel (OpenMP), results independent of threads      */
-/* ======================================================================== */
+/* Checkpoint: the chain's whole state (parameters, every buffer, tuner and
+ * guard state, phase, counters, RNG states, an MCLMC warm-up's tuning
+ * workspace) in a malloc'd buffer (*buf, *len; free() it). Format: magic
+ * "SMILECHN", format version, library version, payload length, payload
+ * (dimension, sampler kind, then every field explicitly, little-endian: the
+ * same bytes on every host), CRC-32 of all before it. A chain restored with
+ * smile_chain_load continues bit for bit as the saved chain would have. */
+#define SMILE_CHECKPOINT_VERSION 1
+smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, char *msg,
+                              size_t msg_len);
+/* Restores into c, an initialised chain of the same dimension and sampler
+ * kind (else SMILE_EINVAL); parameters, buffers and state all come from buf.
+ * SMILE_EFORMAT for another format version, a truncated or corrupted buffer
+ * or values out of range (phase, thin >= 1, step counts >= 0, eps finite
+ * > 0, ...). On failure c is unchanged; on success its buffers are new. */
+smile_status smile_chain_load(smile_chain *c, const void *buf, size_t len, char *msg,
+                              size_t msg_len);
 
-/* Called after every step of every chain (from the chain's thread; must be
- * thread-safe across chains). Non-zero return stops that chain. */
-typedef int (*smile_step_callback)(void *user, int chain, const smile_chain *c,
-                                   const smile_step_info *info);
-
+/* ======================================================================== */
+/* Driving chains: warm-up, sampling, hooks, checkpoints (OpenMP)           */
+/* ======================================================================== */
+/* smile_drive takes K initialised chains through `warmup` steps and then
+ * `samples` steps emitting every thin-th position, chains in parallel OpenMP
+ * threads; chain k reads its own stream (seed, k), so results are bitwise
+ * the same for any number of threads. Per chain: begin_warmup(W) if W > 0;
+ * W steps; a new epoch if W > 0 and reference_phase_boundary; begin_sampling
+ * (S, thin); S steps. After a step: on_sample (if it emitted), on_step,
+ * on_progress (every 256 steps of a chain, thread 0 only); then, except
+ * after the last step, the stop request and the periodic checkpoint. */
 typedef struct {
     int n_chains;
     int64_t warmup, samples;
     int thin;
-    int threads;                 /* 0 = OpenMP default */
-    smile_stream_kind stream;
+    int threads;              /* 0 = OpenMP default                            */
+    smile_stream_kind stream; /* mini-batch samplers (MCLMC always reads FULL) */
     size_t n_data, batch_size;
     smile_scale_mode scale;
+    double batch_scale;       /* > 0: replaces the streams' likelihood scale    */
     uint64_t seed;
+    int64_t max_steps;        /* > 0: a smile_drive call makes at most this many
+                                 steps per chain; the next call goes on (0 = all) */
 } smile_run_params;
 
+/* n_chains 1, thin 1, EPOCH stream, batch 1, scale N/B, seed 1, rest 0. */
 smile_run_params smile_run_params_default(void);
-/* Runs chains[0..n) (already initialised) through warm-up and sampling. */
+
+typedef enum {
+    SMILE_DRIVE_FRESH = 0,    /* warm-up not begun                  */
+    SMILE_DRIVE_WARMUP = 1,   /* in warm-up                         */
+    SMILE_DRIVE_SAMPLING = 2, /* in sampling                        */
+    SMILE_DRIVE_DONE = 3      /* all steps made (drive skips it)    */
+} smile_drive_stage;
+
+/* The driver's state of one chain besides the chain: its stream and stage. */
+typedef struct {
+    smile_batch_stream stream;
+    smile_drive_stage stage;
+} smile_drive_slot;
+
+/* The one rule for the stream kind: FULL for MCLMC, rp->stream otherwise. */
+smile_stream_kind smile_drive_stream_kind(const smile_run_params *rp, smile_sampler_kind kind);
+/* Stream of chain k of that kind over rp's sizes, scale and seed (batch_scale
+ * > 0 replaces the scale); stage FRESH. */
+smile_status smile_drive_slot_init(smile_drive_slot *s, const smile_run_params *rp,
+                                   smile_sampler_kind kind, int k, char *msg, size_t msg_len);
+void smile_drive_slot_free(smile_drive_slot *s);
+
+/* Hooks (any may be NULL), called from the chain's thread: thread-safe across
+ * chains. A hook's non-OK status stops its chain with that status/message. */
+typedef struct {
+    void *user;
+    smile_status (*on_sample)(void *user, int k, const smile_chain *c, /* c->x emitted */
+                              const smile_step_info *info, char *msg, size_t msg_len);
+    smile_status (*on_step)(void *user, int k, const smile_chain *c, const smile_step_info *info,
+                            char *msg, size_t msg_len);
+    /* done of total = K(W + S) steps, counting steps made before this call */
+    void (*on_progress)(void *user, int64_t done, int64_t total, const smile_chain *c);
+    /* write chain k's checkpoint (e.g. smile_drive_save): every
+     * checkpoint_seconds, on a stop request, and once the chain is DONE */
+    smile_status (*on_checkpoint)(void *user, int k, const smile_chain *c,
+                                  const smile_drive_slot *s, char *msg, size_t msg_len);
+    double checkpoint_seconds;
+    /* polled before and between steps (a signal handler may set it): the chain
+     * stops with SMILE_EINTERRUPTED, checkpointed if it stepped in this call */
+    volatile const int *stop;
+} smile_drive_hooks;
+
+/* Drives chains[0..n) with slots[0..n) (smile_drive_slot_init or
+ * smile_drive_load) and targets[0..n) from their stages to the end (or by
+ * rp->max_steps steps). Returns SMILE_OK or the status of a failing chain: a
+ * real error before SMILE_EINTERRUPTED, then the lowest k. */
+smile_status smile_drive(smile_chain *chains, smile_drive_slot *slots,
+                         const smile_target *targets, const smile_run_params *rp,
+                         const smile_drive_hooks *hooks, char *msg, size_t msg_len);
+
+/* Checkpoint of a driven chain: chain, stream, stage and app_len bytes of the
+ * caller's own record (e.g. how much of its output files belongs to this
+ * point) in one frame (magic "SMILEDRV", CRC-32). Load restores c and s
+ * (initialised for the same run), points *app into buf; on failure nothing
+ * changes. */
+smile_status smile_drive_save(const smile_chain *c, const smile_drive_slot *s, const void *app,
+                              size_t app_len, void **buf, size_t *len, char *msg,
+                              size_t msg_len);
+smile_status smile_drive_load(smile_chain *c, smile_drive_slot *s, const void *buf, size_t len,
+                              const void **app, size_t *app_len, char *msg, size_t msg_len);
+
+/* smile_drive from FRESH to the end with streams from rp and a plain callback
+ * after every step (thread-safe across chains); a non-zero return stops that
+ * chain (SMILE_EINTERRUPTED). */
+typedef int (*smile_step_callback)(void *user, int chain, const smile_chain *c,
+                                   const smile_step_info *info);
 smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
                               const smile_run_params *rp, smile_step_callback cb, void *user,
                               char *msg, size_t msg_len);
 
 /* ======================================================================== */
-/* Diagnostics (§10): ESS and rank-normalised split-R̂                      */
+/* Diagnostics: ESS and rank-normalised split-R̂ (docs/method.md, 10)     */
 /* ======================================================================== */
 /* Draws of one scalar quantity from M chains of N draws are laid out
  * chain-major: draws[m*N + i]. Everything is computed in double. The
@@ -457,28 +493,28 @@ smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
  * or an allocation failure. Thread-safe (FFTW planning runs in the OpenMP
  * critical section `fftw_plan`). They allocate scratch: not for per-step code. */
 
-/* §10.2 basic ESS on the raw draws (Geyer initial monotone sequence, steps
- * 1–7; M = 1 allowed). At most M N log10(M N). */
+/* Basic ESS on the raw draws (docs/method.md, section 10.2: Geyer initial
+ * monotone sequence, steps 1–7; M = 1 allowed). At most M N log10(M N). */
 double smile_ess(const double *draws, size_t M, size_t N);
-/* Bulk-ESS: §10.2 on the 2M rank-normalised split sequences of floor(N/2)
- * draws (§10.3, §10.4); needs N >= 8. */
+/* Bulk-ESS: the same on the 2M rank-normalised split sequences of floor(N/2)
+ * draws (sections 10.3, 10.4); needs N >= 8. */
 double smile_ess_bulk(const double *draws, size_t M, size_t N);
 double smile_rhat(const double *draws, size_t M, size_t N);
 
 /* ======================================================================== */
-/* Analytical targets with synthetic mini-batch noise (experiments.md §1)   */
+/* Analytical targets with synthetic mini-batch noise (docs/experiments.md, 7) */
 /* ======================================================================== */
 
-/* Targets of experiments.md §1.2 / §1.6. */
+/* Targets of docs/experiments.md, section 7.1. */
 typedef enum {
     SMILE_ANALYTIC_ICG = 0,    /* fixed ill-conditioned Gaussian, d = 10 (icg_target.txt) */
     SMILE_ANALYTIC_FUNNEL = 1, /* Neal's funnel, d = 10, x = (theta, z_1..z_9)            */
     SMILE_ANALYTIC_BANANA = 2, /* Rosenbrock banana, d = 10, (u_j, v_j) = (x_j, x_{j+5})  */
-    SMILE_ANALYTIC_GMM25 = 3,  /* 25-component 2-D Gaussian mixture [proj], d = 2         */
+    SMILE_ANALYTIC_GMM25 = 3,  /* 25-component 2-D Gaussian mixture (ours), d = 2         */
     SMILE_ANALYTIC_COUNT_ = 4
 } smile_analytic_kind;
 
-/* Mini-batch noise structures of experiments.md §1.1 (A = structure matrix). */
+/* Mini-batch noise structures (docs/experiments.md, 7.2; A = structure matrix). */
 typedef enum {
     SMILE_NOISE_NONE = 0,        /* exact gradient, no data set                        */
     SMILE_NOISE_ISOTROPIC = 1,   /* A = I                                              */
@@ -489,7 +525,7 @@ typedef enum {
     SMILE_NOISE_COUNT_ = 5
 } smile_noise_kind;
 
-/* Normalisation of the squared-moment bias (experiments.md §1.2 [proj]). */
+/* Normalisation of the squared-moment bias (docs/experiments.md, section 7.1). */
 typedef enum { SMILE_MOMENTS_EXACT = 0, SMILE_MOMENTS_REFERENCE = 1 } smile_moments_kind;
 
 const char *smile_analytic_name(smile_analytic_kind k); /* "icg", "funnel", "banana", "gmm25" */
@@ -504,9 +540,9 @@ typedef struct {
     double noise_scale;  /* s of y_n = s A z_n (1.0)                                  */
     uint64_t data_seed;  /* smile_rng(data_seed, 0, SMILE_RNG_DATA) draws the z_n (0)  */
     double spatial_h;    /* h of exp(-x_k/h); 0 = target default: 6.5 ICG, 9 funnel,
-                            1.414 banana, 4 gmm25 [proj]                              */
+                            1.414 banana, 4 gmm25 (ours)                              */
     int cache_slots;     /* per-chain batch row-sum caches, chains 0..slots-1 (64)     */
-    /* gmm25 [proj] defaults: grid^2 equal-weight components, means on
+    /* gmm25 defaults (ours): grid^2 equal-weight components, means on
      * {-(grid-1)/2 .. (grid-1)/2} * spacing, isotropic sd; correlated noise rotation */
     int gmm_grid;        /* 5       */
     double gmm_spacing;  /* 2.0     */
@@ -522,8 +558,9 @@ smile_analytic_params smile_analytic_params_default(smile_analytic_kind kind,
  * per-chain batch caches, so one object serves all chains of a run. */
 typedef struct smile_analytic smile_analytic;
 
-/* Builds the data set literally (§1.1): y_n = s A z_n for n < N, then the
- * column means over all N rows are subtracted (compensated sums). */
+/* Builds the data set literally (docs/experiments.md, section 7.2): y_n =
+ * s A z_n for n < N, then the column means over all N rows are subtracted
+ * (compensated sums). */
 smile_status smile_analytic_init(smile_analytic **out, const smile_analytic_params *p, char *msg,
                                  size_t msg_len);
 void smile_analytic_free(smile_analytic *a);
@@ -533,20 +570,20 @@ size_t smile_analytic_dim(const smile_analytic *a);
  * with user = a. */
 smile_target smile_analytic_target(smile_analytic *a);
 
-
-
-/* Initial position of chain `chain` (§1.1): 0 (ICG, funnel),
- * (1,1,1,1,1,2,2,2,2,2) (banana); gmm25: N(0, gmm_init_sd^2 I) from
- * smile_rng(seed, chain, SMILE_RNG_INIT). x0 has length dim. */
+/* Initial position of chain `chain` (docs/experiments.md, section 7.1): 0
+ * (ICG, funnel), (1,1,1,1,1,2,2,2,2,2) (banana); gmm25: N(0, gmm_init_sd^2 I)
+ * from smile_rng(seed, chain, SMILE_RNG_INIT). x0 has length dim. */
 void smile_analytic_initial_position(const smile_analytic *a, uint64_t seed, int chain,
                                      float *x0);
 
 /* E[x_i^2] and Var[x_i^2] (length dim). REFERENCE gives the hard-coded
- * sample estimates of §1.2 for funnel and banana, the exact values otherwise. */
+ * sample estimates of docs/experiments.md, section 7.1, for funnel and banana,
+ * the exact values otherwise. */
 void smile_analytic_moments(const smile_analytic *a, smile_moments_kind which, double *e_sq,
                             double *var_sq);
 
-/* Squared-moment bias of §1.4: b^2 = (1/d) sum_i (m_i - E_i)^2 / V_i. */
+/* Squared-moment bias (docs/experiments.md, section 7.3):
+ * b^2 = (1/d) sum_i (m_i - E_i)^2 / V_i. */
 double smile_squared_moment_bias(const double *m_hat, const double *e_sq, const double *var_sq,
                                  size_t d);
 
@@ -555,8 +592,6 @@ double smile_squared_moment_bias(const double *m_hat, const double *e_sq, const 
 int smile_analytic_modes_visited(const smile_analytic *a, const double *draws, size_t n,
                                  double min_frac);
 int smile_analytic_n_modes(const smile_analytic *a);
-
-
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* [ours] Settling tuner of smile-auto / psmile-auto (docs/tuner.md), fed
+/* Settling tuner of smile-auto / psmile-auto, our addition (docs/tuner.md), fed
  * synthetic same-batch energy-error streams with known answers:
  *  - |ΔE_b| ∝ ε^p (p = 1 and p = 3): a fixed point exists,
  *        E[log v] = 0 with v the EMA of ΔE_b², i.e.
@@ -19,17 +19,18 @@ static const double TARGET = 0.01, GAIN = 0.002, CLIP = 4.0, BETA = 0.05, RF = 1
 
 static double run_power(double eps0, double p, double s, int steps, long *resets, uint64_t seed) {
     smile_auto_tuner tu;
-    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, eps0);
+    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF);
+    double eps = eps0;
     smile_rng r;
     smile_rng_init(&r, seed, 0, SMILE_RNG_USER);
     double acc = 0;
     int n = 0;
     *resets = 0;
     for (int t = 0; t < steps; t++) {
-        double dE = s * pow(tu.eps, p) * smile_rng_normal(&r);
-        smile_auto_decision dec = smile_auto_tuner_update(&tu, dE, 0.0, D, 1);
+        double dE = s * pow(eps, p) * smile_rng_normal(&r);
+        smile_auto_decision dec = smile_auto_tuner_update(&tu, &eps, dE, 0.0, D, 1);
         if (t >= steps / 2) {
-            acc += log(tu.eps);
+            acc += log(eps);
             n++;
             *resets += dec.reset;
         }
@@ -59,60 +60,62 @@ static void test_no_fixed_point(void) {
     for (int side = 0; side < 2; side++) {
         double s = side == 0 ? 3.0 * sqrt(D * TARGET) : 0.3 * sqrt(D * TARGET);
         smile_auto_tuner tu;
-        smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, 1e-3);
+        smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF);
+        double eps = 1e-3;
         smile_rng r;
         smile_rng_init(&r, 3, 0, SMILE_RNG_USER);
         double e_half = 0;
         for (int t = 0; t < 100000; t++) {
-            smile_auto_tuner_update(&tu, s * smile_rng_normal(&r), 0.0, D, 1);
-            if (t == 50000) e_half = tu.eps;
+            smile_auto_tuner_update(&tu, &eps, s * smile_rng_normal(&r), 0.0, D, 1);
+            if (t == 50000) e_half = eps;
         }
         printf("eps-independent scale %s target: eps 1e-3 -> %.3g (half-way %.3g)\n",
-               side == 0 ? "above" : "below", tu.eps, e_half);
+               side == 0 ? "above" : "below", eps, e_half);
         /* h = log(s²E[z²]/(d·target)) ≈ ±2.2 per step: the bound is reached
          * after about |log(bound/1e-3)|/(γ|h|) < 3,000 steps and kept. */
-        if (side == 0) CHECK(tu.eps == 1e-8 && e_half == 1e-8, "must run to the floor: %g", tu.eps);
-        else CHECK(tu.eps == 10.0 && e_half == 10.0, "must run to the ceiling: %g", tu.eps);
+        if (side == 0) CHECK(eps == 1e-8 && e_half == 1e-8, "must run to the floor: %g", eps);
+        else CHECK(eps == 10.0 && e_half == 10.0, "must run to the ceiling: %g", eps);
     }
 }
 
 static void test_degenerate(void) {
     smile_auto_tuner tu;
-    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF, 1e-2);
+    smile_auto_tuner_init(&tu, TARGET, GAIN, CLIP, BETA, RF);
+    double eps = 1e-2;
     smile_rng r;
     smile_rng_init(&r, 5, 0, SMILE_RNG_USER);
     const double s = 17.0; /* p = 1 stream */
-    for (int t = 0; t < 50000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), 0.0, D, 1);
-    double e_eq = tu.eps;
+    for (int t = 0; t < 50000; t++) smile_auto_tuner_update(&tu, &eps, s * eps * smile_rng_normal(&r), 0.0, D, 1);
+    double e_eq = eps;
     long resets = 0;
-    for (int t = 0; t < 100; t++) resets += smile_auto_tuner_update(&tu, 1e-30, 0.0, D, 1).reset;
+    for (int t = 0; t < 100; t++) resets += smile_auto_tuner_update(&tu, &eps, 1e-30, 0.0, D, 1).reset;
     double bound = exp(GAIN * CLIP * 100);
-    CHECK(tu.eps <= e_eq * bound * (1 + 1e-12) && resets == 0,
-          "100 near-zero steps: eps %g -> %g (bound x%.3f), resets %ld", e_eq, tu.eps, bound, resets);
-    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), 0.0, D, 1);
-    double e_back = tu.eps;
-    for (int t = 0; t < 100; t++) smile_auto_tuner_nonfinite(&tu, 1);
-    CHECK(fabs(tu.eps / (e_back / bound) - 1) < 1e-12, "100 NaN steps shrink by exactly the bound: %g vs %g",
-          tu.eps, e_back / bound);
-    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, s * tu.eps * smile_rng_normal(&r), 0.0, D, 1);
-    CHECK(fabs(tu.eps / e_eq - 1) < 0.15, "recovered: %g vs %g", tu.eps, e_eq);
-    printf("degenerate: eq %.4g, after zeros/NaNs recovered to %.4g\n", e_eq, tu.eps);
+    CHECK(eps <= e_eq * bound * (1 + 1e-12) && resets == 0,
+          "100 near-zero steps: eps %g -> %g (bound x%.3f), resets %ld", e_eq, eps, bound, resets);
+    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, &eps, s * eps * smile_rng_normal(&r), 0.0, D, 1);
+    double e_back = eps;
+    for (int t = 0; t < 100; t++) smile_auto_tuner_nonfinite(&tu, &eps, 1);
+    CHECK(fabs(eps / (e_back / bound) - 1) < 1e-12, "100 NaN steps shrink by exactly the bound: %g vs %g",
+          eps, e_back / bound);
+    for (int t = 0; t < 20000; t++) smile_auto_tuner_update(&tu, &eps, s * eps * smile_rng_normal(&r), 0.0, D, 1);
+    CHECK(fabs(eps / e_eq - 1) < 0.15, "recovered: %g vs %g", eps, e_eq);
+    printf("degenerate: eq %.4g, after zeros/NaNs recovered to %.4g\n", e_eq, eps);
     /* a huge outlier resets and is capped in the EMA */
     double v = tu.v;
-    smile_auto_decision dec = smile_auto_tuner_update(&tu, 1e6, 0.0, D, 1);
+    smile_auto_decision dec = smile_auto_tuner_update(&tu, &eps, 1e6, 0.0, D, 1);
     CHECK(dec.reset, "outlier not reset");
     CHECK(tu.v <= (1 - BETA) * v + BETA * RF * D * TARGET * (1 + 1e-12), "outlier not capped in EMA");
     /* a reset halves ε (on top of the one clipped Robbins–Monro move) */
-    double e0 = tu.eps;
-    dec = smile_auto_tuner_update(&tu, 1e6, 0.0, D, 1);
-    CHECK(dec.reset && fabs(tu.eps / (0.5 * e0 * exp(-GAIN * dec.h)) - 1) < 1e-12,
-          "reset: eps %g -> %g", e0, tu.eps);
+    double e0 = eps;
+    dec = smile_auto_tuner_update(&tu, &eps, 1e6, 0.0, D, 1);
+    CHECK(dec.reset && fabs(eps / (0.5 * e0 * exp(-GAIN * dec.h)) - 1) < 1e-12,
+          "reset: eps %g -> %g", e0, eps);
     /* the log-density guard: a drop beyond √(R·d·target) resets even with a
      * tiny energy error; the same rise does not */
     const double thr = sqrt(RF * D * TARGET);
-    CHECK(smile_auto_tuner_update(&tu, 1e-3, -1.01 * thr, D, 1).reset, "drop of 1.01 thr not reset");
-    CHECK(!smile_auto_tuner_update(&tu, 1e-3, -0.99 * thr, D, 1).reset, "drop of 0.99 thr reset");
-    CHECK(!smile_auto_tuner_update(&tu, 1e-3, 100 * thr, D, 1).reset, "rise reset");
+    CHECK(smile_auto_tuner_update(&tu, &eps, 1e-3, -1.01 * thr, D, 1).reset, "drop of 1.01 thr not reset");
+    CHECK(!smile_auto_tuner_update(&tu, &eps, 1e-3, -0.99 * thr, D, 1).reset, "drop of 0.99 thr reset");
+    CHECK(!smile_auto_tuner_update(&tu, &eps, 1e-3, 100 * thr, D, 1).reset, "rise reset");
 }
 
 /* Typical-set guard: EMA statistics of a Gaussian stream, the alarm band,

@@ -1,6 +1,7 @@
-/* Oracles T1–T7 of spec samplers.md §12 for the isokinetic velocity update
- * and the integrators (double instantiation; the float one is checked
- * against it). */
+/* The isokinetic velocity update (docs/method.md, section 3.2) against its
+ * closed forms, unit norm, semigroup property and reference vectors, and the
+ * integrators' order and evaluation count (section 3.4), on the double
+ * instantiation (the float one is checked against it). */
 #include "harness.h"
 #include "sampler/isokinetic.h"
 #include "smile.h"
@@ -18,14 +19,15 @@ static void rand_unit(smile_rng *r, double *u, size_t d) {
     for (size_t i = 0; i < d; i++) u[i] /= n;
 }
 
-/* T1 unit norm over a grid; u = 0 gives ĥ. T2/T3 against the closed forms. */
-static void test_t1_t3(void) {
+/* Unit norm of u' over a grid; u = 0 gives ĥ; ΔK and u' against the closed
+ * forms. */
+static void test_unit_norm_and_closed_forms(void) {
     smile_rng r;
     smile_rng_init(&r, 7, 0, 1);
     size_t dims[] = {2, 3, 10, 1000, 1000000};
     double hn[] = {1e-10, 1e-3, 1.0, 1e4, 1e10};
     double ec[] = {1e-8, 1e-3, 0.1, 1.0, 10.0};
-    double worst_norm = 0, worst_zero = 0, worst_t3 = 0, worst_t2 = 0;
+    double worst_norm = 0, worst_zero = 0, worst_u = 0, worst_dK = 0;
     for (size_t a = 0; a < 5; a++) {
         size_t d = dims[a];
         double *u = malloc(d * sizeof *u), *u0 = malloc(d * sizeof *u0), *g = malloc(d * sizeof *g);
@@ -40,7 +42,7 @@ static void test_t1_t3(void) {
                 double dK = smile_isokinetic_velocity_update_d(u, &uz, g, NULL, ec[c], 1.0, d);
                 double nu = norm_d(u, d);
                 if (fabs(nu - 1) > worst_norm) worst_norm = fabs(nu - 1);
-                /* closed forms (T2, T3) where cosh does not overflow */
+                /* closed forms of ΔK and u' where cosh does not overflow */
                 double nh = norm_d(g, d), e = 0;
                 for (size_t i = 0; i < d; i++) e += u0[i] * g[i] / nh;
                 double delta = ec[c] * nh / (double)(d - 1);
@@ -51,10 +53,10 @@ static void test_t1_t3(void) {
                     long double dl = delta, el = e;
                     double dK2 = (double)((long double)(d - 1) * logl(coshl(dl) + el * sinhl(dl)));
                     double rel = fabs(dK - dK2) / fmax(fabs(dK2), 1e-300);
-                    (void)rel; (void)dK2; /* T2 is checked on a controlled grid below */
+                    (void)rel; (void)dK2; /* ΔK is checked on a controlled grid below */
                     for (size_t i = 0; i < d; i++) {
                         double ui = (u0[i] + g[i] / nh * (sinh(delta) + e * (cosh(delta) - 1))) / den;
-                        if (fabs(ui - u[i]) > worst_t3) worst_t3 = fabs(ui - u[i]);
+                        if (fabs(ui - u[i]) > worst_u) worst_u = fabs(ui - u[i]);
                     }
                 }
                 /* zero velocity -> u' = ĥ */
@@ -68,12 +70,12 @@ static void test_t1_t3(void) {
             }
         free(u); free(u0); free(g);
     }
-    CHECK(worst_norm <= 1e-12, "T1 max | |u'| - 1 | = %g", worst_norm);
-    CHECK(worst_zero <= 1e-14, "T1 u=0 -> h-hat: max diff %g", worst_zero);
-    CHECK(worst_t3 <= 1e-12, "T3 max |u' - closed form| %g", worst_t3);
-    printf("T1 %.2e  T1(u=0) %.2e  T2 %.2e  T3 %.2e\n", worst_norm, worst_zero, worst_t2, worst_t3);
+    CHECK(worst_norm <= 1e-12, "unit norm: max | |u'| - 1 | = %g", worst_norm);
+    CHECK(worst_zero <= 1e-14, "u=0 -> h-hat: max diff %g", worst_zero);
+    CHECK(worst_u <= 1e-12, "u' closed form: max |u' - closed form| %g", worst_u);
+    printf("unit norm %.2e  u=0 %.2e  dK %.2e  u' %.2e\n", worst_norm, worst_zero, worst_dK, worst_u);
 
-    /* T2 large δ: ζ form finite and equal to (d−1)(δ − ln2 + ln(1+e)) */
+    /* ΔK at large δ: ζ form finite and equal to (d−1)(δ − ln2 + ln(1+e)) */
     double u3[3] = {0.6, 0.8, 0.0}, g3[3] = {3e6, -1e6, 2e6};
     for (int k = 0; k < 3; k++) {
         double eps = k == 0 ? 1e-3 : (k == 1 ? 1.0 : 3e2);
@@ -84,7 +86,7 @@ static void test_t1_t3(void) {
         double delta = eps * nh / 2;
         double dK = smile_isokinetic_velocity_update_d(uu, &uz, g3, NULL, eps, 1.0, 3);
         double ref = 2 * (delta - log(2.0) + log1p(e));
-        CHECK(isfinite(dK) && fabs(dK - ref) <= 1e-12 * fabs(ref), "T2 large delta %g: %g vs %g", delta, dK, ref);
+        CHECK(isfinite(dK) && fabs(dK - ref) <= 1e-12 * fabs(ref), "dK at large delta %g: %g vs %g", delta, dK, ref);
         CHECK(!isfinite(2 * log(cosh(delta) + e * sinh(delta))) || delta < 800, "cosh form overflow expected");
     }
     /* e = −1 exactly with a huge δ stays finite */
@@ -97,11 +99,10 @@ static void test_t1_t3(void) {
     }
 }
 
-/* T4 semigroup. */
-/* T2 on a controlled grid: h built with a prescribed e = u·ĥ, so the
+/* ΔK on a controlled grid: h built with a prescribed e = u·ĥ, so the
  * reference (d−1) ln(cosh δ + e sinh δ), evaluated in long double, uses the
  * same e. For δ > 1 the library uses the independent ζ form. */
-static void test_t2_grid(void) {
+static void test_kinetic_change_grid(void) {
     size_t dims[] = {3, 10, 1000};
     double es[] = {-0.999, -0.5, 0.0, 0.3, 0.9, 1.0};
     double worst = 0;
@@ -130,11 +131,12 @@ static void test_t2_grid(void) {
         free(u);
         free(g);
     }
-    printf("T2 grid max rel error %.2e\n", worst);
-    CHECK(worst <= 1e-12, "T2 max rel dK error %g", worst);
+    printf("dK grid max rel error %.2e\n", worst);
+    CHECK(worst <= 1e-12, "dK grid: max rel error %g", worst);
 }
 
-static void test_t4(void) {
+/* Semigroup: two updates of ε/2 equal one of ε, and their ΔK add up. */
+static void test_semigroup(void) {
     smile_rng r;
     smile_rng_init(&r, 8, 0, 1);
     size_t d = 17;
@@ -152,12 +154,12 @@ static void test_t4(void) {
         for (size_t i = 0; i < d; i++) worst = fmax(worst, fabs(u[i] - v[i]));
         worstK = fmax(worstK, fabs(k1 - k2) / fabs(k2));
     }
-    CHECK(worst <= 1e-12, "T4 semigroup max diff %g", worst);
-    CHECK(worstK <= 1e-12, "T4 additive dK rel diff %g", worstK);
+    CHECK(worst <= 1e-12, "semigroup: max diff %g", worst);
+    CHECK(worstK <= 1e-12, "semigroup: additive dK rel diff %g", worstK);
 }
 
-/* T5 Appendix A.2 vectors. */
-static void test_t5(void) {
+/* Reference vectors (the paper's Appendix A.2). */
+static void test_reference_vectors(void) {
     double u[3] = {1, 0, 0}, g[3] = {0, 2, 0};
     int z = 0;
     double dK = smile_isokinetic_velocity_update_d(u, &z, g, NULL, 0.5, 1.0, 3);
@@ -185,7 +187,7 @@ static void test_t5(void) {
     CHECK_CLOSE(dKD, 0.06864427030081477, 1e-14, 0);
 }
 
-/* T6/T7: integrator order on a d = 50 Gaussian, exact gradients. */
+/* Integrator order and evaluation count on a d = 50 Gaussian, exact gradients. */
 typedef struct { double inv_var[50]; int evals; } gauss50;
 static int gauss50_fn(void *user, const double *x, double *logp, double *grad) {
     gauss50 *g = user;
@@ -226,12 +228,12 @@ static void integrate(smile_integrator k, double eps, double *maxE, double *rms)
     const double *c;
     int nc;
     int mm = smile_integrator_coeffs(k, &c, &nc);
-    CHECK(evals == mm * n, "T7 %d evals for %d steps of m = %d", evals, n, mm);
+    CHECK(evals == mm * n, "evaluations: %d for %d steps of m = %d", evals, n, mm);
     *maxE = m;
     *rms = sqrt(ss / n);
 }
 
-static void test_t6(void) {
+static void test_integrator_order(void) {
     smile_integrator ks[] = {SMILE_INTEGRATOR_LEAPFROG, SMILE_INTEGRATOR_MCLACHLAN,
                              SMILE_INTEGRATOR_YOSHIDA, SMILE_INTEGRATOR_OMELYAN};
     const char *nm[] = {"leapfrog", "mclachlan", "yoshida", "omelyan"};
@@ -246,27 +248,27 @@ static void test_t6(void) {
             if (a == 0 && j == 1) lf01 = M;
             if (j > 0) {
                 double rM = prevM / M, rR = prevR / R;
-                printf("T6 %-9s eps %.4f maxE %.3e ratio %.2f  rms ratio %.2f\n", nm[a], eps, M, rM, rR);
+                printf("order %-9s eps %.4f maxE %.3e ratio %.2f  rms ratio %.2f\n", nm[a], eps, M, rM, rR);
                 if (a < 3) {
-                    CHECK(fabs(rM - 4.0) <= 0.3, "T6 %s max|E| ratio %.3f (want 4 +- 0.3)", nm[a], rM);
-                    CHECK(fabs(rR - 8.0) <= 0.6, "T6 %s rms ratio %.3f (want 8 +- 0.6)", nm[a], rR);
+                    CHECK(fabs(rM - 4.0) <= 0.3, "order: %s max|E| ratio %.3f (want 4 +- 0.3)", nm[a], rM);
+                    CHECK(fabs(rR - 8.0) <= 0.6, "order: %s rms ratio %.3f (want 8 +- 0.6)", nm[a], rR);
                 } else {
-                    CHECK(fabs(rM - 16.0) <= 1.5, "T6 omelyan max|E| ratio %.3f (want 16 +- 1.5)", rM);
-                    CHECK(fabs(rR - 32.0) <= 3.0, "T6 omelyan rms ratio %.3f (want 32 +- 3)", rR);
+                    CHECK(fabs(rM - 16.0) <= 1.5, "order: omelyan max|E| ratio %.3f (want 16 +- 1.5)", rM);
+                    CHECK(fabs(rR - 32.0) <= 3.0, "order: omelyan rms ratio %.3f (want 32 +- 3)", rR);
                 }
             }
             prevM = M;
             prevR = R;
         }
     }
-    CHECK(lf01 / mcl02 >= 3.0, "T6 McLachlan(0.2) vs leapfrog(0.1) equal cost: %.2fx", lf01 / mcl02);
+    CHECK(lf01 / mcl02 >= 3.0, "order: McLachlan(0.2) vs leapfrog(0.1) equal cost: %.2fx", lf01 / mcl02);
 }
 
 int main(void) {
-    test_t1_t3();
-    test_t2_grid();
-    test_t4();
-    test_t5();
-    test_t6();
+    test_unit_norm_and_closed_forms();
+    test_kinetic_change_grid();
+    test_semigroup();
+    test_reference_vectors();
+    test_integrator_order();
     return harness_done("test_isokinetic");
 }

@@ -1,9 +1,11 @@
-/* SMILE family invariants (spec samplers.md §12 T11, T13, T14, T16) and a
- * statistical check on a Gaussian with isotropic injected gradient noise. */
+/* SMILE family invariants (docs/method.md, section 5): the variants reduce to
+ * each other, resets restore the state, non-finite steps are undone, batch
+ * streams cover each epoch, results do not depend on the thread count; a
+ * statistical check on a Gaussian with isotropic injected gradient noise;
+ * the pSMILE noise floor; the auto variants' tuner and guard in a chain. */
 #include "harness.h"
 #include "smile.h"
 #include "sampler/sampler_internal.h"
-#include "fit/fit_internal.h"
 
 #include <math.h>
 
@@ -61,8 +63,9 @@ static smile_batch batch_for(int64_t serial) {
     return b;
 }
 
-/* T11 (i)/(ii) reductions */
-static void test_t11(void) {
+/* Reductions: SMILE with the tuner off is SMILE-naive step for step; the
+ * first pSMILE step (EMAs at 1, so D = 1) is the first SMILE step. */
+static void test_reductions(void) {
     size_t d = 8;
     gtarget g1 = make_target(d, 2.0), g2 = make_target(d, 2.0);
     smile_target t1 = {d, gfn, &g1, 0}, t2 = {d, gfn, &g2, 0};
@@ -83,7 +86,7 @@ static void test_t11(void) {
         smile_chain_step(&b, &t2, &bb, &ib);
         if (memcmp(a.x, b.x, d * sizeof(float)) || memcmp(a.u, b.u, d * sizeof(float))) same = 0;
     }
-    CHECK(same, "T11(i) SMILE(tuner off) and SMILE-naive trajectories differ");
+    CHECK(same, "SMILE (tuner off) and SMILE-naive trajectories differ");
     smile_chain_free(&a);
     smile_chain_free(&b);
     /* (ii) first pSMILE step == first SMILE step (D ≡ 1 from σ_g ≡ 1) */
@@ -94,7 +97,7 @@ static void test_t11(void) {
     smile_chain_step(&b, &t2, &bb, &ib);
     CHECK(!memcmp(a.x, b.x, d * sizeof(float)) && !memcmp(a.u, b.u, d * sizeof(float)) &&
               ia.dE == ib.dE,
-          "T11(ii) first pSMILE step differs from first SMILE step");
+          "first pSMILE step differs from first SMILE step");
     CHECK(ib.precond_r == 1.0 && ib.precond_min == 1.0 && ib.precond_max == 1.0,
           "initial preconditioner not identity: r %g", ib.precond_r);
     /* first step masks the potential term: dE == dK, and starts from u = 0 */
@@ -104,74 +107,76 @@ static void test_t11(void) {
     smile_chain_free(&b);
 }
 
-/* T13 reset consistency and T14 non-finite injection */
-static void test_t13_t14(void) {
+/* A pSMILE chain (ε = 0.05) on t after `steps` steps on batches 0, 1, ... */
+static void started_psmile(smile_chain *c, const smile_target *t, int keep_proposal_cache,
+                           int steps, smile_step_info *info) {
+    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
+    p.step_size = 0.05;
+    p.reset_keeps_proposal_cache = keep_proposal_cache;
+    smile_chain_init(c, &p, t->dim, 5, 0, NULL, NULL, 0);
+    for (int s = 0; s < steps; s++) {
+        smile_batch b = batch_for(s);
+        smile_chain_step(c, t, &b, info);
+    }
+}
+
+/* A reset restores x, the gradient cache and ℓ bitwise (u = 0) and its |ΔE|
+ * still feeds the statistics; an injected NaN log density or gradient entry
+ * undoes the step with the statistics and noise EMAs untouched. */
+static void test_reset_and_nonfinite(void) {
     size_t d = 6;
     for (int keep = 0; keep < 2; keep++) {
         gtarget g = make_target(d, 1.0);
         smile_target t = {d, gfn, &g, 0};
         smile_chain c;
-        smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
-        p.step_size = 0.05;
-        p.reset_keeps_proposal_cache = keep;
-        smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
         smile_step_info info;
-        for (int s = 0; s < 40; s++) {
-            smile_batch b = batch_for(s);
-            smile_chain_step(&c, &t, &b, &info);
-        }
+        started_psmile(&c, &t, keep, 40, &info);
         float xb[16], gb[16];
         memcpy(xb, c.x, d * sizeof(float));
         memcpy(gb, c.g, d * sizeof(float));
-        double lb = c.logp, mE = c.tuner.mE;
+        double lb = c.logp, mE = c.tuning->tuner.mE;
         g.huge_call = g.calls + 1; /* second evaluation of the next step */
         smile_batch b = batch_for(40);
         smile_chain_step(&c, &t, &b, &info);
-        CHECK(info.flags & SMILE_INFO_RESET, "T13 blow-up not reset (keep=%d)", keep);
-        CHECK(!memcmp(xb, c.x, d * sizeof(float)), "T13 x not restored bitwise");
+        CHECK(info.flags & SMILE_INFO_RESET, "reset: blow-up not reset (keep=%d)", keep);
+        CHECK(!memcmp(xb, c.x, d * sizeof(float)), "reset: x not restored bitwise");
         int uzero = 1;
         for (size_t i = 0; i < d; i++) uzero &= c.u[i] == 0.0f;
-        CHECK(uzero && c.u_zero, "T13 u not zero after reset");
+        CHECK(uzero && c.u_zero, "reset: u not zero after reset");
         if (!keep) {
             CHECK(!memcmp(gb, c.g, d * sizeof(float)) && c.logp == lb,
-                  "T13 cache not restored bitwise");
+                  "reset: cache not restored bitwise");
         } else {
-            CHECK(c.logp != lb, "T13 reset_keeps_proposal_cache: expected proposal's log density");
+            CHECK(c.logp != lb, "reset_keeps_proposal_cache: expected the proposal's log density");
         }
-        CHECK(c.tuner.mE != mE, "T13 statistics must absorb the divergent step");
-        CHECK(info.flags & SMILE_INFO_EPS_DOWN, "T13 divergent step must shrink eps");
+        CHECK(c.tuning->tuner.mE != mE, "reset: statistics must absorb the divergent step");
+        CHECK(info.flags & SMILE_INFO_EPS_DOWN, "reset: divergent step must shrink eps");
         smile_chain_free(&c);
     }
-    /* T14: NaN log density, then NaN gradient entry */
+    /* non-finite: NaN log density, then NaN gradient entry */
     for (int which = 0; which < 2; which++) {
         gtarget g = make_target(d, 1.0);
         smile_target t = {d, gfn, &g, 0};
         smile_chain c;
-        smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_PSMILE);
-        p.step_size = 0.05;
-        smile_chain_init(&c, &p, d, 5, 0, NULL, NULL, 0);
         smile_step_info info;
-        for (int s = 0; s < 30; s++) {
-            smile_batch b = batch_for(s);
-            smile_chain_step(&c, &t, &b, &info);
-        }
+        started_psmile(&c, &t, 0, 30, &info);
         float xb[16], gb[16], mu[16], sg[16];
         memcpy(xb, c.x, d * sizeof(float));
         memcpy(gb, c.g, d * sizeof(float));
         memcpy(mu, c.mu_g, d * sizeof(float));
         memcpy(sg, c.sigma_g, d * sizeof(float));
-        double lb = c.logp, mE = c.tuner.mE, sE = c.tuner.sE, eps = c.eps;
+        double lb = c.logp, mE = c.tuning->tuner.mE, sE = c.tuning->tuner.sE, eps = c.eps;
         if (which == 0) g.fail_call = g.calls; else g.nan_grad_call = g.calls + 1;
         smile_batch b = batch_for(30);
         smile_chain_step(&c, &t, &b, &info);
         CHECK((info.flags & SMILE_INFO_NONFINITE) && (info.flags & SMILE_INFO_RESET),
-              "T14 flags %#x", info.flags);
+              "non-finite: flags %#x", info.flags);
         CHECK(!memcmp(xb, c.x, d * sizeof(float)) && !memcmp(gb, c.g, d * sizeof(float)) &&
                   c.logp == lb,
-              "T14 state not restored");
-        CHECK(c.tuner.mE == mE && c.tuner.sE == sE, "T14 energy statistics changed");
+              "non-finite: state not restored");
+        CHECK(c.tuning->tuner.mE == mE && c.tuning->tuner.sE == sE, "non-finite: energy statistics changed");
         CHECK(!memcmp(mu, c.mu_g, d * sizeof(float)) && !memcmp(sg, c.sigma_g, d * sizeof(float)),
-              "T14 noise EMAs changed");
+              "non-finite: noise EMAs changed");
         CHECK_CLOSE(c.eps, eps * 0.98, 1e-15, 0);
         int finite = 1;
         for (int s = 31; s < 200; s++) {
@@ -179,14 +184,15 @@ static void test_t13_t14(void) {
             smile_chain_step(&c, &t, &bb, &info);
             for (size_t i = 0; i < d; i++) finite &= isfinite(c.x[i]);
         }
-        CHECK(finite && c.n_nonfinite == 1, "T14 chain did not continue finitely (%lld)",
+        CHECK(finite && c.n_nonfinite == 1, "non-finite: chain did not continue finitely (%lld)",
               (long long)c.n_nonfinite);
         smile_chain_free(&c);
     }
 }
 
-/* T16 streams */
-static void test_t16(void) {
+/* Batch streams: an epoch's batches are disjoint and cover n_b·B points,
+ * chains get different streams, bad sizes are refused. */
+static void test_streams(void) {
     smile_batch_stream s1, s2;
     size_t N = 1000, B = 64;
     char msg[128];
@@ -208,8 +214,8 @@ static void test_t16(void) {
     }
     size_t cnt = 0;
     for (size_t i = 0; i < N; i++) cnt += seen[i];
-    CHECK(disjoint && cnt == nb * B, "T16 epoch batches not disjoint/covering: %zu", cnt);
-    CHECK(differ, "T16 chains 0 and 1 got the same stream");
+    CHECK(disjoint && cnt == nb * B, "epoch batches not disjoint/covering: %zu", cnt);
+    CHECK(differ, "chains 0 and 1 got the same stream");
     smile_batch_stream_free(&s1);
     smile_batch_stream_free(&s2);
     /* reference batching only ever uses the first n_b·B indices */
@@ -277,9 +283,9 @@ static void test_threads(void) {
 }
 
 /* Statistics: isotropic injected noise leaves SMILE-naive nearly unbiased
- * (§7.10). E[x_i²]/σ_i² within 4 MCSE (from the ESS of x_i²) plus a
- * discretisation allowance of 0.05 (spec T10 uses 0.03 for full-batch MCLMC;
- * the injected noise adds some; measured max deviation here: 0.045). */
+ * (docs/method.md, section 5.6). E[x_i²]/σ_i² within 4 MCSE (from the ESS of
+ * x_i²) plus a discretisation allowance of 0.05 (measured max deviation
+ * here: 0.045; the injected noise adds to the discretisation bias). */
 static void test_isotropic_gaussian(void) {
     size_t d = 10;
     gtarget g = make_target(d, 4.0);
@@ -323,7 +329,7 @@ static void test_isotropic_gaussian(void) {
     smile_chain_free(&c);
 }
 
-/* [ours] precond floor: a coordinate without gradient noise gets D ≤ ~1/κ
+/* pSMILE noise floor (our addition, precond_floor): a coordinate without gradient noise gets D ≤ ~1/κ
  * times the typical D instead of up to 1e6 (docs/design.md). σ = (1e-2, 100,
  * 100, 100): r0 = sqrt((1e-4 + 3e4)/4) = 86.60, floor 0.01·r0 = 0.8660,
  * r = sqrt((0.75 + 3e4)/4) = 86.61, so D_0 = r/0.866 = 100.0 (8661 without). */
@@ -349,7 +355,7 @@ static void test_precond_floor(void) {
     }
 }
 
-/* [ours] psmile-auto through the chain: the same-batch energy error is
+/* psmile-auto through the chain: the same-batch energy error is
  * reported, the extra evaluation is counted (log-density only when the
  * target allows it), and the step size settles at the same value from
  * starts five decades apart (fixed point; docs/tuner.md). Gaussian with
@@ -403,7 +409,7 @@ static void init_auto(smile_chain *c, size_t d) {
     smile_chain_init(c, &p, d, 5, 0, NULL, NULL, 0);
 }
 
-/* Typical-set guard (docs/tuner.md §3): the previous position's log
+/* Typical-set guard (docs/tuner.md, section 3): the previous position's log
  * density on a new batch collapses by 1e6 at one step (call 3·S + 2 is that
  * step's extra evaluation: two gradients, then the log density). The chain
  * must roll back to its good snapshot (the candidate taken at the start of
@@ -447,7 +453,7 @@ static void test_auto_rollback(void) {
 }
 
 /* An auto-variant reset undoes the step completely: x AND the velocity u are
- * restored (the reference zeroes u), and ε is halved (docs/tuner.md §3). The
+ * restored (the reference zeroes u), and ε is halved (docs/tuner.md, section 3). The
  * blow-up is injected at the second gradient of step S (call 3·S + 1). */
 static void test_auto_reset_keeps_velocity(void) {
     const size_t d = 8;
@@ -481,9 +487,9 @@ int main(void) {
     test_auto_rollback();
     test_auto_chain();
     test_precond_floor();
-    test_t11();
-    test_t13_t14();
-    test_t16();
+    test_reductions();
+    test_reset_and_nonfinite();
+    test_streams();
     test_threads();
     test_isotropic_gaussian();
     return harness_done("test_smile");

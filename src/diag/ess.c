@@ -1,6 +1,6 @@
-/* Autocovariance by FFT and effective sample size (spec samplers.md §10.1,
- * §10.2: Stan/Geyer initial monotone sequence; bulk-ESS on rank-normalised
- * split chains, §10.3–10.4).
+/* Autocovariance by FFT and effective sample size (docs/method.md, sections
+ * 10.1, 10.2: Stan/Geyer initial monotone sequence; bulk-ESS on
+ * rank-normalised split chains, sections 10.3-10.4).
  *
  * FFTW planning (and plan destruction) is not thread-safe, so both happen in
  * the named critical section `fftw_plan`; executing a plan is thread-safe.
@@ -73,7 +73,7 @@ static int acov_ws_init(acov_ws *w, size_t n) {
     return SMILE_OK;
 }
 
-/* §10.1 for one sequence x[n]: acov[t] = (1/n) Σ_{i<n−t} (x_i − x̄)(x_{i+t} − x̄),
+/* Section 10.1 for one sequence x[n]: acov[t] = (1/n) Σ_{i<n−t} (x_i − x̄)(x_{i+t} − x̄),
  * computed as IFFT(|FFT(x − x̄, zero padded to L)|²)/(L n). If acc is set the
  * result is added to acov[] instead of stored. Returns the mean x̄. */
 static double acov_ws_run(acov_ws *w, const double *x, double *acov, int acc) {

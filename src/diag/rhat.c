@@ -1,6 +1,6 @@
-/* Rank normalisation and rank-normalised split-R̂ (spec samplers.md §10.3,
- * §10.4; Vehtari et al. 2021), plus the segment R̂ of metrics.md §7.2.
- * Φ⁻¹ is smile_normal_quantile (src/sampler/tuner.c). */
+/* Rank normalisation and rank-normalised split-R̂ (docs/method.md, sections
+ * 10.3, 10.4; Vehtari et al. 2021), plus the segment R̂ (section 10.5).
+ * Φ⁻¹ is smile_normal_quantile (src/core/normal.c). */
 #include "diag/diag.h"
 
 #include <math.h>
@@ -9,7 +9,7 @@
 
 typedef smile_value_index val_idx;
 
-/* §10.3 with caller scratch vi[n]. */
+/* Section 10.3 with caller scratch vi[n]. */
 static void rank_normalise_ws(const double *x, size_t n, double *z, val_idx *vi) {
     for (size_t i = 0; i < n; i++) {
         vi[i].v = x[i];
@@ -74,7 +74,7 @@ double smile_diag_rhat_seq(const double *seq, size_t m, size_t n) {
     return sqrt(var_plus / W);
 }
 
-/* Split (§10.4 step 1) and rank-normalise jointly (step 2) into z[2 M n].
+/* Split (section 10.4 step 1) and rank-normalise jointly (step 2) into z[2 M n].
  * Returns 0 on success. */
 static int split_rank(const double *draws, size_t M, size_t N, double *z) {
     size_t n = N / 2, tot = 2 * M * n;
@@ -132,7 +132,7 @@ double smile_diag_median(const double *x, size_t n) {
 
 double smile_rhat_tail(const double *draws, size_t M, size_t N) {
     if (!args_ok(draws, M, N)) return NAN;
-    /* §10.4 step 4: fold around the median of all M N draws, then bulk R̂. */
+    /* section 10.4 step 4: fold around the median of all M N draws, then bulk R̂. */
     double med = smile_diag_median(draws, M * N);
     double *f = malloc(M * N * sizeof(double));
     if (!f || isnan(med)) {

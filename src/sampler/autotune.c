@@ -1,6 +1,8 @@
-/* [ours] Settling step-size tuner of smile-auto / psmile-auto (docs/tuner.md).
+/* Settling step-size tuner of smile-auto / psmile-auto, our addition
+ * (docs/tuner.md; docs/method.md, section 6).
  *
- * The reference tuner (§7.5) thresholds |ΔE| against quantiles of its own
+ * The reference tuner (docs/method.md, section 5.4) thresholds |ΔE| against
+ * quantiles of its own
  * history, so every ε is neutral when |ΔE| is dominated by the batch-switch
  * term (ξ_t − ξ_{t−1})·x, which does not depend on ε: it has no fixed point.
  * Here the controlled quantity is the same-batch energy error
@@ -13,12 +15,12 @@
  * whose fixed point is E[ΔE_b²]/d = target (the MCLMC energy-variance
  * criterion, but on one batch). Guardrail: a step with ΔE_b² > R·d·target
  * is reset; at the fixed point that is a > √R standard-deviation event. */
-#include "core/core.h"
+#include "sampler_internal.h"
 
 #include <math.h>
 
 void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, double clip,
-                           double smoothing, double reset_factor, double eps0) {
+                           double smoothing, double reset_factor) {
     tu->target = target;
     tu->gain = gain;
     tu->clip = clip;
@@ -26,20 +28,19 @@ void smile_auto_tuner_init(smile_auto_tuner *tu, double target, double gain, dou
     tu->reset_factor = reset_factor;
     tu->reset_shrink = 0.5;
     tu->v = NAN;
-    tu->eps = eps0;
     tu->t = 1;
 }
 
-static void move_eps(smile_auto_tuner *tu, double h, smile_auto_decision *d) {
-    double e = tu->eps * exp(-tu->gain * h);
+static void move_eps(const smile_auto_tuner *tu, double *eps, double h, smile_auto_decision *d) {
+    double e = *eps * exp(-tu->gain * h);
     e = fmin(fmax(e, 1e-8), 10.0);
-    if (e < tu->eps) d->eps_down = 1;
-    if (e > tu->eps) d->eps_up = 1;
-    tu->eps = e;
+    if (e < *eps) d->eps_down = 1;
+    if (e > *eps) d->eps_up = 1;
+    *eps = e;
 }
 
-smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, double dlogp,
-                                            size_t d, int adapt_eps) {
+smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double *eps, double dE,
+                                            double dlogp, size_t d, int adapt_eps) {
     smile_auto_decision dec = {0, 0, 0, 0.0};
     const double scale = (double)d * tu->target;
     const double e2 = dE * dE;
@@ -56,13 +57,13 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, dou
      * another ×4 beyond the halving and regrows slowly: a deliberate
      * cool-down. Capping at e^c·d·target instead (no cool-down) doubled the
      * resets on airfoil and lowered the LPPD (seeds 1-3: 0.535 against
-     * 0.573; docs/tuner.md §4). */
+     * 0.573; docs/tuner.md, section 4). */
     const double e2c = fmin(e2, tu->reset_factor * scale);
     tu->v = isnan(tu->v) ? e2c : (1.0 - tu->smoothing) * tu->v + tu->smoothing * e2c;
     double h = log(fmax(tu->v, 1e-300) / scale);
     h = fmin(fmax(h, -tu->clip), tu->clip);
     dec.h = h;
-    if (adapt_eps) move_eps(tu, h, &dec);
+    if (adapt_eps) move_eps(tu, eps, h, &dec);
     /* A reset step is > √R standard deviations out: ε is far too large for
      * where the chain is now (typically an overshoot while ε is still
      * settling). One Robbins–Monro move (at most e^{-γc}) would need
@@ -70,7 +71,7 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, dou
      * controller grows it back within ln 2/(γc) ≈ 90 steps if it was fine.
      * Non-finite steps keep the gentle shrink (they need not be ε's fault). */
     if (adapt_eps && dec.reset) {
-        tu->eps = fmax(tu->eps * tu->reset_shrink, 1e-8);
+        *eps = fmax(*eps * tu->reset_shrink, 1e-8);
         dec.eps_down = 1;
         dec.eps_up = 0;
     }
@@ -78,9 +79,9 @@ smile_auto_decision smile_auto_tuner_update(smile_auto_tuner *tu, double dE, dou
     return dec;
 }
 
-void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, int adapt_eps) {
+void smile_auto_tuner_nonfinite(smile_auto_tuner *tu, double *eps, int adapt_eps) {
     smile_auto_decision dec = {0, 0, 0, 0.0};
-    if (adapt_eps) move_eps(tu, tu->clip, &dec);
+    if (adapt_eps) move_eps(tu, eps, tu->clip, &dec);
     tu->t++;
 }
 

@@ -24,16 +24,18 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->x_prev = smile_calloc(dim, sizeof(float));
     c->g_prev = smile_calloc(dim, sizeof(float));
     c->scratch = smile_calloc(dim, sizeof(float));
-    int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch;
+    c->tuning = smile_calloc(1, sizeof *c->tuning);
+    int ok = c->x && c->u && c->g && c->x_prev && c->g_prev && c->scratch && c->tuning;
     if (ok && smile_kind_is_auto(p->kind)) {
-        c->u_prev = smile_calloc(dim, sizeof(float));
-        c->x_cand = smile_calloc(dim, sizeof(float));
-        c->u_cand = smile_calloc(dim, sizeof(float));
-        c->x_good = smile_calloc(dim, sizeof(float));
-        c->u_good = smile_calloc(dim, sizeof(float));
-        ok = c->u_prev && c->x_cand && c->u_cand && c->x_good && c->u_good;
+        c->tuning->u_prev = smile_calloc(dim, sizeof(float));
+        c->tuning->x_cand = smile_calloc(dim, sizeof(float));
+        c->tuning->u_cand = smile_calloc(dim, sizeof(float));
+        c->tuning->x_good = smile_calloc(dim, sizeof(float));
+        c->tuning->u_good = smile_calloc(dim, sizeof(float));
+        const struct smile_tuning *a = c->tuning;
+        ok = a->u_prev && a->x_cand && a->u_cand && a->x_good && a->u_good;
         /* band floor: the tuner's reset threshold √(R·d·target) */
-        smile_logp_guard_init(&c->lguard, SMILE_AUTO_GUARD_RATE, SMILE_AUTO_GUARD_K,
+        smile_logp_guard_init(&c->tuning->lguard, SMILE_AUTO_GUARD_RATE, SMILE_AUTO_GUARD_K,
                               sqrt(p->auto_reset_factor * (double)dim * p->auto_target));
     }
     if (ok && p->precond) {
@@ -42,7 +44,8 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
         c->D = smile_calloc(dim, sizeof(float));
         ok = c->mu_g && c->sigma_g && c->D;
         if (ok)
-            for (size_t i = 0; i < dim; i++) c->mu_g[i] = c->sigma_g[i] = 1.0f; /* [ref] 8c */
+            /* EMA initial values 1, as the reference implementation */
+            for (size_t i = 0; i < dim; i++) c->mu_g[i] = c->sigma_g[i] = 1.0f;
     }
     if (!ok) {
         smile_chain_free(c);
@@ -55,10 +58,10 @@ smile_status smile_chain_init(smile_chain *c, const smile_sampler_params *p, siz
     c->logp = 0.0;
     c->eps = p->step_size;
     c->L = p->L;
-    smile_energy_tuner_init(&c->tuner, p->reset_prob, p->adaption_prob, p->adaption_strength,
-                            p->smoothing, p->step_size);
-    smile_auto_tuner_init(&c->autotune, p->auto_target, p->auto_gain, p->auto_clip,
-                          p->auto_smoothing, p->auto_reset_factor, p->step_size);
+    smile_energy_tuner_init(&c->tuning->tuner, p->reset_prob, p->adaption_prob,
+                            p->adaption_strength, p->smoothing);
+    smile_auto_tuner_init(&c->tuning->autotune, p->auto_target, p->auto_gain, p->auto_clip,
+                          p->auto_smoothing, p->auto_reset_factor);
     smile_rng_init(&c->rng_noise, seed, (uint64_t)chain, SMILE_RNG_NOISE);
     smile_rng_init(&c->rng_vel, seed, (uint64_t)chain, SMILE_RNG_VELOCITY);
     c->phase = SMILE_PHASE_SAMPLING;
@@ -79,15 +82,22 @@ void smile_chain_free(smile_chain *c) {
     smile_mclmc_free(c);
     float **bufs[] = {&c->x,       &c->u,      &c->g,        &c->x_prev,  &c->g_prev,
                       &c->mu_g,    &c->sigma_g, &c->D,       &c->ada_sigma, &c->ada_gbar,
-                      &c->ada_tau, &c->ada_glast, &c->scratch, &c->u_prev,
-                      &c->x_cand, &c->u_cand, &c->x_good, &c->u_good};
+                      &c->ada_tau, &c->ada_glast, &c->scratch};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) {
         smile_free(*bufs[i]);
         *bufs[i] = NULL;
     }
+    if (c->tuning) {
+        float **abufs[] = {&c->tuning->u_prev, &c->tuning->x_cand, &c->tuning->u_cand,
+                           &c->tuning->x_good, &c->tuning->u_good};
+        for (size_t i = 0; i < sizeof abufs / sizeof abufs[0]; i++) smile_free(*abufs[i]);
+    }
+    smile_free(c->tuning);
+    c->tuning = NULL;
 }
 
-/* [ref] phase boundary (8h): u <- 0, cache dropped, so the next step's
+/* The reference implementation's phase boundary (reference_phase_boundary,
+ * docs/experiments.md, section 8): u <- 0, cache dropped, so the next step's
  * potential term is masked and its first velocity sub-step is a no-op. */
 static void reference_boundary(smile_chain *c) {
     memset(c->u, 0, c->dim * sizeof(float));

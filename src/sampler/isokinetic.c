@@ -1,5 +1,5 @@
 /* Isokinetic velocity/position updates and integrator coefficient tables
- * (spec samplers.md §2, §3). */
+ * (docs/method.md, sections 3.1-3.5). */
 #include "isokinetic.h"
 #include "sampler_internal.h"
 
@@ -38,7 +38,8 @@ void smile_isokinetic_position_update_d(double *x, const double *u, const double
     position_update_d(x, u, D, eps_a, d);
 }
 
-/* §3.1 coefficient tables: palindromic c0..c_{2m}; even = velocity (B),
+/* Coefficient tables (docs/method.md, section 3.4): palindromic c0..c_{2m};
+ * even = velocity (B),
  * odd = position (A); each group sums to 1. */
 #define MCL_B1 0.1931833275037836
 static const double leapfrog[] = {0.5, 1.0, 0.5};
@@ -115,7 +116,8 @@ double smile_chain_integrate(smile_chain *c, const smile_target *t, const smile_
                 }
                 nonfinite_grad = nonfin && !p->reference_sanitise;
             }
-            /* [ours] 8d: any non-finite value stops the step */
+            /* any non-finite value stops the step (our rule; the reference
+             * only sanitises: reference_sanitise, docs/experiments.md, section 8) */
             if (rc != 0 || !isfinite(lp) || nonfinite_grad) *bad = 1;
             c->logp = lp;
             c->have_cache = 1;

@@ -1,6 +1,6 @@
-/* Isokinetic building blocks (spec samplers.md §2–§3), internal.
- * Float versions drive the samplers; double versions exist so the test
- * oracles T1–T6 can be checked at double precision. */
+/* Isokinetic building blocks (docs/method.md, sections 3.1-3.5), internal.
+ * Float versions drive the samplers; double versions exist so the tests can
+ * check the updates against closed forms at double precision. */
 #ifndef SMILE_ISOKINETIC_H
 #define SMILE_ISOKINETIC_H
 
@@ -12,7 +12,8 @@ void smile_isokinetic_position_update(float *x, const float *u, const float *D, 
 void smile_isokinetic_position_update_d(double *x, const double *u, const double *D,
                                         double eps_a, size_t d);
 
-/* Double-precision deterministic integrator driver for tests (§3.2):
+/* Double-precision deterministic integrator driver for tests (docs/method.md,
+ * section 3.5):
  * state (x, u, g, logp) with cached gradient; f evaluates log p and grad. */
 typedef int (*smile_logdensity_d_fn)(void *user, const double *x, double *logp, double *grad);
 typedef struct {

@@ -1,5 +1,6 @@
-/* Full-batch MCLMC (spec samplers.md §6.1) with the MILE tuning recipe
- * (§6.2–§6.9): phase 1+2 energy-variance step-size predictor, L from the
+/* Full-batch MCLMC (docs/method.md, section 4.2) with the MILE tuning recipe
+ * (sections 4.3-4.7; section numbers in this file are those of
+ * docs/method.md): phase 1+2 energy-variance step-size predictor, L from the
  * phase-2 variances, phase 3 L from the effective sample size.
  *
  * Warm-up of W steps = n1 = ⌊0.8W⌋ predictor steps, n2 = ⌊0.1W⌋ predictor
@@ -14,7 +15,7 @@
 
 typedef struct {
     int64_t n1, n2, n3;
-    smile_mile_predictor pred;          /* §6.4 */
+    smile_mile_predictor pred;          /* section 4.4 */
     double target_start, target_end;
     /* phase-2 weighted Welford moments in double [d] */
     double *mean, *m2, wsum;
@@ -49,7 +50,8 @@ static void uniform_unit(smile_rng *r, float *u, size_t d) {
     for (size_t i = 0; i < d; i++) u[i] = (float)((double)u[i] * inv);
 }
 
-/* §4 REFRESH: u <- (u + ν z)/|u + ν z|, ν = sqrt(expm1(2ε'/L)/d). */
+/* Partial refresh (section 4.1): u <- (u + ν z)/|u + ν z|,
+ * ν = sqrt(expm1(2ε'/L)/d). */
 static void refresh(smile_chain *c, double eps_r) {
     if (!isfinite(c->L) || c->L <= 0) return;
     const size_t d = c->dim;
@@ -69,22 +71,23 @@ static double initial_L(const smile_chain *c) {
     return c->p.mclmc_init_L_sqrt_d ? sd : fmax(sd, 15.0);
 }
 
-smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
-                                      char *msg, size_t msg_len) {
-    smile_mclmc_free(c);
+/* Phase lengths of a warm-up of n steps: n1 = ⌊0.8n⌋, n2 = ⌊0.1n⌋, n3 = rest. */
+static void phase_lengths(int64_t n, int64_t *n1, int64_t *n2, int64_t *n3) {
+    *n1 = (int64_t)floor(0.8 * (double)n);
+    *n2 = (int64_t)floor(0.1 * (double)n);
+    *n3 = n - *n1 - *n2;
+}
+
+/* The tuning workspace of a warm-up with phases n1, n2, n3 (zeroed). */
+static smile_status mile_alloc(smile_chain *c, int64_t n1, int64_t n2, int64_t n3, char *msg,
+                               size_t msg_len) {
     const size_t d = c->dim;
-    if (c->p.mclmc_init_eps_from_d) c->eps = 0.25 * sqrt((double)d);
-    c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
-    if (n == 0) return SMILE_OK;
     mile_state *m = smile_calloc(1, sizeof *m);
     SMILE_CHECK(!m, SMILE_ENOMEM, msg, msg_len, "out of memory for MCLMC tuning");
     c->mile = m;
-    m->n1 = (int64_t)floor(0.8 * (double)n);
-    m->n2 = (int64_t)floor(0.1 * (double)n);
-    m->n3 = n - m->n1 - m->n2;
-    smile_mile_predictor_init(&m->pred, c->p.mclmc_n_eff, c->p.mclmc_trust);
-    m->target_start = c->p.mclmc_target_start;
-    m->target_end = c->p.mclmc_target_end;
+    m->n1 = n1;
+    m->n2 = n2;
+    m->n3 = n3;
     m->mean = smile_calloc(d, sizeof(double));
     m->m2 = smile_calloc(d, sizeof(double));
     m->ns = d < (size_t)c->p.mclmc_max_coords ? d : (size_t)c->p.mclmc_max_coords;
@@ -94,10 +97,27 @@ smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int
     if (!m->mean || !m->m2 || !m->subset || !m->rec || !m->col) {
         smile_mclmc_free(c);
         smile_set_msg(msg, msg_len, "out of memory for MCLMC tuning (%lld x %zu record)",
-                      (long long)m->n3, d);
+                      (long long)n3, d);
         return SMILE_ENOMEM;
     }
-    /* [ours] choose the phase-3 subset S up front (chain RNG, purpose SUBSET) */
+    return SMILE_OK;
+}
+
+smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int64_t n,
+                                      char *msg, size_t msg_len) {
+    smile_mclmc_free(c);
+    const size_t d = c->dim;
+    if (c->p.mclmc_init_eps_from_d) c->eps = 0.25 * sqrt((double)d);
+    c->L = (c->p.L > 0) ? c->p.L : initial_L(c);
+    if (n == 0) return SMILE_OK;
+    int64_t n1, n2, n3;
+    phase_lengths(n, &n1, &n2, &n3);
+    SMILE_TRY(mile_alloc(c, n1, n2, n3, msg, msg_len));
+    mile_state *m = c->mile;
+    smile_mile_predictor_init(&m->pred, c->p.mclmc_n_eff, c->p.mclmc_trust);
+    m->target_start = c->p.mclmc_target_start;
+    m->target_end = c->p.mclmc_target_end;
+    /* our choice: the phase-3 subset S drawn up front (chain RNG, purpose SUBSET) */
     smile_rng rs;
     smile_rng_init(&rs, c->seed, (uint64_t)c->chain, SMILE_RNG_SUBSET);
     for (size_t i = 0; i < d; i++) m->subset[i] = (uint32_t)i;
@@ -108,6 +128,67 @@ smile_status smile_mclmc_begin_warmup(smile_chain *c, const smile_target *t, int
         m->subset[j] = tmp;
     }
     (void)t;
+    return SMILE_OK;
+}
+
+/* Phase-3 rows recorded after the chain's phase_step warm-up steps. */
+static int64_t rows_recorded(const smile_chain *c, const mile_state *m) {
+    int64_t rows = c->phase_step - m->n1 - m->n2;
+    return rows < 0 ? 0 : rows > m->n3 ? m->n3 : rows;
+}
+
+void smile_mclmc_save(const smile_chain *c, smile_wbuf *w) {
+    const mile_state *m = c->mile;
+    smile_wbuf_u32(w, m != NULL);
+    if (!m) return;
+    smile_wbuf_i64(w, m->n1);
+    smile_wbuf_i64(w, m->n2);
+    smile_wbuf_i64(w, m->n3);
+    const double pred[5] = {m->pred.X, m->pred.Ww, m->pred.eps_max, m->pred.r, m->pred.trust};
+    smile_wbuf_f64s(w, pred, 5);
+    smile_wbuf_f64(w, m->target_start);
+    smile_wbuf_f64(w, m->target_end);
+    smile_wbuf_f64(w, m->wsum);
+    smile_wbuf_i32(w, m->L_from_var_failed);
+    smile_wbuf_f64s(w, m->mean, c->dim);
+    smile_wbuf_f64s(w, m->m2, c->dim);
+    smile_wbuf_u32s(w, m->subset, c->dim);
+    /* only the rows recorded so far; col is scratch of the ESS */
+    smile_wbuf_f64s(w, m->rec, (size_t)rows_recorded(c, m) * m->ns);
+}
+
+smile_status smile_mclmc_load(smile_chain *c, smile_rbuf *r, char *msg, size_t msg_len) {
+    smile_mclmc_free(c);
+    if (!smile_rbuf_u32(r)) return SMILE_OK;
+    int64_t n1 = smile_rbuf_i64(r), n2 = smile_rbuf_i64(r), n3 = smile_rbuf_i64(r), e1, e2, e3;
+    phase_lengths(c->phase_len, &e1, &e2, &e3);
+    SMILE_CHECK(r->short_read || c->p.kind != SMILE_SAMPLER_MCLMC ||
+                    c->phase != SMILE_PHASE_WARMUP || n1 != e1 || n2 != e2 || n3 != e3,
+                SMILE_EFORMAT, msg, msg_len,
+                "chain checkpoint: MCLMC tuning workspace does not fit the warm-up of %lld steps",
+                (long long)c->phase_len);
+    SMILE_TRY(mile_alloc(c, n1, n2, n3, msg, msg_len));
+    mile_state *m = c->mile;
+    double pred[5];
+    smile_rbuf_f64s(r, pred, 5);
+    m->pred.X = pred[0];
+    m->pred.Ww = pred[1];
+    m->pred.eps_max = pred[2];
+    m->pred.r = pred[3];
+    m->pred.trust = pred[4];
+    m->target_start = smile_rbuf_f64(r);
+    m->target_end = smile_rbuf_f64(r);
+    m->wsum = smile_rbuf_f64(r);
+    m->L_from_var_failed = smile_rbuf_i32(r);
+    smile_rbuf_f64s(r, m->mean, c->dim);
+    smile_rbuf_f64s(r, m->m2, c->dim);
+    smile_rbuf_u32s(r, m->subset, c->dim);
+    smile_rbuf_f64s(r, m->rec, (size_t)rows_recorded(c, m) * m->ns);
+    int ok = !r->short_read && m->wsum >= 0 &&
+             (m->L_from_var_failed == 0 || m->L_from_var_failed == 1);
+    for (size_t i = 0; ok && i < c->dim; i++) ok = m->subset[i] < c->dim;
+    SMILE_CHECK(!ok, SMILE_EFORMAT, msg, msg_len,
+                "chain checkpoint: MCLMC tuning workspace out of range or truncated");
     return SMILE_OK;
 }
 
@@ -129,7 +210,7 @@ void smile_mile_predictor_init(smile_mile_predictor *pr, double n_eff, double tr
     pr->trust = trust;
 }
 
-/* §6.4 steps 3–6: ξ = ΔE²/(d·target) + 1e-8, w = exp(−½(ln ξ/(6σ_ξ))²),
+/* Section 4.4 steps 3–6: ξ = ΔE²/(d·target) + 1e-8, w = exp(−½(ln ξ/(6σ_ξ))²),
  * X <- rX + wξ/ε⁶, W <- rW + w, ε' = min((X/W)^(−1/6), ε_max). */
 double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double eps,
                                    double target, size_t d) {
@@ -138,7 +219,9 @@ double smile_mile_predictor_update(smile_mile_predictor *pr, double dE, double e
     const double w = exp(-0.5 * lx * lx);
     pr->X = pr->r * pr->X + w * xi / pow(eps, 6.0);
     pr->Ww = pr->r * pr->Ww + w;
-    return fmin(pow(pr->X / pr->Ww, -1.0 / 6.0), pr->eps_max); /* [ours] 8k plain min */
+    /* plain min(ε, ε_max), where the reference's cap expression returns 0 at
+     * ε = ε_max (docs/experiments.md, section 8) */
+    return fmin(pow(pr->X / pr->Ww, -1.0 / 6.0), pr->eps_max);
 }
 
 static double target_at(const mile_state *m, int64_t j) {
@@ -176,7 +259,7 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
                       smile_step_info *info) {
     const size_t d = c->dim;
     int evals = 0;
-    if (!c->have_cache) { /* initialisation: one evaluation at x0 (§6.1) */
+    if (!c->have_cache) { /* initialisation: one evaluation at x0 (section 4.2) */
         smile_batch full = {NULL, 0, 1.0, 0, c->chain};
         double lp = NAN;
         t->logdensity_grad(t->user, c->x, b ? b : &full, &lp, c->g);
@@ -209,10 +292,10 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
         float *tmp = c->x; c->x = c->x_prev; c->x_prev = tmp;
         tmp = c->g; c->g = c->g_prev; c->g_prev = tmp;
         c->logp = logp_prev;
-        if (predictor) { /* §6.5: whole previous state, ε_max <- 0.8 ε */
+        if (predictor) { /* section 4.7: whole previous state, ε_max <- 0.8 ε */
             memcpy(c->u, c->scratch, d * sizeof(float));
             m->pred.eps_max = 0.8 * eps;
-        } else { /* §6.9 [ours]: fresh uniform unit velocity */
+        } else { /* section 4.7 (ours): fresh uniform unit velocity */
             uniform_unit(&c->rng_vel, c->u, d);
         }
         info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
@@ -224,7 +307,7 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
     info->logp = c->logp;
 
     if (predictor) {
-        /* §6.4 step-size predictor */
+        /* section 4.4: step-size predictor */
         double eps_new = smile_mile_predictor_update(&m->pred, dE, eps, target_at(m, j), d);
         if (!(eps_new > 0) || !isfinite(eps_new)) eps_new = eps;
         c->eps = eps_new;
@@ -242,18 +325,18 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
                 }
             }
         }
-        if (j == m->n1 + m->n2 - 1) { /* §6.6 L from the variances */
+        if (j == m->n1 + m->n2 - 1) { /* section 4.5: L from the variances */
             if (m->wsum > 0) {
                 double tot = 0.0;
                 for (size_t i = 0; i < d; i++) tot += m->m2[i] / m->wsum;
                 if (tot > 0 && isfinite(tot)) c->L = sqrt(tot);
                 else m->L_from_var_failed = 1;
             } else {
-                m->L_from_var_failed = 1; /* [ours] keep L0, flagged */
+                m->L_from_var_failed = 1; /* ours: keep L0, flagged */
             }
         }
     } else if (m && j < m->n1 + m->n2 + m->n3) {
-        /* §6.7 phase 3: record the subset, then L from the ESS */
+        /* section 4.6, phase 3: record the subset, then L from the ESS */
         const int64_t row = j - (m->n1 + m->n2);
         double *r = m->rec + (size_t)row * m->ns;
         for (size_t i = 0; i < m->ns; i++) r[i] = (double)c->x[m->subset[i]];
@@ -263,7 +346,7 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
             double sum_ratio = 0.0;
             size_t counted = 0;
             for (size_t i = 0; i < m->ns; i++) {
-                /* kept rows ⌊k (n3 − 1)/(keep − 1)⌋, k = 0..keep−1 (§6.7 step 3) */
+                /* kept rows ⌊k (n3 − 1)/(keep − 1)⌋, k = 0..keep−1 (section 4.6) */
                 for (int64_t k = 0; k < keep; k++) {
                     int64_t rr = n3 > keep
                                      ? (int64_t)floor((double)k * (double)(n3 - 1) / (double)(keep - 1))

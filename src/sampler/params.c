@@ -1,4 +1,5 @@
-/* Sampler names, defaults (spec samplers.md §11.1) and validation. */
+/* Sampler names, defaults (docs/method.md, sections 4.3, 5.1 and 7) and
+ * validation. */
 #include "sampler_internal.h"
 
 #include <math.h>
@@ -32,7 +33,7 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     p.n_int = 1;
     p.L = INFINITY;
     p.refresh = SMILE_REFRESH_SPLIT_HALF;
-    /* MILE preset (§6.3) */
+    /* MILE preset (docs/method.md, section 4.3) */
     p.mclmc_tuning = SMILE_MCLMC_TUNING_MILE;
     p.mclmc_target_start = 0.5;
     p.mclmc_target_end = 0.1;
@@ -41,7 +42,8 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
     p.mclmc_lfactor = 0.4;
     p.mclmc_max_coords = 2000;
     p.mclmc_max_samples = 10000;
-    /* tuner constants of the main experiments (§7.1); inert unless tuner = 1 */
+    /* tuner constants of the main experiments (docs/method.md, section 5.1);
+     * inert unless tuner = 1 */
     p.reset_prob = 0.98;
     p.adaption_prob = 0.1;
     p.adaption_strength = 0.02;
@@ -66,7 +68,8 @@ smile_sampler_params smile_sampler_params_default(smile_sampler_kind kind) {
         p.grad_clip = INFINITY;
         break;
     case SMILE_SAMPLER_SMILE: p.tuner = 1; break;
-    /* [ours] precond_floor 0.01 (docs/design.md): D_i <= ~100 · RMS; 0 = [ref] */
+    /* precond_floor 0.01, our default (docs/design.md): D_i <= ~100 · RMS;
+     * 0 = the reference's absolute clip only */
     case SMILE_SAMPLER_PSMILE_NAIVE: p.precond = 1; p.precond_floor = 0.01; break;
     case SMILE_SAMPLER_PSMILE: p.tuner = 1; p.precond = 1; p.precond_floor = 0.01; break;
     case SMILE_SAMPLER_SMILE_AUTO: p.tuner = 1; break;

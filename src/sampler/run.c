@@ -1,83 +1,48 @@
-/* Several chains of one sampler in parallel OpenMP threads. Each chain has
- * its own state, batch stream and RNG streams derived from (seed, chain), so
- * the results do not depend on the number of threads or the schedule. */
-#include "core/core.h"
+/* smile_run_chains: the chain driver (drive.c) with a plain step callback. */
+#include "sampler_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 smile_run_params smile_run_params_default(void) {
-    smile_run_params rp;
-    memset(&rp, 0, sizeof rp);
-    rp.n_chains = 1;
-    rp.thin = 1;
-    rp.stream = SMILE_STREAM_EPOCH;
-    rp.batch_size = 1;
-    rp.scale = SMILE_SCALE_N_OVER_B;
-    rp.seed = 1;
+    smile_run_params rp = {.n_chains = 1,
+                           .thin = 1,
+                           .stream = SMILE_STREAM_EPOCH,
+                           .batch_size = 1,
+                           .scale = SMILE_SCALE_N_OVER_B,
+                           .seed = 1};
     return rp;
 }
 
-static smile_status run_one(smile_chain *c, const smile_target *t, const smile_run_params *rp,
-                            smile_step_callback cb, void *user, int k, char *msg, size_t len) {
-    smile_batch_stream s;
-    smile_stream_kind kind = c->p.kind == SMILE_SAMPLER_MCLMC ? SMILE_STREAM_FULL : rp->stream;
-    SMILE_TRY(smile_batch_stream_init(&s, kind, rp->n_data, rp->batch_size, rp->scale, rp->seed,
-                                      k, msg, len));
-    smile_status st = SMILE_OK;
-    smile_batch b;
-    smile_step_info info;
-    int stop = 0;
-    if (rp->warmup > 0) {
-        st = smile_chain_begin_warmup(c, t, rp->warmup, msg, len);
-        for (int64_t i = 0; st == SMILE_OK && !stop && i < rp->warmup; i++) {
-            smile_batch_stream_next(&s, &b);
-            st = smile_chain_step(c, t, &b, &info);
-            if (st == SMILE_OK && cb) stop = cb(user, k, c, &info);
-        }
-    }
-    if (st == SMILE_OK && !stop) {
-        if (rp->warmup > 0 && c->p.reference_phase_boundary) smile_batch_stream_new_epoch(&s);
-        st = smile_chain_begin_sampling(c, t, rp->samples, rp->thin, msg, len);
-        for (int64_t i = 0; st == SMILE_OK && !stop && i < rp->samples; i++) {
-            smile_batch_stream_next(&s, &b);
-            st = smile_chain_step(c, t, &b, &info);
-            if (st == SMILE_OK && cb) stop = cb(user, k, c, &info);
-        }
-    }
-    if (st != SMILE_OK && msg && !msg[0]) smile_set_msg(msg, len, "chain %d: %s", k, smile_status_str(st));
-    smile_batch_stream_free(&s);
-    if (st == SMILE_OK && stop) st = SMILE_EINTERRUPTED;
-    return st;
+typedef struct {
+    smile_step_callback cb;
+    void *user;
+} callback_hook;
+
+static smile_status call_back(void *user, int k, const smile_chain *c,
+                              const smile_step_info *info, char *msg, size_t msg_len) {
+    const callback_hook *h = user;
+    SMILE_CHECK(h->cb(h->user, k, c, info) != 0, SMILE_EINTERRUPTED, msg, msg_len,
+                "chain %d: stopped by the step callback", k);
+    return SMILE_OK;
 }
 
 smile_status smile_run_chains(smile_chain *chains, const smile_target *targets,
                               const smile_run_params *rp, smile_step_callback cb, void *user,
                               char *msg, size_t msg_len) {
-    SMILE_CHECK(!chains || !targets || !rp, SMILE_EINVAL, msg, msg_len, "NULL argument");
-    SMILE_CHECK(rp->n_chains < 1, SMILE_EINVAL, msg, msg_len, "need at least one chain");
-    SMILE_CHECK(rp->warmup < 0 || rp->samples < 0, SMILE_EINVAL, msg, msg_len,
-                "step counts must be >= 0");
-    SMILE_CHECK(rp->thin < 1, SMILE_EINVAL, msg, msg_len, "thinning must be >= 1");
+    SMILE_CHECK(!chains || !targets, SMILE_EINVAL, msg, msg_len, "NULL argument");
+    SMILE_TRY(smile_run_params_check(rp, msg, msg_len));
     const int K = rp->n_chains;
-    smile_status first = SMILE_OK;
-    int first_k = K;
-    char local[256] = "";
-#pragma omp parallel for schedule(dynamic, 1) num_threads(rp->threads > 0 ? rp->threads : omp_get_max_threads())
-    for (int k = 0; k < K; k++) {
-        char m[256] = "";
-        smile_status st = run_one(&chains[k], &targets[k], rp, cb, user, k, m, sizeof m);
-        if (st != SMILE_OK) {
-#pragma omp critical(smile_run_err)
-            if (k < first_k) { /* report the lowest failing chain: deterministic */
-                first_k = k;
-                first = st;
-                memcpy(local, m, sizeof local);
-            }
-        }
-    }
-    if (first != SMILE_OK) smile_set_msg(msg, msg_len, "%s", local);
-    return first;
+    smile_drive_slot *slots = calloc((size_t)K, sizeof *slots);
+    SMILE_CHECK(!slots, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = SMILE_OK;
+    int n = 0;
+    for (; n < K && st == SMILE_OK; n++)
+        st = smile_drive_slot_init(&slots[n], rp, chains[n].p.kind, n, msg, msg_len);
+    callback_hook ch = {cb, user};
+    smile_drive_hooks hooks = {.user = &ch, .on_step = cb ? call_back : NULL};
+    if (st == SMILE_OK) st = smile_drive(chains, slots, targets, rp, &hooks, msg, msg_len);
+    for (int k = 0; k < n; k++) smile_drive_slot_free(&slots[k]);
+    free(slots);
+    return st;
 }

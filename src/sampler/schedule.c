@@ -1,5 +1,5 @@
-/* Step-size schedules of spec samplers.md §9.2 (SGLD / cSGLD / SGHMC and,
- * optionally, SMILE-naive). A schedule maps the step index s = 0 … n − 1 of
+/* Step-size schedules (docs/method.md, section 7.3) of SGLD / cSGLD / SGHMC
+ * and, optionally, SMILE-naive. A schedule maps the step index s = 0 … n − 1 of
  * the phase it drives to (ε_s, explore_s). Exploration steps are run with the
  * same kernel but never emitted (the driver reads the flag). */
 #include "core/core.h"

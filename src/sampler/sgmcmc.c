@@ -1,9 +1,11 @@
-/* SG-MCMC baselines of spec samplers.md §9.1–9.4: SGLD, cyclical SGLD,
- * SGHMC (persistent momentum) and adaSGHMC (Springenberg et al. 2016).
+/* SG-MCMC baselines (docs/method.md, section 7; section numbers in this file
+ * are those of docs/method.md): SGLD, cyclical SGLD, SGHMC (persistent
+ * momentum) and adaSGHMC (Springenberg et al. 2016).
  *
  * Every step makes exactly one callback evaluation on the step's batch, at
  * the current position, sanitises the gradient (NaN → 0, clip ±grad_clip,
- * §8o: all SG baselines alike, and counted) and applies the update. State
+ * all SG baselines alike, and counted, where the reference's SGLD does not
+ * sanitise: docs/experiments.md, section 8) and applies the update. State
  * vectors x, g, u (SGHMC momentum p / adaSGHMC velocity v) and the adaSGHMC
  * buffers are float [d]; every per-step scalar (ε, noise scale, the
  * adaptation recursions, ‖g‖) is double. Nothing is allocated per step.
@@ -14,14 +16,14 @@
  *
  * info->logp is log p̂ at the position where the gradient was evaluated, i.e.
  * before this step's position update: the SG baselines never evaluate the
- * target at the new position (that would double the cost, §9: one gradient
+ * target at the new position (that would double the cost: one gradient
  * evaluation per step). */
 #include "sampler/sampler_internal.h"
 
 #include <math.h>
 #include <string.h>
 
-/* adaSGHMC constants of §9.4 / experiments.md §7.3 */
+/* adaSGHMC constants (section 7.4) */
 #define ADA_EPS_DIV 1e-7   /* τ ← τ(1 − ḡ²/(σ² + 1e-7)) + 1              */
 #define ADA_SIGMA2_MIN 1e-7 /* σ² floor                                    */
 #define ADA_GBAR_CLIP 1e6   /* ḡ clip                                      */
@@ -36,12 +38,12 @@ smile_status smile_sg_alloc(smile_chain *c) {
         c->ada_tau = smile_calloc(d, sizeof(float));
         c->ada_glast = smile_calloc(d, sizeof(float));
         if (!c->ada_sigma || !c->ada_gbar || !c->ada_tau || !c->ada_glast) return SMILE_ENOMEM;
-        /* §9.4 initial state: σ = ḡ = τ = 1, g_last = 0 (calloc), v = 0 (u). */
+        /* initial state (section 7.4): σ = ḡ = τ = 1, g_last = 0 (calloc), v = 0 (u). */
         for (size_t i = 0; i < d; i++) c->ada_sigma[i] = c->ada_gbar[i] = c->ada_tau[i] = 1.0f;
         break;
     }
     case SMILE_SAMPLER_SGHMC: {
-        /* §9.3 [ours]: persistent momentum, initialised p ~ N(0, T·I). */
+        /* section 7.2, our default: persistent momentum, initialised p ~ N(0, T·I). */
         double sd = sqrt(c->p.temperature > 0 ? c->p.temperature : 0.0);
         for (size_t i = 0; i < d; i++) c->u[i] = (float)(sd * smile_rng_normal(&c->rng_vel));
         break;
@@ -53,16 +55,17 @@ smile_status smile_sg_alloc(smile_chain *c) {
 }
 
 void smile_sg_begin_phase(smile_chain *c) {
-    /* A schedule with n_steps = 0 drives whichever phase is running (§9.2:
+    /* A schedule with n_steps = 0 drives whichever phase is running (section 7.3:
      * steps s = 0 … n − 1 of the phase it drives); see sg_eps. */
-    /* §9.4 / §8h: [ref] v ← 0 at the warm-up → sampling boundary; [ours] the
-     * chain continues unchanged. */
+    /* The reference implementation sets v ← 0 at the warm-up → sampling
+     * boundary (reference_phase_boundary, section 7.4); by default the chain
+     * continues unchanged. */
     if (c->p.kind == SMILE_SAMPLER_ADASGHMC && c->phase == SMILE_PHASE_SAMPLING &&
         c->p.reference_phase_boundary)
         memset(c->u, 0, c->dim * sizeof(float));
 }
 
-/* ε of this step and the exploration flag (§9.2); CONSTANT → the chain's ε. */
+/* ε of this step and the exploration flag (section 7.3); CONSTANT → the chain's ε. */
 static double sg_eps(const smile_chain *c, int *explore) {
     if (c->p.schedule.kind == SMILE_SCHEDULE_CONSTANT) {
         *explore = 0;
@@ -74,7 +77,7 @@ static double sg_eps(const smile_chain *c, int *explore) {
 }
 
 /* The step's single callback evaluation at c->x into c->g, followed by the
- * §8o sanitisation. A failing callback counts as an all-non-finite gradient
+ * sanitisation. A failing callback counts as an all-non-finite gradient
  * (every entry → 0 and counted). Fills the common info fields and returns the
  * log density. */
 static double sg_gradient(smile_chain *c, const smile_target *t, const smile_batch *b,
@@ -99,7 +102,7 @@ static double sg_gradient(smile_chain *c, const smile_target *t, const smile_bat
         info->flags |= SMILE_INFO_GRAD_SANITISED;
         c->n_sanitised += ns;
     }
-    /* §1.7 [ours]: every non-finite event is reported. The SG kernels do not
+    /* Our rule (section 1.3): every non-finite event is reported. The SG kernels do not
      * reset; they proceed with the sanitised gradient. (The driver counts
      * the flag into c->n_nonfinite.) */
     if (rc != 0 || nonfinite > 0 || !isfinite(logp)) info->flags |= SMILE_INFO_NONFINITE;
@@ -108,7 +111,7 @@ static double sg_gradient(smile_chain *c, const smile_target *t, const smile_bat
     return logp;
 }
 
-/* §9.1: x ← x + ε g + sqrt(2 T ε) ξ. */
+/* SGLD (section 7.1): x ← x + ε g + sqrt(2 T ε) ξ. */
 static void sgld_step(smile_chain *c, double eps) {
     size_t d = c->dim;
     double T = c->p.temperature;
@@ -119,7 +122,7 @@ static void sgld_step(smile_chain *c, double eps) {
         x[i] = (float)((double)x[i] + eps * (double)g[i] + sn * smile_rng_normal(&c->rng_noise));
 }
 
-/* §9.3, one Euler step with the gradient g at the old position:
+/* SGHMC (section 7.2), one Euler step with the gradient g at the old position:
  *   x ← x + ε p
  *   p ← (1 − α ε) p + ε g + sqrt(ε T (2α − ε T β)) ξ
  * (2α > εTβ is a validation requirement; the max guards a schedule abuse.) */
@@ -137,13 +140,14 @@ static void sghmc_step(smile_chain *c, double eps) {
     }
 }
 
-/* §9.4 step 2, elementwise with g_last = the previous step's gradient:
+/* adaSGHMC (section 7.4) step 2, elementwise with g_last = the previous
+ * step's gradient:
  *   τ ← τ (1 − ḡ²/(σ² + 1e-7)) + 1,  w = 1/(τ + 1)
  *   ḡ ← clip(ḡ (1 − w) − g_last w, ±1e6)
  *   σ ← sqrt(max(σ² (1 − w) + g_last² w, 1e-7))
  * Both EMAs use the same weight, so ḡ² ≤ σ² holds exactly (Jensen) and hence
  * τ ≥ 1. Stored in float, the two roundings could break the order by an ulp;
- * clamping |ḡ| ≤ σ in double before the (monotone) rounding keeps T20's
+ * clamping |ḡ| ≤ σ in double before the (monotone) rounding keeps the
  * invariant exact and is a no-op in exact arithmetic. */
 static void ada_adapt(smile_chain *c) {
     size_t d = c->dim;
@@ -164,7 +168,7 @@ static void ada_adapt(smile_chain *c) {
     }
 }
 
-/* §9.4 steps 4–5 (g already evaluated and stored as g_last):
+/* adaSGHMC steps 4–5 (g already evaluated and stored as g_last):
  *   v ← (1 − m) v + ε g + sqrt(max(2 m σ − (ε σ)², 1e-7)) ξ
  *   x ← x + ε v ⊘ σ */
 static void ada_move(smile_chain *c, double eps) {
@@ -225,7 +229,7 @@ void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
 
 int smile_adasghmc_balance_ok(const smile_chain *c) {
     if (c->p.kind != SMILE_SAMPLER_ADASGHMC || !c->ada_sigma) return -1;
-    /* §9.4: max_i σ_i < 2m/ε², i.e. 2mσ_i − ε²σ_i² > 0 for every i. */
+    /* section 7.4: max_i σ_i < 2m/ε², i.e. 2mσ_i − ε²σ_i² > 0 for every i. */
     double smax = 0.0;
     for (size_t i = 0; i < c->dim; i++)
         if ((double)c->ada_sigma[i] > smax) smax = (double)c->ada_sigma[i];

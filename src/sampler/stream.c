@@ -1,5 +1,5 @@
-/* Per-chain mini-batch streams (spec samplers.md §1.4, experiments.md §0.4
- * and §1.1). Every chain owns its stream; chains never share a batch. */
+/* Per-chain mini-batch streams (docs/method.md, section 2.5). Every chain owns
+ * its stream; chains never share a batch. */
 #include "core/core.h"
 
 #include <math.h>
@@ -16,10 +16,11 @@ double smile_batch_scale(smile_scale_mode mode, size_t n_data, size_t batch_size
 
 static void new_epoch(smile_batch_stream *s) {
     if (s->kind == SMILE_STREAM_EPOCH) {
-        /* [ours] permute all N indices; the first n_b·B form the batches */
+        /* our default: permute all N indices; the first n_b·B form the batches */
         smile_rng_shuffle_u32(&s->rng, s->perm, s->n_data);
     } else if (s->kind == SMILE_STREAM_EPOCH_REF) {
-        /* [ref] permute only the index set {0..n_b·B−1} */
+        /* as the reference implementation: permute only the index set
+         * {0..n_b·B−1} (docs/experiments.md, section 8) */
         for (size_t i = 0; i < s->n_data; i++) s->perm[i] = (uint32_t)i;
         smile_rng_shuffle_u32(&s->rng, s->perm, s->n_batches * s->batch_size);
     }
