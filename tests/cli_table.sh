@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# `smile fit` on users' tables and `smile predict` on new rows (small
+# budgets): a CSV with a header, the target in a middle column named by
+# --target and a text-valued input column; a 2-class CSV with a text target
+# and a 3-class tab-separated table; predictions on fresh rows (interval
+# coverage), on the test rows (mean log density = the fit's test LPPD), from a
+# copied run directory whose training file is gone; bad input → exit 2 with
+# one line naming the file, line and column or the option.
+# Last line: "cli_table: N passed, N failed".
+source "$(dirname "$0")/lib_cli.sh"
+PY=python3 # one with numpy (Debian's python3-numpy, from scripts/deps.sh) checks the .npy
+for cand in /usr/bin/python3 python3; do
+  if command -v "$cand" >/dev/null && "$cand" -c 'import numpy' 2>/dev/null; then PY="$cand"; break; fi
+done
+
+# ---- data: regression y = 2 size + city effect + 10 rooms + N(0, 15²) --------------
+"$PY" - "$tmp" <<'EOF'
+import math, random, sys
+d = sys.argv[1]
+def reg(path, n, seed):
+    r = random.Random(seed)
+    with open(path, "w") as f:
+        f.write("size,city,price,rooms\n")
+        for _ in range(n):
+            size = r.uniform(30, 200); city = r.choice(["oslo", "bergen", "tromso"])
+            rooms = r.randint(1, 6)
+            price = 2 * size + {"oslo": 100, "bergen": 50, "tromso": 0}[city] + 10 * rooms + r.gauss(0, 15)
+            f.write(f"{size:.3f},{city},{price:.3f},{rooms}\n")
+reg(f"{d}/train.csv", 240, 1); reg(f"{d}/test.csv", 60, 2); reg(f"{d}/fresh.csv", 600, 3)
+def cls(path, n, seed, sep, classes):
+    r = random.Random(seed)
+    with open(path, "w") as f:
+        f.write(sep.join(["x1", "x2", "colour", "label"]) + "\n")
+        for _ in range(n):
+            x1, x2, c = r.gauss(0, 1), r.gauss(0, 1), r.choice(["red", "blue"])
+            z = 1.5 * x1 - x2 + (0.8 if c == "red" else -0.8)
+            if len(classes) == 2:
+                lab = classes[1] if r.random() < 1 / (1 + math.exp(-2 * z)) else classes[0]
+            else:
+                lab = classes[0] if z < -0.7 else classes[1] if z < 0.7 else classes[2]
+                if r.random() < 0.1: lab = r.choice(classes)
+            f.write(sep.join([f"{x1:.4f}", f"{x2:.4f}", c, lab]) + "\n")
+cls(f"{d}/two.csv", 500, 4, ",", ("no", "yes"))
+cls(f"{d}/three.tsv", 500, 5, "\t", ("a", "b", "c"))
+EOF
+small=(--members 4 --warmup 3000 --samples 2000 --quiet --threads 2)
+jget() { "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+
+# ---- regression ------------------------------------------------------------------
+"$BIN" fit --data "$tmp/train.csv" --test "$tmp/test.csv" --target price "${small[@]}" \
+    --out "$tmp/reg" >"$tmp/reg.out" 2>"$tmp/reg.err"
+check "regression fit exits 0 ($(tail -n 2 "$tmp/reg.err"))" [ $? -eq 0 ]
+check "batch reduced with a note" grep -q 'note: --batch 256 reduced to the 210 training rows' "$tmp/reg.err"
+for f in model.json predictions_test.csv config.json metrics.json; do
+  check "run file $f" [ -s "$tmp/reg/$f" ]
+done
+check "sampled test LPPD beats the DE's" \
+  "$PY" -c "import json; m=json.load(open('$tmp/reg/metrics.json')); exit(not m['ensemble']['lppd'] > m['de']['lppd'])"
+# predict on the test rows: mean log density = the fit's test LPPD in original units
+"$BIN" predict "$tmp/reg" --data "$tmp/test.csv" --out "$tmp/pt.csv" >"$tmp/pt.out" 2>&1
+check "predict exits 0 ($(tail -n 1 "$tmp/pt.out"))" [ $? -eq 0 ]
+"$PY" - "$tmp" <<'EOF' || nok "predict log density / columns"
+import csv, json, sys
+d = sys.argv[1]
+m = json.load(open(f"{d}/reg/metrics.json"))
+rows = list(csv.DictReader(open(f"{d}/pt.csv")))
+need = ["mean", "sd", "sd_epistemic", "sd_aleatoric", "lower_90", "upper_90", "log_density"]
+assert all(k in rows[0] for k in need), rows[0].keys()
+mld = sum(float(r["log_density"]) for r in rows) / len(rows)
+ref = m["ensemble"]["lppd_original_units"]
+assert abs(mld - ref) < 1e-4, (mld, ref)
+for r in rows:
+    assert float(r["lower_90"]) < float(r["mean"]) < float(r["upper_90"])
+    sd, ep, al = float(r["sd"]), float(r["sd_epistemic"]), float(r["sd_aleatoric"])
+    assert abs(sd * sd - ep * ep - al * al) < 1e-6 * sd * sd
+EOF
+ok
+# fresh rows from the same law: the 90 % intervals cover 85-95 % of them
+"$BIN" predict "$tmp/reg" --data "$tmp/fresh.csv" --interval 0.9 >"$tmp/pf.csv" 2>"$tmp/pf.err"
+cov=$(sed -n 's/.*coverage_90 \([0-9.]*\).*/\1/p' "$tmp/pf.err")
+check "90 % intervals cover 85-95 % of fresh rows (got $cov)" \
+  "$PY" -c "exit(not 0.85 <= float('$cov') <= 0.95)"
+# a copied run directory without the training file
+cp -r "$tmp/reg" "$tmp/moved"; mv "$tmp/train.csv" "$tmp/train.away"
+"$BIN" predict "$tmp/moved" --data "$tmp/test.csv" --format json >"$tmp/pm.json" 2>/dev/null
+check "predict from a copied run without the training file" \
+  "$PY" -c "import json; assert len(json.load(open('$tmp/pm.json'))) == 60"
+"$BIN" predict "$tmp/moved" --data "$tmp/test.csv" --format npy --out "$tmp/pm.npy" 2>/dev/null
+check "npy output" "$PY" -c "import numpy; a=numpy.load('$tmp/pm.npy'); assert a.shape == (60, 8), a.shape"
+mv "$tmp/train.away" "$tmp/train.csv"
+
+# ---- classification ---------------------------------------------------------------
+for t in two.csv three.tsv; do
+  "$BIN" fit --data "$tmp/$t" "${small[@]}" --out "$tmp/c-$t" >/dev/null 2>"$tmp/c.err"
+  check "classification fit on $t exits 0 ($(tail -n 1 "$tmp/c.err"))" [ $? -eq 0 ]
+  check "$t: sampled NLL below the DE's, accuracy >= DE's - 1 %" "$PY" -c "
+import json; m = json.load(open('$tmp/c-$t/metrics.json')); de, en = m['de'], m['ensemble']
+assert en['nll_bma'] < de['nll_bma'], (en['nll_bma'], de['nll_bma'])
+assert en['accuracy'] >= de['accuracy'] - 0.01, (en['accuracy'], de['accuracy'])"
+  "$BIN" predict "$tmp/c-$t" --data "$tmp/$t" --out "$tmp/pc.csv" >/dev/null 2>&1
+  check "$t: probabilities sum to 1" "$PY" -c "
+import csv; rows = list(csv.DictReader(open('$tmp/pc.csv')))
+ps = [k for k in rows[0] if k.startswith('p_')]
+assert len(ps) == (2 if '$t' == 'two.csv' else 3), ps
+assert all(abs(sum(float(r[k]) for k in ps) - 1) < 1e-9 for r in rows)
+assert all(r['predicted'] in [k[2:] for k in ps] for r in rows)"
+done
+
+# ---- bad input: exit 2, one line naming the file, line and column or option --------
+bad() { # what, needle, command...
+  local what="$1" needle="$2"; shift 2
+  "$@" >"$tmp/b.out" 2>"$tmp/b.err"; local rc=$?
+  check "$what: exit 2 (got $rc)" [ "$rc" -eq 2 ]
+  check "$what: message names '$needle' ($(head -c 200 "$tmp/b.err"))" grep -q -- "$needle" "$tmp/b.err"
+  check "$what: one line" [ "$(wc -l <"$tmp/b.err")" -eq 1 ]
+}
+printf 'size,city,price,rooms\n' >"$tmp/hdr.csv"
+: >"$tmp/empty.csv"
+printf 'size,city,price,rooms\n1,oslo,NaN,2\n' >"$tmp/nan.csv"
+printf 'size,city,rooms\n100,paris,2\n' >"$tmp/unseen.csv"
+printf 'size,rooms\n100,2\n' >"$tmp/nocol.csv"
+bad "missing target" "'nope'" "$BIN" fit --data "$tmp/train.csv" --target nope --out "$tmp/x1"
+bad "empty file" "empty.csv" "$BIN" fit --data "$tmp/empty.csv" --out "$tmp/x2"
+bad "header only" "no data rows" "$BIN" fit --data "$tmp/hdr.csv" --out "$tmp/x3"
+bad "--hidden 0" "--hidden" "$BIN" fit --data "$tmp/train.csv" --hidden 0 --out "$tmp/x4"
+bad "NaN in a row" "line 2, column 'price'" "$BIN" predict "$tmp/reg" --data "$tmp/nan.csv"
+bad "unseen category" "'paris' was not seen" "$BIN" predict "$tmp/reg" --data "$tmp/unseen.csv"
+bad "missing feature column" "no column 'city'" "$BIN" predict "$tmp/reg" --data "$tmp/nocol.csv"
+bad "not a run directory" "not a smile run directory" "$BIN" predict "$tmp" --data "$tmp/test.csv"
+for d in x1 x2 x3 x4; do check "nothing written for $d" [ ! -e "$tmp/$d" ]; done
+
+echo "cli_table: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
