@@ -11,13 +11,21 @@
  *      chunking, chain workspaces, thread independence).
  *
  * Finite-difference tolerance (double). Central differences with step h have error
- *   |fd − f'| ≤ h²/6·|f'''| + 2·u·|f|/h,   u = 2^-53 ≈ 1.1e-16.
- * With h = 1e-5·max(1, |θ_j|), |f| ≲ 1e3 and |f'''| ≲ 1e3 on these small problems, the
- * error is ≲ 2e-8 absolute. We report the relative error
- *   e_j = |fd_j − g_j| / (max(|fd_j|, |g_j|) + 1e-6·max_k |g_k|)
- * and require max_j e_j < 1e-5 (the issue asks < 1e-4). Coordinates where a kink (ReLU,
- * TLU max, max-pool tie) lies within the stencil are detected by comparing steps h and
- * h/2 (they disagree by far more than the error bound) and skipped; at most 1% may be.
+ *   |fd − f'| ≤ h²/6·|f'''| + ρ,   ρ = s·ε_f/h,
+ * where ε_f bounds the rounding error of one double evaluation of f = Σ log ℓ and s is the
+ * scale. We take ε_f = 32·u·(|f| + 1), u = 2^-53: on the cases below the largest
+ * |fd_j − g_j| of the models without kinks is 0.4·ρ. With h = 1e-5·max(1, |θ_j|) and
+ * |f'''| ≲ 1e3 on these small problems the truncation part is ≲ 2e-8·|θ_j|² while
+ * ρ ≈ 4e-9 (|f| ≈ 3, s = 2.5). We report the plain relative error and check
+ *   e_j = max(0, |fd_j − g_j| − ρ) / (max(|fd_j|, |g_j|) + 1e-6·max_k |g_k|),
+ * the discrepancy beyond the rounding noise relative to the gradient: max_j e_j < 1e-5
+ * (the issue asks < 1e-4). The noise term matters where the derivative
+ * is zero: e.g. a ViT key bias adds the same q·b to every score of a softmax row, so its
+ * exact gradient is 0, the analytic one ~1e-17 and fd pure noise — 1.1e-10 = 2.5·(2 ulps
+ * of f ≈ 3.4)/(2e-5) at coordinate 1191 of the reduced ViT, which is 2.2e-5 relative to
+ * the 1e-6·max|g| floor alone. Coordinates where a kink (ReLU, TLU max, max-pool tie)
+ * lies within the stencil are detected by comparing steps h and h/2 (they disagree by far
+ * more than the error bound, 3ρ included) and skipped; at most 1% may be.
  */
 #include "harness.h"
 #include "model/conv_direct.h"
@@ -104,7 +112,7 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
     smile_rng_init(&r, 3, 0, SMILE_RNG_USER);
     double gmax = 0;
     for (size_t j = 0; j < d; j++) gmax = fmax(gmax, fabs(g[j]));
-    double emax = 0;
+    double emax = 0, eraw = 0;
     size_t skipped = 0, worst = 0;
     for (size_t c = 0; c < n_coord; c++) {
         size_t j = d <= max_coords ? c : c == 0 ? 0 : c == 1 ? d - 1 : smile_rng_below(&r, d);
@@ -119,18 +127,21 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
         }
         th[j] = t0;
         double den = fmax(fabs(fd[0]), fabs(g[j])) + 1e-6 * gmax;
-        if (fabs(fd[0] - fd[1]) > 1e-4 * den) { /* kink inside the stencil */
+        double rho = scale * 32 * 0x1p-53 * (fabs(ll) + 1) / h; /* rounding noise of fd[0] */
+        if (fabs(fd[0] - fd[1]) > 1e-4 * den + 3 * rho) { /* kink inside the stencil */
             skipped++;
             continue;
         }
-        double e = fabs(fd[0] - g[j]) / den;
+        double e = fmax(0, fabs(fd[0] - g[j]) - rho) / den;
+        eraw = fmax(eraw, fabs(fd[0] - g[j]) / den);
         if (e > emax) {
             emax = e;
             worst = j;
         }
     }
-    printf("  fd %-22s d=%-7zu coords=%-5zu max rel err %.2e (coord %zu) skipped %zu (%.1f s)\n",
-           name, d, n_coord, emax, worst, skipped, omp_get_wtime() - t_start);
+    printf("  fd %-22s d=%-7zu coords=%-5zu max rel err %.2e, beyond noise %.2e (coord %zu) "
+           "skipped %zu (%.1f s)\n",
+           name, d, n_coord, eraw, emax, worst, skipped, omp_get_wtime() - t_start);
     CHECK(emax < 1e-5, "%s: max relative FD error %.3e at coordinate %zu", name, emax, worst);
     CHECK(skipped <= n_coord / 100, "%s: %zu kink coordinates skipped", name, skipped);
 

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+#include <omp.h>
+
 #include "harness.h"
 #include "nn/nn.h"
 
@@ -51,6 +54,30 @@ struct fd_case {
 };
 
 static double fd_worst_; /* largest FD error seen by this test binary */
+
+/* Thread configurations of the bitwise thread-independence tests: (OpenMP threads,
+ * OpenBLAS threads set by the caller before the kernel calls). The kernels run OpenBLAS
+ * single-threaded whatever the caller set (nn_blas_serial), so all must agree bitwise. */
+#define FD_NCFG 3
+static void fd_thread_cfg(int k) {
+    static const int cfg[FD_NCFG][2] = {{1, 1}, {2, 1}, {1, 2}};
+    omp_set_num_threads(cfg[k][0]);
+    openblas_set_num_threads(cfg[k][1]);
+}
+
+/* After the configurations: OpenMP back to omp0 threads; OpenBLAS must be back at one
+ * thread (the kernels reset it). */
+static void fd_thread_done(int omp0) {
+    omp_set_num_threads(omp0);
+    CHECK(openblas_get_num_threads() == 1, "kernels leave OpenBLAS single-threaded");
+}
+
+/* v[k] (k < FD_NCFG): n floats computed under configuration k; all equal to v[0]. */
+static void fd_same_bits(float *const *v, size_t n, const char *what) {
+    for (int k = 1; k < FD_NCFG; k++)
+        CHECK(memcmp(v[0], v[k], n * sizeof(float)) == 0,
+              "%s depends on the thread configuration %d", what, k);
+}
 
 /* Small deterministic generator for test data (independent of smile_rng). */
 static uint64_t fd_state_ = 0x9E3779B97F4A7C15ull;

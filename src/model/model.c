@@ -574,7 +574,7 @@ void smile_model_set_threads(int n) {
     /* OpenBLAS stays single-threaded: the nn kernels split large products across the
      * OpenMP threads themselves (one thread pool, results independent of n), and inside
      * a parallel region of chains they run single-threaded (nested parallelism off). */
-    nn_blas_set_threads(1);
+    nn_blas_serial();
     omp_set_num_threads(n);
 }
 

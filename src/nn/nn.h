@@ -36,26 +36,28 @@
  * statistics, bias/scale gradients, log-softmax) accumulate in double in both.
  *
  * Threading and determinism (results never depend on the number of threads):
- *   - RECOMMENDED: call nn_blas_set_threads(1) once at program start. Then
- *       * called from one thread, every kernel uses all OpenMP threads itself: large
- *         matrix products are cut into row (or column) pieces, single-threaded OpenBLAS
- *         calls spread over the OpenMP threads (measured here: as fast as or faster than
- *         OpenBLAS's own threading, and no second thread pool competing for the cores);
- *         attention runs (example, head) pairs in parallel; other loops are OpenMP
- *         `parallel for` over independent items;
- *       * called from several OpenMP chain threads at once (inside a parallel region),
- *         kernels run single-threaded in the calling thread (no nested parallelism,
- *         omp_in_parallel() is checked) and OpenBLAS is single-threaded as it must be
- *         (the pthread OpenBLAS here must not be entered with >1 thread concurrently).
- *   - If OpenBLAS is left multi-threaded, kernels make the same calls in sequence from
- *     the calling thread and let OpenBLAS thread each (correct from one caller thread;
- *     do not call kernels from several threads then).
- *   - Bitwise reproducibility: the pieces of a product depend only on its shape, never
- *     on the thread count (the same OpenBLAS calls are made with 1 or 16 threads);
- *     reductions over rows / examples (bias, norm-parameter, embedding gradients) use
- *     fixed partitions summed in a fixed order.
- *     tests/test_nn_*.c check bitwise equality for (OpenMP, OpenBLAS) threads (1,1),
- *     (2,1), (1,2).
+ *   - OpenBLAS always runs single-threaded: every kernel that calls it first makes sure
+ *     of that (nn_blas_serial), whatever the caller set. Reason, measured with the
+ *     OpenBLAS 0.3.21 of this machine (DYNAMIC_ARCH picks its "Zen" = Haswell sgemm
+ *     kernels on this AVX-512 EPYC): with 2 threads the level-3 driver hands each thread
+ *     its own block of output columns, and how an element's K products are summed
+ *     depends on where it falls in the blocks of the call: one FMA chain for most, two
+ *     interleaved partial sums (even / odd k) for some. So ~10% of the elements of a
+ *     96×120×200 product change their last bits between 1 and 2 threads (2 threads give
+ *     exactly the bits of two 1-thread calls on the two column halves; a cut into 16-row
+ *     calls changes ~25%). Single-threaded calls on pieces fixed by the shape avoid it.
+ *   - Called from one thread, every kernel uses all OpenMP threads itself: large matrix
+ *     products are cut into row (or column) pieces whose cut depends only on the shape,
+ *     one single-threaded OpenBLAS call per piece, spread over the OpenMP threads
+ *     (measured here: as fast as or faster than OpenBLAS's own threading, and no second
+ *     thread pool competing for the cores); attention runs (example, head) pairs in
+ *     parallel; other loops are OpenMP `parallel for` over independent items.
+ *   - Called from several OpenMP chain threads at once (inside a parallel region),
+ *     kernels run single-threaded in the calling thread (no nested parallelism,
+ *     omp_in_parallel() is checked).
+ *   - Reductions over rows / examples (bias, norm-parameter, embedding gradients) use
+ *     fixed partitions summed in a fixed order. tests/test_nn_*.c check bitwise equality
+ *     for (OpenMP threads, OpenBLAS threads set by the caller) = (1,1), (2,1), (1,2).
  *   - Kernels are reentrant (no static state); no thread is started per call beyond
  *     OpenMP's persistent pool; nothing is allocated.
  *
@@ -121,7 +123,7 @@
  *                     dlogits += scale * dll[n] * (onehot(y_n) - softmax(logits_n))
  *   nn_log_softmax(logp[N,K] (double), logits, N, K)              for evaluation
  * Initialisation (§0.5): nn_init_lecun_normal(w, n, fan_in, rng); nn_init_normal(w, n, sd, rng)
- * Threads: nn_blas_set_threads(n); nn_blas_get_threads()
+ * Threads: nn_blas_serial()
  */
 #ifndef SMILE_NN_KERNELS_H
 #define SMILE_NN_KERNELS_H
@@ -171,10 +173,9 @@ int nn_conv2d_dims_init_pad(nn_conv2d_dims *d, size_t H, size_t W, size_t C, siz
 int nn_pool_dims_init(nn_conv2d_dims *d, size_t H, size_t W, size_t C, size_t KH, size_t KW,
                       size_t S, nn_padding pad);
 
-/* OpenBLAS threads (process-wide). Call nn_blas_set_threads(1) before calling kernels
- * from several threads at once. */
-void nn_blas_set_threads(int n);
-int nn_blas_get_threads(void);
+/* Sets OpenBLAS (process-wide) to one thread if it is not; the kernels call it before
+ * every BLAS call, so results never depend on OpenBLAS's thread setting. */
+void nn_blas_serial(void);
 
 /* LeCun-normal initialisation of §0.5: normal truncated to ±2 standard deviations and
  * rescaled so that Var = 1/fan_in (stddev sqrt(1/fan_in)/0.8796256610342398). */
