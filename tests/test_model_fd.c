@@ -29,6 +29,7 @@
  */
 #include "harness.h"
 #include "model/conv_direct.h"
+#include "model/model_fd.h"
 #include "model/model_internal.h"
 #include "smile.h"
 
@@ -102,7 +103,7 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
     smile_model_workspace *ws = NULL;
     CHECK(smile_model_workspace_init_d(&ws, m, max_batch, msg, sizeof msg) == SMILE_OK, "%s", msg);
     double ll = 0;
-    CHECK(smile_model_loglik_grad_d(m, ws, th, &td->v, idx, n, scale, &ll, g) == SMILE_OK,
+    CHECK(smile_model_eval_d(m, ws, th, &td->v, idx, n, scale, &ll, g, NULL) == SMILE_OK,
           "%s eval", name);
     CHECK(isfinite(ll), "%s: loglik %g", name, ll);
     /* coordinates: all when d is small, else a random subset (every tensor is hit with
@@ -120,9 +121,9 @@ static void fd_check(const char *name, const smile_model *m, const test_data *td
         for (int k = 0; k < 2; k++) {
             double hk = k ? h / 2 : h, lp, lm;
             th[j] = t0 + hk;
-            smile_model_loglik_grad_d(m, ws, th, &td->v, idx, n, scale, &lp, NULL);
+            smile_model_eval_d(m, ws, th, &td->v, idx, n, scale, &lp, NULL, NULL);
             th[j] = t0 - hk;
-            smile_model_loglik_grad_d(m, ws, th, &td->v, idx, n, scale, &lm, NULL);
+            smile_model_eval_d(m, ws, th, &td->v, idx, n, scale, &lm, NULL, NULL);
             fd[k] = scale * (lp - lm) / (2 * hk);
         }
         th[j] = t0;

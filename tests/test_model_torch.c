@@ -18,6 +18,7 @@
  * The measured errors are printed.
  */
 #include "harness.h"
+#include "model/model_fd.h"
 #include "model/model_internal.h"
 #include "smile.h"
 
@@ -204,7 +205,7 @@ static void run_fixture(const char *dir, const char *name) {
             g[j] = -th[j] / (sp * sp);
         }
         double prior = -0.5 * ss / (sp * sp) - (double)D * (log(sp) + 0.5 * log(2 * M_PI));
-        CHECK(smile_model_loglik_grad_d(m, ws, th, &v, idx, n_eval, idx ? scale : 1.0, &ll, g) ==
+        CHECK(smile_model_eval_d(m, ws, th, &v, idx, n_eval, idx ? scale : 1.0, &ll, g, NULL) ==
                   SMILE_OK,
               "%s double eval", name);
         double lp = prior + (idx ? scale : 1.0) * ll, gerr = 0;

@@ -1,0 +1,145 @@
+/*
+ * arch_fcn.c — fully connected regression / classification network (docs/experiments.md,
+ * section 3): dense + ReLU layers n_inputs → hidden[0] → … → outputs, the last layer
+ * linear; outputs μ (homoscedastic, plus the global log σ τ), (μ, η) (heteroscedastic) or
+ * class logits. The float build evaluates it with the fused kernels of fcn_fast.c where
+ * the shape allows; these generic passes serve the rest and the double build.
+ */
+#include "model/fcn_internal.h"
+#include "model/pass_real.h"
+
+#ifndef SMILE_MODEL_DOUBLE
+
+static void fcn_defaults(smile_model_desc *d) {
+    /* the SMILE study's network on the 12-column bikesharing file (p = 11) */
+    d->n_inputs = 11;
+    d->n_hidden = 3;
+    d->hidden[0] = d->hidden[1] = d->hidden[2] = 16;
+}
+
+static smile_status fcn_build(mdl_builder *bd) {
+    smile_model *m = bd->m;
+    const smile_model_desc *d = &m->desc;
+    if (d->n_inputs == 0) return mdl_bad(bd, "model fcn: n_inputs must be >= 1");
+    if (d->n_hidden > SMILE_MODEL_MAX_HIDDEN)
+        return mdl_bad(bd, "model fcn: %zu hidden layers, at most %d", d->n_hidden,
+                       SMILE_MODEL_MAX_HIDDEN);
+    for (size_t i = 0; i < d->n_hidden; i++)
+        if (d->hidden[i] == 0) return mdl_bad(bd, "model fcn: hidden layer %zu has width 0", i + 1);
+    size_t n_out;
+    switch (m->lik) {
+    case SMILE_LIK_GAUSS_HOMO: n_out = 1; break;
+    case SMILE_LIK_GAUSS_HETERO: n_out = 2; break;
+    case SMILE_LIK_CATEGORICAL:
+        if (d->n_classes < 2)
+            return mdl_bad(bd, "model fcn: categorical likelihood needs n_classes >= 2");
+        n_out = d->n_classes;
+        break;
+    default:
+        return mdl_bad(bd, "model fcn: likelihood must be gauss-homo, gauss-hetero or categorical");
+    }
+    mdl_fcn_state *s = mdl_state(bd, sizeof *s);
+    if (!s) return SMILE_ENOMEM;
+    s->layers = d->n_hidden + 1;
+    size_t in = d->n_inputs;
+    for (size_t l = 0; l < s->layers; l++) {
+        size_t out = l < d->n_hidden ? d->hidden[l] : n_out;
+        char nm[32];
+        snprintf(nm, sizeof nm, "dense%zu", l + 1);
+        s->layer[l] = mdl_add_dense(bd, nm, in, out, 1);
+        in = out;
+    }
+    /* Global log σ τ, sampled with the N(0,1) prior and set to 0 at start. */
+    if (m->lik == SMILE_LIK_GAUSS_HOMO)
+        m->log_sigma = mdl_add_param(bd, "log_sigma", 0, NULL, MI_ZERO, 0, 0);
+    m->in_size = d->n_inputs;
+    m->n_out = n_out;
+    m->out_size = n_out;
+    return SMILE_OK;
+}
+
+static double fcn_flops(const smile_model *m, size_t n, double *first) {
+    const mdl_fcn_state *s = m->state;
+    double f = 0;
+    for (size_t l = 0; l < s->layers; l++) f += mdl_dense_flops(&s->layer[l], n);
+    *first = mdl_dense_flops(&s->layer[0], n);
+    return f;
+}
+
+const mdl_arch mdl_arch_fcn = {.name = "fcn",
+                               .lik = SMILE_LIK_GAUSS_HOMO,
+                               .defaults = fcn_defaults,
+                               .build = fcn_build,
+                               .flops = fcn_flops};
+
+#endif /* precision-independent part */
+
+static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
+    const smile_model *m = ws->m;
+    const mdl_fcn_state *s = m->state;
+    mdl_fcn_ws *a = calloc(1, sizeof *a);
+    if (!a) return SMILE_ENOMEM;
+    ws->aws = a;
+    size_t B = ws->B, wmax = m->desc.n_inputs;
+    for (size_t l = 0; l + 1 < s->layers; l++) {
+        a->h[l] = mdl_take(nr, B * s->layer[l].out);
+        wmax = mdl_max(wmax, s->layer[l].out);
+    }
+    a->h[s->layers - 1] = ws->out;
+    ws->gsize = B * wmax;
+    ws->g[0] = mdl_take(nr, ws->gsize);
+    ws->g[1] = mdl_take(nr, ws->gsize);
+#if MDL_FAST_PATHS
+    a->fast_reals = mdl_fcn_fast_reals(m, B);
+    if (a->fast_reals) a->fast = mdl_take(nr, a->fast_reals);
+#endif
+    (void)sc;
+    return SMILE_OK;
+}
+
+static void F(fcn_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+                           size_t n) {
+    const mdl_fcn_state *s = m->state;
+    const mdl_fcn_ws *a = ws->aws;
+    R *base = (R *)ws->mem;
+    const R *x = base + ws->in; /* [n, p] */
+    for (size_t l = 0; l < s->layers; l++) {
+        const mdl_dense *L = &s->layer[l];
+        R *h = base + a->h[l]; /* [n, out_l] */
+        NN(dense_forward)(h, x, theta + L->w, theta + L->b, n, L->in, L->out);
+        if (l + 1 < s->layers) NN(relu_forward)(h, h, n * L->out); /* in place: the mask
+                                                      h > 0 is the same before and after */
+        x = h;
+    }
+}
+
+static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+                            R *grad, size_t n) {
+    const mdl_fcn_state *s = m->state;
+    const mdl_fcn_ws *a = ws->aws;
+    R *base = (R *)ws->mem;
+    R *ga = base + ws->g[0], *gb = base + ws->g[1];
+    const R *dy = base + ws->dout; /* [n, out_L] */
+    for (size_t l = s->layers; l-- > 0;) {
+        const mdl_dense *L = &s->layer[l];
+        const R *x = l ? base + a->h[l - 1] : base + ws->in;
+        if (l == 0) {
+            NN(dense_backward)(NULL, grad + L->w, grad + L->b, dy, x, theta + L->w, n, L->in,
+                               L->out);
+            break;
+        }
+        mdl_zero(ga, n * L->in);
+        NN(dense_backward)(ga, grad + L->w, grad + L->b, dy, x, theta + L->w, n, L->in, L->out);
+        mdl_zero(gb, n * L->in);
+        NN(relu_backward)(gb, ga, x, n * L->in); /* x = post-ReLU h: same mask */
+        dy = gb;
+    }
+}
+
+const MDL_PASSES F(mdl_fcn_passes) = {.plan = F(fcn_plan),
+                                      .forward = F(fcn_forward),
+                                      .backward = F(fcn_backward),
+#if MDL_FAST_PATHS
+                                      .loglik_grad = mdl_fcn_fast_loglik_grad
+#endif
+};

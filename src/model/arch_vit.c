@@ -1,0 +1,166 @@
+/*
+ * arch_vit.c — Vision Transformer (docs/experiments.md, section 3): P×P patches embedded
+ * by a VALID convolution of stride P (its NHWC output is the token sequence in row-major
+ * patch order), a class token prepended, learned position embeddings, pre-LN transformer
+ * blocks (pass_layers.c), then the class token → dense + GELU → dense (logits); no final
+ * LayerNorm.
+ */
+#include "model/model_internal.h"
+#include "model/pass_real.h"
+
+typedef struct {
+    mdl_conv patch;
+    size_t cls, pos; /* class token [C], position embedding [T][C] */
+    mdl_tshape shape;
+    mdl_dense h1, h2;
+    mdl_tblock tb[]; /* [depth] */
+} vit_state;
+
+typedef struct {
+    mdl_conv patch; /* with the chunk chosen for this batch */
+    /* patch embeddings [B, T-1, C], block-0 input [B, T, C], class tokens [B, C], head
+     * pre- and post-activation [B, cls_hidden] */
+    size_t pe, x0, sel, z, act;
+    mdl_tblock_ws tb[]; /* [depth] */
+} vit_ws;
+
+#ifndef SMILE_MODEL_DOUBLE
+
+static void vit_defaults(smile_model_desc *d) {
+    d->in_h = d->in_w = 160;
+    d->in_c = 3;
+    d->patch = 16;
+    d->embed = 384;
+    d->depth = 12;
+    d->heads = 8;
+    d->mlp = 1536;
+    d->cls_hidden = 1024;
+}
+
+static smile_status vit_build(mdl_builder *bd) {
+    smile_model *m = bd->m;
+    const smile_model_desc *d = &m->desc;
+    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
+    SMILE_TRY(mdl_check_image(bd));
+    SMILE_TRY(mdl_check_transformer(bd));
+    if (d->patch == 0 || d->cls_hidden == 0)
+        return mdl_bad(bd, "model vit: patch and cls_hidden must be >= 1");
+    if (d->in_h % d->patch || d->in_w % d->patch)
+        return mdl_bad(bd, "model vit: patch %zu must divide the input %zux%zu", d->patch,
+                       d->in_h, d->in_w);
+    size_t C = d->embed;
+    nn_conv2d_dims pd;
+    if (nn_conv2d_dims_init(&pd, d->in_h, d->in_w, d->in_c, C, d->patch, d->patch, d->patch,
+                            NN_PAD_VALID))
+        return mdl_bad(bd, "model vit: bad patch geometry");
+    vit_state *s = mdl_state(bd, sizeof *s + d->depth * sizeof s->tb[0]);
+    if (!s) return SMILE_ENOMEM;
+    s->patch = mdl_add_conv(bd, "patch", &pd, 1);
+    size_t T = pd.OH * pd.OW + 1;
+    s->shape = (mdl_tshape){T, C, d->mlp, d->heads, d->depth, d->ln_eps, 0, 0};
+    s->cls = mdl_add1(bd, "cls", C, MI_NORMAL, 1.0); /* N(0, 1) */
+    size_t ps[2] = {T, C};
+    s->pos = mdl_add_param(bd, "pos", 2, ps, MI_NORMAL, 0, 1.0);
+    for (size_t l = 0; l < d->depth; l++) mdl_add_tblock(bd, &s->tb[l], l, C, d->mlp, 1);
+    s->h1 = mdl_add_dense(bd, "head.fc1", C, d->cls_hidden, 1);
+    s->h2 = mdl_add_dense(bd, "head.fc2", d->cls_hidden, d->n_classes, 1);
+    m->in_size = d->in_h * d->in_w * d->in_c;
+    m->n_out = m->out_size = d->n_classes;
+    return SMILE_OK;
+}
+
+static double vit_flops(const smile_model *m, size_t n, double *first) {
+    const vit_state *s = m->state;
+    double f = mdl_tblocks_flops(s->tb, &s->shape, n);
+    *first = mdl_conv_flops(&s->patch, n);
+    f += *first + mdl_dense_flops(&s->h1, n) + mdl_dense_flops(&s->h2, n);
+    return f;
+}
+
+const mdl_arch mdl_arch_vit = {.name = "vit",
+                               .lik = SMILE_LIK_CATEGORICAL,
+                               .defaults = vit_defaults,
+                               .build = vit_build,
+                               .flops = vit_flops};
+
+#endif /* precision-independent part */
+
+static smile_status F(vit_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
+    const smile_model *m = ws->m;
+    const vit_state *s = m->state;
+    vit_ws *a = calloc(1, sizeof *a + s->shape.depth * sizeof a->tb[0]);
+    if (!a) return SMILE_ENOMEM;
+    ws->aws = a;
+    size_t B = ws->B, T = s->shape.T, C = s->shape.C, H1 = m->desc.cls_hidden;
+    F(mdl_conv_setup)(ws, &a->patch, &s->patch, sc);
+    a->pe = mdl_take(nr, B * (T - 1) * C);
+    a->x0 = mdl_take(nr, B * T * C);
+    F(mdl_tblocks_plan)(ws, a->tb, &s->shape, nr);
+    a->sel = mdl_take(nr, B * C);
+    a->z = mdl_take(nr, B * H1);
+    a->act = mdl_take(nr, B * H1);
+    /* the head's gradients [B, cls_hidden] use slots 4–5 ([B·T, M]) unless larger */
+    if (H1 > T * s->shape.M) {
+        ws->g[4] = mdl_take(nr, B * H1);
+        ws->g[5] = mdl_take(nr, B * H1);
+    }
+    *sc = mdl_max(*sc, NN(attention_scratch_size)(T, ws->NT));
+    return SMILE_OK;
+}
+
+/* Input of block l (the previous block's output). */
+static const R *F(vit_block_in)(const smile_model_workspace *ws, const vit_ws *a, size_t l) {
+    const R *base = (const R *)ws->mem;
+    return l ? base + a->tb[l - 1].xo : base + a->x0;
+}
+
+static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+                           size_t n) {
+    const vit_state *s = m->state;
+    const vit_ws *a = ws->aws;
+    R *base = (R *)ws->mem;
+    size_t T = s->shape.T, C = s->shape.C, NP = T - 1, H1 = m->desc.cls_hidden;
+    /* patches [n, H/P, W/P, C] = tokens [n, NP, C]; prepend class token; + position emb */
+    F(mdl_conv_fwd)(ws, base + a->pe, base + ws->in, &a->patch, theta, n);
+    NN(prepend_forward)(base + a->x0, base + a->pe, theta + s->cls, n, NP, C);
+    NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->pos, n, T, C);
+    for (size_t l = 0; l < s->shape.depth; l++)
+        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, F(vit_block_in)(ws, a, l),
+                              n);
+    /* head: token 0 → dense H1 + GELU → dense K (no final LayerNorm) */
+    NN(select_forward)(base + a->sel, F(vit_block_in)(ws, a, s->shape.depth), n, T, C, 0);
+    NN(dense_forward)(base + a->z, base + a->sel, theta + s->h1.w, theta + s->h1.b, n, C, H1);
+    NN(gelu_forward)(base + a->act, base + a->z, n * H1);
+    NN(dense_forward)(base + ws->out, base + a->act, theta + s->h2.w, theta + s->h2.b, n, H1,
+                      s->h2.out);
+}
+
+static void F(vit_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+                            R *grad, size_t n) {
+    const vit_state *s = m->state;
+    const vit_ws *a = ws->aws;
+    R *base = (R *)ws->mem;
+    size_t T = s->shape.T, C = s->shape.C, NP = T - 1, H1 = m->desc.cls_hidden;
+    R *gR = base + ws->g[0], *gA = base + ws->g[1], *gM1 = base + ws->g[4], *gM2 = base + ws->g[5];
+    mdl_zero(gM1, n * H1);
+    NN(dense_backward)(gM1, grad + s->h2.w, grad + s->h2.b, base + ws->dout, base + a->act,
+                       theta + s->h2.w, n, H1, s->h2.out);
+    mdl_zero(gM2, n * H1);
+    NN(gelu_backward)(gM2, gM1, base + a->z, n * H1);
+    mdl_zero(gA, n * C);
+    NN(dense_backward)(gA, grad + s->h1.w, grad + s->h1.b, gM2, base + a->sel, theta + s->h1.w, n,
+                       C, H1);
+    mdl_zero(gR, n * T * C);
+    NN(select_backward)(gR, gA, n, T, C, 0);
+    for (size_t l = s->shape.depth; l-- > 0;)
+        F(mdl_tblock_backward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, grad,
+                               F(vit_block_in)(ws, a, l), n);
+    /* x0 = prepend(patches) + pos: d pos = Σ_b d x0; d x0 passes through unchanged */
+    NN(posemb_backward)(NULL, grad + s->pos, gR, n, T, C);
+    mdl_zero(gA, n * NP * C);
+    NN(prepend_backward)(gA, grad + s->cls, gR, n, NP, C);
+    F(mdl_conv_bwd)(ws, NULL, grad, &a->patch, gA, base + ws->in, theta, n);
+}
+
+const MDL_PASSES F(mdl_vit_passes) = {
+    .plan = F(vit_plan), .forward = F(vit_forward), .backward = F(vit_backward)};

@@ -1,0 +1,47 @@
+/* pass_real.h — the real type of a pass file (arch_*.c, pass_*.c), included LAST (it
+ * defines short macro names). Without SMILE_MODEL_DOUBLE (build/libsmile.a):
+ *   R = float,  NN(x) = nn_x,    F(x) = x##_f, MDL_FAST_PATHS 1 (float-only kernels:
+ *   direct convolution, fused FCN);
+ * with -DSMILE_MODEL_DOUBLE (build/libsmile_fd.a, finite-difference tests):
+ *   R = double, NN(x) = nn_x_d,  F(x) = x##_d, MDL_FAST_PATHS 0.
+ * Also: MDL_PASSES, the passes table type of this precision, and small helpers. */
+#ifndef SMILE_MODEL_PASS_REAL_H
+#define SMILE_MODEL_PASS_REAL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef SMILE_MODEL_DOUBLE
+#define R double
+#define NN(x) nn_##x##_d
+#define F(x) x##_d
+#define MDL_FAST_PATHS 0
+#define MDL_PASSES mdl_passes_d
+#else
+#define R float
+#define NN(x) nn_##x
+#define F(x) x##_f
+#define MDL_FAST_PATHS 1
+#define MDL_PASSES mdl_passes_f
+#endif
+
+/* θ + off / grad + off of an optional tensor (SIZE_MAX = absent → NULL). */
+#define OPTP(off) ((off) == SIZE_MAX ? NULL : theta + (off))
+#define OPTG(off) ((off) == SIZE_MAX ? NULL : grad + (off))
+
+static inline void mdl_zero(R *p, size_t n) { memset(p, 0, n * sizeof *p); }
+
+/* Elements per example of a convolution's output. */
+static inline size_t mdl_conv_out(const mdl_conv *c) {
+    return c->dims.OH * c->dims.OW * c->dims.OC;
+}
+
+/* Slot of {0,1,2} different from a and b. */
+static inline int mdl_other(int a, int b) {
+    for (int k = 0; k < 3; k++)
+        if (k != a && k != b) return k;
+    return 0;
+}
+
+#endif
