@@ -10,13 +10,6 @@
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void fcn_defaults(smile_model_desc *d) {
-    /* the SMILE study's network on the 12-column bikesharing file (p = 11) */
-    d->n_inputs = 11;
-    d->n_hidden = 3;
-    d->hidden[0] = d->hidden[1] = d->hidden[2] = 16;
-}
-
 static smile_status fcn_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
@@ -66,20 +59,16 @@ static double fcn_flops(const smile_model *m, size_t n, double *first) {
     return f;
 }
 
-const mdl_arch mdl_arch_fcn = {.name = "fcn",
-                               .lik = SMILE_LIK_GAUSS_HOMO,
-                               .defaults = fcn_defaults,
-                               .build = fcn_build,
-                               .flops = fcn_flops};
+/* default: the SMILE study's network on the 12-column bikesharing file (p = 11) */
+MDL_ARCH(fcn, SMILE_LIK_GAUSS_HOMO, 0, .n_inputs = 11, .n_hidden = 3, .hidden = {16, 16, 16});
 
 #endif /* precision-independent part */
 
 static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
     const smile_model *m = ws->m;
     const mdl_fcn_state *s = m->state;
-    mdl_fcn_ws *a = calloc(1, sizeof *a);
+    mdl_fcn_ws *a = mdl_ws_arch(ws, sizeof *a);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B, wmax = m->desc.n_inputs;
     for (size_t l = 0; l + 1 < s->layers; l++) {
         a->h[l] = mdl_take(nr, B * s->layer[l].out);
@@ -123,23 +112,16 @@ static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, con
     for (size_t l = s->layers; l-- > 0;) {
         const mdl_dense *L = &s->layer[l];
         const R *x = l ? base + a->h[l - 1] : base + ws->in;
-        if (l == 0) {
-            NN(dense_backward)(NULL, grad + L->w, grad + L->b, dy, x, theta + L->w, n, L->in,
-                               L->out);
-            break;
-        }
-        mdl_zero(ga, n * L->in);
-        NN(dense_backward)(ga, grad + L->w, grad + L->b, dy, x, theta + L->w, n, L->in, L->out);
+        F(mdl_dense_bwd)(l ? ga : NULL, L, grad, dy, x, theta, n);
+        if (l == 0) break;
         mdl_zero(gb, n * L->in);
         NN(relu_backward)(gb, ga, x, n * L->in); /* x = post-ReLU h: same mask */
         dy = gb;
     }
 }
 
-const MDL_PASSES F(mdl_fcn_passes) = {.plan = F(fcn_plan),
-                                      .forward = F(fcn_forward),
-                                      .backward = F(fcn_backward),
 #if MDL_FAST_PATHS
-                                      .loglik_grad = mdl_fcn_fast_loglik_grad
+MDL_PASSES_OF(fcn, mdl_fcn_fast_loglik_grad);
+#else
+MDL_PASSES_OF(fcn, NULL);
 #endif
-};

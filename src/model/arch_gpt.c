@@ -26,15 +26,6 @@ typedef struct {
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void gpt_defaults(smile_model_desc *d) {
-    d->vocab = 65;
-    d->context = 256;
-    d->embed = 384;
-    d->depth = 6;
-    d->heads = 6;
-    d->mlp = 1536;
-}
-
 static smile_status gpt_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
@@ -69,19 +60,15 @@ static double gpt_flops(const smile_model *m, size_t n, double *first) {
     return f;
 }
 
-const mdl_arch mdl_arch_gpt = {.name = "gpt",
-                               .lik = SMILE_LIK_TOKEN,
-                               .defaults = gpt_defaults,
-                               .build = gpt_build,
-                               .flops = gpt_flops};
+MDL_ARCH(gpt, SMILE_LIK_TOKEN, 0, .vocab = 65, .context = 256, .embed = 384, .depth = 6,
+         .heads = 6, .mlp = 1536);
 
 #endif /* precision-independent part */
 
 static smile_status F(gpt_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
     const gpt_state *s = ws->m->state;
-    gpt_ws *a = calloc(1, sizeof *a + s->shape.depth * sizeof a->tb[0]);
+    gpt_ws *a = mdl_ws_arch(ws, sizeof *a + s->shape.depth * sizeof a->tb[0]);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B, T = s->shape.T, C = s->shape.C;
     a->x0 = mdl_take(nr, B * T * C);
     F(mdl_tblocks_plan)(ws, a->tb, &s->shape, nr);
@@ -90,12 +77,6 @@ static smile_status F(gpt_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     a->rstdf = mdl_take(nr, B * T);
     *sc = mdl_max(*sc, NN(attention_scratch_size)(T, ws->NT));
     return SMILE_OK;
-}
-
-/* Input of block l (the previous block's output). */
-static const R *F(gpt_block_in)(const smile_model_workspace *ws, const gpt_ws *a, size_t l) {
-    const R *base = (const R *)ws->mem;
-    return l ? base + a->tb[l - 1].xo : base + a->x0;
 }
 
 static void F(gpt_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
@@ -107,10 +88,10 @@ static void F(gpt_forward)(const smile_model *m, smile_model_workspace *ws, cons
     NN(embedding_forward)(base + a->x0, ws->tok, theta + s->wte, N, C);
     NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->wpe, n, T, C);
     for (size_t l = 0; l < s->shape.depth; l++)
-        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, F(gpt_block_in)(ws, a, l),
+        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, mdl_tblock_in(ws, a->tb, a->x0, l),
                               n);
     NN(layernorm_forward)(base + a->lnf, base + a->meanf, base + a->rstdf,
-                          F(gpt_block_in)(ws, a, s->shape.depth), theta + s->lnf.g, NULL, N, C,
+                          mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth), theta + s->lnf.g, NULL, N, C,
                           s->shape.eps);
     NN(dense_forward)(base + ws->out, base + a->lnf, theta + s->lm.w, NULL, N, C, V);
 }
@@ -120,20 +101,17 @@ static void F(gpt_backward)(const smile_model *m, smile_model_workspace *ws, con
     const gpt_state *s = m->state;
     const gpt_ws *a = ws->aws;
     R *base = (R *)ws->mem;
-    size_t T = s->shape.T, C = s->shape.C, V = m->n_out, N = n * T;
+    size_t T = s->shape.T, C = s->shape.C, N = n * T;
     R *gR = base + ws->g[0], *gA = base + ws->g[1];
-    mdl_zero(gA, N * C);
-    NN(dense_backward)(gA, grad + s->lm.w, NULL, base + ws->dout, base + a->lnf, theta + s->lm.w,
-                       N, C, V);
+    F(mdl_dense_bwd)(gA, &s->lm, grad, base + ws->dout, base + a->lnf, theta, N);
     mdl_zero(gR, N * C);
-    NN(layernorm_backward)(gR, grad + s->lnf.g, NULL, gA, F(gpt_block_in)(ws, a, s->shape.depth),
+    NN(layernorm_backward)(gR, grad + s->lnf.g, NULL, gA, mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth),
                            base + a->meanf, base + a->rstdf, theta + s->lnf.g, N, C);
     for (size_t l = s->shape.depth; l-- > 0;)
         F(mdl_tblock_backward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, grad,
-                               F(gpt_block_in)(ws, a, l), n);
+                               mdl_tblock_in(ws, a->tb, a->x0, l), n);
     NN(posemb_backward)(NULL, grad + s->wpe, gR, n, T, C);
     NN(embedding_backward)(grad + s->wte, ws->tok, gR, N, C);
 }
 
-const MDL_PASSES F(mdl_gpt_passes) = {
-    .plan = F(gpt_plan), .forward = F(gpt_forward), .backward = F(gpt_backward)};
+MDL_PASSES_OF(gpt, NULL);

@@ -27,20 +27,10 @@ static size_t pool_out(const nn_conv2d_dims *p) { return p->OH * p->OW * p->C; }
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void lenet_defaults(smile_model_desc *d) {
-    d->in_h = d->in_w = 28;
-    d->in_c = 1;
-    d->lenet[0] = 6;
-    d->lenet[1] = 16;
-    d->lenet[2] = 120;
-    d->lenet[3] = 84;
-}
-
 static smile_status lenet_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
-    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
-    SMILE_TRY(mdl_check_image(bd));
+    SMILE_TRY(mdl_image_classifier(bd));
     for (int i = 0; i < 4; i++)
         if (d->lenet[i] == 0) return mdl_bad(bd, "model lenet: width lenet[%d] is 0", i);
     nn_conv2d_dims c1, p1, c2, p2;
@@ -62,8 +52,6 @@ static smile_status lenet_build(mdl_builder *bd) {
     s->d[0] = mdl_add_dense(bd, "dense1", pool_out(&p2), d->lenet[2], 1);
     s->d[1] = mdl_add_dense(bd, "dense2", d->lenet[2], d->lenet[3], 1);
     s->d[2] = mdl_add_dense(bd, "dense3", d->lenet[3], d->n_classes, 1);
-    m->in_size = d->in_h * d->in_w * d->in_c;
-    m->n_out = m->out_size = d->n_classes;
     return SMILE_OK;
 }
 
@@ -75,20 +63,15 @@ static double lenet_flops(const smile_model *m, size_t n, double *first) {
     return f;
 }
 
-const mdl_arch mdl_arch_lenet = {.name = "lenet",
-                                 .lik = SMILE_LIK_CATEGORICAL,
-                                 .defaults = lenet_defaults,
-                                 .build = lenet_build,
-                                 .flops = lenet_flops,
-                                 .example_parallel = 1};
+MDL_ARCH(lenet, SMILE_LIK_CATEGORICAL, 1, .in_h = 28, .in_w = 28, .in_c = 1,
+         .lenet = {6, 16, 120, 84});
 
 #endif /* precision-independent part */
 
 static smile_status F(lenet_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
     const lenet_state *s = ws->m->state;
-    lenet_ws *a = calloc(1, sizeof *a);
+    lenet_ws *a = mdl_ws_arch(ws, sizeof *a);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B;
     F(mdl_conv_setup)(ws, &a->c1, &s->c1, sc);
     F(mdl_conv_setup)(ws, &a->c2, &s->c2, sc);
@@ -181,11 +164,10 @@ static void F(lenet_forward)(const smile_model *m, smile_model_workspace *ws, co
 }
 
 /* Dense layer d backward from dy into g_out, then GELU backward (pre-activation z) into
- * g_act: g_out = dyᵀ-product (zeroed first), g_act = gelu'(z) ⊙ g_out. */
+ * g_act = gelu'(z) ⊙ g_out. */
 static void F(dense_gelu_bwd)(R *g_out, R *g_act, const mdl_dense *d, R *grad, const R *dy,
                               const R *x, const R *z, const R *theta, size_t n) {
-    mdl_zero(g_out, n * d->in);
-    NN(dense_backward)(g_out, grad + d->w, grad + d->b, dy, x, theta + d->w, n, d->in, d->out);
+    F(mdl_dense_bwd)(g_out, d, grad, dy, x, theta, n);
     mdl_zero(g_act, n * d->in);
     NN(gelu_backward)(g_act, g_out, z, n * d->in);
 }
@@ -201,9 +183,7 @@ static void F(lenet_backward)(const smile_model *m, smile_model_workspace *ws, c
     F(dense_gelu_bwd)(g0, g1, &d[2], grad, base + ws->dout, base + a->l4.a, base + a->l4.z,
                       theta, n);
     F(dense_gelu_bwd)(g0, g1, &d[1], grad, g1, base + a->l3.a, base + a->l3.z, theta, n);
-    mdl_zero(g0, n * d[0].in);
-    NN(dense_backward)(g0, grad + d[0].w, grad + d[0].b, g1, base + a->p2, theta + d[0].w, n,
-                       d[0].in, d[0].out);
+    F(mdl_dense_bwd)(g0, &d[0], grad, g1, base + a->p2, theta, n);
     F(pool2_bwd)(g1, g0, &s->p2, n); /* overwrites: no zeroing */
     mdl_zero(g0, n * s2);
     NN(gelu_backward)(g0, g1, base + a->l2.z, n * s2);
@@ -215,5 +195,4 @@ static void F(lenet_backward)(const smile_model *m, smile_model_workspace *ws, c
     F(mdl_conv_bwd)(ws, NULL, grad, &a->c1, g1, base + ws->in, theta, n);
 }
 
-const MDL_PASSES F(mdl_lenet_passes) = {
-    .plan = F(lenet_plan), .forward = F(lenet_forward), .backward = F(lenet_backward)};
+MDL_PASSES_OF(lenet, NULL);

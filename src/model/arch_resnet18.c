@@ -15,38 +15,32 @@ typedef struct {
     mdl_conv c1, c2, sc;
     mdl_frn f1, f2, fsc;
     int has_sc;
-} r18_block;
+} resnet18_block;
 
 typedef struct {
     mdl_conv stem;
     mdl_frn stem_frn;
     nn_conv2d_dims pool;
-    r18_block b[R18_BLOCKS];
+    resnet18_block b[R18_BLOCKS];
     mdl_dense head;
-} r18_state;
+} resnet18_state;
 
 /* A block's activations: conv1, FRN1 (+ rstd), conv2 (then the sum h + shortcut in
  * place), output FRN2 (+ rstd); shortcut conv, FRN (+ rstd). */
 typedef struct {
     size_t c1, f1, r1, c2, o, r2, scc, scf, rsc;
-} r18_block_ws;
+} resnet18_block_ws;
 
 typedef struct {
     mdl_conv stem, c1[R18_BLOCKS], c2[R18_BLOCKS], sc[R18_BLOCKS]; /* chunks for this batch */
     size_t c0, f0, r0, m0, gap; /* stem conv, FRN, rstd, pool; global average */
-    r18_block_ws b[R18_BLOCKS];
-} r18_ws;
+    resnet18_block_ws b[R18_BLOCKS];
+} resnet18_ws;
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void r18_defaults(smile_model_desc *d) {
-    d->in_h = d->in_w = 32;
-    d->in_c = 3;
-    d->res_width = 64;
-}
-
 /* Block k = 2·stage + j on an H×W×C input, F filters, stride st. */
-static smile_status r18_add_block(mdl_builder *bd, r18_block *b, int stage, int j, size_t H,
+static smile_status resnet18_add_block(mdl_builder *bd, resnet18_block *b, int stage, int j, size_t H,
                                   size_t W, size_t C, size_t F, size_t st) {
     char nm[32];
     nn_conv2d_dims c1, c2, sc;
@@ -75,13 +69,12 @@ static smile_status r18_add_block(mdl_builder *bd, r18_block *b, int stage, int 
     return SMILE_OK;
 }
 
-static smile_status r18_build(mdl_builder *bd) {
+static smile_status resnet18_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
-    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
-    SMILE_TRY(mdl_check_image(bd));
+    SMILE_TRY(mdl_image_classifier(bd));
     if (d->res_width == 0) return mdl_bad(bd, "model resnet18: res_width must be >= 1");
-    r18_state *s = mdl_state(bd, sizeof *s);
+    resnet18_state *s = mdl_state(bd, sizeof *s);
     if (!s) return SMILE_ENOMEM;
     size_t w = d->res_width;
     nn_conv2d_dims cd;
@@ -94,19 +87,17 @@ static smile_status r18_build(mdl_builder *bd) {
     for (int k = 0; k < R18_BLOCKS; k++) {
         int stage = k / 2, j = k % 2;
         size_t F = w << stage, st = (stage > 0 && j == 0) ? 2 : 1;
-        SMILE_TRY(r18_add_block(bd, &s->b[k], stage, j, H, W, C, F, st));
+        SMILE_TRY(resnet18_add_block(bd, &s->b[k], stage, j, H, W, C, F, st));
         H = s->b[k].c2.dims.OH;
         W = s->b[k].c2.dims.OW;
         C = F;
     }
     s->head = mdl_add_dense(bd, "dense", C, d->n_classes, 1);
-    m->in_size = d->in_h * d->in_w * d->in_c;
-    m->n_out = m->out_size = d->n_classes;
     return SMILE_OK;
 }
 
-static double r18_flops(const smile_model *m, size_t n, double *first) {
-    const r18_state *s = m->state;
+static double resnet18_flops(const smile_model *m, size_t n, double *first) {
+    const resnet18_state *s = m->state;
     *first = mdl_conv_flops(&s->stem, n);
     double f = *first + mdl_dense_flops(&s->head, n);
     for (int k = 0; k < R18_BLOCKS; k++) {
@@ -116,19 +107,14 @@ static double r18_flops(const smile_model *m, size_t n, double *first) {
     return f;
 }
 
-const mdl_arch mdl_arch_resnet18 = {.name = "resnet18",
-                                    .lik = SMILE_LIK_CATEGORICAL,
-                                    .defaults = r18_defaults,
-                                    .build = r18_build,
-                                    .flops = r18_flops};
+MDL_ARCH(resnet18, SMILE_LIK_CATEGORICAL, 0, .in_h = 32, .in_w = 32, .in_c = 3, .res_width = 64);
 
 #endif /* precision-independent part */
 
-static smile_status F(r18_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const r18_state *s = ws->m->state;
-    r18_ws *a = calloc(1, sizeof *a);
+static smile_status F(resnet18_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
+    const resnet18_state *s = ws->m->state;
+    resnet18_ws *a = mdl_ws_arch(ws, sizeof *a);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B;
     F(mdl_conv_setup)(ws, &a->stem, &s->stem, sc);
     size_t s0 = mdl_conv_out(&s->stem), mx = s0;
@@ -138,8 +124,8 @@ static smile_status F(r18_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     *sc = mdl_max(*sc, NN(frn_scratch_size)(B, s->stem_frn.C));
     a->m0 = mdl_take(nr, B * s->pool.OH * s->pool.OW * s->pool.C);
     for (int k = 0; k < R18_BLOCKS; k++) {
-        const r18_block *b = &s->b[k];
-        r18_block_ws *w = &a->b[k];
+        const resnet18_block *b = &s->b[k];
+        resnet18_block_ws *w = &a->b[k];
         F(mdl_conv_setup)(ws, &a->c1[k], &b->c1, sc);
         F(mdl_conv_setup)(ws, &a->c2[k], &b->c2, sc);
         size_t so = mdl_conv_out(&b->c1), C = b->f1.C;
@@ -164,18 +150,18 @@ static smile_status F(r18_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     return SMILE_OK;
 }
 
-static void F(r18_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+static void F(resnet18_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
-    const r18_state *s = m->state;
-    const r18_ws *a = ws->aws;
+    const resnet18_state *s = m->state;
+    const resnet18_ws *a = ws->aws;
     R *base = (R *)ws->mem;
     F(mdl_conv_fwd)(ws, base + a->c0, base + ws->in, &a->stem, theta, n);
     F(mdl_frn_fwd)(&s->stem_frn, theta, base + a->f0, base + a->r0, base + a->c0, n);
     NN(maxpool_forward)(base + a->m0, base + a->f0, &s->pool, n);
     const R *x = base + a->m0;
     for (int k = 0; k < R18_BLOCKS; k++) {
-        const r18_block *b = &s->b[k];
-        const r18_block_ws *w = &a->b[k];
+        const resnet18_block *b = &s->b[k];
+        const resnet18_block_ws *w = &a->b[k];
         size_t so = mdl_conv_out(&a->c1[k]);
         /* h = FRN_1(conv1(x)); h = conv2(h) */
         F(mdl_conv_fwd)(ws, base + w->c1, x, &a->c1[k], theta, n);
@@ -200,11 +186,11 @@ static void F(r18_forward)(const smile_model *m, smile_model_workspace *ws, cons
 }
 
 /* Block k backward: slot o holds d(block output); returns the slot with d(block input). */
-static int F(r18_block_bwd)(smile_model_workspace *ws, const r18_state *s, const R *theta,
+static int F(resnet18_block_bwd)(smile_model_workspace *ws, const resnet18_state *s, const R *theta,
                             R *grad, int k, int o, size_t n) {
-    const r18_ws *a = ws->aws;
-    const r18_block *b = &s->b[k];
-    const r18_block_ws *w = &a->b[k];
+    const resnet18_ws *a = ws->aws;
+    const resnet18_block *b = &s->b[k];
+    const resnet18_block_ws *w = &a->b[k];
     R *base = (R *)ws->mem;
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     void *scr = ws->scratch;
@@ -232,21 +218,19 @@ static int F(r18_block_bwd)(smile_model_workspace *ws, const r18_state *s, const
     return ga;
 }
 
-static void F(r18_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+static void F(resnet18_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                             R *grad, size_t n) {
-    const r18_state *s = m->state;
-    const r18_ws *a = ws->aws;
+    const resnet18_state *s = m->state;
+    const resnet18_ws *a = ws->aws;
     R *base = (R *)ws->mem;
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_dense *h = &s->head;
     const mdl_frn *fl = &s->b[R18_BLOCKS - 1].f2;
-    mdl_zero(g[0], n * h->in);
-    NN(dense_backward)(g[0], grad + h->w, grad + h->b, base + ws->dout, base + a->gap,
-                       theta + h->w, n, h->in, h->out);
+    F(mdl_dense_bwd)(g[0], h, grad, base + ws->dout, base + a->gap, theta, n);
     mdl_zero(g[1], n * fl->HW * fl->C);
     NN(gap_backward)(g[1], g[0], n, fl->HW, fl->C);
     int o = 1; /* slot with d(block output) */
-    for (int k = R18_BLOCKS - 1; k >= 0; k--) o = F(r18_block_bwd)(ws, s, theta, grad, k, o, n);
+    for (int k = R18_BLOCKS - 1; k >= 0; k--) o = F(resnet18_block_bwd)(ws, s, theta, grad, k, o, n);
     /* stem: max-pool, FRN, conv (no input gradient) */
     size_t s0 = mdl_conv_out(&a->stem);
     int t = mdl_other(o, o), u = mdl_other(o, t);
@@ -258,5 +242,4 @@ static void F(r18_backward)(const smile_model *m, smile_model_workspace *ws, con
     F(mdl_conv_bwd)(ws, NULL, grad, &a->stem, g[u], base + ws->in, theta, n);
 }
 
-const MDL_PASSES F(mdl_resnet18_passes) = {
-    .plan = F(r18_plan), .forward = F(r18_forward), .backward = F(r18_backward)};
+MDL_PASSES_OF(resnet18, NULL);

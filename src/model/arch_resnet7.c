@@ -16,30 +16,23 @@ typedef struct {
     mdl_frn f[R7_CONVS];
     nn_conv2d_dims pool[3]; /* after convs 2, 4, 5 */
     mdl_dense head;
-} r7_state;
+} resnet7_state;
 
 typedef struct {
     mdl_conv conv[R7_CONVS]; /* with the chunk chosen for this batch */
     /* conv outputs, FRN outputs (conv 6: then + r in place), FRN rstd, pool outputs,
      * global average */
     size_t c[R7_CONVS], f[R7_CONVS], r[R7_CONVS], mp[3], gap;
-} r7_ws;
+} resnet7_ws;
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void r7_defaults(smile_model_desc *d) {
-    d->in_h = d->in_w = 32;
-    d->in_c = 3;
-    d->res_width = 32;
-}
-
-static smile_status r7_build(mdl_builder *bd) {
+static smile_status resnet7_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
-    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
-    SMILE_TRY(mdl_check_image(bd));
+    SMILE_TRY(mdl_image_classifier(bd));
     if (d->res_width == 0) return mdl_bad(bd, "model resnet7: res_width must be >= 1");
-    r7_state *s = mdl_state(bd, sizeof *s);
+    resnet7_state *s = mdl_state(bd, sizeof *s);
     if (!s) return SMILE_ENOMEM;
     const size_t mult[R7_CONVS] = {1, 2, 2, 4, 4, 4};
     size_t H = d->in_h, W = d->in_w, C = d->in_c;
@@ -67,33 +60,25 @@ static smile_status r7_build(mdl_builder *bd) {
         }
     }
     s->head = mdl_add_dense(bd, "dense", C, d->n_classes, 1);
-    m->in_size = d->in_h * d->in_w * d->in_c;
-    m->n_out = m->out_size = d->n_classes;
     return SMILE_OK;
 }
 
-static double r7_flops(const smile_model *m, size_t n, double *first) {
-    const r7_state *s = m->state;
+static double resnet7_flops(const smile_model *m, size_t n, double *first) {
+    const resnet7_state *s = m->state;
     double f = 0;
     for (int i = 0; i < R7_CONVS; i++) f += mdl_conv_flops(&s->c[i], n);
     *first = mdl_conv_flops(&s->c[0], n);
     return f + mdl_dense_flops(&s->head, n);
 }
 
-const mdl_arch mdl_arch_resnet7 = {.name = "resnet7",
-                                   .lik = SMILE_LIK_CATEGORICAL,
-                                   .defaults = r7_defaults,
-                                   .build = r7_build,
-                                   .flops = r7_flops,
-                                   .example_parallel = 1};
+MDL_ARCH(resnet7, SMILE_LIK_CATEGORICAL, 1, .in_h = 32, .in_w = 32, .in_c = 3, .res_width = 32);
 
 #endif /* precision-independent part */
 
-static smile_status F(r7_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const r7_state *s = ws->m->state;
-    r7_ws *a = calloc(1, sizeof *a);
+static smile_status F(resnet7_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
+    const resnet7_state *s = ws->m->state;
+    resnet7_ws *a = mdl_ws_arch(ws, sizeof *a);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B, mx = 0;
     for (int i = 0; i < R7_CONVS; i++) {
         F(mdl_conv_setup)(ws, &a->conv[i], &s->c[i], sc);
@@ -113,15 +98,15 @@ static smile_status F(r7_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc
 }
 
 /* Output of stage i (after its pool, if any) — the input of conv i+1. */
-static size_t r7_stage_out(const r7_ws *a, int i) {
+static size_t r7_stage_out(const resnet7_ws *a, int i) {
     int p = r7_pool[i];
     return p >= 0 ? a->mp[p] : a->f[i];
 }
 
-static void F(r7_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                           size_t n) {
-    const r7_state *s = m->state;
-    const r7_ws *a = ws->aws;
+    const resnet7_state *s = m->state;
+    const resnet7_ws *a = ws->aws;
     R *base = (R *)ws->mem;
     const R *x = base + ws->in;
     for (int i = 0; i < R7_CONVS; i++) {
@@ -140,18 +125,16 @@ static void F(r7_forward)(const smile_model *m, smile_model_workspace *ws, const
                       s->head.in, s->head.out);
 }
 
-static void F(r7_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
+static void F(resnet7_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            R *grad, size_t n) {
-    const r7_state *s = m->state;
-    const r7_ws *a = ws->aws;
+    const resnet7_state *s = m->state;
+    const resnet7_ws *a = ws->aws;
     R *base = (R *)ws->mem;
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_frn *fl = &s->f[R7_CONVS - 1];
     size_t Cl = fl->C;
     /* head: dense → g[0] [n, C]; GAP → g[1] [n, HW, C] = d(stage 6 output) */
-    mdl_zero(g[0], n * Cl);
-    NN(dense_backward)(g[0], grad + s->head.w, grad + s->head.b, base + ws->dout, base + a->gap,
-                       theta + s->head.w, n, s->head.in, s->head.out);
+    F(mdl_dense_bwd)(g[0], &s->head, grad, base + ws->dout, base + a->gap, theta, n);
     mdl_zero(g[1], n * fl->HW * Cl);
     NN(gap_backward)(g[1], g[0], n, fl->HW, Cl);
     int cur = 1; /* slot holding d(output of stage i) */
@@ -188,5 +171,4 @@ static void F(r7_backward)(const smile_model *m, smile_model_workspace *ws, cons
     }
 }
 
-const MDL_PASSES F(mdl_resnet7_passes) = {
-    .plan = F(r7_plan), .forward = F(r7_forward), .backward = F(r7_backward)};
+MDL_PASSES_OF(resnet7, NULL);

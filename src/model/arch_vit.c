@@ -26,22 +26,10 @@ typedef struct {
 
 #ifndef SMILE_MODEL_DOUBLE
 
-static void vit_defaults(smile_model_desc *d) {
-    d->in_h = d->in_w = 160;
-    d->in_c = 3;
-    d->patch = 16;
-    d->embed = 384;
-    d->depth = 12;
-    d->heads = 8;
-    d->mlp = 1536;
-    d->cls_hidden = 1024;
-}
-
 static smile_status vit_build(mdl_builder *bd) {
     smile_model *m = bd->m;
     const smile_model_desc *d = &m->desc;
-    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
-    SMILE_TRY(mdl_check_image(bd));
+    SMILE_TRY(mdl_image_classifier(bd));
     SMILE_TRY(mdl_check_transformer(bd));
     if (d->patch == 0 || d->cls_hidden == 0)
         return mdl_bad(bd, "model vit: patch and cls_hidden must be >= 1");
@@ -64,8 +52,6 @@ static smile_status vit_build(mdl_builder *bd) {
     for (size_t l = 0; l < d->depth; l++) mdl_add_tblock(bd, &s->tb[l], l, C, d->mlp, 1);
     s->h1 = mdl_add_dense(bd, "head.fc1", C, d->cls_hidden, 1);
     s->h2 = mdl_add_dense(bd, "head.fc2", d->cls_hidden, d->n_classes, 1);
-    m->in_size = d->in_h * d->in_w * d->in_c;
-    m->n_out = m->out_size = d->n_classes;
     return SMILE_OK;
 }
 
@@ -77,20 +63,16 @@ static double vit_flops(const smile_model *m, size_t n, double *first) {
     return f;
 }
 
-const mdl_arch mdl_arch_vit = {.name = "vit",
-                               .lik = SMILE_LIK_CATEGORICAL,
-                               .defaults = vit_defaults,
-                               .build = vit_build,
-                               .flops = vit_flops};
+MDL_ARCH(vit, SMILE_LIK_CATEGORICAL, 0, .in_h = 160, .in_w = 160, .in_c = 3, .patch = 16,
+         .embed = 384, .depth = 12, .heads = 8, .mlp = 1536, .cls_hidden = 1024);
 
 #endif /* precision-independent part */
 
 static smile_status F(vit_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
     const smile_model *m = ws->m;
     const vit_state *s = m->state;
-    vit_ws *a = calloc(1, sizeof *a + s->shape.depth * sizeof a->tb[0]);
+    vit_ws *a = mdl_ws_arch(ws, sizeof *a + s->shape.depth * sizeof a->tb[0]);
     if (!a) return SMILE_ENOMEM;
-    ws->aws = a;
     size_t B = ws->B, T = s->shape.T, C = s->shape.C, H1 = m->desc.cls_hidden;
     F(mdl_conv_setup)(ws, &a->patch, &s->patch, sc);
     a->pe = mdl_take(nr, B * (T - 1) * C);
@@ -108,12 +90,6 @@ static smile_status F(vit_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     return SMILE_OK;
 }
 
-/* Input of block l (the previous block's output). */
-static const R *F(vit_block_in)(const smile_model_workspace *ws, const vit_ws *a, size_t l) {
-    const R *base = (const R *)ws->mem;
-    return l ? base + a->tb[l - 1].xo : base + a->x0;
-}
-
 static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
     const vit_state *s = m->state;
@@ -125,10 +101,10 @@ static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, cons
     NN(prepend_forward)(base + a->x0, base + a->pe, theta + s->cls, n, NP, C);
     NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->pos, n, T, C);
     for (size_t l = 0; l < s->shape.depth; l++)
-        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, F(vit_block_in)(ws, a, l),
+        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, mdl_tblock_in(ws, a->tb, a->x0, l),
                               n);
     /* head: token 0 → dense H1 + GELU → dense K (no final LayerNorm) */
-    NN(select_forward)(base + a->sel, F(vit_block_in)(ws, a, s->shape.depth), n, T, C, 0);
+    NN(select_forward)(base + a->sel, mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth), n, T, C, 0);
     NN(dense_forward)(base + a->z, base + a->sel, theta + s->h1.w, theta + s->h1.b, n, C, H1);
     NN(gelu_forward)(base + a->act, base + a->z, n * H1);
     NN(dense_forward)(base + ws->out, base + a->act, theta + s->h2.w, theta + s->h2.b, n, H1,
@@ -142,19 +118,15 @@ static void F(vit_backward)(const smile_model *m, smile_model_workspace *ws, con
     R *base = (R *)ws->mem;
     size_t T = s->shape.T, C = s->shape.C, NP = T - 1, H1 = m->desc.cls_hidden;
     R *gR = base + ws->g[0], *gA = base + ws->g[1], *gM1 = base + ws->g[4], *gM2 = base + ws->g[5];
-    mdl_zero(gM1, n * H1);
-    NN(dense_backward)(gM1, grad + s->h2.w, grad + s->h2.b, base + ws->dout, base + a->act,
-                       theta + s->h2.w, n, H1, s->h2.out);
+    F(mdl_dense_bwd)(gM1, &s->h2, grad, base + ws->dout, base + a->act, theta, n);
     mdl_zero(gM2, n * H1);
     NN(gelu_backward)(gM2, gM1, base + a->z, n * H1);
-    mdl_zero(gA, n * C);
-    NN(dense_backward)(gA, grad + s->h1.w, grad + s->h1.b, gM2, base + a->sel, theta + s->h1.w, n,
-                       C, H1);
+    F(mdl_dense_bwd)(gA, &s->h1, grad, gM2, base + a->sel, theta, n);
     mdl_zero(gR, n * T * C);
     NN(select_backward)(gR, gA, n, T, C, 0);
     for (size_t l = s->shape.depth; l-- > 0;)
         F(mdl_tblock_backward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, grad,
-                               F(vit_block_in)(ws, a, l), n);
+                               mdl_tblock_in(ws, a->tb, a->x0, l), n);
     /* x0 = prepend(patches) + pos: d pos = Σ_b d x0; d x0 passes through unchanged */
     NN(posemb_backward)(NULL, grad + s->pos, gR, n, T, C);
     mdl_zero(gA, n * NP * C);
@@ -162,5 +134,4 @@ static void F(vit_backward)(const smile_model *m, smile_model_workspace *ws, con
     F(mdl_conv_bwd)(ws, NULL, grad, &a->patch, gA, base + ws->in, theta, n);
 }
 
-const MDL_PASSES F(mdl_vit_passes) = {
-    .plan = F(vit_plan), .forward = F(vit_forward), .backward = F(vit_backward)};
+MDL_PASSES_OF(vit, NULL);

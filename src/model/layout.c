@@ -166,13 +166,17 @@ smile_status mdl_need_lik(mdl_builder *bd, smile_likelihood_kind lik, const char
     return mdl_bad(bd, "model %s: only the %s likelihood is supported", bd->m->arch->name, what);
 }
 
-smile_status mdl_check_image(mdl_builder *bd) {
-    const smile_model_desc *d = &bd->m->desc;
-    const char *k = bd->m->arch->name;
+smile_status mdl_image_classifier(mdl_builder *bd) {
+    smile_model *m = bd->m;
+    const smile_model_desc *d = &m->desc;
+    const char *k = m->arch->name;
+    SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_CATEGORICAL, "categorical"));
     if (d->in_h == 0 || d->in_w == 0 || d->in_c == 0)
         return mdl_bad(bd, "model %s: input size %zux%zux%zu has a zero dimension", k, d->in_h,
                        d->in_w, d->in_c);
     if (d->n_classes < 2) return mdl_bad(bd, "model %s: n_classes must be >= 2", k);
+    m->in_size = d->in_h * d->in_w * d->in_c;
+    m->n_out = m->out_size = d->n_classes;
     return SMILE_OK;
 }
 

@@ -40,14 +40,14 @@ smile_status smile_model_kind_from_name(const char *name, smile_model_kind *out)
 
 smile_model_desc smile_model_desc_default(smile_model_kind kind) {
     smile_model_desc d;
+    const mdl_arch *a = arch_of(kind);
     memset(&d, 0, sizeof d);
+    if (a) memcpy(&d, &a->defaults, sizeof d);
     d.kind = kind;
     d.likelihood = SMILE_LIK_DEFAULT;
     d.prior_sigma = 1.0;
     d.ln_eps = 1e-6;
     d.n_classes = 10;
-    const mdl_arch *a = arch_of(kind);
-    if (a) a->defaults(&d);
     return d;
 }
 

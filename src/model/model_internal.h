@@ -195,8 +195,9 @@ typedef struct {
 struct mdl_arch {
     const char *name;              /* CLI / message name: "lenet"                    */
     smile_likelihood_kind lik;     /* what SMILE_LIK_DEFAULT means for this kind     */
-    void (*defaults)(smile_model_desc *d); /* the spec's sizes (called on a zeroed
-                                      description with the common defaults set)      */
+    smile_model_desc defaults;     /* the spec's sizes of this kind (the common fields
+                                      kind, likelihood, prior_sigma, ln_eps, n_classes
+                                      are set by smile_model_desc_default)           */
     /* Checks the description and m->lik, appends the layout, allocates and fills
      * m->state and sets m->in_size, out_size, n_out (and window, log_sigma). */
     smile_status (*build)(mdl_builder *bd);
@@ -206,6 +207,16 @@ struct mdl_arch {
     double (*flops)(const smile_model *m, size_t n, double *first);
     int example_parallel;          /* small layers: batch pieces in parallel         */
 };
+
+/* Defines mdl_arch_<name> from the file's <name>_build and <name>_flops; the variadic
+ * part initialises the defaults, e.g. .in_h = 28, .in_w = 28, .in_c = 1. */
+#define MDL_ARCH(name_, lik_, example_parallel_, ...)                                          \
+    const mdl_arch mdl_arch_##name_ = {.name = #name_,                                         \
+                                       .lik = lik_,                                            \
+                                       .defaults = {__VA_ARGS__},                              \
+                                       .build = name_##_build,                                 \
+                                       .flops = name_##_flops,                                 \
+                                       .example_parallel = example_parallel_}
 
 /* The passes of one architecture in one precision (R = float: _f, double: _d).
  *   plan      reserves the architecture's buffers after the common ones (in, out, dout,
@@ -266,6 +277,9 @@ void mdl_add_tblock(mdl_builder *bd, mdl_tblock *t, size_t l, size_t C, size_t M
  * projections and the two attention products (q kᵀ and P v; causal: only the i+1
  * unmasked keys of query i). */
 double mdl_tblocks_flops(const mdl_tblock *t, const mdl_tshape *s, size_t n);
+/* Image classifier checks: categorical likelihood, no zero input size, n_classes >= 2;
+ * sets in_size = H·W·C and n_out = out_size = n_classes. */
+smile_status mdl_image_classifier(mdl_builder *bd);
 /* Zeroed architecture state of `bytes` for bd->m (m->state); NULL with ENOMEM recorded. */
 void *mdl_state(mdl_builder *bd, size_t bytes);
 /* Records SMILE_EINVAL with the message; returns SMILE_EINVAL. */
@@ -274,9 +288,7 @@ smile_status mdl_bad(mdl_builder *bd, const char *fmt, ...)
 /* The likelihood must be `lik`, else EINVAL "model <name>: only the <what> likelihood is
  * supported". */
 smile_status mdl_need_lik(mdl_builder *bd, smile_likelihood_kind lik, const char *what);
-/* Image input sizes and n_classes >= 2; transformer sizes (embed, depth, heads, mlp,
- * heads | embed, ln_eps). */
-smile_status mdl_check_image(mdl_builder *bd);
+/* Transformer sizes: embed, depth, heads, mlp >= 1, heads | embed, finite ln_eps >= 0. */
 smile_status mdl_check_transformer(mdl_builder *bd);
 
 /* ---- workspace.c ---------------------------------------------------------------------- */
@@ -288,6 +300,9 @@ typedef smile_status (*mdl_plan_fn)(smile_model_workspace *ws, size_t *n_reals,
 smile_status mdl_ws_init(smile_model_workspace **ws, const smile_model *m, size_t B,
                          size_t elem, const void *passes, mdl_plan_fn plan, char *msg,
                          size_t msg_len);
+/* Zeroed architecture workspace state of `bytes` (ws->aws, freed with the workspace), for
+ * the plans; NULL when out of memory. */
+void *mdl_ws_arch(smile_model_workspace *ws, size_t bytes);
 
 /* ---- shared pass pieces (pass_layers.c), float _f and double _d ----------------------- */
 

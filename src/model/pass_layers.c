@@ -58,6 +58,14 @@ void F(mdl_conv_bwd)(smile_model_workspace *ws, R *dx, R *grad, const mdl_conv *
                         n);
 }
 
+/* ---- dense ---------------------------------------------------------------------------- */
+
+void F(mdl_dense_bwd)(R *dx, const mdl_dense *L, R *grad, const R *dy, const R *x,
+                      const R *theta, size_t n) {
+    if (dx) mdl_zero(dx, n * L->in);
+    NN(dense_backward)(dx, grad + L->w, OPTG(L->b), dy, x, theta + L->w, n, L->in, L->out);
+}
+
 /* ---- FRN ------------------------------------------------------------------------------ */
 
 void F(mdl_frn_fwd)(const mdl_frn *f, const R *theta, R *y, R *rstd, const R *x, size_t n) {
@@ -122,22 +130,22 @@ void F(mdl_tblock_forward)(smile_model_workspace *ws, const mdl_tblock *t, const
 }
 
 /* Attention branch backward from d(proj output) in gP: proj, attention, qkv; the qkv input
- * gradient accumulates into gX (zeroed first iff zero_gx). */
+ * gradient goes into gX (zeroed first iff zero_gx, else accumulated). */
 static void F(attn_bwd)(smile_model_workspace *ws, const mdl_tblock *t, const mdl_tblock_ws *a,
                         const mdl_tshape *s, const R *theta, R *grad, const R *gP, R *gX,
                         int zero_gx, size_t n) {
     R *base = (R *)ws->mem;
     size_t T = s->T, C = s->C, N = n * T;
     R *gA = base + ws->g[1], *gQKV = base + ws->g[3];
-    mdl_zero(gA, N * C);
-    NN(dense_backward)(gA, grad + t->proj.w, OPTG(t->proj.b), gP, base + a->att, theta + t->proj.w,
-                       N, C, C);
+    F(mdl_dense_bwd)(gA, &t->proj, grad, gP, base + a->att, theta, N);
     mdl_zero(gQKV, N * 3 * C);
     NN(attention_backward)(gQKV, ws->scratch, gA, base + a->qkv, base + a->lse, n, T, C, s->NH,
                            s->causal, ws->NT);
-    if (zero_gx) mdl_zero(gX, N * C);
-    NN(dense_backward)(gX, grad + t->qkv.w, OPTG(t->qkv.b), gQKV, base + a->ln1, theta + t->qkv.w,
-                       N, C, 3 * C);
+    if (zero_gx)
+        F(mdl_dense_bwd)(gX, &t->qkv, grad, gQKV, base + a->ln1, theta, N);
+    else
+        NN(dense_backward)(gX, grad + t->qkv.w, OPTG(t->qkv.b), gQKV, base + a->ln1,
+                           theta + t->qkv.w, N, C, 3 * C);
 }
 
 void F(mdl_tblock_backward)(smile_model_workspace *ws, const mdl_tblock *t,
@@ -149,9 +157,7 @@ void F(mdl_tblock_backward)(smile_model_workspace *ws, const mdl_tblock *t,
     R *gM1 = base + ws->g[4], *gM2 = base + ws->g[5];
     const R *h = base + a->h, *ln2 = base + a->ln2;
     /* MLP branch: fc2, GELU */
-    mdl_zero(gM2, N * M);
-    NN(dense_backward)(gM2, grad + t->fc2.w, OPTG(t->fc2.b), gR, base + a->ge, theta + t->fc2.w,
-                       N, M, C);
+    F(mdl_dense_bwd)(gM2, &t->fc2, grad, gR, base + a->ge, theta, N);
     mdl_zero(gM1, N * M);
     NN(gelu_backward)(gM1, gM2, base + a->fc1, N * M);
     if (s->ref) {
@@ -168,9 +174,7 @@ void F(mdl_tblock_backward)(smile_model_workspace *ws, const mdl_tblock *t,
                                base + a->rstd1, theta + t->ln1.g, N, C);
     } else {
         /* d h = d out + LN2ᵀ(fc1ᵀ(d fc1)) accumulated in gR */
-        mdl_zero(gA, N * C);
-        NN(dense_backward)(gA, grad + t->fc1.w, OPTG(t->fc1.b), gM1, ln2, theta + t->fc1.w, N, C,
-                           M);
+        F(mdl_dense_bwd)(gA, &t->fc1, grad, gM1, ln2, theta, N);
         NN(layernorm_backward)(gR, grad + t->ln2.g, OPTG(t->ln2.b), gA, h, base + a->mean2,
                                base + a->rstd2, theta + t->ln2.g, N, C);
         /* d x = d h + LN1ᵀ(qkvᵀ(attnᵀ(projᵀ d h))) */

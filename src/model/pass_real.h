@@ -37,6 +37,21 @@ static inline size_t mdl_conv_out(const mdl_conv *c) {
     return c->dims.OH * c->dims.OW * c->dims.OC;
 }
 
+/* Input of transformer block l: the previous block's output, block 0 reads offset x0. */
+static inline const R *mdl_tblock_in(const smile_model_workspace *ws, const mdl_tblock_ws *tb,
+                                     size_t x0, size_t l) {
+    return (const R *)ws->mem + (l ? tb[l - 1].xo : x0);
+}
+
+/* Defines the passes table F(mdl_<name>_passes) of this precision from the file's
+ * F(<name>_plan), F(<name>_forward), F(<name>_backward) and the optional fused
+ * loglik_grad (NULL if none). */
+#define MDL_PASSES_OF(name_, fused_)                                                           \
+    const MDL_PASSES F(mdl_##name_##_passes) = {.plan = F(name_##_plan),                       \
+                                                .forward = F(name_##_forward),                 \
+                                                .backward = F(name_##_backward),               \
+                                                .loglik_grad = fused_}
+
 /* Slot of {0,1,2} different from a and b. */
 static inline int mdl_other(int a, int b) {
     for (int k = 0; k < 3; k++)

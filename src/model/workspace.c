@@ -21,20 +21,30 @@ static size_t ws_pieces(const smile_model *m, size_t B, size_t elem) {
     return S;
 }
 
-/* A workspace for B examples (the reals it plans, int32 tokens and labels, double
- * log-likelihoods and the kernel scratch, in one block). */
-static smile_status ws_init_one(smile_model_workspace **out, const smile_model *m, size_t B,
-                                size_t elem, const void *passes, mdl_plan_fn plan, int piece,
-                                char *msg, size_t msg_len) {
+/* An empty workspace with its parameters; NULL when out of memory. A piece runs
+ * single-threaded inside the example-parallel region. */
+static smile_model_workspace *ws_new(const smile_model *m, size_t B, size_t elem,
+                                     const void *passes, int piece) {
     smile_model_workspace *ws = calloc(1, sizeof *ws);
-    SMILE_CHECK(!ws, SMILE_ENOMEM, msg, msg_len, "model workspace: out of memory");
+    if (!ws) return NULL;
     ws->m = m;
     ws->passes = passes;
     ws->B = B;
     ws->elem = elem;
     ws->piece = piece;
-    /* a piece runs single-threaded inside the example-parallel region */
     ws->NT = piece ? 1 : (size_t)omp_get_max_threads();
+    return ws;
+}
+
+void *mdl_ws_arch(smile_model_workspace *ws, size_t bytes) { return ws->aws = calloc(1, bytes); }
+
+/* A workspace for B examples (the reals it plans, int32 tokens and labels, double
+ * log-likelihoods and the kernel scratch, in one block). */
+static smile_status ws_init_one(smile_model_workspace **out, const smile_model *m, size_t B,
+                                size_t elem, const void *passes, mdl_plan_fn plan, int piece,
+                                char *msg, size_t msg_len) {
+    smile_model_workspace *ws = ws_new(m, B, elem, passes, piece);
+    SMILE_CHECK(!ws, SMILE_ENOMEM, msg, msg_len, "model workspace: out of memory");
     size_t n_reals = 0, scratch = 0;
     smile_status st = plan(ws, &n_reals, &scratch);
     if (st != SMILE_OK) {
@@ -75,14 +85,9 @@ smile_status mdl_ws_init(smile_model_workspace **out, const smile_model *m, size
     size_t S = ws_pieces(m, B, elem);
     if (S <= 1) return ws_init_one(out, m, B, elem, passes, plan, 0, msg, msg_len);
     /* the pieces own all activations; the outer workspace holds only the partials */
-    smile_model_workspace *ws = calloc(1, sizeof *ws);
+    smile_model_workspace *ws = ws_new(m, B, elem, passes, 0);
     SMILE_CHECK(!ws, SMILE_ENOMEM, msg, msg_len, "model workspace: out of memory");
     *out = ws;
-    ws->m = m;
-    ws->passes = passes;
-    ws->B = B;
-    ws->elem = elem;
-    ws->NT = (size_t)omp_get_max_threads();
     ws->part = smile_calloc(S * m->d, elem);
     smile_status st = ws->part ? SMILE_OK : SMILE_ENOMEM;
     if (!ws->part) smile_set_msg(msg, msg_len, "model workspace: out of memory");
