@@ -11,9 +11,8 @@
 #ifndef SMILE_MODEL_DOUBLE
 
 static smile_status fcn_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
-    if (d->n_inputs == 0) return mdl_bad(bd, "model fcn: n_inputs must be >= 1");
+    MDL_BUILD_LOCALS(fcn, 0, 0);
+    SMILE_TRY(mdl_positive(bd, d->n_inputs, "n_inputs"));
     if (d->n_hidden > SMILE_MODEL_MAX_HIDDEN)
         return mdl_bad(bd, "model fcn: %zu hidden layers, at most %d", d->n_hidden,
                        SMILE_MODEL_MAX_HIDDEN);
@@ -31,8 +30,6 @@ static smile_status fcn_build(mdl_builder *bd) {
     default:
         return mdl_bad(bd, "model fcn: likelihood must be gauss-homo, gauss-hetero or categorical");
     }
-    mdl_fcn_state *s = mdl_state(bd, sizeof *s);
-    if (!s) return SMILE_ENOMEM;
     s->layers = d->n_hidden + 1;
     size_t in = d->n_inputs;
     for (size_t l = 0; l < s->layers; l++) {
@@ -52,7 +49,7 @@ static smile_status fcn_build(mdl_builder *bd) {
 }
 
 static double fcn_flops(const smile_model *m, size_t n, double *first) {
-    const mdl_fcn_state *s = m->state;
+    const fcn_state *s = m->state;
     double f = 0;
     for (size_t l = 0; l < s->layers; l++) f += mdl_dense_flops(&s->layer[l], n);
     *first = mdl_dense_flops(&s->layer[0], n);
@@ -65,11 +62,9 @@ MDL_ARCH(fcn, SMILE_LIK_GAUSS_HOMO, 0, .n_inputs = 11, .n_hidden = 3, .hidden = 
 #endif /* precision-independent part */
 
 static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
+    MDL_PLAN_LOCALS(fcn, 0);
     const smile_model *m = ws->m;
-    const mdl_fcn_state *s = m->state;
-    mdl_fcn_ws *a = mdl_ws_arch(ws, sizeof *a);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B, wmax = m->desc.n_inputs;
+    size_t wmax = m->desc.n_inputs;
     for (size_t l = 0; l + 1 < s->layers; l++) {
         a->h[l] = mdl_take(nr, B * s->layer[l].out);
         wmax = mdl_max(wmax, s->layer[l].out);
@@ -88,9 +83,7 @@ static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
 
 static void F(fcn_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
-    const mdl_fcn_state *s = m->state;
-    const mdl_fcn_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(fcn);
     const R *x = base + ws->in; /* [n, p] */
     for (size_t l = 0; l < s->layers; l++) {
         const mdl_dense *L = &s->layer[l];
@@ -104,9 +97,7 @@ static void F(fcn_forward)(const smile_model *m, smile_model_workspace *ws, cons
 
 static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                             R *grad, size_t n) {
-    const mdl_fcn_state *s = m->state;
-    const mdl_fcn_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(fcn);
     R *ga = base + ws->g[0], *gb = base + ws->g[1];
     const R *dy = base + ws->dout; /* [n, out_L] */
     for (size_t l = s->layers; l-- > 0;) {

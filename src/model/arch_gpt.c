@@ -27,16 +27,13 @@ typedef struct {
 #ifndef SMILE_MODEL_DOUBLE
 
 static smile_status gpt_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
+    MDL_BUILD_LOCALS(gpt, d->depth, sizeof(mdl_tblock));
     SMILE_TRY(mdl_need_lik(bd, SMILE_LIK_TOKEN, "per-token categorical"));
     SMILE_TRY(mdl_check_transformer(bd));
     if (d->vocab == 0 || d->context == 0)
         return mdl_bad(bd, "model gpt: vocab and context must be >= 1");
     if (d->vocab > INT32_MAX) return mdl_bad(bd, "model gpt: vocab too large");
     size_t C = d->embed, V = d->vocab, T = d->context;
-    gpt_state *s = mdl_state(bd, sizeof *s + d->depth * sizeof s->tb[0]);
-    if (!s) return SMILE_ENOMEM;
     s->shape = (mdl_tshape){T, C, d->mlp, d->heads, d->depth, d->ln_eps, 1, !d->gpt_pre_ln};
     size_t sh[2] = {V, C};
     s->wte = mdl_add_param(bd, "wte", 2, sh, MI_NORMAL, 0, sqrt(1.0 / (double)C));
@@ -66,10 +63,8 @@ MDL_ARCH(gpt, SMILE_LIK_TOKEN, 0, .vocab = 65, .context = 256, .embed = 384, .de
 #endif /* precision-independent part */
 
 static smile_status F(gpt_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const gpt_state *s = ws->m->state;
-    gpt_ws *a = mdl_ws_arch(ws, sizeof *a + s->shape.depth * sizeof a->tb[0]);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B, T = s->shape.T, C = s->shape.C;
+    MDL_PLAN_LOCALS(gpt, s->shape.depth * sizeof(mdl_tblock_ws));
+    size_t T = s->shape.T, C = s->shape.C;
     a->x0 = mdl_take(nr, B * T * C);
     F(mdl_tblocks_plan)(ws, a->tb, &s->shape, nr);
     a->lnf = mdl_take(nr, B * T * C);
@@ -81,9 +76,7 @@ static smile_status F(gpt_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
 
 static void F(gpt_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
-    const gpt_state *s = m->state;
-    const gpt_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(gpt);
     size_t T = s->shape.T, C = s->shape.C, V = m->n_out, N = n * T;
     NN(embedding_forward)(base + a->x0, ws->tok, theta + s->wte, N, C);
     NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->wpe, n, T, C);
@@ -98,9 +91,7 @@ static void F(gpt_forward)(const smile_model *m, smile_model_workspace *ws, cons
 
 static void F(gpt_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                             R *grad, size_t n) {
-    const gpt_state *s = m->state;
-    const gpt_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(gpt);
     size_t T = s->shape.T, C = s->shape.C, N = n * T;
     R *gR = base + ws->g[0], *gA = base + ws->g[1];
     F(mdl_dense_bwd)(gA, &s->lm, grad, base + ws->dout, base + a->lnf, theta, N);

@@ -28,8 +28,7 @@ static size_t pool_out(const nn_conv2d_dims *p) { return p->OH * p->OW * p->C; }
 #ifndef SMILE_MODEL_DOUBLE
 
 static smile_status lenet_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
+    MDL_BUILD_LOCALS(lenet, 0, 0);
     SMILE_TRY(mdl_image_classifier(bd));
     for (int i = 0; i < 4; i++)
         if (d->lenet[i] == 0) return mdl_bad(bd, "model lenet: width lenet[%d] is 0", i);
@@ -43,8 +42,6 @@ static smile_status lenet_build(mdl_builder *bd) {
                        "model lenet: input %zux%zu too small for conv5-pool2-conv5-pool2 (needs "
                        ">= 12x12)",
                        d->in_h, d->in_w);
-    lenet_state *s = mdl_state(bd, sizeof *s);
-    if (!s) return SMILE_ENOMEM;
     s->c1 = mdl_add_conv(bd, "conv1", &c1, 1);
     s->c2 = mdl_add_conv(bd, "conv2", &c2, 1);
     s->p1 = p1;
@@ -69,10 +66,7 @@ MDL_ARCH(lenet, SMILE_LIK_CATEGORICAL, 1, .in_h = 28, .in_w = 28, .in_c = 1,
 #endif /* precision-independent part */
 
 static smile_status F(lenet_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const lenet_state *s = ws->m->state;
-    lenet_ws *a = mdl_ws_arch(ws, sizeof *a);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B;
+    MDL_PLAN_LOCALS(lenet, 0);
     F(mdl_conv_setup)(ws, &a->c1, &s->c1, sc);
     F(mdl_conv_setup)(ws, &a->c2, &s->c2, sc);
     size_t s1 = mdl_conv_out(&s->c1), s2 = mdl_conv_out(&s->c2);
@@ -140,9 +134,7 @@ static void F(pool2_bwd)(R *dx, const R *dy, const nn_conv2d_dims *d, size_t n) 
 
 static void F(lenet_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                              size_t n) {
-    const lenet_state *s = m->state;
-    const lenet_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(lenet);
     size_t s1 = mdl_conv_out(&a->c1), s2 = mdl_conv_out(&a->c2);
     /* conv1 [n,28,28,1] → [n,28,28,6], GELU, avg-pool → [n,14,14,6] */
     F(mdl_conv_fwd)(ws, base + a->l1.z, base + ws->in, &a->c1, theta, n);
@@ -174,9 +166,7 @@ static void F(dense_gelu_bwd)(R *g_out, R *g_act, const mdl_dense *d, R *grad, c
 
 static void F(lenet_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                               R *grad, size_t n) {
-    const lenet_state *s = m->state;
-    const lenet_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(lenet);
     R *g0 = base + ws->g[0], *g1 = base + ws->g[1];
     const mdl_dense *d = s->d;
     size_t s1 = mdl_conv_out(&a->c1), s2 = mdl_conv_out(&a->c2), sp1 = pool_out(&s->p1);

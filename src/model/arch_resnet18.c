@@ -70,12 +70,9 @@ static smile_status resnet18_add_block(mdl_builder *bd, resnet18_block *b, int s
 }
 
 static smile_status resnet18_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
+    MDL_BUILD_LOCALS(resnet18, 0, 0);
     SMILE_TRY(mdl_image_classifier(bd));
-    if (d->res_width == 0) return mdl_bad(bd, "model resnet18: res_width must be >= 1");
-    resnet18_state *s = mdl_state(bd, sizeof *s);
-    if (!s) return SMILE_ENOMEM;
+    SMILE_TRY(mdl_positive(bd, d->res_width, "res_width"));
     size_t w = d->res_width;
     nn_conv2d_dims cd;
     if (nn_conv2d_dims_init(&cd, d->in_h, d->in_w, d->in_c, w, 3, 3, 1, NN_PAD_SAME) ||
@@ -112,10 +109,7 @@ MDL_ARCH(resnet18, SMILE_LIK_CATEGORICAL, 0, .in_h = 32, .in_w = 32, .in_c = 3, 
 #endif /* precision-independent part */
 
 static smile_status F(resnet18_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const resnet18_state *s = ws->m->state;
-    resnet18_ws *a = mdl_ws_arch(ws, sizeof *a);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B;
+    MDL_PLAN_LOCALS(resnet18, 0);
     F(mdl_conv_setup)(ws, &a->stem, &s->stem, sc);
     size_t s0 = mdl_conv_out(&s->stem), mx = s0;
     a->c0 = mdl_take(nr, B * s0);
@@ -152,9 +146,7 @@ static smile_status F(resnet18_plan)(smile_model_workspace *ws, size_t *nr, size
 
 static void F(resnet18_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
-    const resnet18_state *s = m->state;
-    const resnet18_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(resnet18);
     F(mdl_conv_fwd)(ws, base + a->c0, base + ws->in, &a->stem, theta, n);
     F(mdl_frn_fwd)(&s->stem_frn, theta, base + a->f0, base + a->r0, base + a->c0, n);
     NN(maxpool_forward)(base + a->m0, base + a->f0, &s->pool, n);
@@ -220,9 +212,7 @@ static int F(resnet18_block_bwd)(smile_model_workspace *ws, const resnet18_state
 
 static void F(resnet18_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                             R *grad, size_t n) {
-    const resnet18_state *s = m->state;
-    const resnet18_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(resnet18);
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_dense *h = &s->head;
     const mdl_frn *fl = &s->b[R18_BLOCKS - 1].f2;

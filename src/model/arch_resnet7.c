@@ -28,12 +28,9 @@ typedef struct {
 #ifndef SMILE_MODEL_DOUBLE
 
 static smile_status resnet7_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
+    MDL_BUILD_LOCALS(resnet7, 0, 0);
     SMILE_TRY(mdl_image_classifier(bd));
-    if (d->res_width == 0) return mdl_bad(bd, "model resnet7: res_width must be >= 1");
-    resnet7_state *s = mdl_state(bd, sizeof *s);
-    if (!s) return SMILE_ENOMEM;
+    SMILE_TRY(mdl_positive(bd, d->res_width, "res_width"));
     const size_t mult[R7_CONVS] = {1, 2, 2, 4, 4, 4};
     size_t H = d->in_h, W = d->in_w, C = d->in_c;
     for (int i = 0; i < R7_CONVS; i++) {
@@ -76,10 +73,8 @@ MDL_ARCH(resnet7, SMILE_LIK_CATEGORICAL, 1, .in_h = 32, .in_w = 32, .in_c = 3, .
 #endif /* precision-independent part */
 
 static smile_status F(resnet7_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const resnet7_state *s = ws->m->state;
-    resnet7_ws *a = mdl_ws_arch(ws, sizeof *a);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B, mx = 0;
+    MDL_PLAN_LOCALS(resnet7, 0);
+    size_t mx = 0;
     for (int i = 0; i < R7_CONVS; i++) {
         F(mdl_conv_setup)(ws, &a->conv[i], &s->c[i], sc);
         size_t so = mdl_conv_out(&s->c[i]);
@@ -105,9 +100,7 @@ static size_t r7_stage_out(const resnet7_ws *a, int i) {
 
 static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                           size_t n) {
-    const resnet7_state *s = m->state;
-    const resnet7_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(resnet7);
     const R *x = base + ws->in;
     for (int i = 0; i < R7_CONVS; i++) {
         const mdl_conv *c = &a->conv[i];
@@ -127,9 +120,7 @@ static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, 
 
 static void F(resnet7_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            R *grad, size_t n) {
-    const resnet7_state *s = m->state;
-    const resnet7_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(resnet7);
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_frn *fl = &s->f[R7_CONVS - 1];
     size_t Cl = fl->C;

@@ -27,8 +27,7 @@ typedef struct {
 #ifndef SMILE_MODEL_DOUBLE
 
 static smile_status vit_build(mdl_builder *bd) {
-    smile_model *m = bd->m;
-    const smile_model_desc *d = &m->desc;
+    MDL_BUILD_LOCALS(vit, d->depth, sizeof(mdl_tblock));
     SMILE_TRY(mdl_image_classifier(bd));
     SMILE_TRY(mdl_check_transformer(bd));
     if (d->patch == 0 || d->cls_hidden == 0)
@@ -41,8 +40,6 @@ static smile_status vit_build(mdl_builder *bd) {
     if (nn_conv2d_dims_init(&pd, d->in_h, d->in_w, d->in_c, C, d->patch, d->patch, d->patch,
                             NN_PAD_VALID))
         return mdl_bad(bd, "model vit: bad patch geometry");
-    vit_state *s = mdl_state(bd, sizeof *s + d->depth * sizeof s->tb[0]);
-    if (!s) return SMILE_ENOMEM;
     s->patch = mdl_add_conv(bd, "patch", &pd, 1);
     size_t T = pd.OH * pd.OW + 1;
     s->shape = (mdl_tshape){T, C, d->mlp, d->heads, d->depth, d->ln_eps, 0, 0};
@@ -69,11 +66,8 @@ MDL_ARCH(vit, SMILE_LIK_CATEGORICAL, 0, .in_h = 160, .in_w = 160, .in_c = 3, .pa
 #endif /* precision-independent part */
 
 static smile_status F(vit_plan)(smile_model_workspace *ws, size_t *nr, size_t *sc) {
-    const smile_model *m = ws->m;
-    const vit_state *s = m->state;
-    vit_ws *a = mdl_ws_arch(ws, sizeof *a + s->shape.depth * sizeof a->tb[0]);
-    if (!a) return SMILE_ENOMEM;
-    size_t B = ws->B, T = s->shape.T, C = s->shape.C, H1 = m->desc.cls_hidden;
+    MDL_PLAN_LOCALS(vit, s->shape.depth * sizeof(mdl_tblock_ws));
+    size_t T = s->shape.T, C = s->shape.C, H1 = ws->m->desc.cls_hidden;
     F(mdl_conv_setup)(ws, &a->patch, &s->patch, sc);
     a->pe = mdl_take(nr, B * (T - 1) * C);
     a->x0 = mdl_take(nr, B * T * C);
@@ -92,9 +86,7 @@ static smile_status F(vit_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
 
 static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                            size_t n) {
-    const vit_state *s = m->state;
-    const vit_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(vit);
     size_t T = s->shape.T, C = s->shape.C, NP = T - 1, H1 = m->desc.cls_hidden;
     /* patches [n, H/P, W/P, C] = tokens [n, NP, C]; prepend class token; + position emb */
     F(mdl_conv_fwd)(ws, base + a->pe, base + ws->in, &a->patch, theta, n);
@@ -113,9 +105,7 @@ static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, cons
 
 static void F(vit_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
                             R *grad, size_t n) {
-    const vit_state *s = m->state;
-    const vit_ws *a = ws->aws;
-    R *base = (R *)ws->mem;
+    MDL_PASS_LOCALS(vit);
     size_t T = s->shape.T, C = s->shape.C, NP = T - 1, H1 = m->desc.cls_hidden;
     R *gR = base + ws->g[0], *gA = base + ws->g[1], *gM1 = base + ws->g[4], *gM2 = base + ws->g[5];
     F(mdl_dense_bwd)(gM1, &s->h2, grad, base + ws->dout, base + a->act, theta, n);

@@ -43,7 +43,7 @@ static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
  * [r4(in)][r4(out)], biases [r4(out)], Xᵀ [r4(p)][Bp], Hᵀ_l [r4(out_l)][Bp] per layer,
  * two gradient buffers [r4(maxw)][Bp]. */
 size_t mdl_fcn_fast_reals(const smile_model *m, size_t B) {
-    const mdl_fcn_state *s = m->state;
+    const fcn_state *s = m->state;
     size_t Bp = r16(B), n = 0, wmax = r4(m->desc.n_inputs);
     for (size_t l = 0; l < s->layers; l++) {
         const mdl_dense *L = &s->layer[l];
@@ -181,8 +181,8 @@ static void ff_backward_dw(float *dw, float *db, const float *xt, const float *d
 int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, const float *theta,
                              const smile_data_view *data, const uint32_t *idx, size_t n,
                              double scale, double *loglik, float *grad) {
-    const mdl_fcn_state *s = m->state;
-    const mdl_fcn_ws *aw = ws->aws;
+    const fcn_state *s = m->state;
+    const fcn_ws *aw = ws->aws;
     if (!aw || !aw->fast_reals || !theta || !loglik) return 0;
     if (smile_model_check_data(m, data, idx, n, 1, NULL, 0) != SMILE_OK) return 0;
     const size_t L = s->layers, P = m->desc.n_inputs, Bp = r16(ws->B);

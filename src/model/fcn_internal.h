@@ -9,14 +9,14 @@
 typedef struct {
     size_t layers; /* n_hidden + 1 */
     mdl_dense layer[SMILE_MODEL_MAX_HIDDEN + 1];
-} mdl_fcn_state;
+} fcn_state;
 
 /* ws->aws: h[l] = output of layer l ([B, out_l]; the last is ws->out); the region of the
  * fused kernels (fast_reals reals at offset fast; 0 = shape not supported). */
 typedef struct {
     size_t h[SMILE_MODEL_MAX_HIDDEN + 1];
     size_t fast, fast_reals;
-} mdl_fcn_ws;
+} fcn_ws;
 
 /* Reals the fused kernels need for batch B (0: a layer wider than they handle). */
 size_t mdl_fcn_fast_reals(const smile_model *m, size_t B);

@@ -141,8 +141,8 @@ double mdl_tblocks_flops(const mdl_tblock *t, const mdl_tshape *s, size_t n) {
     return f;
 }
 
-void *mdl_state(mdl_builder *bd, size_t bytes) {
-    void *s = calloc(1, bytes);
+void *mdl_state(mdl_builder *bd, size_t bytes, size_t count, size_t elem) {
+    void *s = elem && count > (SIZE_MAX - bytes) / elem ? NULL : calloc(1, bytes + count * elem);
     if (!s) {
         bd->err = SMILE_ENOMEM;
         smile_set_msg(bd->msg, bd->msg_len, "model %s: out of memory", bd->m->arch->name);
@@ -159,6 +159,10 @@ smile_status mdl_bad(mdl_builder *bd, const char *fmt, ...) {
         va_end(ap);
     }
     return SMILE_EINVAL;
+}
+
+smile_status mdl_positive(mdl_builder *bd, size_t v, const char *what) {
+    return v ? SMILE_OK : mdl_bad(bd, "model %s: %s must be >= 1", bd->m->arch->name, what);
 }
 
 smile_status mdl_need_lik(mdl_builder *bd, smile_likelihood_kind lik, const char *what) {

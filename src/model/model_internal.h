@@ -208,6 +208,15 @@ struct mdl_arch {
     int example_parallel;          /* small layers: batch pieces in parallel         */
 };
 
+/* Locals of an architecture's build function (parameter bd): m, its description d, and s,
+ * the new state <name>_state with count_ trailing elements of elem_ bytes (returns the
+ * error when out of memory). */
+#define MDL_BUILD_LOCALS(name_, count_, elem_)                                                 \
+    smile_model *m = bd->m;                                                                    \
+    const smile_model_desc *d = &m->desc;                                                      \
+    name_##_state *s = mdl_state(bd, sizeof(name_##_state), count_, elem_);                    \
+    if (!s) return bd->err
+
 /* Defines mdl_arch_<name> from the file's <name>_build and <name>_flops; the variadic
  * part initialises the defaults, e.g. .in_h = 28, .in_w = 28, .in_c = 1. */
 #define MDL_ARCH(name_, lik_, example_parallel_, ...)                                          \
@@ -280,11 +289,14 @@ double mdl_tblocks_flops(const mdl_tblock *t, const mdl_tshape *s, size_t n);
 /* Image classifier checks: categorical likelihood, no zero input size, n_classes >= 2;
  * sets in_size = H·W·C and n_out = out_size = n_classes. */
 smile_status mdl_image_classifier(mdl_builder *bd);
-/* Zeroed architecture state of `bytes` for bd->m (m->state); NULL with ENOMEM recorded. */
-void *mdl_state(mdl_builder *bd, size_t bytes);
+/* Zeroed architecture state for bd->m (m->state) of `bytes` followed by count elements
+ * of elem bytes; NULL with ENOMEM recorded when out of memory or the size overflows. */
+void *mdl_state(mdl_builder *bd, size_t bytes, size_t count, size_t elem);
 /* Records SMILE_EINVAL with the message; returns SMILE_EINVAL. */
 smile_status mdl_bad(mdl_builder *bd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* EINVAL "model <name>: <what> must be >= 1" when v == 0. */
+smile_status mdl_positive(mdl_builder *bd, size_t v, const char *what);
 /* The likelihood must be `lik`, else EINVAL "model <name>: only the <what> likelihood is
  * supported". */
 smile_status mdl_need_lik(mdl_builder *bd, smile_likelihood_kind lik, const char *what);

@@ -37,6 +37,21 @@ static inline size_t mdl_conv_out(const mdl_conv *c) {
     return c->dims.OH * c->dims.OW * c->dims.OC;
 }
 
+/* Locals of an architecture's forward / backward pass (parameters m, ws): s its state
+ * (<name>_state), a its workspace offsets (<name>_ws), base the workspace's reals. */
+#define MDL_PASS_LOCALS(name_)                                                                 \
+    const name_##_state *s = m->state;                                                         \
+    const name_##_ws *a = ws->aws;                                                             \
+    R *base = (R *)ws->mem
+
+/* Locals of an architecture's plan (parameter ws): s its state, B the batch, a its new
+ * workspace offsets of sizeof(<name>_ws) + extra_ bytes (returns ENOMEM without). */
+#define MDL_PLAN_LOCALS(name_, extra_)                                                         \
+    const name_##_state *s = ws->m->state;                                                     \
+    const size_t B = ws->B;                                                                    \
+    name_##_ws *a = mdl_ws_arch(ws, sizeof(name_##_ws) + (extra_));                            \
+    if (!a) return SMILE_ENOMEM
+
 /* Input of transformer block l: the previous block's output, block 0 reads offset x0. */
 static inline const R *mdl_tblock_in(const smile_model_workspace *ws, const mdl_tblock_ws *tb,
                                      size_t x0, size_t l) {
