@@ -16,25 +16,16 @@ typedef struct {
 
 static void att_fwd(fd_case *c, int f) {
     att_u *u = c->u;
-    if (f)
-        nn_attention_forward(c->yf, u->lsef, u->scr, c->af[0], u->B, u->T, u->C, u->NH, u->causal, 2);
-    else
-        nn_attention_forward_d(c->y, u->lse, u->scr, c->a[0], u->B, u->T, u->C, u->NH, u->causal,
-                               2);
+    FD_RUN(nn_attention_forward, (FY, FD_P(u->lsef, u->lse), u->scr, FA(0), u->B, u->T, u->C,
+                                  u->NH, u->causal, 2));
 }
 static void att_bwd(fd_case *c, int f) {
     att_u *u = c->u;
-    if (f)
-        nn_attention_backward(c->gf[0], u->scr, c->rf, c->af[0], u->lsef, u->B, u->T, u->C, u->NH,
-                              u->causal, 2);
-    else
-        nn_attention_backward_d(c->g[0], u->scr, c->r, c->a[0], u->lse, u->B, u->T, u->C, u->NH,
-                                u->causal, 2);
+    FD_RUN(nn_attention_backward, (FG(0), u->scr, FR, FA(0), FD_P(u->lsef, u->lse), u->B, u->T,
+                                   u->C, u->NH, u->causal, 2));
 }
-static void att_fwd_fd(fd_case *c) { att_fwd(c, 0); }
-static void att_fwd_ff(fd_case *c) { att_fwd(c, 1); }
-static void att_bwd_fd(fd_case *c) { att_bwd(c, 0); }
-static void att_bwd_ff(fd_case *c) { att_bwd(c, 1); }
+FD_WRAP(att_fwd)
+FD_WRAP(att_bwd)
 
 /* Direct attention: out[b,i,h·hd+e] = Σ_j softmax_j(q_i·k_j/√hd) v_j[e]. */
 static void att_ref(double *out, const double *qkv, size_t B, size_t T, size_t C, size_t NH,
@@ -77,10 +68,7 @@ static void att_case(const char *name, size_t B, size_t T, size_t C, size_t NH, 
     for (size_t i = 0; i < B * T * 3 * C; i++) c.a[k][i] *= qscale;
     c.u = &u;
     c.n_acc = 2 * T + C / NH;
-    c.fwd_d = att_fwd_fd;
-    c.fwd_f = att_fwd_ff;
-    c.bwd_d = att_bwd_fd;
-    c.bwd_f = att_bwd_ff;
+    FD_SETUP(&c, att_fwd, att_bwd);
     double *ref = fd_alloc(B * T * C, sizeof(double));
     att_ref(ref, c.a[k], B, T, C, NH, causal);
     c.fwd_d(&c);

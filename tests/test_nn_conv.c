@@ -16,25 +16,15 @@ typedef struct {
 
 static void conv_fwd(fd_case *c, int f) {
     conv_u *u = c->u;
-    if (f)
-        nn_conv2d_forward(c->yf, u->scr, c->af[0], c->af[1], u->bias ? c->af[2] : NULL, &u->d,
-                          u->B);
-    else
-        nn_conv2d_forward_d(c->y, u->scr, c->a[0], c->a[1], u->bias ? c->a[2] : NULL, &u->d, u->B);
+    FD_RUN(nn_conv2d_forward, (FY, u->scr, FA(0), FA(1), FA_OPT(u->bias, 2), &u->d, u->B));
 }
 static void conv_bwd(fd_case *c, int f) {
     conv_u *u = c->u;
-    if (f)
-        nn_conv2d_backward(c->gf[0], c->gf[1], u->bias ? c->gf[2] : NULL, u->scr, c->rf, c->af[0],
-                           c->af[1], &u->d, u->B);
-    else
-        nn_conv2d_backward_d(c->g[0], c->g[1], u->bias ? c->g[2] : NULL, u->scr, c->r, c->a[0],
-                             c->a[1], &u->d, u->B);
+    FD_RUN(nn_conv2d_backward,
+           (FG(0), FG(1), FG_OPT(u->bias, 2), u->scr, FR, FA(0), FA(1), &u->d, u->B));
 }
-static void conv_fwd_fd(fd_case *c) { conv_fwd(c, 0); }
-static void conv_fwd_ff(fd_case *c) { conv_fwd(c, 1); }
-static void conv_bwd_fd(fd_case *c) { conv_bwd(c, 0); }
-static void conv_bwd_ff(fd_case *c) { conv_bwd(c, 1); }
+FD_WRAP(conv_fwd)
+FD_WRAP(conv_bwd)
 
 /* Direct convolution with explicit zero padding (w[kh][kw][c][oc]). */
 static double conv_ref(const double *x, const double *w, const double *b, const nn_conv2d_dims *d,
@@ -63,10 +53,7 @@ static void run_case(const char *name, conv_u *u) {
     if (u->bias) fd_add(&c, "b", d->OC, 1, 0);
     c.u = u;
     c.n_acc = d->KH * d->KW * d->C + u->B * d->OH * d->OW + d->KH * d->KW * d->OC;
-    c.fwd_d = conv_fwd_fd;
-    c.fwd_f = conv_fwd_ff;
-    c.bwd_d = conv_bwd_fd;
-    c.bwd_f = conv_bwd_ff;
+    FD_SETUP(&c, conv_fwd, conv_bwd);
     c.fwd_d(&c);
     double e = 0;
     for (size_t n = 0; n < u->B; n++)

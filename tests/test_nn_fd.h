@@ -55,6 +55,32 @@ struct fd_case {
 
 static double fd_worst_; /* largest FD error seen by this test binary */
 
+/* Kernel wrappers fn(fd_case *c, int f) run the float kernels when f, else the double
+ * ones. FD_RUN(kernel, (args)) calls kernel (f) or kernel_d with args, in which FY, FR,
+ * FA(k), FG(k) stand for the case's output, loss weights r, array k and its gradient in
+ * the matching precision, FA_OPT(on, k) / FG_OPT(on, k) for the same or NULL, and
+ * FD_P(pf, pd) for any pair of float / double buffers. They are passed as void *, which
+ * C converts to the kernel's parameter types. FD_WRAP(fn) defines the callbacks fn_fd
+ * (double) and fn_ff (float); FD_SETUP installs a forward / backward pair in a case. */
+#define FD_RUN(kernel, args) (f ? kernel args : kernel##_d args)
+#define FD_P(pf, pd) (f ? (void *)(pf) : (void *)(pd))
+#define FY FD_P(c->yf, c->y)
+#define FR FD_P(c->rf, c->r)
+#define FA(k) FD_P(c->af[k], c->a[k])
+#define FG(k) FD_P(c->gf[k], c->g[k])
+#define FA_OPT(on, k) ((on) ? FA(k) : NULL)
+#define FG_OPT(on, k) ((on) ? FG(k) : NULL)
+#define FD_WRAP(fn)                                                                                \
+    static void fn##_fd(fd_case *c) { fn(c, 0); }                                                  \
+    static void fn##_ff(fd_case *c) { fn(c, 1); }
+#define FD_SETUP(c, fw, bw)                                                                        \
+    do {                                                                                           \
+        (c)->fwd_d = fw##_fd;                                                                      \
+        (c)->fwd_f = fw##_ff;                                                                      \
+        (c)->bwd_d = bw##_fd;                                                                      \
+        (c)->bwd_f = bw##_ff;                                                                      \
+    } while (0)
+
 /* Thread configurations of the bitwise thread-independence tests: (OpenMP threads,
  * OpenBLAS threads set by the caller before the kernel calls). The kernels run OpenBLAS
  * single-threaded whatever the caller set (nn_blas_serial), so all must agree bitwise. */
