@@ -36,6 +36,21 @@ static size_t count_of(smile_model_desc d) {
     return n;
 }
 
+/* The layout entry `name` of the default model of `kind` (1) or 0 when absent. */
+static int entry(smile_model_kind kind, const char *name, smile_param_entry *e) {
+    smile_model_desc d = smile_model_desc_default(kind);
+    smile_model *m = build(&d);
+    int ok = m && smile_model_layout_find(m, name, e) == SMILE_OK;
+    smile_model_free(m);
+    return ok;
+}
+
+/* Offset of tensor `to` minus that of `from` in the default model of `kind` (0 if absent). */
+static size_t span(smile_model_kind kind, const char *from, const char *to) {
+    smile_param_entry a, b;
+    return entry(kind, from, &a) && entry(kind, to, &b) ? b.offset - a.offset : 0;
+}
+
 static void test_counts(void) {
     smile_model_desc f = smile_model_desc_default(SMILE_MODEL_FCN);
     /* §2.3 SMILE model d = 16p + 578: airfoil 658, energy 706, bikesharing 754, protein 722 */
@@ -64,46 +79,18 @@ static void test_counts(void) {
           count_of(smile_model_desc_default(SMILE_MODEL_VIT)));
     CHECK(count_of(smile_model_desc_default(SMILE_MODEL_GPT)) == 10770048, "gpt %zu",
           count_of(smile_model_desc_default(SMILE_MODEL_GPT)));
-    /* sub-totals of the spec tables */
-    smile_model *m;
-    smile_model_desc r18 = smile_model_desc_default(SMILE_MODEL_RESNET18);
-    m = build(&r18);
-    if (m) {
-        smile_param_entry a, b;
-        /* stage 1 = 2 × 74,114 (§4.5): from s1.b0.conv1.w to the start of s2.b0 */
-        CHECK(smile_model_layout_find(m, "s1.b0.conv1.w", &a) == SMILE_OK &&
-                  smile_model_layout_find(m, "s2.b0.conv1.w", &b) == SMILE_OK &&
-                  b.offset - a.offset == 148228,
-              "resnet18 stage 1 size");
-        CHECK(smile_model_layout_find(m, "stem.frn.eps", &a) == SMILE_OK && a.ndim == 0 &&
-                  a.size == 1,
-              "FRN eps scalar");
-        smile_model_free(m);
-    }
-    smile_model_desc g = smile_model_desc_default(SMILE_MODEL_GPT);
-    m = build(&g);
-    if (m) {
-        smile_param_entry a, b;
-        CHECK(smile_model_layout_find(m, "blk0.ln1.g", &a) == SMILE_OK &&
-                  smile_model_layout_find(m, "blk1.ln1.g", &b) == SMILE_OK &&
-                  b.offset - a.offset == 1770240,
-              "gpt block size 1,770,240");
-        CHECK(smile_model_layout_find(m, "blk0.attn.qkv.b", &a) != SMILE_OK, "gpt has no biases");
-        smile_model_free(m);
-    }
-    smile_model_desc v = smile_model_desc_default(SMILE_MODEL_VIT);
-    m = build(&v);
-    if (m) {
-        smile_param_entry a, b;
-        CHECK(smile_model_layout_find(m, "blk0.ln1.g", &a) == SMILE_OK &&
-                  smile_model_layout_find(m, "blk1.ln1.g", &b) == SMILE_OK &&
-                  b.offset - a.offset == 1774464,
-              "vit block size 1,774,464");
-        CHECK(smile_model_layout_find(m, "pos", &a) == SMILE_OK && a.shape[0] == 101 &&
-                  a.shape[1] == 384,
-              "vit pos 101 x 384");
-        smile_model_free(m);
-    }
+    /* sub-totals of the architecture tables */
+    smile_param_entry e;
+    /* ResNet-18 stage 1 = 2 × 74,114: from s1.b0.conv1.w to the start of s2.b0 */
+    CHECK(span(SMILE_MODEL_RESNET18, "s1.b0.conv1.w", "s2.b0.conv1.w") == 148228,
+          "resnet18 stage 1 size");
+    CHECK(entry(SMILE_MODEL_RESNET18, "stem.frn.eps", &e) && e.ndim == 0 && e.size == 1,
+          "FRN eps scalar");
+    CHECK(span(SMILE_MODEL_GPT, "blk0.ln1.g", "blk1.ln1.g") == 1770240, "gpt block size 1,770,240");
+    CHECK(!entry(SMILE_MODEL_GPT, "blk0.attn.qkv.b", &e), "gpt has no biases");
+    CHECK(span(SMILE_MODEL_VIT, "blk0.ln1.g", "blk1.ln1.g") == 1774464, "vit block size 1,774,464");
+    CHECK(entry(SMILE_MODEL_VIT, "pos", &e) && e.shape[0] == 101 && e.shape[1] == 384,
+          "vit pos 101 x 384");
 }
 
 /* ---- 2. bad descriptions and data -------------------------------------------------------- */
@@ -196,6 +183,53 @@ static void test_bad(void) {
 
 /* ---- 3. init, prior, posterior ------------------------------------------------------------ */
 
+/* Initial parameters (seed 1, chain 0) of the default model of `kind`: a tensor's first
+ * and last values, its sample variance times `scale` (the inverse of its intended
+ * variance), and where it sits in θ. */
+typedef struct {
+    float first, last;
+    double var_ratio;
+    size_t offset, d;
+} init_probe;
+
+static int probe_init(smile_model_kind kind, const char *tensor, double scale, init_probe *p) {
+    smile_model_desc d = smile_model_desc_default(kind);
+    smile_model *m = build(&d);
+    smile_param_entry e;
+    if (!m) return 0;
+    int ok = smile_model_layout_find(m, tensor, &e) == SMILE_OK;
+    CHECK(ok, "%s has a tensor %s", smile_model_kind_name(kind), tensor);
+    p->d = smile_model_param_count(m);
+    float *a = malloc(p->d * sizeof *a);
+    smile_model_init_params(m, a, 1, 0);
+    double s2 = 0;
+    for (size_t j = 0; ok && j < e.size; j++) s2 += (double)a[e.offset + j] * a[e.offset + j];
+    if (ok) {
+        p->first = a[e.offset];
+        p->last = a[e.offset + e.size - 1];
+        p->var_ratio = s2 / (double)e.size * scale;
+        p->offset = e.offset;
+    }
+    free(a);
+    smile_model_free(m);
+    return ok;
+}
+
+/* FRN, LayerNorm, embeddings and log σ of the initialisation. */
+static void test_init_values(void) {
+    init_probe p;
+    if (probe_init(SMILE_MODEL_RESNET7, "frn3.eps", 1, &p)) CHECK(p.first == 1e-6f, "FRN eps 1e-6");
+    if (probe_init(SMILE_MODEL_RESNET7, "frn3.gamma", 1, &p))
+        CHECK(p.first == 1.0f && p.last == 1.0f, "FRN gamma 1");
+    if (probe_init(SMILE_MODEL_RESNET7, "frn3.tau", 1, &p)) CHECK(p.first == 0.0f, "FRN tau 0");
+    /* wte ~ N(0, 1/C): 24,960 draws, variance within 5 sd = 5·sqrt(2/n) = 4.5% */
+    if (probe_init(SMILE_MODEL_GPT, "wte", 384, &p))
+        CHECK(fabs(p.var_ratio - 1) < 0.045, "wte var %.4g", p.var_ratio);
+    if (probe_init(SMILE_MODEL_GPT, "ln_f.g", 1, &p)) CHECK(p.first == 1.0f, "LN scale 1");
+    if (probe_init(SMILE_MODEL_FCN, "log_sigma", 1, &p))
+        CHECK(p.offset == p.d - 1 && p.first == 0.0f, "log sigma 0");
+}
+
 static void test_init(void) {
     smile_model_desc d = smile_model_desc_default(SMILE_MODEL_LENET);
     smile_model *m = build(&d);
@@ -208,7 +242,7 @@ static void test_init(void) {
     smile_model_init_params(m, b, 5, 1);
     CHECK(memcmp(a, b, D * sizeof *a) != 0, "init differs by chain");
     smile_param_entry e;
-    /* LeCun normal (§0.5): Var = 1/fan_in exactly, |w| ≤ 2·sd_untruncated. dense1 has
+    /* LeCun normal: Var = 1/fan_in exactly, |w| ≤ 2·sd_untruncated. dense1 has
      * 48,000 weights: the sample variance has relative sd sqrt(2/n)·(kurtosis factor
      * < 1) ≈ 0.0065, so 5 sd = 3.3%. */
     smile_model_layout_find(m, "dense1.w", &e);
@@ -227,46 +261,7 @@ static void test_init(void) {
     free(a);
     free(b);
     smile_model_free(m);
-
-    d = smile_model_desc_default(SMILE_MODEL_RESNET7);
-    m = build(&d);
-    if (m) {
-        a = malloc(smile_model_param_count(m) * sizeof *a);
-        smile_model_init_params(m, a, 1, 0);
-        smile_model_layout_find(m, "frn3.eps", &e);
-        CHECK(a[e.offset] == 1e-6f, "FRN eps 1e-6");
-        smile_model_layout_find(m, "frn3.gamma", &e);
-        CHECK(a[e.offset] == 1.0f && a[e.offset + e.size - 1] == 1.0f, "FRN gamma 1");
-        smile_model_layout_find(m, "frn3.tau", &e);
-        CHECK(a[e.offset] == 0.0f, "FRN tau 0");
-        free(a);
-        smile_model_free(m);
-    }
-    d = smile_model_desc_default(SMILE_MODEL_GPT);
-    m = build(&d);
-    if (m) {
-        a = malloc(smile_model_param_count(m) * sizeof *a);
-        smile_model_init_params(m, a, 1, 0);
-        /* wte ~ N(0, 1/C): 24,960 draws, variance within 5 sd = 5·sqrt(2/n) = 4.5% */
-        smile_model_layout_find(m, "wte", &e);
-        s2 = 0;
-        for (size_t j = 0; j < e.size; j++) s2 += (double)a[e.offset + j] * a[e.offset + j];
-        CHECK(fabs(s2 / e.size * 384 - 1) < 0.045, "wte var %.4g", s2 / e.size * 384);
-        smile_model_layout_find(m, "ln_f.g", &e);
-        CHECK(a[e.offset] == 1.0f, "LN scale 1");
-        free(a);
-        smile_model_free(m);
-    }
-    d = smile_model_desc_default(SMILE_MODEL_FCN);
-    m = build(&d);
-    if (m) {
-        a = malloc(smile_model_param_count(m) * sizeof *a);
-        smile_model_init_params(m, a, 1, 0);
-        smile_model_layout_find(m, "log_sigma", &e);
-        CHECK(e.offset == smile_model_param_count(m) - 1 && a[e.offset] == 0.0f, "log sigma 0");
-        free(a);
-        smile_model_free(m);
-    }
+    test_init_values();
 }
 
 static void test_prior_and_gauss(void) {

@@ -133,6 +133,16 @@ static void run_fd(const char *name, smile_model_desc d, size_t n_data, size_t n
     run_fd_n(name, d, n_data, n_batch, max_batch, 2500);
 }
 
+/* The default transformer of `kind` with 2 blocks of width 8, 2 heads, MLP 12. */
+static smile_model_desc small_transformer(smile_model_kind kind) {
+    smile_model_desc d = smile_model_desc_default(kind);
+    d.embed = 8;
+    d.depth = 2;
+    d.heads = 2;
+    d.mlp = 12;
+    return d;
+}
+
 static void test_fd(void) {
     /* thousands of tiny evaluations: one thread (OpenMP fork/join would dominate); the
      * thread-count independence is tested separately (test_threads) */
@@ -173,25 +183,17 @@ static void test_fd(void) {
     d.n_classes = 3;
     run_fd("resnet18 (reduced)", d, 5, 2, 2);
 
-    d = smile_model_desc_default(SMILE_MODEL_VIT);
+    d = small_transformer(SMILE_MODEL_VIT);
     d.in_h = d.in_w = 8;
     d.patch = 4;
-    d.embed = 8;
-    d.depth = 2;
-    d.heads = 2;
-    d.mlp = 12;
     d.cls_hidden = 6;
     d.n_classes = 3;
     run_fd("vit (reduced)", d, 5, 3, 2);
 
-    d = smile_model_desc_default(SMILE_MODEL_GPT);
+    d = small_transformer(SMILE_MODEL_GPT);
     d.vocab = 7;
     d.context = 5;
-    d.embed = 8;
-    d.depth = 2;
-    d.heads = 2;
-    d.mlp = 12;
-    run_fd("gpt [ref] block (reduced)", d, 9, 3, 2);
+    run_fd("gpt reference block (reduced)", d, 9, 3, 2);
     d.gpt_pre_ln = 1;
     run_fd("gpt pre-LN (reduced)", d, 9, 3, 3);
     smile_model_set_threads(0);

@@ -185,13 +185,8 @@ typedef struct {
 } fx_eval;
 
 static void eval_free(fx_eval *e) {
-    free(e->theta);
-    free(e->gref);
-    free(e->x);
-    free(e->y);
-    free(e->lab);
-    free(e->tok);
-    free(e->idx);
+    void *own[] = {e->theta, e->gref, e->x, e->y, e->lab, e->tok, e->idx};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) free(own[i]);
 }
 
 static void eval_load(fx_eval *e, const fixture *fx, size_t D) {

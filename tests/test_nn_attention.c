@@ -108,14 +108,8 @@ static void test_threads(int causal) {
     fd_thread_done(omp0);
     fd_same_bits(o, no, "attention out");
     fd_same_bits(g, nq, "attention dqkv");
-    for (int k = 0; k < FD_NCFG; k++) {
-        free(o[k]);
-        free(l[k]);
-        free(g[k]);
-    }
-    free(qkv);
-    free(dout);
-    free(scr);
+    for (int k = 0; k < FD_NCFG; k++) free(l[k]);
+    free(qkv), free(dout), free(scr);
 }
 
 int main(void) {

@@ -164,17 +164,7 @@ static void test_threads(void) {
     fd_same_bits(dx, nx, "conv dx");
     fd_same_bits(dw, nw, "conv dw");
     fd_same_bits(db, d->OC, "conv db");
-    for (int k = 0; k < FD_NCFG; k++) {
-        free(y[k]);
-        free(dx[k]);
-        free(dw[k]);
-        free(db[k]);
-    }
-    free(x);
-    free(w);
-    free(b);
-    free(dy);
-    free(scr);
+    free(x), free(w), free(b), free(dy), free(scr);
 }
 
 int main(void) {

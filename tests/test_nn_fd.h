@@ -98,11 +98,13 @@ static void fd_thread_done(int omp0) {
     CHECK(openblas_get_num_threads() == 1, "kernels leave OpenBLAS single-threaded");
 }
 
-/* v[k] (k < FD_NCFG): n floats computed under configuration k; all equal to v[0]. */
-static void fd_same_bits(float *const *v, size_t n, const char *what) {
+/* v[k] (k < FD_NCFG): n floats computed under configuration k; all equal to v[0]. Frees
+ * the v[k]. */
+static void fd_same_bits(float **v, size_t n, const char *what) {
     for (int k = 1; k < FD_NCFG; k++)
         CHECK(memcmp(v[0], v[k], n * sizeof(float)) == 0,
               "%s depends on the thread configuration %d", what, k);
+    for (int k = 0; k < FD_NCFG; k++) free(v[k]);
 }
 
 /* Small deterministic generator for test data (independent of smile_rng). */

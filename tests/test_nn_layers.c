@@ -159,51 +159,33 @@ static void test_layernorm(int bias, double eps) {
 /* ---------------------------------------------------------------------------------------
  * Embeddings, class token, selection
  * ------------------------------------------------------------------------------------- */
+typedef enum { TOK_EMB, TOK_POS, TOK_PREPEND, TOK_SELECT } tok_op;
 typedef struct {
     size_t N, C, B, T;
     int32_t tok[32];
+    tok_op op;
 } emb_u;
 
-static void emb_fwd(fd_case *c, int f) {
+static void tok_fwd(fd_case *c, int f) {
     emb_u *u = c->u;
-    FD_RUN(nn_embedding_forward, (FY, u->tok, FA(0), u->N, u->C));
+    switch (u->op) {
+    case TOK_EMB: FD_RUN(nn_embedding_forward, (FY, u->tok, FA(0), u->N, u->C)); break;
+    case TOK_POS: FD_RUN(nn_posemb_forward, (FY, FA(0), FA(1), u->B, u->T, u->C)); break;
+    case TOK_PREPEND: FD_RUN(nn_prepend_forward, (FY, FA(0), FA(1), u->B, u->T, u->C)); break;
+    case TOK_SELECT: FD_RUN(nn_select_forward, (FY, FA(0), u->B, u->T, u->C, 2)); break;
+    }
 }
-static void emb_bwd(fd_case *c, int f) {
+static void tok_bwd(fd_case *c, int f) {
     emb_u *u = c->u;
-    FD_RUN(nn_embedding_backward, (FG(0), u->tok, FR, u->N, u->C));
+    switch (u->op) {
+    case TOK_EMB: FD_RUN(nn_embedding_backward, (FG(0), u->tok, FR, u->N, u->C)); break;
+    case TOK_POS: FD_RUN(nn_posemb_backward, (FG(0), FG(1), FR, u->B, u->T, u->C)); break;
+    case TOK_PREPEND: FD_RUN(nn_prepend_backward, (FG(0), FG(1), FR, u->B, u->T, u->C)); break;
+    case TOK_SELECT: FD_RUN(nn_select_backward, (FG(0), FR, u->B, u->T, u->C, 2)); break;
+    }
 }
-static void pos_fwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_posemb_forward, (FY, FA(0), FA(1), u->B, u->T, u->C));
-}
-static void pos_bwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_posemb_backward, (FG(0), FG(1), FR, u->B, u->T, u->C));
-}
-static void pre_fwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_prepend_forward, (FY, FA(0), FA(1), u->B, u->T, u->C));
-}
-static void pre_bwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_prepend_backward, (FG(0), FG(1), FR, u->B, u->T, u->C));
-}
-static void sel_fwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_select_forward, (FY, FA(0), u->B, u->T, u->C, 2));
-}
-static void sel_bwd(fd_case *c, int f) {
-    emb_u *u = c->u;
-    FD_RUN(nn_select_backward, (FG(0), FR, u->B, u->T, u->C, 2));
-}
-FD_WRAP(emb_fwd)
-FD_WRAP(emb_bwd)
-FD_WRAP(pos_fwd)
-FD_WRAP(pos_bwd)
-FD_WRAP(pre_fwd)
-FD_WRAP(pre_bwd)
-FD_WRAP(sel_fwd)
-FD_WRAP(sel_bwd)
+FD_WRAP(tok_fwd)
+FD_WRAP(tok_bwd)
 
 static void test_embeddings(void) {
     emb_u u = {.N = 12, .C = 5, .B = 3, .T = 4};
@@ -214,7 +196,8 @@ static void test_embeddings(void) {
     fd_add(&c, "wte", V * u.C, 1, 0);
     c.u = &u;
     c.n_acc = u.N;
-    FD_SETUP(&c, emb_fwd, emb_bwd);
+    u.op = TOK_EMB;
+    FD_SETUP(&c, tok_fwd, tok_bwd);
     c.fwd_d(&c);
     int ok = 1;
     for (size_t n = 0; n < u.N; n++)
@@ -229,7 +212,8 @@ static void test_embeddings(void) {
     fd_add(&c, "wpe", u.T * u.C, 1, 0);
     c.u = &u;
     c.n_acc = u.B;
-    FD_SETUP(&c, pos_fwd, pos_bwd);
+    u.op = TOK_POS;
+    FD_SETUP(&c, tok_fwd, tok_bwd);
     c.fwd_d(&c);
     CHECK(c.y[(1 * u.T + 2) * u.C + 3] == c.a[0][(1 * u.T + 2) * u.C + 3] + c.a[1][2 * u.C + 3],
           "posemb forward");
@@ -241,7 +225,8 @@ static void test_embeddings(void) {
     fd_add(&c, "tok", u.C, 1, 0);
     c.u = &u;
     c.n_acc = u.B;
-    FD_SETUP(&c, pre_fwd, pre_bwd);
+    u.op = TOK_PREPEND;
+    FD_SETUP(&c, tok_fwd, tok_bwd);
     c.fwd_d(&c);
     CHECK(c.y[(1 * (u.T + 1) + 0) * u.C + 2] == c.a[1][2] &&
               c.y[(1 * (u.T + 1) + 3) * u.C + 2] == c.a[0][(1 * u.T + 2) * u.C + 2],
@@ -252,7 +237,8 @@ static void test_embeddings(void) {
     fd_init(&c, "select(token 2)", u.B * u.C);
     fd_add(&c, "x", u.B * u.T * u.C, 1, 0);
     c.u = &u;
-    FD_SETUP(&c, sel_fwd, sel_bwd);
+    u.op = TOK_SELECT;
+    FD_SETUP(&c, tok_fwd, tok_bwd);
     fd_check(&c);
     fd_free(&c);
 }
@@ -578,7 +564,6 @@ static void test_threads(void) {
         char what[32];
         snprintf(what, sizeof what, "output %d", j);
         fd_same_bits(out[j], sizes[j], what);
-        for (int k = 0; k < FD_NCFG; k++) free(out[j][k]);
     }
     free(x), free(w), free(b), free(dyd), free(fx), free(fdy), free(g), free(be), free(ta);
     free(lg), free(dyl), free(rs), free(mean), free(rstd), free(scr);

@@ -78,12 +78,11 @@ smile_status smile_model_init(smile_model **out, const smile_model_desc *desc, c
         smile_set_msg(msg, msg_len, "model: %zu parameters (samplers need d >= 2)", m->d);
         st = SMILE_EINVAL;
     }
-    if (st != SMILE_OK) {
+    if (st == SMILE_OK)
+        *out = m;
+    else
         smile_model_free(m);
-        return st;
-    }
-    *out = m;
-    return SMILE_OK;
+    return st;
 }
 
 void smile_model_free(smile_model *m) {
