@@ -53,7 +53,7 @@ static size_t span(smile_model_kind kind, const char *from, const char *to) {
 
 static void test_counts(void) {
     smile_model_desc f = smile_model_desc_default(SMILE_MODEL_FCN);
-    /* §2.3 SMILE model d = 16p + 578: airfoil 658, energy 706, bikesharing 754, protein 722 */
+    /* the SMILE study's FCN, d = 16p + 578: airfoil 658, energy 706, bikesharing 754, protein 722 */
     const size_t ps[4] = {5, 8, 11, 9}, homo[4] = {658, 706, 754, 722};
     for (int i = 0; i < 4; i++) {
         f.n_inputs = ps[i];
@@ -270,7 +270,8 @@ static void test_prior_and_gauss(void) {
     double want = -0.5 * (0.25 + 1 + 4) / 4 - 3 * (log(2.0) + 0.5 * log(2 * M_PI));
     CHECK_CLOSE(lp, want, 1e-14, 0);
     CHECK(g[0] == -0.125f && g[1] == 0.25f && g[2] == -0.5f, "prior gradient");
-    /* clip of σ (§2.4): outside [1e-6, 1e6] the density uses the clipped σ and dt = 0 */
+    /* clip of σ (docs/method.md, section 2.2): outside [1e-6, 1e6] the density uses the
+     * clipped σ and dt = 0 */
     double dmu, dt;
     double l = smile_gauss_logpdf_t(1.0, 0.0, 20.0, &dmu, &dt);
     CHECK_CLOSE(l, -0.5 * log(2 * M_PI) - log(1e6) - 0.5e-12, 1e-12, 0);

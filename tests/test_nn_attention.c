@@ -1,5 +1,5 @@
 /* Multi-head self-attention core of src/nn (fused qkv, optional causal mask as in the GPT
- * of experiments.md §6.2, unmasked as in the ViT of §5.3): forward against a direct
+ * of the GPT, unmasked as in the ViT; docs/experiments.md, section 3): forward against a direct
  * implementation, backward against central finite differences in double (test_nn_fd.h),
  * float against double, large scores (no overflow), thread-count independence. */
 #include "test_nn_fd.h"

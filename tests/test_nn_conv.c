@@ -1,5 +1,5 @@
 /* 2-D convolution (NHWC, im2col + gemm) of src/nn: output geometry of the SAME rule
- * (experiments.md §4.4: asymmetric padding for stride 2), forward against a direct
+ * (docs/experiments.md, section 3: asymmetric padding for stride 2), forward against a direct
  * convolution, backward against central finite differences in double (test_nn_fd.h),
  * float against double, chunked (d.BC) against unchunked, and bitwise independence of
  * the OpenMP / OpenBLAS thread counts. */
@@ -109,7 +109,7 @@ static void conv_case(const char *name, size_t B, size_t H, size_t W, size_t C, 
 }
 
 static void test_geometry(void) {
-    /* SAME rule (§4.4) */
+    /* SAME rule: ⌈in/S⌉ outputs, ⌊P/2⌋ padding before */
     CHECK(nn_same_out(32, 2) == 16 && nn_same_pad_before(32, 3, 2) == 0, "3x3/2 on 32");
     CHECK(nn_same_out(33, 2) == 17 && nn_same_pad_before(33, 3, 2) == 1, "3x3/2 on 33");
     CHECK(nn_same_out(32, 1) == 32 && nn_same_pad_before(32, 3, 1) == 1, "3x3/1 on 32");

@@ -1,6 +1,6 @@
 /* Layer kernels of src/nn (dense, activations, add, LayerNorm, embeddings, class token,
  * selection, softmax cross-entropy, pools, FRN+TLU): forward against direct formulas of
- * experiments.md §3.2/§4.4/§5.3/§6.2, backward against central finite differences in
+ * docs/experiments.md, section 3, backward against central finite differences in
  * double (tests/test_nn_fd.h explains the error bounds), float against double.
  * Convolutions: test_nn_conv.c; attention: test_nn_attention.c. */
 #include "test_nn_fd.h"
@@ -83,7 +83,7 @@ static void test_elementwise(void) {
     fd_add(&c, "x", n, 5, 0);
     FD_SETUP(&c, gelu_fwd, gelu_bwd);
     fd_check(&c);
-    /* values of the tanh form (§3.2), computed independently with Python's math module */
+    /* values of the tanh form, computed independently with Python's math module */
     double xs[3] = {1.0, -2.0, 0.5}, ys[3] = {0.8411919906082768, -0.04540230591222494,
                                                0.34571400982514394};
     double yd[3];
@@ -424,7 +424,7 @@ static void test_maxpool_ties(void) {
 }
 
 /* ---------------------------------------------------------------------------------------
- * FRN + TLU (§4.4)
+ * FRN + TLU (docs/experiments.md, section 3)
  * ------------------------------------------------------------------------------------- */
 typedef struct {
     size_t B, HW, C;
@@ -481,7 +481,7 @@ static void test_frn(double eps) {
         }
     }
     c.fwd_d(&c);
-    /* forward: direct formula of §4.4 */
+    /* forward: the direct formula */
     double e = 0;
     int below = 0;
     for (size_t b = 0; b < u.B; b++)
@@ -579,7 +579,7 @@ int main(void) {
     test_layernorm(0, 1e-6);
     test_embeddings();
     test_xent();
-    /* max-pool 3×3 stride 2 SAME on even input: pad 0 before, 1 after (§4.4, ResNet-18) */
+    /* max-pool 3×3 stride 2 SAME on even input: pad 0 before, 1 after (ResNet-18) */
     test_pool("maxpool 3x3/2 SAME 6x6", 0, 2, 6, 6, 3, 3, 2, NN_PAD_SAME, 3, 0);
     test_pool("maxpool 3x3/2 SAME 7x7", 0, 2, 7, 7, 2, 3, 2, NN_PAD_SAME, 4, 1);
     test_pool("maxpool 2x2/2 VALID 5x5", 0, 2, 5, 5, 3, 2, 2, NN_PAD_VALID, 2, 0);

@@ -80,12 +80,13 @@ static void F(gpt_forward)(const smile_model *m, smile_model_workspace *ws, cons
     size_t T = s->shape.T, C = s->shape.C, V = m->n_out, N = n * T;
     NN(embedding_forward)(base + a->x0, ws->tok, theta + s->wte, N, C);
     NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->wpe, n, T, C);
-    for (size_t l = 0; l < s->shape.depth; l++)
-        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, mdl_tblock_in(ws, a->tb, a->x0, l),
-                              n);
-    NN(layernorm_forward)(base + a->lnf, base + a->meanf, base + a->rstdf,
-                          mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth), theta + s->lnf.g, NULL, N, C,
-                          s->shape.eps);
+    for (size_t l = 0; l < s->shape.depth; l++) {
+        const R *x = mdl_tblock_in(ws, a->tb, a->x0, l);
+        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, x, n);
+    }
+    const R *xl = mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth); /* last block's output */
+    NN(layernorm_forward)(base + a->lnf, base + a->meanf, base + a->rstdf, xl, theta + s->lnf.g,
+                          NULL, N, C, s->shape.eps);
     NN(dense_forward)(base + ws->out, base + a->lnf, theta + s->lm.w, NULL, N, C, V);
 }
 
@@ -96,8 +97,9 @@ static void F(gpt_backward)(const smile_model *m, smile_model_workspace *ws, con
     R *gR = base + ws->g[0], *gA = base + ws->g[1];
     F(mdl_dense_bwd)(gA, &s->lm, grad, base + ws->dout, base + a->lnf, theta, N);
     mdl_zero(gR, N * C);
-    NN(layernorm_backward)(gR, grad + s->lnf.g, NULL, gA, mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth),
-                           base + a->meanf, base + a->rstdf, theta + s->lnf.g, N, C);
+    const R *xl = mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth);
+    NN(layernorm_backward)(gR, grad + s->lnf.g, NULL, gA, xl, base + a->meanf, base + a->rstdf,
+                           theta + s->lnf.g, N, C);
     for (size_t l = s->shape.depth; l-- > 0;)
         F(mdl_tblock_backward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, grad,
                                mdl_tblock_in(ws, a->tb, a->x0, l), n);

@@ -40,8 +40,8 @@ typedef struct {
 #ifndef SMILE_MODEL_DOUBLE
 
 /* Block k = 2·stage + j on an H×W×C input, F filters, stride st. */
-static smile_status resnet18_add_block(mdl_builder *bd, resnet18_block *b, int stage, int j, size_t H,
-                                  size_t W, size_t C, size_t F, size_t st) {
+static smile_status resnet18_add_block(mdl_builder *bd, resnet18_block *b, int stage, int j,
+                                       size_t H, size_t W, size_t C, size_t F, size_t st) {
     char nm[32];
     nn_conv2d_dims c1, c2, sc;
     if (nn_conv2d_dims_init(&c1, H, W, C, F, 3, 3, st, NN_PAD_SAME) ||
@@ -144,8 +144,8 @@ static smile_status F(resnet18_plan)(smile_model_workspace *ws, size_t *nr, size
     return SMILE_OK;
 }
 
-static void F(resnet18_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
-                           size_t n) {
+static void F(resnet18_forward)(const smile_model *m, smile_model_workspace *ws,
+                                const R *theta, size_t n) {
     MDL_PASS_LOCALS(resnet18);
     F(mdl_conv_fwd)(ws, base + a->c0, base + ws->in, &a->stem, theta, n);
     F(mdl_frn_fwd)(&s->stem_frn, theta, base + a->f0, base + a->r0, base + a->c0, n);
@@ -178,8 +178,8 @@ static void F(resnet18_forward)(const smile_model *m, smile_model_workspace *ws,
 }
 
 /* Block k backward: slot o holds d(block output); returns the slot with d(block input). */
-static int F(resnet18_block_bwd)(smile_model_workspace *ws, const resnet18_state *s, const R *theta,
-                            R *grad, int k, int o, size_t n) {
+static int F(resnet18_block_bwd)(smile_model_workspace *ws, const resnet18_state *s,
+                                 const R *theta, R *grad, int k, int o, size_t n) {
     const resnet18_ws *a = ws->aws;
     const resnet18_block *b = &s->b[k];
     const resnet18_block_ws *w = &a->b[k];
@@ -210,8 +210,8 @@ static int F(resnet18_block_bwd)(smile_model_workspace *ws, const resnet18_state
     return ga;
 }
 
-static void F(resnet18_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
-                            R *grad, size_t n) {
+static void F(resnet18_backward)(const smile_model *m, smile_model_workspace *ws,
+                                 const R *theta, R *grad, size_t n) {
     MDL_PASS_LOCALS(resnet18);
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_dense *h = &s->head;
@@ -220,7 +220,8 @@ static void F(resnet18_backward)(const smile_model *m, smile_model_workspace *ws
     mdl_zero(g[1], n * fl->HW * fl->C);
     NN(gap_backward)(g[1], g[0], n, fl->HW, fl->C);
     int o = 1; /* slot with d(block output) */
-    for (int k = R18_BLOCKS - 1; k >= 0; k--) o = F(resnet18_block_bwd)(ws, s, theta, grad, k, o, n);
+    for (int k = R18_BLOCKS - 1; k >= 0; k--)
+        o = F(resnet18_block_bwd)(ws, s, theta, grad, k, o, n);
     /* stem: max-pool, FRN, conv (no input gradient) */
     size_t s0 = mdl_conv_out(&a->stem);
     int t = mdl_other(o, o), u = mdl_other(o, t);

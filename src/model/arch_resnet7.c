@@ -98,8 +98,8 @@ static size_t r7_stage_out(const resnet7_ws *a, int i) {
     return p >= 0 ? a->mp[p] : a->f[i];
 }
 
-static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
-                          size_t n) {
+static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws,
+                               const R *theta, size_t n) {
     MDL_PASS_LOCALS(resnet7);
     const R *x = base + ws->in;
     for (int i = 0; i < R7_CONVS; i++) {
@@ -107,7 +107,8 @@ static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, 
         R *cz = base + a->c[i], *f = base + a->f[i];
         F(mdl_conv_fwd)(ws, cz, x, c, theta, n);
         F(mdl_frn_fwd)(&s->f[i], theta, f, base + a->r[i], cz, n);
-        if (r7_pool[i] >= 0) NN(maxpool_forward)(base + a->mp[r7_pool[i]], f, &s->pool[r7_pool[i]], n);
+        if (r7_pool[i] >= 0)
+            NN(maxpool_forward)(base + a->mp[r7_pool[i]], f, &s->pool[r7_pool[i]], n);
         if (i == R7_CONVS - 1) /* residual: FRN(conv6(r)) + r, in place */
             NN(add_forward)(f, f, x, n * mdl_conv_out(c));
         x = base + r7_stage_out(a, i);
@@ -118,8 +119,8 @@ static void F(resnet7_forward)(const smile_model *m, smile_model_workspace *ws, 
                       s->head.in, s->head.out);
 }
 
-static void F(resnet7_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
-                           R *grad, size_t n) {
+static void F(resnet7_backward)(const smile_model *m, smile_model_workspace *ws,
+                                const R *theta, R *grad, size_t n) {
     MDL_PASS_LOCALS(resnet7);
     R *g[3] = {base + ws->g[0], base + ws->g[1], base + ws->g[2]};
     const mdl_frn *fl = &s->f[R7_CONVS - 1];

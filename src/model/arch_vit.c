@@ -92,9 +92,10 @@ static void F(vit_forward)(const smile_model *m, smile_model_workspace *ws, cons
     F(mdl_conv_fwd)(ws, base + a->pe, base + ws->in, &a->patch, theta, n);
     NN(prepend_forward)(base + a->x0, base + a->pe, theta + s->cls, n, NP, C);
     NN(posemb_forward)(base + a->x0, base + a->x0, theta + s->pos, n, T, C);
-    for (size_t l = 0; l < s->shape.depth; l++)
-        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, mdl_tblock_in(ws, a->tb, a->x0, l),
-                              n);
+    for (size_t l = 0; l < s->shape.depth; l++) {
+        const R *x = mdl_tblock_in(ws, a->tb, a->x0, l);
+        F(mdl_tblock_forward)(ws, &s->tb[l], &a->tb[l], &s->shape, theta, x, n);
+    }
     /* head: token 0 → dense H1 + GELU → dense K (no final LayerNorm) */
     NN(select_forward)(base + a->sel, mdl_tblock_in(ws, a->tb, a->x0, s->shape.depth), n, T, C, 0);
     NN(dense_forward)(base + a->z, base + a->sel, theta + s->h1.w, theta + s->h1.b, n, C, H1);

@@ -1,5 +1,5 @@
 /*
- * fcn_fast.c — the FCN (experiments.md §2.3) log-likelihood gradient without BLAS calls.
+ * fcn_fast.c — the FCN (docs/experiments.md, section 3) log-likelihood gradient without BLAS calls.
  *
  * Why: the UCI networks are tiny (11 → 16 → 16 → 16 → 1 at batch 256: ~0.5 MFLOP per
  * gradient), so per-call overheads of BLAS and of the generic layer sequence dominate.

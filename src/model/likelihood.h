@@ -5,7 +5,7 @@
 #include "core/core.h"
 #include "smile_nn.h"
 
-/* σ = clip(e^t, SIGMA_MIN, SIGMA_MAX) (experiments.md §2.4). */
+/* σ = clip(e^t, SIGMA_MIN, SIGMA_MAX) (docs/method.md, section 2.2). */
 #define SMILE_SIGMA_MIN 1e-6
 #define SMILE_SIGMA_MAX 1e6
 

@@ -1,6 +1,6 @@
 /* nn_common.c — precision-independent parts of the nn kernels: convolution / pool
- * geometry (SAME rule of experiments.md §4.4), OpenBLAS thread control and the
- * initialisers of §0.5. */
+ * geometry (the SAME rule of docs/experiments.md, section 3), OpenBLAS thread control
+ * and the initialisers of docs/method.md, section 9.5. */
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -8,7 +8,7 @@
 
 size_t nn_same_out(size_t in, size_t S) { return S ? (in + S - 1) / S : 0; }
 
-/* Total padding P = max((out − 1)·S + K − in, 0); ⌊P/2⌋ goes before (§4.4). */
+/* Total padding P = max((out − 1)·S + K − in, 0); ⌊P/2⌋ goes before. */
 static size_t same_total(size_t in, size_t K, size_t S) {
     size_t out = nn_same_out(in, S);
     if (out == 0) return 0;
