@@ -1,4 +1,5 @@
-/* prob_internal.h — likelihood pieces shared by the float and double model passes. */
+/* likelihood.h — likelihood pieces shared by the float and double model passes and the
+ * fused FCN kernels. */
 #ifndef SMILE_PROB_INTERNAL_H
 #define SMILE_PROB_INTERNAL_H
 

@@ -23,14 +23,28 @@
  * tests, model_fd.h). Names of precision-specific symbols end in _f / _d. Everything
  * precision-independent (layout, FLOPs, defaults) is compiled in the float build only.
  *
+ * THE ARCHITECTURE TABLE. Each architecture provides, in its file:
+ *   mdl_arch (precision-independent, MDL_ARCH):  name, default likelihood, default sizes,
+ *     build     check the description, append the layout, fill its state (foo_state)
+ *     flops     FLOPs of the forward products
+ *     example_parallel  whether batches run in example-parallel pieces
+ *   passes (per precision, MDL_PASSES_OF):
+ *     plan      reserve its workspace buffers (offsets in foo_ws) for a batch size
+ *     forward   outputs of a gathered batch
+ *     backward  accumulate s·∇θ from d(outputs)
+ *     loglik_grad  optional fused whole evaluation (the FCN's float kernels)
+ * and the driver (pass_eval.c) does the rest: chunks, gathering, likelihoods, pieces.
+ *
  * ADDING AN ARCHITECTURE "foo"
  *   1. a kind SMILE_MODEL_FOO before SMILE_MODEL_COUNT_ in include/smile_nn.h (and its
  *      hyperparameters in smile_model_desc if the existing fields do not cover them);
- *   2. src/model/arch_foo.c defining `const mdl_arch mdl_arch_foo` (precision-independent
- *      part, inside #ifndef SMILE_MODEL_DOUBLE) and `const MDL_PASSES F(mdl_foo_passes)`
- *      (both precisions) — see arch_lenet.c for a compact example;
+ *   2. src/model/arch_foo.c with types foo_state and foo_ws; inside #ifndef
+ *      SMILE_MODEL_DOUBLE foo_build, foo_flops and MDL_ARCH(foo, ...); outside it
+ *      F(foo_plan), F(foo_forward), F(foo_backward) and MDL_PASSES_OF(foo, NULL) — see
+ *      arch_lenet.c for a compact example;
  *   3. one line X(SMILE_MODEL_FOO, foo) in MDL_ARCHS below.
- * Nothing else switches over kinds; the Makefile picks up src/model/arch_*.c.
+ * Nothing else switches over kinds; the Makefile picks up src/model/arch_*.c for both
+ * precisions, and test_model_fd.c / test_model_api.c want a small instance of it.
  *
  * ADDING A BACKEND (e.g. CUDA). A workspace is bound at creation to one passes table
  * (ws->passes: plan, forward, backward, optional fused loglik_grad) and owns all memory
