@@ -25,7 +25,7 @@
  * lies within the stencil are detected by comparing steps h and h/2 (they disagree by far
  * more than the error bound, 3ρ included) and skipped; at most 1% may be.
  */#include "model/conv_direct.h"
-#include "model/model_fd.h"
+#include "model/model_fd_internal.h"
 #include "model/model_internal.h"
 #include "test_model_util.h"
 

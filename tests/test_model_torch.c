@@ -18,7 +18,7 @@
  * The measured errors are printed.
  */
 #include "harness.h"
-#include "model/model_fd.h"
+#include "model/model_fd_internal.h"
 #include "model/model_internal.h"
 #include "smile.h"
 

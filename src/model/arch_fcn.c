@@ -6,7 +6,7 @@
  * the shape allows; these generic passes serve the rest and the double build.
  */
 #include "model/fcn_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 #ifndef SMILE_MODEL_DOUBLE
 

@@ -9,7 +9,7 @@
 
 #include <math.h>
 
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 typedef struct {
     size_t wte, wpe; /* token [V][C] and position [T][C] embeddings */

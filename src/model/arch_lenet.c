@@ -5,7 +5,7 @@
  * example-parallel pieces (workspace.c).
  */
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 typedef struct {
     mdl_conv c1, c2;

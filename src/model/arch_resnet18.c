@@ -7,7 +7,7 @@
  * stride s ≠ 1 and a otherwise.
  */
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 #define R18_BLOCKS 8
 

@@ -6,7 +6,7 @@
  * is evaluated in example-parallel pieces (workspace.c).
  */
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 #define R7_CONVS 6
 static const int r7_pool[R7_CONVS] = {-1, 0, -1, 1, 2, -1}; /* pool index after conv i */

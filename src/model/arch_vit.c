@@ -6,7 +6,7 @@
  * LayerNorm.
  */
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 typedef struct {
     mdl_conv patch;

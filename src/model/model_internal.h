@@ -18,10 +18,11 @@
  *   fcn_fast.c, conv_direct.c   float-only specialised kernels
  *
  * PRECISIONS. The passes (arch_*.c, pass_*.c) are written once over a real type R (see
- * pass_real.h) and compiled twice: as float into build/libsmile.a (the library) and with
- * -DSMILE_MODEL_DOUBLE as double into the test-only build/libsmile_fd.a (finite-difference
- * tests, model_fd.h). Names of precision-specific symbols end in _f / _d. Everything
- * precision-independent (layout, FLOPs, defaults) is compiled in the float build only.
+ * pass_real_internal.h) and compiled twice: as float into build/libsmile.a (the library)
+ * and with -DSMILE_MODEL_DOUBLE as double into the test-only build/libsmile_fd.a
+ * (finite-difference tests, model_fd_internal.h). Names of precision-specific symbols end
+ * in _f / _d. Everything precision-independent (layout, FLOPs, defaults) is compiled in
+ * the float build only.
  *
  * THE ARCHITECTURE TABLE. Each architecture provides, in its file:
  *   mdl_arch (precision-independent, MDL_ARCH):  name, default likelihood, default sizes,

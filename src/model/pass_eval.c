@@ -1,8 +1,8 @@
 /*
  * pass_eval.c — the evaluation driver every architecture shares, and the entry points of
- * one precision (pass_real.h): float smile_model_workspace_init, smile_model_forward,
+ * one precision (pass_real_internal.h): float smile_model_workspace_init, smile_model_forward,
  * smile_model_loglik_grad (build/libsmile.a); double smile_model_workspace_init_d,
- * smile_model_eval_d (build/libsmile_fd.a, model_fd.h).
+ * smile_model_eval_d (build/libsmile_fd.a, model_fd_internal.h).
  *
  * One evaluation: examples are gathered into the workspace in chunks of its batch size,
  * the architecture's forward pass runs, the likelihood stage sums log p(y | ·) in double
@@ -13,7 +13,7 @@
  * before a kernel accumulates into them.
  */
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 #define MDL_TABLE(kind, name) [kind] = &F(mdl_##name##_passes),
 static const MDL_PASSES *const F(passes)[SMILE_MODEL_COUNT_] = {MDL_ARCHS(MDL_TABLE)};
@@ -182,7 +182,7 @@ static smile_status F(eval)(const smile_model *m, smile_model_workspace *ws, con
 
 #ifdef SMILE_MODEL_DOUBLE
 
-#include "model/model_fd.h"
+#include "model/model_fd_internal.h"
 
 smile_status smile_model_workspace_init_d(smile_model_workspace **ws, const smile_model *m,
                                           size_t max_batch, char *msg, size_t msg_len) {

@@ -1,11 +1,11 @@
 /*
  * pass_layers.c — pass pieces several architectures share (prototypes and conventions in
  * pass_api.inc): the choice of convolution kernel, FRN with its parameters, and the
- * transformer block of the ViT and the GPT. Compiled once per precision (pass_real.h).
+ * transformer block of the ViT and the GPT. Compiled once per precision (pass_real_internal.h).
  */
 #include "model/conv_direct.h"
 #include "model/model_internal.h"
-#include "model/pass_real.h"
+#include "model/pass_real_internal.h"
 
 /* ---- convolutions --------------------------------------------------------------------- */
 

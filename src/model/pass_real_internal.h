@@ -1,12 +1,12 @@
-/* pass_real.h — the real type of a pass file (arch_*.c, pass_*.c), included LAST (it
- * defines short macro names). Without SMILE_MODEL_DOUBLE (build/libsmile.a):
+/* pass_real_internal.h — the real type of a pass file (arch_*.c, pass_*.c), included LAST
+ * (it defines short macro names). Without SMILE_MODEL_DOUBLE (build/libsmile.a):
  *   R = float,  NN(x) = nn_x,    F(x) = x##_f, MDL_FAST_PATHS 1 (float-only kernels:
  *   direct convolution, fused FCN);
  * with -DSMILE_MODEL_DOUBLE (build/libsmile_fd.a, finite-difference tests):
  *   R = double, NN(x) = nn_x_d,  F(x) = x##_d, MDL_FAST_PATHS 0.
  * Also: MDL_PASSES, the passes table type of this precision, and small helpers. */
-#ifndef SMILE_MODEL_PASS_REAL_H
-#define SMILE_MODEL_PASS_REAL_H
+#ifndef SMILE_MODEL_PASS_REAL_INTERNAL_H
+#define SMILE_MODEL_PASS_REAL_INTERNAL_H
 
 #include <stdio.h>
 #include <stdlib.h>
