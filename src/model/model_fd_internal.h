@@ -1,7 +1,7 @@
-/* model_fd_internal.h — the double-precision model passes, for finite-difference tests only. They
- * live in the test-only archive build/libsmile_fd.a (the pass files compiled with
- * -DSMILE_MODEL_DOUBLE, and the double nn kernels), never in build/libsmile.a; tests link
- * it before the library. Semantics as the float functions of smile_nn.h. */
+/* model_fd_internal.h — the double-precision model passes, for finite-difference tests
+ * only. They live in the test-only archive build/libsmile_fd.a (the pass files compiled
+ * with -DSMILE_MODEL_DOUBLE, and the double nn kernels), never in build/libsmile.a; tests
+ * link it before the library. Semantics as the float functions of smile_nn.h. */
 #ifndef SMILE_MODEL_FD_INTERNAL_H
 #define SMILE_MODEL_FD_INTERNAL_H
 
