@@ -15,10 +15,17 @@ BLAS_LIB := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CFLAGS  += $(CSTD) $(OPT) $(WARN) -fopenmp -Iinclude -Isrc $(BLAS_INC) $(EXTRA_CFLAGS)
 LDLIBS  += $(BLAS_LIB) -lfftw3 -lcjson -lz -ljpeg -lm -fopenmp
 
-LIB_SRC  := $(sort $(wildcard src/*/*.c))
+# The library holds float code only. Double-precision model code exists for the
+# finite-difference tests alone, in the test-only archive libsmile_fd.a: the nn kernels
+# of nn_double.c and the model pass files (src/model/arch_*.c, pass_*.c, written once
+# for both precisions) compiled a second time with -DSMILE_MODEL_DOUBLE.
+FD_SRC   := src/nn/nn_double.c
+FD_TSRC  := $(sort $(wildcard src/model/arch_*.c src/model/pass_*.c))
+LIB_SRC  := $(filter-out $(FD_SRC),$(sort $(wildcard src/*/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+FD_OBJ   := $(FD_SRC:%.c=$(BUILD)/%.o) $(FD_TSRC:%.c=$(BUILD)/fd/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard include/*.h) $(wildcard src/*.h src/*/*.h src/*/*.inc tests/*.h cli/*.h)
@@ -28,6 +35,12 @@ all: $(BUILD)/smile $(BUILD)/libsmile.a
 
 $(BUILD)/libsmile.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libsmile_fd.a: $(FD_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/smile: $(CLI_OBJ) $(BUILD)/libsmile.a
@@ -37,9 +50,13 @@ $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libsmile.a $(HDRS)
+$(BUILD)/fd/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libsmile.a $(LDLIBS)
+	$(CC) $(CFLAGS) -DSMILE_MODEL_DOUBLE -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libsmile_fd.a $(BUILD)/libsmile.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libsmile_fd.a $(BUILD)/libsmile.a $(LDLIBS)
 
 tests: $(TESTS)
 

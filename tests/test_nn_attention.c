@@ -1,5 +1,5 @@
 /* Multi-head self-attention core of src/nn (fused qkv, optional causal mask as in the GPT
- * of experiments.md §6.2, unmasked as in the ViT of §5.3): forward against a direct
+ * of the GPT, unmasked as in the ViT; docs/experiments.md, section 3): forward against a direct
  * implementation, backward against central finite differences in double (test_nn_fd.h),
  * float against double, large scores (no overflow), thread-count independence. */
 #include "test_nn_fd.h"
@@ -16,25 +16,16 @@ typedef struct {
 
 static void att_fwd(fd_case *c, int f) {
     att_u *u = c->u;
-    if (f)
-        nn_attention_forward(c->yf, u->lsef, u->scr, c->af[0], u->B, u->T, u->C, u->NH, u->causal, 2);
-    else
-        nn_attention_forward_d(c->y, u->lse, u->scr, c->a[0], u->B, u->T, u->C, u->NH, u->causal,
-                               2);
+    FD_RUN(nn_attention_forward, (FY, FD_P(u->lsef, u->lse), u->scr, FA(0), u->B, u->T, u->C,
+                                  u->NH, u->causal, 2));
 }
 static void att_bwd(fd_case *c, int f) {
     att_u *u = c->u;
-    if (f)
-        nn_attention_backward(c->gf[0], u->scr, c->rf, c->af[0], u->lsef, u->B, u->T, u->C, u->NH,
-                              u->causal, 2);
-    else
-        nn_attention_backward_d(c->g[0], u->scr, c->r, c->a[0], u->lse, u->B, u->T, u->C, u->NH,
-                                u->causal, 2);
+    FD_RUN(nn_attention_backward, (FG(0), u->scr, FR, FA(0), FD_P(u->lsef, u->lse), u->B, u->T,
+                                   u->C, u->NH, u->causal, 2));
 }
-static void att_fwd_fd(fd_case *c) { att_fwd(c, 0); }
-static void att_fwd_ff(fd_case *c) { att_fwd(c, 1); }
-static void att_bwd_fd(fd_case *c) { att_bwd(c, 0); }
-static void att_bwd_ff(fd_case *c) { att_bwd(c, 1); }
+FD_WRAP(att_fwd)
+FD_WRAP(att_bwd)
 
 /* Direct attention: out[b,i,h·hd+e] = Σ_j softmax_j(q_i·k_j/√hd) v_j[e]. */
 static void att_ref(double *out, const double *qkv, size_t B, size_t T, size_t C, size_t NH,
@@ -77,10 +68,7 @@ static void att_case(const char *name, size_t B, size_t T, size_t C, size_t NH, 
     for (size_t i = 0; i < B * T * 3 * C; i++) c.a[k][i] *= qscale;
     c.u = &u;
     c.n_acc = 2 * T + C / NH;
-    c.fwd_d = att_fwd_fd;
-    c.fwd_f = att_fwd_ff;
-    c.bwd_d = att_bwd_fd;
-    c.bwd_f = att_bwd_ff;
+    FD_SETUP(&c, att_fwd, att_bwd);
     double *ref = fd_alloc(B * T * C, sizeof(double));
     att_ref(ref, c.a[k], B, T, C, NH, causal);
     c.fwd_d(&c);
@@ -99,40 +87,29 @@ static void att_case(const char *name, size_t B, size_t T, size_t C, size_t NH, 
     free(u.scr);
 }
 
-/* Bitwise equal results for (OpenMP, OpenBLAS) threads (1,1), (2,1) [heads in parallel]
- * and (1,2) [heads in sequence, threaded BLAS]. */
+/* Bitwise equal results with 1 and 2 OpenMP threads (heads in parallel) and whatever
+ * OpenBLAS thread count the caller set. */
 static void test_threads(int causal) {
     size_t B = 2, T = 150, C = 32, NH = 4, nq = B * T * 3 * C, no = B * T * C;
-    float *qkv = fd_alloc(nq, 4), *dout = fd_alloc(no, 4), *scr = fd_alloc(
-                                                                nn_attention_scratch_size(T, 2), 1);
-    float *o[3], *l[3], *g[3];
+    float *qkv = fd_alloc(nq, 4), *dout = fd_alloc(no, 4);
+    float *scr = fd_alloc(nn_attention_scratch_size(T, 2), 1);
+    float *o[FD_NCFG], *l[FD_NCFG], *g[FD_NCFG];
     for (size_t i = 0; i < nq; i++) qkv[i] = (float)fd_sym(1);
     for (size_t i = 0; i < no; i++) dout[i] = (float)fd_sym(1);
-    int blas0 = nn_blas_get_threads(), omp0 = omp_get_max_threads();
-    int cfg[3][2] = {{1, 1}, {2, 1}, {1, 2}};
-    for (int k = 0; k < 3; k++) {
-        omp_set_num_threads(cfg[k][0]);
-        nn_blas_set_threads(cfg[k][1]);
+    int omp0 = omp_get_max_threads();
+    for (int k = 0; k < FD_NCFG; k++) {
+        fd_thread_cfg(k);
         o[k] = fd_alloc(no, 4);
         l[k] = fd_alloc(B * NH * T, 4);
         g[k] = fd_alloc(nq, 4);
         nn_attention_forward(o[k], l[k], scr, qkv, B, T, C, NH, causal, 2);
         nn_attention_backward(g[k], scr, dout, qkv, l[k], B, T, C, NH, causal, 2);
     }
-    omp_set_num_threads(omp0);
-    nn_blas_set_threads(blas0);
-    for (int k = 1; k < 3; k++) {
-        CHECK(memcmp(o[0], o[k], no * 4) == 0, "attention out depends on threads (cfg %d)", k);
-        CHECK(memcmp(g[0], g[k], nq * 4) == 0, "attention dqkv depends on threads (cfg %d)", k);
-    }
-    for (int k = 0; k < 3; k++) {
-        free(o[k]);
-        free(l[k]);
-        free(g[k]);
-    }
-    free(qkv);
-    free(dout);
-    free(scr);
+    fd_thread_done(omp0);
+    fd_same_bits(o, no, "attention out");
+    fd_same_bits(g, nq, "attention dqkv");
+    for (int k = 0; k < FD_NCFG; k++) free(l[k]);
+    free(qkv), free(dout), free(scr);
 }
 
 int main(void) {

@@ -26,6 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+#include <omp.h>
+
 #include "harness.h"
 #include "nn/nn.h"
 
@@ -51,6 +54,58 @@ struct fd_case {
 };
 
 static double fd_worst_; /* largest FD error seen by this test binary */
+
+/* Kernel wrappers fn(fd_case *c, int f) run the float kernels when f, else the double
+ * ones. FD_RUN(kernel, (args)) calls kernel (f) or kernel_d with args, in which FY, FR,
+ * FA(k), FG(k) stand for the case's output, loss weights r, array k and its gradient in
+ * the matching precision, FA_OPT(on, k) / FG_OPT(on, k) for the same or NULL, and
+ * FD_P(pf, pd) for any pair of float / double buffers. They are passed as void *, which
+ * C converts to the kernel's parameter types. FD_WRAP(fn) defines the callbacks fn_fd
+ * (double) and fn_ff (float); FD_SETUP installs a forward / backward pair in a case. */
+#define FD_RUN(kernel, args) (f ? kernel args : kernel##_d args)
+#define FD_P(pf, pd) (f ? (void *)(pf) : (void *)(pd))
+#define FY FD_P(c->yf, c->y)
+#define FR FD_P(c->rf, c->r)
+#define FA(k) FD_P(c->af[k], c->a[k])
+#define FG(k) FD_P(c->gf[k], c->g[k])
+#define FA_OPT(on, k) ((on) ? FA(k) : NULL)
+#define FG_OPT(on, k) ((on) ? FG(k) : NULL)
+#define FD_WRAP(fn)                                                                                \
+    static void fn##_fd(fd_case *c) { fn(c, 0); }                                                  \
+    static void fn##_ff(fd_case *c) { fn(c, 1); }
+#define FD_SETUP(c, fw, bw)                                                                        \
+    do {                                                                                           \
+        (c)->fwd_d = fw##_fd;                                                                      \
+        (c)->fwd_f = fw##_ff;                                                                      \
+        (c)->bwd_d = bw##_fd;                                                                      \
+        (c)->bwd_f = bw##_ff;                                                                      \
+    } while (0)
+
+/* Thread configurations of the bitwise thread-independence tests: (OpenMP threads,
+ * OpenBLAS threads set by the caller before the kernel calls). The kernels run OpenBLAS
+ * single-threaded whatever the caller set (nn_blas_serial), so all must agree bitwise. */
+#define FD_NCFG 3
+static void fd_thread_cfg(int k) {
+    static const int cfg[FD_NCFG][2] = {{1, 1}, {2, 1}, {1, 2}};
+    omp_set_num_threads(cfg[k][0]);
+    openblas_set_num_threads(cfg[k][1]);
+}
+
+/* After the configurations: OpenMP back to omp0 threads; OpenBLAS must be back at one
+ * thread (the kernels reset it). */
+static void fd_thread_done(int omp0) {
+    omp_set_num_threads(omp0);
+    CHECK(openblas_get_num_threads() == 1, "kernels leave OpenBLAS single-threaded");
+}
+
+/* v[k] (k < FD_NCFG): n floats computed under configuration k; all equal to v[0]. Frees
+ * the v[k]. */
+static void fd_same_bits(float **v, size_t n, const char *what) {
+    for (int k = 1; k < FD_NCFG; k++)
+        CHECK(memcmp(v[0], v[k], n * sizeof(float)) == 0,
+              "%s depends on the thread configuration %d", what, k);
+    for (int k = 0; k < FD_NCFG; k++) free(v[k]);
+}
 
 /* Small deterministic generator for test data (independent of smile_rng). */
 static uint64_t fd_state_ = 0x9E3779B97F4A7C15ull;

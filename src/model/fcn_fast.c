@@ -1,5 +1,5 @@
 /*
- * fcn_fast.c — the FCN (experiments.md §2.3) log-likelihood gradient without BLAS calls.
+ * fcn_fast.c — the FCN (docs/experiments.md, section 3) log-likelihood gradient without BLAS calls.
  *
  * Why: the UCI networks are tiny (11 → 16 → 16 → 16 → 1 at batch 256: ~0.5 MFLOP per
  * gradient), so per-call overheads of BLAS and of the generic layer sequence dominate.
@@ -15,7 +15,7 @@
  * workspace, so no kernel needs a tail in the feature dimensions.
  * Summation orders are fixed (no threads), so results are deterministic.
  */
-#include "model/model_internal.h"
+#include "model/fcn_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -42,11 +42,11 @@ static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
 /* Workspace layout (floats, all 64-byte aligned): padded weights of every layer
  * [r4(in)][r4(out)], biases [r4(out)], Xᵀ [r4(p)][Bp], Hᵀ_l [r4(out_l)][Bp] per layer,
  * two gradient buffers [r4(maxw)][Bp]. */
-size_t smile_fcn_fast_reals(const smile_model *m, size_t B) {
-    if (m->desc.kind != SMILE_MODEL_FCN) return 0;
+size_t mdl_fcn_fast_reals(const smile_model *m, size_t B) {
+    const fcn_state *s = m->state;
     size_t Bp = r16(B), n = 0, wmax = r4(m->desc.n_inputs);
-    for (size_t l = 0; l < m->fcn_layers; l++) {
-        const mdl_dense *L = &m->fcn[l];
+    for (size_t l = 0; l < s->layers; l++) {
+        const mdl_dense *L = &s->layer[l];
         if (L->in > FF_MAXW || L->out > FF_MAXW) return 0;
         n += r16(r4(L->in) * r4(L->out)) + r16(r4(L->out)) + r4(L->out) * Bp;
         if (r4(L->out) > wmax) wmax = r4(L->out);
@@ -178,21 +178,22 @@ static void ff_backward_dw(float *dw, float *db, const float *xt, const float *d
     }
 }
 
-int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
-                               const float *theta, const smile_data_view *data,
-                               const uint32_t *idx, size_t n, double scale, double *loglik,
-                               float *grad) {
-    if (!ws->fast_reals || !theta || !loglik) return 0;
+int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, const float *theta,
+                             const smile_data_view *data, const uint32_t *idx, size_t n,
+                             double scale, double *loglik, float *grad) {
+    const fcn_state *s = m->state;
+    const fcn_ws *aw = ws->aws;
+    if (!aw || !aw->fast_reals || !theta || !loglik) return 0;
     if (smile_model_check_data(m, data, idx, n, 1, NULL, 0) != SMILE_OK) return 0;
-    const size_t L = m->fcn_layers, P = m->desc.n_inputs, Bp = r16(ws->B);
-    float *base = (float *)ws->mem + ws->fast;
-    /* carve the region (same order as smile_fcn_fast_reals) */
+    const size_t L = s->layers, P = m->desc.n_inputs, Bp = r16(ws->B);
+    float *base = (float *)ws->mem + aw->fast;
+    /* carve the region (same order as mdl_fcn_fast_reals) */
     float *wpad[SMILE_MODEL_MAX_HIDDEN + 1], *bpad[SMILE_MODEL_MAX_HIDDEN + 1];
     float *h[SMILE_MODEL_MAX_HIDDEN + 1];
     float *p = base;
     size_t wmax = r4(P);
     for (size_t l = 0; l < L; l++) {
-        const mdl_dense *D = &m->fcn[l];
+        const mdl_dense *D = &s->layer[l];
         wpad[l] = p;
         p += r16(r4(D->in) * r4(D->out));
         bpad[l] = p;
@@ -204,7 +205,7 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
     float *xt = p, *ga = p + r4(P) * Bp, *gb = ga + wmax * Bp;
     /* padded copies of the weights (zero rows/columns beyond in/out) */
     for (size_t l = 0; l < L; l++) {
-        const mdl_dense *D = &m->fcn[l];
+        const mdl_dense *D = &s->layer[l];
         size_t op = r4(D->out);
         memset(wpad[l], 0, r4(D->in) * op * sizeof(float));
         memset(bpad[l], 0, op * sizeof(float));
@@ -213,7 +214,7 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
         memcpy(bpad[l], theta + D->b, D->out * sizeof(float));
     }
     const float t_ls = m->lik == SMILE_LIK_GAUSS_HOMO ? theta[m->log_sigma] : 0.0f;
-    const mdl_dense *last = &m->fcn[L - 1];
+    const mdl_dense *last = &s->layer[L - 1];
     size_t K = last->out;
     double ll = 0, dt_sum = 0;
     for (size_t c0 = 0; c0 < n; c0 += ws->B) {
@@ -229,7 +230,7 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
         }
         const float *x = xt;
         for (size_t l = 0; l < L; l++) {
-            const mdl_dense *D = &m->fcn[l];
+            const mdl_dense *D = &s->layer[l];
             ff_forward(h[l], x, wpad[l], bpad[l], D->in, r4(D->out), Bp, l + 1 < L);
             x = h[l];
         }
@@ -264,7 +265,7 @@ int smile_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws,
         /* backward, last layer first; ga/gb alternate as dYᵀ / dXᵀ */
         float *dy = ga, *dx = gb;
         for (size_t l = L; l-- > 0;) {
-            const mdl_dense *D = &m->fcn[l];
+            const mdl_dense *D = &s->layer[l];
             const float *xin = l ? h[l - 1] : xt;
             ff_backward_dw(grad + D->w, grad + D->b, xin, dy, D->in, D->out, r4(D->in),
                            r4(D->out), Bp);

@@ -1,4 +1,5 @@
-/* Gaussian likelihood pieces (experiments.md §2.4) and the N(0, σ_p²) prior (§0.3). */
+/* Gaussian likelihood pieces (docs/method.md, section 2.2) and the N(0, σ_p²) prior
+ * (docs/method.md, section 2.3). */
 #include "model/likelihood.h"
 
 #include <math.h>
@@ -23,7 +24,7 @@ double smile_gauss_logpdf_t(double y, double mu, double t, double *dmu, double *
 
 double smile_prior_gauss(const float *theta, size_t d, double sigma_p, float *grad) {
     /* Σ_j log N(θ_j; 0, σ_p²) = −½ Σ θ_j²/σ_p² − d (log σ_p + ½ log 2π); the constant is
-     * kept so every call returns the same normalisation (samplers.md §1.3). */
+     * kept so every call returns the same normalisation (docs/method.md, section 2.3). */
     double inv = 1.0 / (sigma_p * sigma_p), ss = 0;
     for (size_t j = 0; j < d; j++) {
         double v = theta[j];

@@ -1,11 +1,12 @@
-/* prob_internal.h — likelihood pieces shared by the float and double model passes. */
+/* likelihood.h — likelihood pieces shared by the float and double model passes and the
+ * fused FCN kernels. */
 #ifndef SMILE_PROB_INTERNAL_H
 #define SMILE_PROB_INTERNAL_H
 
 #include "core/core.h"
 #include "smile_nn.h"
 
-/* σ = clip(e^t, SIGMA_MIN, SIGMA_MAX) (experiments.md §2.4). */
+/* σ = clip(e^t, SIGMA_MIN, SIGMA_MAX) (docs/method.md, section 2.2). */
 #define SMILE_SIGMA_MIN 1e-6
 #define SMILE_SIGMA_MAX 1e6
 

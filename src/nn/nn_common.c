@@ -1,6 +1,6 @@
 /* nn_common.c — precision-independent parts of the nn kernels: convolution / pool
- * geometry (SAME rule of experiments.md §4.4), OpenBLAS thread control and the
- * initialisers of §0.5. */
+ * geometry (the SAME rule of docs/experiments.md, section 3), OpenBLAS thread control
+ * and the initialisers of docs/method.md, section 9.5. */
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -8,7 +8,7 @@
 
 size_t nn_same_out(size_t in, size_t S) { return S ? (in + S - 1) / S : 0; }
 
-/* Total padding P = max((out − 1)·S + K − in, 0); ⌊P/2⌋ goes before (§4.4). */
+/* Total padding P = max((out − 1)·S + K − in, 0); ⌊P/2⌋ goes before. */
 static size_t same_total(size_t in, size_t K, size_t S) {
     size_t out = nn_same_out(in, S);
     if (out == 0) return 0;
@@ -59,8 +59,13 @@ int nn_pool_dims_init(nn_conv2d_dims *d, size_t H, size_t W, size_t C, size_t KH
     return nn_conv2d_dims_init(d, H, W, C, C, KH, KW, S, pad);
 }
 
-void nn_blas_set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
-int nn_blas_get_threads(void) { return openblas_get_num_threads(); }
+/* OpenBLAS runs single-threaded under every kernel: its threaded sgemm gives other bits
+ * than its single-threaded one (see nn_blas_serial in nn.h), and the kernels spread large
+ * products over the OpenMP threads themselves. Only a caller that changed the setting
+ * pays for the second call. */
+void nn_blas_serial(void) {
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
 
 /* Standard deviation of N(0,1) truncated to [−2, 2]: JAX's variance_scaling divides by
  * it so that the truncated draw has variance exactly scale/fan_in. */

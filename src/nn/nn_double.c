@@ -17,3 +17,5 @@
 #define SQRT sqrt
 #define TANH tanh
 #include "nn_kernels.inc"
+#include "nn_kernels_norm.inc"
+#include "nn_kernels_token.inc"

@@ -46,3 +46,5 @@ float nn_expf_fast_(float a) { return nn_expf_fast(a); }
 #define SQRT sqrtf
 #define TANH tanhf
 #include "nn_kernels.inc"
+#include "nn_kernels_norm.inc"
+#include "nn_kernels_token.inc"

@@ -1,5 +1,5 @@
 /*
- * posterior.c — the sampler target of samplers.md §1.3 / experiments.md §0.3:
+ * posterior.c — the sampler target (docs/method.md, sections 2.1 and 2.4):
  *
  *     log p̂(θ; b) = Σ_j log N(θ_j; 0, σ_p²) + s · Σ_{i∈b} log p(y_i | x_i, θ)
  *
