@@ -42,6 +42,13 @@ static inline const char *harness_data_dir(void) {
     return (s && *s) ? s : "../shared/data";
 }
 
+/* Removes a scratch directory and what it holds (a failure is only reported). */
+static inline void harness_remove_dir(const char *dir) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 static inline int harness_done(const char *name) {
     printf("%s: %d passed, %d failed\n", name, h_pass_, h_fail_);
     return h_fail_ ? 1 : 0;

@@ -322,8 +322,6 @@ int main(void) {
     test_schema();
     test_classes_and_missing();
     test_load();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+    harness_remove_dir(dir);
     return harness_done("test_data_table");
 }

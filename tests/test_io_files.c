@@ -159,8 +159,6 @@ int main(void) {
     test_atomic();
     test_npy();
     test_csv_json();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
+    harness_remove_dir(dir);
     return harness_done("test_io_files");
 }

@@ -122,6 +122,17 @@ static int push(void **p, size_t *cap, size_t n, size_t elem) {
     return 0;
 }
 
+/* If only blanks remain on the line at *p: moves *p past its end (counting
+ * the line) and returns 1; else 0. */
+static int skip_blank_rest(char **p, size_t *line) {
+    char *q = *p;
+    while (*q == ' ' || *q == '\t' || *q == '\r') q++;
+    if (*q != '\n' && *q != 0) return 0;
+    if (*q == '\n') ++*line, q++;
+    *p = q;
+    return 1;
+}
+
 /* Splits the text in place into fields (unquoting, trimming blanks around
  * unquoted fields) and rows; blank lines are skipped. */
 static smile_status tokenise(char *s, char delim, tokens *tk, const char *path, char *msg,
@@ -129,14 +140,7 @@ static smile_status tokenise(char *s, char delim, tokens *tk, const char *path, 
     size_t line = 1;
     char *p = s;
     while (*p) {
-        /* a row: skip a blank line first */
-        char *q = p;
-        while (*q == ' ' || *q == '\t' || *q == '\r') q++;
-        if (*q == '\n' || *q == 0) {
-            if (*q == '\n') line++, q++;
-            p = q;
-            continue;
-        }
+        if (skip_blank_rest(&p, &line)) continue; /* a blank line */
         size_t old_cap = tk->rcap;
         int fail = push((void **)&tk->row_start, &tk->rcap, tk->rows, sizeof(size_t));
         if (!fail && tk->rcap != old_cap) {
@@ -194,15 +198,7 @@ static smile_status tokenise(char *s, char delim, tokens *tk, const char *path, 
                 line++;
                 break;
             }
-            if (delim == ' ') { /* trailing blanks end the row */
-                char *r = p;
-                while (*r == ' ' || *r == '\t' || *r == '\r') r++;
-                if (*r == '\n' || *r == 0) {
-                    if (*r == '\n') line++, r++;
-                    p = r;
-                    break;
-                }
-            }
+            if (delim == ' ' && skip_blank_rest(&p, &line)) break; /* trailing blanks */
         }
     }
     return SMILE_OK;
@@ -240,12 +236,8 @@ static int detect_header(char *const *f, size_t rows, size_t cols) {
 
 void smile_table_free(smile_table *t) {
     if (!t) return;
-    free(t->path);
-    free(t->names);
-    free(t->cells);
-    free(t->line);
-    free(t->store_);
-    free(t->text_);
+    void *owned[] = {t->path, t->names, t->cells, t->line, t->store_, t->text_};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     memset(t, 0, sizeof *t);
 }
 

@@ -12,9 +12,8 @@
 void smile_prediction_table_free(smile_prediction_table *t) {
     if (!t) return;
     for (size_t j = 0; t->names && j < t->n_cols; j++) free(t->names[j]);
-    free(t->names);
-    free(t->v);
-    free(t->coverage);
+    void *owned[] = {t->names, t->v, t->coverage};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     memset(t, 0, sizeof *t);
 }
 

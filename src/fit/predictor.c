@@ -361,10 +361,8 @@ const char *smile_predictor_target_name(const smile_predictor *p) {
 
 void smile_predictor_rows_free(smile_predictor_rows *r) {
     if (!r) return;
-    free(r->x);
-    free(r->y);
-    free(r->labels);
-    free(r->line);
+    void *owned[] = {r->x, r->y, r->labels, r->line};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     memset(r, 0, sizeof *r);
 }
 

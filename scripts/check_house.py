@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Checks the library's layering from its object files and includes.
+"""House rules of the source tree, checked on every test run.
 
-Usage: scripts/check_layers.py BUILD_DIR
+Usage: scripts/check_house.py BUILD_DIR   (from the repository root)
 
+Layering, from the object files in BUILD_DIR and the includes:
 * File graph: an edge a.c -> b.c when a's object file uses a symbol that b's
   defines (nm). A circle between files (a strongly connected component of more
   than one file) is an error.
@@ -12,6 +13,9 @@ Usage: scripts/check_layers.py BUILD_DIR
 * Private headers: src/<m>/*_internal.h may be included only by files of <m>
   (and by tests). src/<m>/<m>.h is the module's interface to the modules
   above it.
+Sizes and citations: no C source or header over 700 lines, no function over
+150 lines, include/smile.h at most 600 lines, and no comment or help text in
+src/, cli/ or include/ that cites a document outside this repository.
 Prints one line per violation and exits 1 if there is any.
 """
 import os
@@ -88,8 +92,7 @@ def sccs(graph):
     return out
 
 
-def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+def layer_errors(build):
     errors = []
     srcs = sorted(os.path.join(d, f) for d, _, fs in os.walk("src") for f in fs
                   if f.endswith(".c"))
@@ -136,9 +139,76 @@ def main():
                 errors.append("%s includes %s (module %s may not use %s)" % (s, inc, mod, dmod))
             if dmod != mod and os.path.basename(path).endswith("_internal.h"):
                 errors.append("%s includes %s, a private header of module %s" % (s, inc, dmod))
-    for e in errors:
-        print(e)
-    print("check_layers: %d files, %d violations" % (len(defs), len(errors)))
+    return errors, len(defs)
+
+
+MAX_FILE, MAX_FUNC, MAX_SMILE_H = 700, 150, 600
+CITE = re.compile(r"§|\[ref\]|\[ours\]|\[proj\]|experiments\.md|samplers\.md|metrics\.md")
+DOCS_REF = re.compile(r"docs/[A-Za-z0-9_./-]+\.md")
+
+
+def code_only(line):
+    line = re.sub(r'"(\\.|[^"\\])*"', '""', line)
+    line = re.sub(r"'(\\.|[^'\\])*'", "''", line)
+    return re.sub(r"//.*", "", line)
+
+
+def functions(lines):
+    """Yields (name, first line, length) of top-level brace blocks that follow a
+    parenthesised header (function definitions)."""
+    depth, start, name = 0, None, None
+    in_comment = False
+    for i, raw in enumerate(lines):
+        s = code_only(raw)
+        if in_comment:
+            if "*/" not in s:
+                continue
+            s, in_comment = s.split("*/", 1)[1], False
+        s = re.sub(r"/\*.*?\*/", "", s)
+        if "/*" in s:
+            s, in_comment = s.split("/*", 1)[0], True
+        if depth == 0 and "{" in s and start is None:
+            head = " ".join(lines[max(0, i - 3):i + 1])
+            m = re.findall(r"(\w+)\s*\(", head)
+            if m and "=" not in s and not re.match(r"\s*(typedef|struct|enum|union)\b", raw):
+                name, start = m[0], i
+        depth += s.count("{") - s.count("}")
+        if depth == 0 and start is not None:
+            yield name, start + 1, i - start + 1
+            start = None
+
+
+def size_errors():
+    files = subprocess.run(["git", "ls-files", "*.c", "*.h", "*.inc"], capture_output=True,
+                           text=True).stdout.split()
+    errors = []
+    for f in files:
+        try:
+            lines = open(f, errors="replace").read().split("\n")
+        except OSError:
+            continue
+        n = len(lines) - (1 if lines and lines[-1] == "" else 0)
+        limit = MAX_SMILE_H if f == "include/smile.h" else MAX_FILE
+        if n > limit:
+            errors.append("%s: %d lines (at most %d)" % (f, n, limit))
+        for name, first, length in functions(lines):
+            if length > MAX_FUNC:
+                errors.append("%s:%d: function %s has %d lines (at most %d)" %
+                              (f, first, name, length, MAX_FUNC))
+        if f.startswith(("src/", "cli/", "include/")):
+            for k, line in enumerate(lines, 1):
+                if CITE.search(DOCS_REF.sub("", line)):
+                    errors.append("%s:%d: cites a document outside the repository: %s" %
+                                  (f, k, line.strip()[:80]))
+    return errors, len(files)
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    errors = []
+    for name, (errs, n) in (("layers", layer_errors(build)), ("sizes", size_errors())):
+        errors += errs
+        print("\n".join(errs + ["check_house %s: %d files, %d violations" % (name, n, len(errs))]))
     return 1 if errors else 0
 
 
