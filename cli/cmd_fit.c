@@ -36,6 +36,7 @@ typedef struct {
     const char *preset;
     int threads, json, quiet, resume;
     const char *hidden, *split; /* "64,64" and "0.7,0.1[,0.2]"                  */
+    int activation;
 } fit_args;
 
 /* --task values beyond the data tasks: a table read as regression or
@@ -128,6 +129,7 @@ static smile_data_task task_of(int v) {
 static const char *const header_names[] = {"auto", "yes", "no", NULL};
 static const int header_values[] = {-1, 1, 0};
 static const char *const missing_names[] = {"error", "drop", NULL};
+static const char *const act_names[] = {"relu", "gelu", "tanh", "silu", NULL};
 
 static const char *const scale_names[] = {"floor", "n-over-b", NULL};
 static const int scale_values[] = {SMILE_SCALE_FLOOR, SMILE_SCALE_N_OVER_B};
@@ -174,6 +176,8 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "shuffled by the seed"},
         {"--hidden", "W,W,..", CLI_STRING(&a->hidden), .def = "16,16,16",
          .help = "tables: hidden layer widths of the fully connected network"},
+        {"--activation", "A", CLI_ONE_OF(&a->activation, act_names, NULL), .def = "relu",
+         .help = "tables: activation of the hidden layers: relu, gelu, tanh or silu"},
         {"--prior-sd", "S", CLI_POSITIVE(&c->prior_sigma), .flags = SHOW,
          .help = "standard deviation of the N(0, S^2) prior on every parameter"},
         {"--preset", "NAME", CLI_STRING(&a->preset),
@@ -335,6 +339,7 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
         if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;
     }
     if (cli_given(cmd, "--model")) cfg->model = (smile_model_kind)a->model;
+    if (cli_given(cmd, "--activation")) cfg->activation = (smile_activation)a->activation;
     if (cli_given(cmd, "--scale")) cfg->scale = (smile_scale_mode)a->scale;
     if (cli_given(cmd, "--likelihood")) cfg->likelihood = (smile_likelihood_kind)a->likelihood;
     if (cli_given(cmd, "--sampler")) { /* the algorithm's defaults; the step size stays */

@@ -155,6 +155,7 @@ typedef struct {
     smile_likelihood_kind likelihood; /* UCI: GAUSS_HOMO (SMILE model, default)
                                      or GAUSS_HETERO (MILE model)             */
     size_t n_hidden, hidden[SMILE_MODEL_MAX_HIDDEN]; /* FCN widths (16-16-16)  */
+    smile_activation activation;   /* FCN hidden layers (relu)                   */
     double prior_sigma;            /* 1                                          */
     smile_de_params de;            /* members/seed/threads/stream overwritten    */
     /* divergence rule (see smile_fit_diverged): non-finite, or the member's

@@ -93,6 +93,18 @@ typedef enum {
 
 #define SMILE_MODEL_MAX_HIDDEN 16
 
+/* Activation of the FCN's hidden layers. */
+typedef enum {
+    SMILE_ACT_RELU = 0, /* max(0, x) (the SMILE and MILE models)                          */
+    SMILE_ACT_GELU = 1, /* ½x(1 + tanh(√(2/π)(x + 0.044715x³)))                            */
+    SMILE_ACT_TANH = 2, /* tanh x                                                          */
+    SMILE_ACT_SILU = 3, /* x·σ(x)                                                          */
+    SMILE_ACT_COUNT_ = 4
+} smile_activation;
+/* "relu", "gelu", "tanh", "silu"; from_name: SMILE_EINVAL for other names. */
+const char *smile_activation_name(smile_activation a);
+smile_status smile_activation_from_name(const char *name, smile_activation *out);
+
 /* Plain description. Start from smile_model_desc_default(kind), which gives the sizes of
  * the architecture tables, then change what differs (e.g. n_inputs, or reduced widths for
  * tests). Fields a kind does not use are ignored. Defaults in parentheses. */
@@ -105,6 +117,7 @@ typedef struct {
     size_t n_inputs;     /* p (11: the 12-column bikesharing file)                   */
     size_t n_hidden;     /* hidden layers, ≤ SMILE_MODEL_MAX_HIDDEN (3)               */
     size_t hidden[SMILE_MODEL_MAX_HIDDEN]; /* widths (16, 16, 16)                    */
+    smile_activation activation; /* of the hidden layers (SMILE_ACT_RELU)            */
     /* image input (LeNet 28×28×1, ResNets 32×32×3, ViT 160×160×3) and classes */
     size_t in_h, in_w, in_c;
     size_t n_classes;    /* classes of the image models and of a categorical FCN (10) */

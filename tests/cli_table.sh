@@ -123,11 +123,12 @@ bad "missing target" "'nope'" "$BIN" fit --data "$tmp/train.csv" --target nope -
 bad "empty file" "empty.csv" "$BIN" fit --data "$tmp/empty.csv" --out "$tmp/x2"
 bad "header only" "no data rows" "$BIN" fit --data "$tmp/hdr.csv" --out "$tmp/x3"
 bad "--hidden 0" "--hidden" "$BIN" fit --data "$tmp/train.csv" --hidden 0 --out "$tmp/x4"
+bad "--activation nope" "--activation" "$BIN" fit --data "$tmp/train.csv" --activation nope --out "$tmp/x5"
 bad "NaN in a row" "line 2, column 'price'" "$BIN" predict "$tmp/reg" --data "$tmp/nan.csv"
 bad "unseen category" "'paris' was not seen" "$BIN" predict "$tmp/reg" --data "$tmp/unseen.csv"
 bad "missing feature column" "no column 'city'" "$BIN" predict "$tmp/reg" --data "$tmp/nocol.csv"
 bad "not a run directory" "not a smile run directory" "$BIN" predict "$tmp" --data "$tmp/test.csv"
-for d in x1 x2 x3 x4; do check "nothing written for $d" [ ! -e "$tmp/$d" ]; done
+for d in x1 x2 x3 x4 x5; do check "nothing written for $d" [ ! -e "$tmp/$d" ]; done
 
 echo "cli_table: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -158,6 +158,17 @@ static void test_fd(void) {
     d.likelihood = SMILE_LIK_CATEGORICAL;
     d.n_classes = 4;
     run_fd("fcn categorical", d, 13, 9, 9);
+    /* the other hidden activations, on both regression heads and classes */
+    static const char *const act_case[] = {"fcn gelu hetero", "fcn tanh homo", "fcn silu categorical"};
+    static const smile_activation acts[] = {SMILE_ACT_GELU, SMILE_ACT_TANH, SMILE_ACT_SILU};
+    static const smile_likelihood_kind liks[] = {SMILE_LIK_GAUSS_HETERO, SMILE_LIK_GAUSS_HOMO,
+                                                 SMILE_LIK_CATEGORICAL};
+    for (int k = 0; k < 3; k++) {
+        d.activation = acts[k];
+        d.likelihood = liks[k];
+        run_fd(act_case[k], d, 13, 9, 9);
+    }
+    d.activation = SMILE_ACT_RELU;
 
     d = smile_model_desc_default(SMILE_MODEL_LENET);
     d.in_h = d.in_w = 14;

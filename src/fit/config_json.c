@@ -282,6 +282,8 @@ static int model_to_json(cJSON *o, const smile_fit_config *c) {
     for (size_t i = 0; h && i < c->n_hidden; i++)
         cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[i]));
     cJSON_AddItemToObject(m, "prior_sigma", num(c->prior_sigma));
+    if (c->activation != SMILE_ACT_RELU) /* absent: ReLU (runs before the option) */
+        cJSON_AddStringToObject(m, "activation", smile_activation_name(c->activation));
     if (c->task != SMILE_DATA_TEXT) return 0;
     if (fields_to_json(m, c, gpt_fields, N_FIELDS(gpt_fields))) return -1;
     return fields_to_json(o, c, text_fields, N_FIELDS(text_fields));
@@ -386,6 +388,10 @@ static smile_status model_from_json(const cJSON *m, smile_fit_config *c, char *m
         }
     }
     TRY_J(get_num(m, "prior_sigma", &c->prior_sigma, msg, msg_len));
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(m, "activation");
+    SMILE_CHECK(act && (!cJSON_IsString(act) ||
+                        smile_activation_from_name(act->valuestring, &c->activation) != SMILE_OK),
+                SMILE_EFORMAT, msg, msg_len, "config.json: unknown model.activation");
     TRY_J(fields_from_json(m, c, gpt_fields, N_FIELDS(gpt_fields), msg, msg_len));
     return SMILE_OK;
 }

@@ -169,6 +169,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     if (c->task == SMILE_DATA_TABLE || !classif) {
         md.n_inputs = f->ds.feature_dim;
         md.n_hidden = c->n_hidden;
+        md.activation = c->activation;
         for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
         if (classif) {
             md.likelihood = SMILE_LIK_CATEGORICAL;

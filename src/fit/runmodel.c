@@ -68,6 +68,7 @@ static cJSON *desc_json(const smile_model_desc *d) {
     cJSON_AddStringToObject(o, "kind", smile_model_kind_name(d->kind));
     cJSON_AddStringToObject(o, "likelihood", lik_names[d->likelihood]);
     cJSON_AddNumberToObject(o, "prior_sigma", d->prior_sigma);
+    cJSON_AddStringToObject(o, "activation", smile_activation_name(d->activation));
 #define X(f) cJSON_AddNumberToObject(o, #f, (double)d->f);
     DESC_SIZES(X)
 #undef X
@@ -277,6 +278,11 @@ static void read_desc(reader *r, const cJSON *o, smile_model_desc *d) {
     d->likelihood = (smile_likelihood_kind)name_index(r, "likelihood", str(r, o, "likelihood"),
                                                       lik_names, 5);
     d->prior_sigma = num(r, o, "prior_sigma", 1e-300, 1e300);
+    const char *act = str(r, o, "activation");
+    if (r->st == SMILE_OK && smile_activation_from_name(act, &d->activation) != SMILE_OK) {
+        smile_set_msg(r->msg, r->msg_len, "%s: unknown activation '%s'", r->file, act);
+        r->st = SMILE_EFORMAT;
+    }
 #define X(f) d->f = (size_t)num(r, o, #f, 0, 1e9);
     DESC_SIZES(X)
 #undef X

@@ -1,7 +1,7 @@
 /*
  * arch_fcn.c — fully connected regression / classification network (docs/experiments.md,
- * section 3): dense + ReLU layers n_inputs → hidden[0] → … → outputs, the last layer
- * linear; outputs μ (homoscedastic, plus the global log σ τ), (μ, η) (heteroscedastic) or
+ * section 3): dense layers n_inputs → hidden[0] → … → outputs with ReLU (or GELU, tanh,
+ * SiLU: desc.activation) after each hidden layer, the last layer linear; outputs μ (homoscedastic, plus the global log σ τ), (μ, η) (heteroscedastic) or
  * class logits. The float build evaluates it with the fused kernels of fcn_fast.c where
  * the shape allows; these generic passes serve the rest and the double build.
  */
@@ -30,6 +30,9 @@ static smile_status fcn_build(mdl_builder *bd) {
     default:
         return mdl_bad(bd, "model fcn: likelihood must be gauss-homo, gauss-hetero or categorical");
     }
+    if ((int)d->activation < 0 || d->activation >= SMILE_ACT_COUNT_)
+        return mdl_bad(bd, "model fcn: unknown activation %d", (int)d->activation);
+    s->act = d->activation;
     s->layers = d->n_hidden + 1;
     size_t in = d->n_inputs;
     for (size_t l = 0; l < s->layers; l++) {
@@ -67,6 +70,7 @@ static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     size_t wmax = m->desc.n_inputs;
     for (size_t l = 0; l + 1 < s->layers; l++) {
         a->h[l] = mdl_take(nr, B * s->layer[l].out);
+        if (s->act != SMILE_ACT_RELU) a->z[l] = mdl_take(nr, B * s->layer[l].out);
         wmax = mdl_max(wmax, s->layer[l].out);
     }
     a->h[s->layers - 1] = ws->out;
@@ -88,9 +92,17 @@ static void F(fcn_forward)(const smile_model *m, smile_model_workspace *ws, cons
     for (size_t l = 0; l < s->layers; l++) {
         const mdl_dense *L = &s->layer[l];
         R *h = base + a->h[l]; /* [n, out_l] */
-        NN(dense_forward)(h, x, theta + L->w, theta + L->b, n, L->in, L->out);
-        if (l + 1 < s->layers) NN(relu_forward)(h, h, n * L->out); /* in place: the mask
-                                                      h > 0 is the same before and after */
+        if (l + 1 == s->layers || s->act == SMILE_ACT_RELU) {
+            NN(dense_forward)(h, x, theta + L->w, theta + L->b, n, L->in, L->out);
+            /* ReLU in place: the mask h > 0 is the same before and after */
+            if (l + 1 < s->layers) NN(relu_forward)(h, h, n * L->out);
+        } else {
+            R *z = base + a->z[l];
+            NN(dense_forward)(z, x, theta + L->w, theta + L->b, n, L->in, L->out);
+            if (s->act == SMILE_ACT_GELU) NN(gelu_forward)(h, z, n * L->out);
+            else if (s->act == SMILE_ACT_TANH) NN(tanh_forward)(h, z, n * L->out);
+            else NN(silu_forward)(h, z, n * L->out);
+        }
         x = h;
     }
 }
@@ -106,7 +118,13 @@ static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, con
         F(mdl_dense_bwd)(l ? ga : NULL, L, grad, dy, x, theta, n);
         if (l == 0) break;
         mdl_zero(gb, n * L->in);
-        NN(relu_backward)(gb, ga, x, n * L->in); /* x = post-ReLU h: same mask */
+        const R *z = s->act == SMILE_ACT_RELU ? x : base + a->z[l - 1];
+        switch (s->act) {
+        case SMILE_ACT_GELU: NN(gelu_backward)(gb, ga, z, n * L->in); break;
+        case SMILE_ACT_TANH: NN(tanh_backward)(gb, ga, x, n * L->in); break; /* from the output */
+        case SMILE_ACT_SILU: NN(silu_backward)(gb, ga, z, n * L->in); break;
+        default: NN(relu_backward)(gb, ga, x, n * L->in); /* x = post-ReLU h: same mask */
+        }
         dy = gb;
     }
 }

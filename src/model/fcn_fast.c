@@ -44,6 +44,7 @@ static size_t r16(size_t n) { return (n + 15) & ~(size_t)15; }
  * two gradient buffers [r4(maxw)][Bp]. */
 size_t mdl_fcn_fast_reals(const smile_model *m, size_t B) {
     const fcn_state *s = m->state;
+    if (s->act != SMILE_ACT_RELU) return 0; /* the fused kernels are ReLU only */
     size_t Bp = r16(B), n = 0, wmax = r4(m->desc.n_inputs);
     for (size_t l = 0; l < s->layers; l++) {
         const mdl_dense *L = &s->layer[l];

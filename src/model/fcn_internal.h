@@ -9,12 +9,14 @@
 typedef struct {
     size_t layers; /* n_hidden + 1 */
     mdl_dense layer[SMILE_MODEL_MAX_HIDDEN + 1];
+    smile_activation act; /* hidden layers' activation */
 } fcn_state;
 
 /* ws->aws: h[l] = output of layer l ([B, out_l]; the last is ws->out); the region of the
  * fused kernels (fast_reals reals at offset fast; 0 = shape not supported). */
 typedef struct {
     size_t h[SMILE_MODEL_MAX_HIDDEN + 1];
+    size_t z[SMILE_MODEL_MAX_HIDDEN]; /* pre-activations of hidden layer l (not ReLU) */
     size_t fast, fast_reals;
 } fcn_ws;
 

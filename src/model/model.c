@@ -38,6 +38,21 @@ smile_status smile_model_kind_from_name(const char *name, smile_model_kind *out)
     return SMILE_EINVAL;
 }
 
+static const char *const act_names[] = {"relu", "gelu", "tanh", "silu"};
+
+const char *smile_activation_name(smile_activation a) {
+    return (int)a >= 0 && a < SMILE_ACT_COUNT_ ? act_names[a] : "unknown";
+}
+
+smile_status smile_activation_from_name(const char *name, smile_activation *out) {
+    for (int k = 0; name && k < SMILE_ACT_COUNT_; k++)
+        if (!strcmp(name, act_names[k])) {
+            *out = (smile_activation)k;
+            return SMILE_OK;
+        }
+    return SMILE_EINVAL;
+}
+
 smile_model_desc smile_model_desc_default(smile_model_kind kind) {
     smile_model_desc d;
     const mdl_arch *a = arch_of(kind);
