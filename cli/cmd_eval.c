@@ -18,11 +18,14 @@ static const char eval_prologue[] =
 int smile_cmd_eval(int argc, char **argv) {
     int json = 0, include = -1, threads = 0;
     double min_gap = -1;
-    const char *dir = NULL;
+    const char *dir = NULL, *data = NULL;
     cli_opt opts[] = {
         {"--threads", "T", CLI_INT_IN(&threads, 0, 4096),
          .help = "threads (0 = all cores)", .def = "0"},
         {"--json", NULL, CLI_SETS(&json, 1), .help = "print the whole metrics object"},
+        {"--data", "FILE", CLI_STRING(&data),
+         .help = "the run's data file, when it has moved (checked against the checksum the "
+                 "run recorded)"},
         {"--include-diverged", NULL, CLI_SETS(&include, 1),
          .help = "pool diverged members too (overrides the run's setting)"},
         {"--exclude-diverged", NULL, CLI_SETS(&include, 0),
@@ -41,6 +44,7 @@ int smile_cmd_eval(int argc, char **argv) {
     smile_fit_runtime rt;
     memset(&rt, 0, sizeof rt);
     rt.threads = threads;
+    rt.data = data;
     char msg[1024] = "";
     char *m = NULL;
     smile_status st = smile_fit_eval(dir, &rt, include, min_gap, &m, msg, sizeof msg);

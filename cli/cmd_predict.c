@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "opts.h"
 #include "smile_fit.h"
-#include "fit/predictor.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -68,7 +68,7 @@ expect_bad "--auto-reset-factor: '1' is not a number > 1"   fit --auto-reset-fac
 expect_bad "--de-beta2: '-0.1' is not a number in [0, 1)"   fit --de-beta2 -0.1
 expect_bad "--thin: '0' is not an integer in 1..2^31-1"     fit --thin 0
 expect_bad "--scale: unknown value 'ceil' (floor, n-over-b)" fit --scale ceil
-expect_bad "--task: unknown value 'mnist' (uci, fmnist, cifar10, imagenette, text)" fit --task mnist
+expect_bad "--task: unknown value 'mnist' (table, regress, classify, uci, fmnist, cifar10, imagenette, text)" fit --task mnist
 expect_bad "--resume needs --out DIR" fit --resume
 expect_bad "--members: --resume takes every setting" fit --resume --out "$tmp/none" --members 3
 expect_bad "--threads: '4097' is not an integer in 0..4096" eval DIR --threads 4097

@@ -630,6 +630,7 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
     SMILE_TRY(st);
     snprintf(c.out, sizeof c.out, "%s", dir);
     if (min_gap >= 0) c.diverge_min_gap = min_gap;
+    SMILE_TRY(fit_locate_data(&c, rt ? rt->data : NULL, msg, msg_len));
     smile_fit *f;
     SMILE_TRY(fit_alloc(&f, &c, rt, msg, msg_len));
     st = open_common(f, 0, msg, msg_len);

@@ -62,6 +62,9 @@ void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
 smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);
+/* fit_model.c: the data file of a finished run (c->data, or the moved copy
+ * `moved` when given), checked against the CRC-32 in c->out/model.json. */
+smile_status fit_locate_data(smile_fit_config *c, const char *moved, char *msg, size_t msg_len);
 /* config.c: the checks of the table task's settings. */
 smile_status fit_table_config_validate(const smile_fit_config *c, char *msg, size_t msg_len);
 

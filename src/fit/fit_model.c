@@ -2,7 +2,6 @@
  * for tables, predictions_test.csv (the predictions of the pooled samples on
  * the test rows, as `smile predict` writes them). */
 #include "fit/fit_internal.h"
-#include "fit/predictor.h"
 #include "fit/runmodel.h"
 
 #include <stdlib.h>
@@ -102,5 +101,32 @@ smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size
     if (inputs_of(f) == FIT_INPUTS_TABLE ||
         (inputs_of(f) == FIT_INPUTS_STANDARDISED && f->ds.x_mean))
         SMILE_TRY(write_test_predictions(f, msg, msg_len));
+    return SMILE_OK;
+}
+
+smile_status fit_locate_data(smile_fit_config *c, const char *moved, char *msg, size_t msg_len) {
+    if (!strcmp(c->data, SMILE_FIT_BUILTIN)) return SMILE_OK;
+    if (moved) {
+        SMILE_CHECK(strlen(moved) >= sizeof c->data, SMILE_EINVAL, msg, msg_len,
+                    "--data: path too long");
+        snprintf(c->data, sizeof c->data, "%s", moved);
+    }
+    fit_runmodel rm;
+    char m2[512] = "";
+    if (fit_runmodel_read(c->out, &rm, m2, sizeof m2) != SMILE_OK) return SMILE_OK; /* older run */
+    const uint32_t want = rm.data_crc32;
+    const uint64_t want_bytes = rm.data_bytes;
+    fit_runmodel_free(&rm);
+    uint32_t crc;
+    uint64_t bytes;
+    if (fit_file_crc32(c->data, &crc, &bytes, m2, sizeof m2) != SMILE_OK)
+        SMILE_CHECK(1, SMILE_EIO, msg, msg_len,
+                    "%s (the run's data file) cannot be read; give its new place with --data "
+                    "FILE",
+                    c->data);
+    SMILE_CHECK(crc != want || bytes != want_bytes, SMILE_EINVAL, msg, msg_len,
+                "%s: not the data this run was fitted on (CRC-32 %08x, %llu bytes; the run "
+                "recorded %08x, %llu bytes)",
+                c->data, crc, (unsigned long long)bytes, want, (unsigned long long)want_bytes);
     return SMILE_OK;
 }

@@ -2,7 +2,6 @@
  * predictor and encoded rows, summarised against observed targets, and
  * written as CSV, JSON or NumPy .npy (atomically, or to standard output). */
 #include "fit/fit_internal.h"
-#include "fit/predictor.h"
 
 #include <math.h>
 #include <stdio.h>

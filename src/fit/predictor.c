@@ -11,7 +11,6 @@
  * Formulas: docs/method.md, section 11 (pooling), and mixture.h. */
 #include "fit/fit_internal.h"
 #include "fit/runmodel.h"
-#include "fit/predictor.h"
 #include "metrics/mixture.h"
 
 #include <math.h>
