@@ -312,13 +312,17 @@ static void fit_command(cli_cmd *cmd, cli_opt *rows, smile_fit_config *c, fit_ar
 
 /* The defaults that the task or the preset decide, before the explicit
  * options are applied over them; returns CLI_CONTINUE or 2. */
-static int fit_defaults(const cli_cmd *cmd, const fit_args *a, smile_fit_config *cfg) {
+static int fit_defaults(const cli_cmd *cmd, const fit_args *a, const char *data,
+                        smile_fit_config *cfg) {
     const int have_task = cli_given(cmd, "--task");
     const int builtin = !cli_given(cmd, "--data") && !a->resume;
-    /* a file without --task or --preset is a user's table */
-    const smile_data_task task0 = have_task                  ? task_of(a->task)
-                                  : builtin || a->preset     ? SMILE_DATA_UCI
-                                                             : SMILE_DATA_TABLE;
+    /* a file without --task or --preset is a user's table, except the UCI files
+     * of the paper (*.data, *.dat), which keep the paper's protocol */
+    const char *dot = strrchr(data, '.');
+    const int uci_file = dot && (!strcmp(dot, ".data") || !strcmp(dot, ".dat"));
+    const smile_data_task task0 = have_task                              ? task_of(a->task)
+                                  : builtin || a->preset || uci_file     ? SMILE_DATA_UCI
+                                                                         : SMILE_DATA_TABLE;
     *cfg = smile_fit_config_default(task0);
     if (builtin && task0 == SMILE_DATA_UCI && !a->preset) builtin_defaults(cfg);
     if (!a->preset) return CLI_CONTINUE;
@@ -437,7 +441,7 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     fit_command(&cmd, rows, &scratch, a);
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != CLI_CONTINUE) return rc;
-    if ((rc = fit_defaults(&cmd, a, cfg)) != CLI_CONTINUE) return rc;
+    if ((rc = fit_defaults(&cmd, a, scratch.data, cfg)) != CLI_CONTINUE) return rc;
     fit_command(&cmd, rows, cfg, a);
     if ((rc = cli_parse(&cmd, argc, argv)) != CLI_CONTINUE) return rc; /* cannot fail now */
     fit_apply(&cmd, a, cfg);

@@ -294,7 +294,6 @@ expect_bad "--step-size"   fit --data "$DATA" "${o[@]}" --step-size 1e-3x
 expect_bad "--step-size"   fit --data "$DATA" "${o[@]}" --step-size nan
 expect_bad "--thin"        fit --data "$DATA" "${o[@]}" --thin 0
 expect_bad "--seed"        fit --data "$DATA" "${o[@]}" --seed -1
-expect_bad "--batch"       fit --data "$DATA" "${o[@]}" --batch 5000
 expect_bad "--threads"     fit --data "$DATA" "${o[@]}" --threads x
 expect_bad "--samples"     fit --data "$DATA" "${o[@]}" --samples
 expect_bad "--resume"      fit --resume --out "$tmp/bad"

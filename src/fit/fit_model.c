@@ -6,9 +6,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Central levels written to predictions_test.csv. */
 static const double test_levels[] = {0.5, 0.8, 0.9, 0.95};
+
+static int is_regular_file(const char *path) {
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
 
 static fit_inputs_kind inputs_of(const smile_fit *f) {
     if (f->have_schema) return FIT_INPUTS_TABLE;
@@ -59,7 +65,7 @@ static smile_status write_runmodel(smile_fit *f, const cJSON *metrics, char *msg
     smile_status st = pooled_members(f, metrics, &rm, msg, msg_len);
     if (st == SMILE_OK && rm.inputs == FIT_INPUTS_STANDARDISED && !rm.x_mean)
         rm.inputs = FIT_INPUTS_IMAGES; /* no recorded scaling: not predictable from rows */
-    if (st == SMILE_OK && strcmp(f->cfg.data, SMILE_FIT_BUILTIN) != 0)
+    if (st == SMILE_OK && is_regular_file(f->cfg.data)) /* folders: no checksum */
         st = fit_file_crc32(f->cfg.data, &rm.data_crc32, &rm.data_bytes, msg, msg_len);
     if (st == SMILE_OK) st = fit_runmodel_write(f->cfg.out, &rm, msg, msg_len);
     free(rm.pooled);
@@ -117,6 +123,7 @@ smile_status fit_locate_data(smile_fit_config *c, const char *moved, char *msg, 
     const uint32_t want = rm.data_crc32;
     const uint64_t want_bytes = rm.data_bytes;
     fit_runmodel_free(&rm);
+    if (want_bytes == 0 && !is_regular_file(c->data)) return SMILE_OK; /* a folder */
     uint32_t crc;
     uint64_t bytes;
     if (fit_file_crc32(c->data, &crc, &bytes, m2, sizeof m2) != SMILE_OK)
