@@ -297,14 +297,26 @@ static void fit_command(cli_cmd *cmd, cli_opt *rows, smile_fit_config *c, fit_ar
     cmd->usage2 = "--resume --out DIR [--threads T] [--json] [--quiet]";
     cmd->prologue =
         "Trains a deep ensemble (DE), starts one sampler chain at every member, samples,\n"
-        "and evaluates both the DE and the pooled samples on the test split (metrics in\n"
-        "the standardised target space; protocol: docs/experiments.md). The defaults\n"
-        "shown are those of --task uci.\n";
+        "and evaluates both the DE and the pooled samples on the test rows (metrics in\n"
+        "the standardised target space; protocol: docs/experiments.md). The output\n"
+        "directory is a model: `smile predict DIR --data NEW.csv` predicts with it.\n"
+        "\n"
+        "Your own table (CSV, semicolon, tab or blank separated; header detected):\n"
+        "  smile fit --data houses.csv --target price --out houses-fit\n"
+        "  smile fit --data train.csv --test test.csv --target price --hidden 32,32\n"
+        "  smile fit --data patients.tsv --target outcome --drop id   (text target: classes)\n"
+        "  smile predict houses-fit --data new_houses.csv --interval 0.9 --out pred.csv\n"
+        "Text-valued input columns are one-hot encoded; inputs and a numeric target are\n"
+        "standardised with the training rows' statistics. The UCI files of the paper\n"
+        "(*.data) and --task uci keep the paper's protocol. The defaults shown are those\n"
+        "of tables.\n";
     cmd->extra = print_presets;
     cmd->epilogue =
         "Output (all files written atomically): config.json, layout.json, de_members.npy,\n"
         "samples/member_<k>.npy (float32 [S/thin, d]), trace_<k>.csv, run.json, metrics.json\n"
-        "({\"de\": {...}, \"ensemble\": {...}, \"members\": [...]}).\n"
+        "({\"de\": {...}, \"ensemble\": {...}, \"members\": [...]}), model.json (model,\n"
+        "transforms, pooled members: what prediction needs) and, for tables,\n"
+        "predictions_test.csv (the columns of `smile predict` for the test rows).\n"
         "Exit status: 0 ok, 2 bad input, 1 runtime failure, 130 interrupted (resumable).\n";
     cmd->opts = rows;
     cmd->n_opts = fit_rows(rows, c, a);
