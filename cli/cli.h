@@ -18,6 +18,11 @@ int smile_cmd_predict(int argc, char **argv);
 struct cJSON;
 void smile_fit_print_summary(FILE *f, const struct cJSON *m);
 int cli_print_metrics(const char *text, int as_json);
+/* calibration.png + predicted_vs_observed.png (regression) or reliability.png
+ * (classes) in dir from a predictions CSV with an observed column; the deep
+ * ensemble's coverage from metrics_path (may be NULL). Needs gnuplot. */
+void cli_plot_predictions(const char *dir, const char *csv_path, const char *metrics_path,
+                          int quiet);
 /* plot.gp (and predictive.png when gnuplot is installed) of the built-in
  * example in directory out. */
 void cli_fit_plot_builtin(const char *out, const char *sampler, int quiet);

@@ -537,6 +537,12 @@ static int fit_run(const smile_fit_config *cfg, smile_fit_runtime *rt, const fit
     fflush(stdout);
     if (!strcmp(cfg->data, SMILE_FIT_BUILTIN))
         cli_fit_plot_builtin(cfg->out, smile_sampler_name(cfg->sampler.kind), a->quiet);
+    if (cfg->task == SMILE_DATA_TABLE) { /* calibration / reliability pictures */
+        char csv[SMILE_FIT_PATH_MAX + 32], mj[SMILE_FIT_PATH_MAX + 32];
+        snprintf(csv, sizeof csv, "%s/predictions_test.csv", cfg->out);
+        snprintf(mj, sizeof mj, "%s/metrics.json", cfg->out);
+        cli_plot_predictions(cfg->out, csv, mj, a->quiet);
+    }
     free(metrics);
     return 0;
 }

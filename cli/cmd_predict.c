@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "opts.h"
 #include "smile_fit.h"
+#include "io/io.h" /* the --plot folder */
 
 #include <math.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static const char predict_prologue[] =
     "  smile predict houses-fit --data new_houses.csv --interval 0.5,0.9 --out pred.csv\n";
 
 typedef struct {
-    const char *data, *out, *intervals;
+    const char *data, *out, *intervals, *plot;
     int format, standardised, threads, header;
     double levels[MAX_LEVELS];
     size_t n_levels;
@@ -79,6 +80,25 @@ static void summary(FILE *f, const predict_args *a, const smile_prediction_table
     fprintf(f, "%s\n", a->standardised ? "  (model units)" : "");
 }
 
+/* --plot DIR: the predictions at the calibration levels, then the pictures. */
+static int plot(smile_predictor *p, const smile_predictor_rows *r, const predict_args *a) {
+    static const double levels[] = {0.5, 0.8, 0.9, 0.95};
+    char msg[1024] = "", csv[4096];
+    if (!r->has_target) return bad("--plot: %s has no target column to compare with", a->data);
+    if (smile_mkdir_p(a->plot, msg, sizeof msg) != SMILE_OK) return bad("--plot: %s", msg);
+    smile_prediction_table t;
+    snprintf(csv, sizeof csv, "%s/predictions.csv", a->plot);
+    smile_status st = smile_prediction_table_make(p, r, levels, 4, a->standardised, &t, msg,
+                                                  sizeof msg);
+    if (st == SMILE_OK) {
+        st = smile_prediction_table_write(&t, p, csv, SMILE_PREDICTIONS_CSV, msg, sizeof msg);
+        smile_prediction_table_free(&t);
+    }
+    if (st != SMILE_OK) return bad("--plot: %s", msg);
+    cli_plot_predictions(a->plot, csv, NULL, 0);
+    return CLI_CONTINUE;
+}
+
 static const char *const format_names[] = {"csv", "json", "npy", NULL};
 static const char *const header_names[] = {"auto", "yes", "no", NULL};
 static const int header_values[] = {-1, 1, 0};
@@ -98,6 +118,10 @@ int smile_cmd_predict(int argc, char **argv) {
                  "column order of the csv header; classes as indices; needs --out)"},
         {"--header", "H", CLI_ONE_OF(&a.header, header_names, header_values), .def = "auto",
          .help = "whether FILE's first line holds column names"},
+        {"--plot", "DIR", CLI_STRING(&a.plot),
+         .help = "with the target column in FILE: write DIR/predictions.csv and the "
+                 "pictures calibration.png and predicted_vs_observed.png (regression) or "
+                 "reliability.png (classes) into DIR (gnuplot)"},
         {"--standardised", NULL, CLI_SETS(&a.standardised, 1),
          .help = "regression outputs in the model's standardised units"},
         {"--threads", "T", CLI_INT_IN(&a.threads, 0, 4096), .def = "0",
@@ -126,7 +150,10 @@ int smile_cmd_predict(int argc, char **argv) {
                                      sizeof msg);
     if (st == SMILE_OK) {
         if (t.has_target) summary(a.out ? stdout : stderr, &a, &t);
-        if (a.format == SMILE_PREDICTIONS_NPY && !a.out)
+        rc = a.plot ? plot(p, &r, &a) : CLI_CONTINUE;
+        if (rc != CLI_CONTINUE)
+            ; /* the --plot error is reported */
+        else if (a.format == SMILE_PREDICTIONS_NPY && !a.out)
             rc = bad("%s", "--format npy needs --out FILE");
         else if (smile_prediction_table_write(&t, p, a.out, (smile_prediction_format)a.format, msg,
                                               sizeof msg) != SMILE_OK)

@@ -278,7 +278,8 @@ static void read_desc(reader *r, const cJSON *o, smile_model_desc *d) {
     d->likelihood = (smile_likelihood_kind)name_index(r, "likelihood", str(r, o, "likelihood"),
                                                       lik_names, 5);
     d->prior_sigma = num(r, o, "prior_sigma", 1e-300, 1e300);
-    const char *act = str(r, o, "activation");
+    const cJSON *ao = cJSON_GetObjectItemCaseSensitive(o, "activation"); /* absent: ReLU */
+    const char *act = ao ? str(r, o, "activation") : "relu";
     if (r->st == SMILE_OK && smile_activation_from_name(act, &d->activation) != SMILE_OK) {
         smile_set_msg(r->msg, r->msg_len, "%s: unknown activation '%s'", r->file, act);
         r->st = SMILE_EFORMAT;
