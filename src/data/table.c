@@ -70,6 +70,7 @@ static int consistent_delim(const char *s, char c) {
     int lines = 0, quoted = 0, blank = 1;
     for (const char *p = s;; p++) {
         if (*p == '"') quoted = !quoted;
+        if (*p == 0 && quoted) break; /* an unterminated quote: the tokeniser reports it */
         if (!quoted && (*p == '\n' || *p == 0)) {
             if (!blank) {
                 if (want < 0) want = cur;
