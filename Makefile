@@ -1,5 +1,6 @@
 # smile: build with `make`; the command lands at build/smile.
-#   make            library build/libsmile.a + CLI build/smile
+#   make            libraries build/libsmile.a, build/libsmile.so.X.Y.Z + CLI build/smile
+#   make install    PREFIX=/usr/local (DESTDIR= for staging); make uninstall
 #   make test       unit + statistical tests (default tier, < 5 min) incl. ASan+UBSan build
 #   make test-long  longer statistical tests
 #   make asan       sanitizer build of the tests (build-asan/)
@@ -30,13 +31,40 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HDRS     := $(wildcard include/*.h) $(wildcard src/*.h src/*/*.h src/*/*.inc tests/*.h cli/*.h)
 
-.PHONY: all test test-long asan clean bench
-all: $(BUILD)/smile $(BUILD)/libsmile.a
+# The shared library: the same sources compiled a second time, position independent,
+# into $(BUILD)/pic/ (libsmile.a and the CLI keep their non-PIC objects). Only the
+# public API is exported: the objects default to hidden visibility and the headers
+# in include/ mark their declarations default. Version from include/smile.h, soname
+# libsmile.so.MAJOR; the dependencies are linked in, so users need only -lsmile.
+VERSION  := $(shell sed -n 's/^\#define SMILE_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' include/smile.h | paste -sd.)
+SONAME   := libsmile.so.$(firstword $(subst ., ,$(VERSION)))
+SHLIB    := $(BUILD)/libsmile.so.$(VERSION)
+SHLINKS  := $(BUILD)/$(SONAME) $(BUILD)/libsmile.so
+PIC_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+PCDIR   ?= $(LIBDIR)/pkgconfig
+PUB_HDR := $(notdir $(wildcard include/*.h))
+
+.PHONY: all test test-long asan clean bench install uninstall
+all: $(BUILD)/smile $(BUILD)/libsmile.a $(SHLIB) $(SHLINKS)
 
 $(BUILD)/libsmile.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SHLIB): $(PIC_OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(LDLIBS)
+
+$(BUILD)/$(SONAME): $(SHLIB)
+	ln -sfn $(notdir $<) $@
+
+$(BUILD)/libsmile.so: $(BUILD)/$(SONAME)
+	ln -sfn $(notdir $<) $@
 
 $(BUILD)/libsmile_fd.a: $(FD_OBJ)
 	@mkdir -p $(dir $@)
@@ -50,6 +78,10 @@ $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/pic/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
 $(BUILD)/fd/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DSMILE_MODEL_DOUBLE -c -o $@ $<
@@ -61,10 +93,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libsmile_fd.a $(BUILD)/libsmile.a $(HDRS)
 tests: $(TESTS)
 
 # Default tier: every tests/test_*.c binary, then the CLI shell tests.
-test: $(TESTS) $(BUILD)/smile
+test: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 	@SMILE_BUILD=$(BUILD) bash tests/run_tests.sh $(TESTS)
 
-test-long: $(TESTS) $(BUILD)/smile
+test-long: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 	@SMILE_LONG=1 SMILE_BUILD=$(BUILD) bash tests/run_tests.sh $(TESTS)
 
 # Sanitizer build of the whole test suite (ASan + UBSan), into build-asan/.
@@ -72,6 +104,30 @@ asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS_EXTRA= tests
+
+# pkg-config file, written at install time for this PREFIX: the dependencies with a .pc
+# file on Debian as Requires.private, the others as Libs.private (`pkg-config --static`).
+PC_LINES := 'prefix=$(PREFIX)' 'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' \
+  'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCDIR))' '' 'Name: smile' \
+  'Description: Stochastic-gradient microcanonical Langevin samplers for Bayesian neural networks' \
+  'Version: $(VERSION)' 'Requires.private: openblas fftw3 libcjson zlib libjpeg' \
+  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lsmile' 'Libs.private: -lm -fopenmp'
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(BUILD)/smile $(DESTDIR)$(BINDIR)/smile
+	install -m 644 $(BUILD)/libsmile.a $(DESTDIR)$(LIBDIR)/libsmile.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
+	ln -sfn $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libsmile.so
+	install -m 644 $(PUB_HDR:%=include/%) $(DESTDIR)$(INCDIR)
+	printf '%s\n' $(PC_LINES) > $(DESTDIR)$(PCDIR)/smile.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smile $(DESTDIR)$(PCDIR)/smile.pc \
+	  $(DESTDIR)$(LIBDIR)/libsmile.a $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB)) \
+	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libsmile.so \
+	  $(PUB_HDR:%=$(DESTDIR)$(INCDIR)/%)
 
 clean:
 	rm -rf build build-asan

@@ -44,7 +44,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
+#pragma GCC visibility push(default) /* the API libsmile.so exports */
 #define SMILE_VERSION_MAJOR 0
 #define SMILE_VERSION_MINOR 1
 #define SMILE_VERSION_PATCH 0
@@ -215,8 +215,7 @@ typedef enum {
     SMILE_SCHEDULE_CONSTANT = 0, SMILE_SCHEDULE_LINEAR = 1, SMILE_SCHEDULE_COSINE_CYCLIC = 2
 } smile_schedule_kind;
 
-/* Step-size schedule over the steps of the phase it drives (docs/method.md,
- * section 7.3). */
+/* Step-size schedule over the phase it drives (docs/method.md, section 7.3). */
 typedef struct {
     smile_schedule_kind kind;
     double eps0, eps_end;
@@ -593,6 +592,7 @@ int smile_analytic_modes_visited(const smile_analytic *a, const double *draws, s
                                  double min_frac);
 int smile_analytic_n_modes(const smile_analytic *a);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the API libsmile.so exports */
 
 /* ======================================================================== */
 /* 1. Data tasks (docs/experiments.md, section 2)                           */
@@ -420,6 +421,7 @@ smile_status smile_prediction_table_write(const smile_prediction_table *t,
                                           smile_prediction_format format, char *msg,
                                           size_t msg_len);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

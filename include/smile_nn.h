@@ -61,6 +61,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the API libsmile.so exports */
 
 /* ======================================================================== */
 /* Model descriptions                                                       */
@@ -312,6 +313,7 @@ int smile_posterior_logdensity(void *user, const float *x, const smile_batch *b,
  * [0, n_chains). */
 smile_model_workspace *smile_posterior_workspace(smile_posterior *p, int chain);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
