@@ -41,7 +41,7 @@ with open(dst, "w") as f:
         f.write(" ".join("%.6g" % (float(v) * (1 + 0.01 * r.gauss(0, 1))) for v in row) + "\n")
 EOF
 sgemm=$("$BIN" bench-model --sgemm --size 1024 --threads "$threads" --seconds 2 --json |
-        python3 -c "import json,sys; print(json.load(sys.stdin)['gflops'])")
+        python3 -c "import json,sys; print(json.load(sys.stdin)['sgemm_gflops'])")
 /usr/bin/time -f "%e %M" -o "$out/time.txt" \
   "$BIN" predict "$run" --data "$out/rows.data" --interval 0.9 --threads "$threads" \
   --out "$out/pred.csv" >/dev/null
