@@ -20,7 +20,9 @@ int main(void) {
     const double ps[] = {0.05, 0.25, 0.5, 0.9, 0.995};
     for (size_t i = 0; i < 5; i++) {
         double q = smile_mixture_quantile(&mu1, &sd1, 1, &m1, ps[i]);
-        CHECK_CLOSE(q, 1.5 + 2.0 * smile_normal_quantile(ps[i]), 1e-9, 1e-9);
+        /* F within 2e-7 of p: q within 2e-7 / φ of the exact quantile */
+        double zq = smile_normal_quantile(ps[i]), phi = exp(-0.5 * zq * zq) / sqrt(2 * M_PI);
+        CHECK_CLOSE(q, 1.5 + 2.0 * zq, 0, 2.0 * 2e-7 / phi);
     }
     CHECK_CLOSE(smile_mixture_logpdf(&mu1, &sd1, 1, 0.3),
                 -0.5 * (1.2 / 2) * (1.2 / 2) - log(2.0) - 0.5 * log(2 * M_PI), 1e-14, 0);
@@ -45,7 +47,8 @@ int main(void) {
         CHECK_CLOSE(m.sd_epistemic, (double)sqrtl(e / n), 1e-12, 1e-15);
         for (size_t i = 0; i < 5; i++) {
             double q = smile_mixture_quantile(mu, sd, n, &m, ps[i]);
-            CHECK(fabsl(cdf_ref(mu, sd, n, q) - ps[i]) < 1e-9, "rep %d p %g: F(q) = %.12Lg", rep,
+            /* the mixture CDF is evaluated to 2e-7 (smile_mixture_cdf) */
+            CHECK(fabsl(cdf_ref(mu, sd, n, q) - ps[i]) < 2e-7, "rep %d p %g: F(q) = %.12Lg", rep,
                   ps[i], cdf_ref(mu, sd, n, q));
         }
         double y = mu[0] + 0.7;
