@@ -118,8 +118,10 @@ static int plot(smile_predictor *p, const smile_predictor_rows *r, const predict
     if (smile_mkdir_p(a->plot, msg, sizeof msg) != SMILE_OK) return bad("--plot: %s", msg);
     smile_prediction_table t;
     snprintf(csv, sizeof csv, "%s/predictions.csv", a->plot);
-    smile_status st = smile_prediction_table_make(p, r, levels, 4, a->standardised, &t, msg,
-                                                  sizeof msg);
+    smile_predictor_rows numeric = *r; /* the pictures read numeric columns only */
+    numeric.names = NULL;
+    smile_status st = smile_prediction_table_make(p, &numeric, levels, 4, a->standardised, &t,
+                                                  msg, sizeof msg);
     if (st == SMILE_OK) {
         st = smile_prediction_table_write(&t, p, csv, SMILE_PREDICTIONS_CSV, msg, sizeof msg);
         smile_prediction_table_free(&t);
@@ -187,9 +189,10 @@ int smile_cmd_predict(int argc, char **argv) {
          .help = "csv, json (one object per row) or npy (float64 [rows, columns] in the "
                  "column order of the csv header; classes as indices; needs --out)"},
         {"--header", "H", CLI_ONE_OF(&a.header, header_names, header_values), .def = "auto",
-         .help = "whether FILE's first line holds column names"},
+         .help = "tables: whether FILE's first line holds column names"},
         {"--plot", "DIR", CLI_STRING(&a.plot),
-         .help = "with the target column in FILE: write DIR/predictions.csv and the "
+         .help = "with observed targets in FILE (a target column, labelled images): write "
+                 "DIR/predictions.csv (without a file column) and the "
                  "pictures calibration.png and predicted_vs_observed.png (regression) or "
                  "reliability.png (classes) into DIR (gnuplot)"},
         {"--standardised", NULL, CLI_SETS(&a.standardised, 1),

@@ -4,7 +4,8 @@
  * (pixels, transform, order, labels), for files and folders, with labels
  * found beside IDX files and taken from class folders of JPEGs; errors for
  * unknown class folders, mixed folders and runs recorded before the image
- * transform; model.json keeps the transform and still reads without it. */
+ * transform; model.json keeps the transform and still reads without it.
+ * Long tier (SMILE_LONG): a LeNet Imagenette run predicted from JPEGs. */
 #define _XOPEN_SOURCE 700
 #include "harness.h"
 #include "smile.h"
@@ -271,6 +272,62 @@ static void jpegs(void) {
     smile_dataset_free(&ds);
 }
 
+/* Long tier: a LeNet Imagenette run on generated JPEGs (160 × 160, as every
+ * Imagenette fit) predicted from its val folder: the mean log density is the
+ * fit's test LPPD, and the CSV begins with the file column. */
+static void imagenette_run(void) {
+    static const char *const dirs[] = {"run", "run/train", "run/val", "run/train/n01",
+                                       "run/train/n02", "run/val/n01", "run/val/n02"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) mkdir(path_in(dirs[i]), 0700);
+    for (int i = 0; i < 16; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "run/%s/n0%d/i%02d.JPEG", i < 12 ? "train" : "val", 1 + i % 2,
+                 i);
+        write_jpeg(path_in(rel), 30 + 3 * i, 50 - i, (unsigned)(i % 2) * 40 + (unsigned)i);
+    }
+    smile_fit_config c = smile_fit_config_default(SMILE_DATA_IMAGENETTE);
+    snprintf(c.data, sizeof c.data, "%s", path_in("run"));
+    snprintf(c.out, sizeof c.out, "%s", path_in("run-out"));
+    c.model = SMILE_MODEL_LENET, c.strict_sizes = 0;
+    c.members = 2, c.warmup = 10, c.samples = 10, c.thin = 5, c.batch = 4, c.de.max_epochs = 2;
+    smile_fit_runtime rt = {.threads = 2};
+    smile_fit *f = NULL;
+    char msg[512] = "", *metrics = NULL;
+    smile_status st = smile_fit_open(&f, &c, &rt, msg, sizeof msg);
+    if (st == SMILE_OK) st = smile_fit_execute(f, &metrics, msg, sizeof msg);
+    smile_fit_free(f);
+    CHECK(st == SMILE_OK, "imagenette fit: %s", msg);
+    if (st != SMILE_OK) return;
+    const char *at = strstr(metrics, "\"ensemble\"");
+    at = at ? strstr(at, "\"lppd\":") : NULL;
+    const double lppd = at ? strtod(at + 7, NULL) : NAN;
+    free(metrics);
+    smile_predictor *p = NULL;
+    smile_predictor_rows r;
+    smile_prediction_table t;
+    st = smile_predictor_open(&p, path_in("run-out"), 2, msg, sizeof msg);
+    if (st == SMILE_OK) st = smile_predictor_read_rows(p, path_in("run/val"), -1, &r, msg, sizeof msg);
+    if (st == SMILE_OK) {
+        st = smile_prediction_table_make(p, &r, NULL, 0, 0, &t, msg, sizeof msg);
+        smile_predictor_rows_free(&r);
+    }
+    CHECK(st == SMILE_OK, "predict: %s", msg);
+    if (st == SMILE_OK) {
+        CHECK(t.n_rows == 4 && t.has_target, "rows %zu", t.n_rows);
+        CHECK_CLOSE(t.mean_log_density, lppd, 0, 1e-9);
+        st = smile_prediction_table_write(&t, p, path_in("p.csv"), SMILE_PREDICTIONS_CSV, msg,
+                                          sizeof msg);
+        char line[256] = ""; /* the first row after the header */
+        FILE *fp = fopen(path_in("p.csv"), "r");
+        for (int k = 0; fp && k < 2; k++)
+            if (!fgets(line, sizeof line, fp)) line[0] = 0;
+        if (fp) fclose(fp);
+        CHECK(st == SMILE_OK && !strncmp(line, "n01/i12.JPEG,", 13), "first row: %s", line);
+        smile_prediction_table_free(&t);
+    }
+    smile_predictor_free(p);
+}
+
 /* model.json keeps the transform; a file without it reads with has_image 0. */
 static void runmodel_roundtrip(void) {
     fit_runmodel rm;
@@ -318,6 +375,7 @@ int main(void) {
     cifar();
     jpegs();
     runmodel_roundtrip();
+    if (harness_long()) imagenette_run();
     harness_remove_dir(tmpdir);
     return harness_done("test_predict_images");
 }
