@@ -45,6 +45,8 @@ static const char predict_prologue[] =
     "              imagenette2/val); each image is resized to the run's size as in\n"
     "              training (whole image, aspect ratio not kept); the first column,\n"
     "              file, names the image (not in --format npy)\n"
+    "Image runs fitted before smile recorded the pixel transform in model.json must\n"
+    "be fitted again.\n"
     "\n"
     "Text (text runs): --prompt TEXT --generate N continues TEXT by N characters, each\n"
     "drawn from the posterior predictive (the average over all pooled samples of the\n"

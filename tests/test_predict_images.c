@@ -110,11 +110,11 @@ static void fmnist(void) {
     if (st != SMILE_OK) return;
     fit_runmodel rm = image_model(&ds);
     smile_predictor_rows r;
-    st = fit_read_images(&rm, dir, &r, msg, sizeof msg);
+    st = fit_read_images(&rm, dir, 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "folder: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist folder");
     smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("fm/t10k-images-idx3-ubyte.gz"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("fm/t10k-images-idx3-ubyte.gz"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "file: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist file + labels beside");
     smile_predictor_rows_free(&r);
@@ -122,20 +122,20 @@ static void fmnist(void) {
     mkdir(path_in("fm2"), 0700);
     write_idx(path_in("fm2/new-images-idx3-ubyte"), NULL, 7, 9, 0);
     write_idx(path_in("fm2/x"), path_in("fm2/new-labels-idx1-ubyte.gz"), 7, 9, 1);
-    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "plain file: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist plain + .gz labels");
     smile_predictor_rows_free(&r);
     unlink(path_in("fm2/new-labels-idx1-ubyte.gz"));
-    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "alone: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 0, "fmnist without labels");
     smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("fm2"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("fm2"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EIO && strstr(msg, "t10k-images-idx3-ubyte"), "folder without t10k: %s",
           msg);
     rm.has_image = 0;
-    st = fit_read_images(&rm, dir, &r, msg, sizeof msg);
+    st = fit_read_images(&rm, dir, 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EUNSUPPORTED && strstr(msg, "older"), "older model.json: %s", msg);
     smile_dataset_free(&ds);
 }
@@ -167,16 +167,16 @@ static void cifar(void) {
     if (st != SMILE_OK) return;
     fit_runmodel rm = image_model(&ds);
     smile_predictor_rows r;
-    st = fit_read_images(&rm, path_in("cf/test_batch.bin"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("cf/test_batch.bin"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "batch file: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 3, 1, "cifar batch file");
     smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("cf"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("cf"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "folder: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 3, 1, "cifar folder");
     smile_predictor_rows_free(&r);
     write_bytes(path_in("cf/short.bin"), (const unsigned char *)"abc", 3, 0);
-    st = fit_read_images(&rm, path_in("cf/short.bin"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("cf/short.bin"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EFORMAT && strstr(msg, "3073"), "truncated batch: %s", msg);
     smile_dataset_free(&ds);
 }
@@ -229,7 +229,7 @@ static void jpegs(void) {
     fit_runmodel rm = image_model(&ds);
     smile_predictor_rows r;
     /* test split = val in class, then file name order: n01/v1, n01/v2, n02/w */
-    st = fit_read_images(&rm, path_in("in/val"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("in/val"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "class folders: %s", msg);
     if (st == SMILE_OK) {
         same_as_test(&ds, &r, 0, 3, 1, "imagenette class folders");
@@ -237,7 +237,7 @@ static void jpegs(void) {
               "names %s", r.names ? r.names[0] : "(none)");
     }
     smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("in/val/n01/v2.JPEG"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("in/val/n01/v2.JPEG"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK, "one file: %s", msg);
     if (st == SMILE_OK) {
         same_as_test(&ds, &r, 1, 1, 0, "imagenette one file");
@@ -247,7 +247,7 @@ static void jpegs(void) {
     write_jpeg(path_in("loose/z.JPEG"), 100, 80, 7); /* = val/n02/w */
     write_jpeg(path_in("loose/y.jpg"), 17, 23, 6);   /* = val/n01/v1 */
     write_bytes(path_in("loose/notes.txt"), (const unsigned char *)"x", 1, 0);
-    st = fit_read_images(&rm, path_in("loose"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("loose"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK && r.n == 2 && !r.has_target, "loose files: %s", msg);
     if (st == SMILE_OK && r.n == 2) {
         const size_t b = ds.split_begin[SMILE_SPLIT_TEST], fd = ds.feature_dim;
@@ -257,17 +257,17 @@ static void jpegs(void) {
     }
     smile_predictor_rows_free(&r);
     mkdir(path_in("loose/n01"), 0700);
-    st = fit_read_images(&rm, path_in("loose"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("loose"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EINVAL && strstr(msg, "both"), "mixed folder: %s", msg);
     mkdir(path_in("bad/n01"), 0700);
     mkdir(path_in("bad/cats"), 0700);
-    st = fit_read_images(&rm, path_in("bad"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("bad"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EINVAL && strstr(msg, "'cats'"), "unknown class folder: %s", msg);
     write_bytes(path_in("bad/n01/broken.jpg"), (const unsigned char *)"notajpeg", 8, 0);
     rmdir(path_in("bad/cats"));
-    st = fit_read_images(&rm, path_in("bad"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("bad"), 2, &r, msg, sizeof msg);
     CHECK(st != SMILE_OK && strstr(msg, "broken.jpg"), "broken JPEG: %s", msg);
-    st = fit_read_images(&rm, path_in("nothing"), &r, msg, sizeof msg);
+    st = fit_read_images(&rm, path_in("nothing"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EIO, "missing path: %s", msg);
     smile_dataset_free(&ds);
 }

@@ -242,8 +242,8 @@ static smile_status list_jpegs(const fit_runmodel *rm, const char *path, raw_ima
     return st;
 }
 
-static smile_status read_jpegs(const fit_runmodel *rm, const char *path, raw_images *r,
-                               char *msg, size_t msg_len) {
+static smile_status read_jpegs(const fit_runmodel *rm, const char *path, int threads,
+                               raw_images *r, char *msg, size_t msg_len) {
     SMILE_CHECK(rm->img_h != rm->img_w || rm->img_c != 3, SMILE_EUNSUPPORTED, msg, msg_len,
                 "images of %zu x %zu x %zu: JPEG input needs square RGB images", rm->img_h,
                 rm->img_w, rm->img_c);
@@ -260,7 +260,7 @@ static smile_status read_jpegs(const fit_runmodel *rm, const char *path, raw_ima
     if (st == SMILE_OK && !errs) st = SMILE_ENOMEM, smile_set_msg(msg, msg_len, "out of memory");
     if (st == SMILE_OK) {
         /* every image on its own: the result does not depend on the threads */
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (size_t i = 0; i < n; i++) {
             uint8_t *pix = NULL;
             errs[i][0] = 0;
@@ -284,8 +284,8 @@ static smile_status read_jpegs(const fit_runmodel *rm, const char *path, raw_ima
 
 /* ---- rows ---------------------------------------------------------------------- */
 
-smile_status fit_read_images(const fit_runmodel *rm, const char *path, smile_predictor_rows *rows,
-                             char *msg, size_t msg_len) {
+smile_status fit_read_images(const fit_runmodel *rm, const char *path, int threads,
+                             smile_predictor_rows *rows, char *msg, size_t msg_len) {
     memset(rows, 0, sizeof *rows);
     SMILE_CHECK(!rm->has_image, SMILE_EUNSUPPORTED, msg, msg_len,
                 "this run's model.json does not record its image transform (written by an "
@@ -302,7 +302,7 @@ smile_status fit_read_images(const fit_runmodel *rm, const char *path, smile_pre
         st = read_cifar(path, &r, msg, msg_len), expect = 32 * 32 * 3;
         break;
     case SMILE_DATA_IMAGENETTE:
-        st = read_jpegs(rm, path, &r, msg, msg_len);
+        st = read_jpegs(rm, path, threads > 0 ? threads : 1, &r, msg, msg_len);
         expect = rm->img_h * rm->img_w * rm->img_c;
         break;
     default:

@@ -439,7 +439,7 @@ smile_status smile_predictor_read_rows(const smile_predictor *p, const char *pat
     SMILE_CHECK(p->rm.inputs == FIT_INPUTS_TEXT, SMILE_EUNSUPPORTED, msg, msg_len,
                 "this run's inputs are text, not rows: generate text from a prompt");
     if (p->rm.inputs == FIT_INPUTS_IMAGES) {
-        smile_status st = fit_read_images(&p->rm, path, rows, msg, msg_len);
+        smile_status st = fit_read_images(&p->rm, path, p->threads, rows, msg, msg_len);
         if (st != SMILE_OK) smile_predictor_rows_free(rows);
         return st;
     }

@@ -29,8 +29,9 @@ int fit_predict_thread(void);
 
 /* The images of path (the task's own file formats) through the pixel
  * transform recorded in rm: rows->x NHWC floats, labels when the files carry
- * them, names for JPEG files (predict_images.c). */
-smile_status fit_read_images(const fit_runmodel *rm, const char *path, smile_predictor_rows *rows,
-                             char *msg, size_t msg_len);
+ * them, names for JPEG files; JPEGs are decoded in `threads` threads
+ * (predict_images.c). */
+smile_status fit_read_images(const fit_runmodel *rm, const char *path, int threads,
+                             smile_predictor_rows *rows, char *msg, size_t msg_len);
 
 #endif
