@@ -336,7 +336,8 @@ smile_status smile_predictor_encode(const smile_predictor *p, const double *raw,
         return SMILE_OK;
     }
     SMILE_CHECK(p->rm.inputs != FIT_INPUTS_TABLE, SMILE_EUNSUPPORTED, msg, msg_len,
-                "this run's inputs are not table rows");
+                "this run's inputs are not table rows (images: read them with "
+                "smile_predictor_read_rows; text: smile_predictor_generate)");
     const smile_table_schema *s = &p->rm.schema;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < s->n_features; j++) {
