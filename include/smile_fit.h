@@ -319,6 +319,10 @@ typedef struct {
     size_t n_samples;      /* pooled posterior samples                           */
     int n_members_pooled;
     double y_mean, y_sd;   /* regression: original units = model units·y_sd + y_mean */
+    smile_data_task task;  /* the task the run was fitted on                    */
+    size_t height, width, channels; /* image runs: the model's input image     */
+    int text;              /* 1: a text run (smile_predictor_generate)          */
+    size_t vocab_size, context; /* text runs: characters, context length T     */
 } smile_predictor_info;
 
 /* Opens run_dir (threads <= 0: all cores). SMILE_EIO naming the directory
@@ -343,7 +347,23 @@ smile_status smile_predictor_encode(const smile_predictor *p, const double *raw,
  * header; extra columns ignored). When the file has the target column,
  * has_target = 1 and y (regression, original units) or labels (classes) are
  * filled. line[i]: the file line of row i. Errors name the file, line and
- * column (missing value, unseen category, missing input column). */
+ * column (missing value, unseen category, missing input column).
+ * Image runs read the task's own files instead (header is ignored), each
+ * image through the pixel transform recorded at fitting (x = NHWC floats as
+ * the training images; line[i] = the image's 1-based position):
+ *   fmnist      an IDX image file (*-images-idx3-ubyte[.gz]; labels from the
+ *               *-labels-idx1-ubyte[.gz] file beside it when there is one),
+ *               or a folder: its t10k-images-idx3-ubyte[.gz] (+ labels);
+ *   cifar10     a CIFAR-10 binary batch file (records of a label byte and
+ *               3072 pixel bytes; labels always), or a folder: its
+ *               test_batch.bin (or cifar-10-batches-bin/test_batch.bin);
+ *   imagenette  a JPEG file, a folder of JPEG files (unlabelled), or a
+ *               folder of sub-folders named after the run's classes (each
+ *               image labelled by its folder, e.g. imagenette2/val); every
+ *               image decoded and resized to the run's size as in training;
+ *               names[i] = the file, relative to the folder.
+ * Runs whose model.json predates the recorded pixel transform, and text
+ * runs, give SMILE_EUNSUPPORTED. */
 typedef struct {
     size_t n;
     float *x;          /* [n × n_inputs] encoded                                 */
@@ -351,6 +371,7 @@ typedef struct {
     double *y;         /* [n] regression targets in original units, or NULL     */
     int32_t *labels;   /* [n] classes, or NULL                                   */
     size_t *line;      /* [n]                                                    */
+    char **names;      /* [n] JPEG inputs: each row's file, else NULL            */
 } smile_predictor_rows;
 smile_status smile_predictor_read_rows(const smile_predictor *p, const char *path, int header,
                                        smile_predictor_rows *rows, char *msg, size_t msg_len);
@@ -386,11 +407,29 @@ smile_status smile_predictor_classify(smile_predictor *p, const float *x, size_t
                                       const smile_classification_request *q, char *msg,
                                       size_t msg_len);
 
+/* Text runs: continues the UTF-8 prompt by n characters drawn one at a time
+ * from the posterior predictive: the next-character distribution is the
+ * average over all pooled samples of softmax(logits / temperature) of the
+ * model on the context (the last T = context characters so far), and each
+ * character is drawn from it with the random stream (seed, 0,
+ * SMILE_RNG_USER), then appended. temperature 1 is the posterior
+ * predictive itself. *text (malloc'ed, NUL-terminated) receives the n
+ * generated characters without the prompt. SMILE_EINVAL for an empty prompt,
+ * a temperature that is not positive, or a run that is not a text model;
+ * SMILE_EFORMAT naming the first prompt character outside the run's
+ * vocabulary (or invalid UTF-8). Results do not depend on the thread count.
+ * Cost: every pooled sample runs on a full window for each character. */
+smile_status smile_predictor_generate(smile_predictor *p, const char *prompt, size_t n,
+                                      uint64_t seed, double temperature, char **text, char *msg,
+                                      size_t msg_len);
+
 /* Predictions as a table of named columns, one row per input row:
  * regression  mean, sd, sd_epistemic, sd_aleatoric, lower_<L>, upper_<L>
  *             (L = level in percent), [observed, log_density];
  * classification  p_<class>..., predicted, entropy, mutual_info,
  *             [observed, log_density]   (class columns hold class indices).
+ * Rows with names (JPEG files) have them in row_names; the CSV and JSON
+ * outputs then begin with a "file" column (not part of v, not in NPY).
  * With observed targets the summary fields are set: mean log density,
  * RMSE (regression), accuracy (classification), coverage[l] of each
  * interval. */
@@ -403,6 +442,7 @@ typedef struct {
     double mean_log_density, rmse, accuracy;
     size_t n_levels;
     double *coverage;     /* [n_levels]                                          */
+    char **row_names;     /* [n_rows] copies of the rows' names, or NULL         */
 } smile_prediction_table;
 
 smile_status smile_prediction_table_make(smile_predictor *p, const smile_predictor_rows *rows,

@@ -54,35 +54,58 @@ static smile_status check_size(const char *name, uint64_t bytes, int strict, cha
     return SMILE_OK;
 }
 
+/* The whole file p into *buf (*nrec records of CIFAR_REC bytes). */
+static smile_status read_file(const char *p, uint8_t **buf, size_t *nrec, int strict, char *msg,
+                              size_t msg_len) {
+    FILE *f = fopen(p, "rb");
+    SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", p, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        fclose(f);
+        SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: cannot stat", p);
+    }
+    smile_status s = check_size(p, (uint64_t)st.st_size, strict, msg, msg_len);
+    if (s != SMILE_OK) {
+        fclose(f);
+        return s;
+    }
+    size_t bytes = (size_t)st.st_size;
+    *buf = malloc(bytes);
+    if (!*buf) {
+        fclose(f);
+        SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    }
+    size_t got = fread(*buf, 1, bytes, f);
+    fclose(f);
+    SMILE_CHECK(got != bytes, SMILE_EIO, msg, msg_len, "%s: read error after %zu of %zu bytes",
+                p, got, bytes);
+    *nrec = bytes / CIFAR_REC;
+    return SMILE_OK;
+}
+
+/* The pixels of a record, CHW planes → HWC: x[h, w, c] = plane_c[h·32 + w]. */
+static void record_hwc(const uint8_t *rec, uint8_t *dst) {
+    for (size_t hw = 0; hw < 1024; hw++)
+        for (size_t c = 0; c < 3; c++) dst[hw * 3 + c] = rec[1 + c * 1024 + hw];
+}
+
+/* Every label byte of the n records in buf must be 0..9. */
+static smile_status check_labels(const uint8_t *buf, size_t n, const char *name, char *msg,
+                                 size_t msg_len) {
+    for (size_t k = 0; k < n; k++)
+        SMILE_CHECK(buf[k * CIFAR_REC] > 9, SMILE_EFORMAT, msg, msg_len,
+                    "%s: record %zu (0-based; byte %zu) has label %u; labels must be 0..9", name,
+                    k, k * CIFAR_REC, buf[k * CIFAR_REC]);
+    return SMILE_OK;
+}
+
 static smile_status read_folder(const char *dir, cifar_raw *r, int strict, char *msg,
                                 size_t msg_len) {
     for (int i = 0; i < CIFAR_NFILES; i++) {
         char *p = data_join(dir, cifar_files[i]);
         SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
         r->name[i] = p;
-        FILE *f = fopen(p, "rb");
-        SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", p, strerror(errno));
-        struct stat st;
-        if (fstat(fileno(f), &st) != 0) {
-            fclose(f);
-            SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: cannot stat", p);
-        }
-        smile_status s = check_size(p, (uint64_t)st.st_size, strict, msg, msg_len);
-        if (s != SMILE_OK) {
-            fclose(f);
-            return s;
-        }
-        size_t bytes = (size_t)st.st_size;
-        r->buf[i] = malloc(bytes);
-        if (!r->buf[i]) {
-            fclose(f);
-            SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
-        }
-        size_t got = fread(r->buf[i], 1, bytes, f);
-        fclose(f);
-        SMILE_CHECK(got != bytes, SMILE_EIO, msg, msg_len, "%s: read error after %zu of %zu bytes",
-                    p, got, bytes);
-        r->nrec[i] = bytes / CIFAR_REC;
+        SMILE_TRY(read_file(p, &r->buf[i], &r->nrec[i], strict, msg, msg_len));
     }
     return SMILE_OK;
 }
@@ -171,14 +194,7 @@ static smile_status load_cifar10(smile_dataset *ds, const char *path,
     }
     /* labels must be 0..9 */
     for (int i = 0; st == SMILE_OK && i < CIFAR_NFILES; i++)
-        for (size_t k = 0; k < raw.nrec[i]; k++)
-            if (raw.buf[i][k * CIFAR_REC] > 9) {
-                smile_set_msg(msg, msg_len,
-                              "%s: record %zu (0-based; byte %zu) has label %u; labels must be 0..9",
-                              raw.name[i], k, k * CIFAR_REC, raw.buf[i][k * CIFAR_REC]);
-                st = SMILE_EFORMAT;
-                break;
-            }
+        st = check_labels(raw.buf[i], raw.nrec[i], raw.name[i], msg, msg_len);
     if (st != SMILE_OK) {
         raw_free(&raw);
         return st;
@@ -199,12 +215,41 @@ static smile_status load_cifar10(smile_dataset *ds, const char *path,
             const uint8_t *rec = raw.buf[f] + o * CIFAR_REC;
             ds->labels[r] = rec[0];
             float *dst = ds->x + r * CIFAR_PIX;
-            /* CHW planes → HWC: x[h, w, c] = plane_c[h·32 + w] */
-            for (size_t hw = 0; hw < 1024; hw++)
-                for (size_t c = 0; c < 3; c++) dst[hw * 3 + c] = (float)rec[1 + c * 1024 + hw];
+            uint8_t hwc[CIFAR_PIX];
+            record_hwc(rec, hwc);
+            for (size_t i = 0; i < CIFAR_PIX; i++) dst[i] = (float)hwc[i];
         }
     }
     if (st != SMILE_OK) smile_dataset_free(ds);
     raw_free(&raw);
     return st;
+}
+
+smile_status smile_cifar_read_batch(const char *path, uint8_t **pix, uint8_t **labels, size_t *n,
+                                    char *msg, size_t msg_len) {
+    SMILE_CHECK(!path || !pix || !labels || !n, SMILE_EINVAL, msg, msg_len,
+                "cifar_read_batch: NULL argument");
+    *pix = *labels = NULL;
+    *n = 0;
+    uint8_t *buf = NULL;
+    size_t nrec = 0;
+    SMILE_TRY(read_file(path, &buf, &nrec, 0, msg, msg_len));
+    smile_status st = check_labels(buf, nrec, path, msg, msg_len);
+    uint8_t *px = st == SMILE_OK ? malloc(nrec * CIFAR_PIX) : NULL, *lb = px ? malloc(nrec) : NULL;
+    if (st == SMILE_OK && !lb) st = SMILE_ENOMEM, smile_set_msg(msg, msg_len, "out of memory");
+    for (size_t k = 0; st == SMILE_OK && k < nrec; k++) {
+        const uint8_t *rec = buf + k * CIFAR_REC;
+        lb[k] = rec[0];
+        record_hwc(rec, px + k * CIFAR_PIX);
+    }
+    free(buf);
+    if (st != SMILE_OK) {
+        free(px);
+        free(lb);
+        return st;
+    }
+    *pix = px;
+    *labels = lb;
+    *n = nrec;
+    return SMILE_OK;
 }

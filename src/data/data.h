@@ -127,6 +127,14 @@ smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t
  * needed without the NUL. The pad id and unknown ids decode to '?'. */
 size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, char *buf,
                          size_t len);
+/* The same on a bare vocabulary vocab[V] (sorted code points, as recorded
+ * with a fitted run). A character outside the vocabulary is named in the
+ * message: 'c' (U+XXXX) when printable, else U+XXXX. */
+smile_status smile_text_encode_vocab(const uint32_t *vocab, size_t V, const char *utf8,
+                                     size_t len, int32_t *out, size_t cap, size_t *n_out,
+                                     char *msg, size_t msg_len);
+size_t smile_text_decode_vocab(const uint32_t *vocab, size_t V, const int32_t *ids, size_t n,
+                               char *buf, size_t len);
 /* B random window starts, each uniform on {0, …, n_split − T − 2} (docs/experiments.md, section
  * 2.3: n_split − 258 at T = 256), relative to the split's first token. SMILE_EINVAL if the split
  * is shorter than T + 2 tokens. */
@@ -140,6 +148,44 @@ smile_status smile_text_gather_windows(const smile_dataset *ds, smile_split s,
 /* ⌊⌊n_split / T⌋ / B⌋, at least 1 (n_b of the text task, docs/experiments.md, section 2.3). */
 size_t smile_text_n_batches(const smile_dataset *ds, smile_split s, size_t T, size_t B);
 
+/* ======================================================================== */
+/* Single files of the image data sets (prediction on new images)           */
+/* ======================================================================== */
+/* The readers the loaders use, on one file each; pixels stay 8-bit, in the
+ * loaders' layout (NHWC). Errors as for the loaders. */
+
+/* An IDX image file (gzip or plain): *n ≥ 1 images of 28 × 28 bytes, *pix
+ * malloc'ed [n × 784]. */
+smile_status smile_idx_read_images(const char *path, uint8_t **pix, size_t *n, char *msg,
+                                   size_t msg_len);
+/* An IDX label file holding exactly n labels 0..9, *labels malloc'ed [n]. */
+smile_status smile_idx_read_labels(const char *path, size_t n, uint8_t **labels, char *msg,
+                                   size_t msg_len);
+/* dir/<base>.gz, else dir/<base>, as the Fashion-MNIST loader looks for its
+ * files; NULL when neither is a file (or out of memory). Free the result. */
+char *smile_idx_find(const char *dir, const char *base);
+/* A CIFAR-10 binary batch file of any number of 3073-byte records: *pix
+ * [n × 32 × 32 × 3] (HWC), *labels [n] (0..9), both malloc'ed. */
+smile_status smile_cifar_read_batch(const char *path, uint8_t **pix, uint8_t **labels, size_t *n,
+                                    char *msg, size_t msg_len);
+/* A JPEG file decoded to 8-bit RGB and resized to S × S exactly as the
+ * Imagenette loader does (aspect ratio not kept, antialiased bilinear);
+ * *pix malloc'ed [S × S × 3]. */
+smile_status smile_image_read_jpeg(const char *path, int S, uint8_t **pix, char *msg,
+                                   size_t msg_len);
+/* The pixel transform of every image data set: x[i] = (p[i]/d − mean[c]) /
+ * std[c] with d = 1/pixel_scale, c = i mod C (C ≤ 3), rounded to float once;
+ * n values. */
+void smile_image_pixels(const uint8_t *pix, size_t n, size_t C, double pixel_scale,
+                        const double *mean, const double *std, float *x);
+/* Sorted names in dir of its sub-folders (folders = 1) or of its JPEG files
+ * (folders = 0: *.jpeg / *.jpg in any case), hidden entries left out, as the
+ * Imagenette loader lists them. Free with smile_data_list_free. */
+smile_status smile_data_list(const char *dir, int folders, char ***names, size_t *n, char *msg,
+                             size_t msg_len);
+void smile_data_list_free(char **names, size_t n);
+/* Whether the last component of path is a JPEG file name by that rule. */
+int smile_data_is_jpeg_name(const char *path);
 
 /* Contiguous splits: train [0, a), valid [a, b), test [b, n). */
 void data_set_splits(smile_dataset *ds, size_t a, size_t b, size_t n);

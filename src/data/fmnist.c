@@ -24,22 +24,37 @@ static uint32_t be32(const unsigned char *b) {
     return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
 }
 
-/* Opens dir/<base>.gz, falling back to dir/<base> (uncompressed). */
-static smile_status open_idx(const char *dir, const char *base, gzFile *gz, char **path,
-                             char *msg, size_t msg_len) {
+/* dir/<base>.gz, else dir/<base> when only the uncompressed file exists
+ * (NULL: out of memory). */
+static char *idx_path(const char *dir, const char *base) {
     char gzname[128];
     snprintf(gzname, sizeof gzname, "%s.gz", base);
     char *p = data_join(dir, gzname);
-    SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    if (!data_is_file(p)) {
+    if (p && !data_is_file(p)) {
         char *q = data_join(dir, base);
         if (q && data_is_file(q)) {
             free(p);
-            p = q;
-        } else {
-            free(q);
+            return q;
         }
+        free(q);
     }
+    return p;
+}
+
+char *smile_idx_find(const char *dir, const char *base) {
+    char *p = idx_path(dir, base);
+    if (p && !data_is_file(p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Opens path (gzip or plain); *own = a copy of the path. */
+static smile_status open_idx(const char *path, gzFile *gz, char **own, char *msg,
+                             size_t msg_len) {
+    char *p = data_strdup(path);
+    SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
     *gz = gzopen(p, "rb");
     if (!*gz) {
         smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOENT));
@@ -47,7 +62,7 @@ static smile_status open_idx(const char *dir, const char *base, gzFile *gz, char
         return SMILE_EIO;
     }
     gzbuffer(*gz, 1u << 18);
-    *path = p;
+    *own = p;
     return SMILE_OK;
 }
 
@@ -68,13 +83,13 @@ static smile_status expect_end(gzFile gz, const char *path, uint64_t offset, cha
     return SMILE_OK;
 }
 
-/* Opens dir/base(.gz) and reads its hlen-byte IDX header into h, whose magic
- * number must be magic (what: "images" or "labels"). On failure the file is
- * closed again. */
-static smile_status open_header(const char *dir, const char *base, unsigned char *h, size_t hlen,
-                                unsigned magic, const char *what, gzFile *gz, char **path,
-                                char *msg, size_t msg_len) {
-    SMILE_TRY(open_idx(dir, base, gz, path, msg, msg_len));
+/* Opens file and reads its hlen-byte IDX header into h, whose magic number
+ * must be magic (what: "images" or "labels"). On failure the file is closed
+ * again. */
+static smile_status open_header(const char *file, unsigned char *h, size_t hlen, unsigned magic,
+                                const char *what, gzFile *gz, char **path, char *msg,
+                                size_t msg_len) {
+    SMILE_TRY(open_idx(file, gz, path, msg, msg_len));
     smile_status st = data_gz_read_exact(*gz, *path, h, hlen, 0, "the IDX header", msg, msg_len);
     if (st == SMILE_OK && be32(h) != magic) {
         smile_set_msg(msg, msg_len, "%s: bad IDX magic %u at byte 0 (expected %u = 0x%08X for %s)",
@@ -105,13 +120,13 @@ static smile_status read_body(gzFile gz, const char *path, size_t hdr, size_t n,
     return SMILE_OK;
 }
 
-/* Reads one IDX image file: *n images of rows × cols bytes. */
-static smile_status read_images(const char *dir, const char *base, uint8_t **pix, size_t *n,
-                                size_t expect_n, char *msg, size_t msg_len) {
+/* Reads one IDX image file: *n images of 28 × 28 bytes (expect_n > 0: exactly that many). */
+static smile_status read_images(const char *file, uint8_t **pix, size_t *n, size_t expect_n,
+                                char *msg, size_t msg_len) {
     gzFile gz;
     char *path = NULL;
     unsigned char h[16];
-    SMILE_TRY(open_header(dir, base, h, 16, FM_MAGIC_IMAGES, "images", &gz, &path, msg, msg_len));
+    SMILE_TRY(open_header(file, h, 16, FM_MAGIC_IMAGES, "images", &gz, &path, msg, msg_len));
     smile_status st = SMILE_OK;
     if (st == SMILE_OK && (be32(h + 8) != 28 || be32(h + 12) != 28)) {
         smile_set_msg(msg, msg_len, "%s: images are %u x %u at bytes 8-15 (expected 28 x 28)",
@@ -137,12 +152,12 @@ static smile_status read_images(const char *dir, const char *base, uint8_t **pix
     return SMILE_OK;
 }
 
-static smile_status read_labels(const char *dir, const char *base, uint8_t **lab, size_t n_expect,
-                                char *msg, size_t msg_len) {
+static smile_status read_labels(const char *file, uint8_t **lab, size_t n_expect, char *msg,
+                                size_t msg_len) {
     gzFile gz;
     char *path = NULL;
     unsigned char h[8];
-    SMILE_TRY(open_header(dir, base, h, 8, FM_MAGIC_LABELS, "labels", &gz, &path, msg, msg_len));
+    SMILE_TRY(open_header(file, h, 8, FM_MAGIC_LABELS, "labels", &gz, &path, msg, msg_len));
     smile_status st = SMILE_OK;
     if (st == SMILE_OK && be32(h + 4) != n_expect) {
         smile_set_msg(msg, msg_len,
@@ -176,13 +191,18 @@ static smile_status load_fmnist(smile_dataset *ds, const char *dir,
     int strict = opts->check_official_sizes;
     uint8_t *tri = NULL, *trl = NULL, *tei = NULL, *tel = NULL;
     size_t ntr = 0, nte = 0;
-    smile_status st =
-        read_images(dir, "train-images-idx3-ubyte", &tri, &ntr, strict ? 60000 : 0, msg, msg_len);
-    if (st == SMILE_OK) st = read_labels(dir, "train-labels-idx1-ubyte", &trl, ntr, msg, msg_len);
-    if (st == SMILE_OK)
-        st = read_images(dir, "t10k-images-idx3-ubyte", &tei, &nte, strict ? 10000 : 0, msg,
-                         msg_len);
-    if (st == SMILE_OK) st = read_labels(dir, "t10k-labels-idx1-ubyte", &tel, nte, msg, msg_len);
+    static const char *const base[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    char *file[4] = {NULL, NULL, NULL, NULL};
+    smile_status st = SMILE_OK;
+    for (int i = 0; i < 4; i++)
+        if (!(file[i] = idx_path(dir, base[i]))) st = SMILE_ENOMEM;
+    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "out of memory");
+    if (st == SMILE_OK) st = read_images(file[0], &tri, &ntr, strict ? 60000 : 0, msg, msg_len);
+    if (st == SMILE_OK) st = read_labels(file[1], &trl, ntr, msg, msg_len);
+    if (st == SMILE_OK) st = read_images(file[2], &tei, &nte, strict ? 10000 : 0, msg, msg_len);
+    if (st == SMILE_OK) st = read_labels(file[3], &tel, nte, msg, msg_len);
+    for (int i = 0; i < 4; i++) free(file[i]);
     if (st == SMILE_OK) st = data_begin(ds, SMILE_DATA_FMNIST, dir, msg, msg_len);
     if (st == SMILE_OK) {
         size_t n = ntr + nte;
@@ -195,7 +215,7 @@ static smile_status load_fmnist(smile_dataset *ds, const char *dir,
                 const uint8_t *src = o < ntr ? tri + o * 784 : tei + (o - ntr) * 784;
                 float *dst = ds->x + r * 784;
                 /* pixels/255, rounded once from the exact quotient */
-                for (size_t i = 0; i < 784; i++) dst[i] = (float)((double)src[i] / 255.0);
+                smile_image_pixels(src, 784, 1, ds->pixel_scale, ds->ch_mean, ds->ch_std, dst);
                 ds->labels[r] = o < ntr ? trl[o] : tel[o - ntr];
             }
         }
@@ -212,4 +232,16 @@ smile_status smile_dataset_load_fmnist(smile_dataset *ds, const char *dir,
                                        const smile_data_options *opts, char *msg,
                                        size_t msg_len) {
     return data_load(ds, dir, opts, load_fmnist, "load_fmnist", msg, msg_len);
+}
+
+smile_status smile_idx_read_images(const char *path, uint8_t **pix, size_t *n, char *msg,
+                                   size_t msg_len) {
+    SMILE_CHECK(!path || !pix || !n, SMILE_EINVAL, msg, msg_len, "idx_read_images: NULL argument");
+    return read_images(path, pix, n, 0, msg, msg_len);
+}
+
+smile_status smile_idx_read_labels(const char *path, size_t n, uint8_t **labels, char *msg,
+                                   size_t msg_len) {
+    SMILE_CHECK(!path || !labels, SMILE_EINVAL, msg, msg_len, "idx_read_labels: NULL argument");
+    return read_labels(path, labels, n, msg, msg_len);
 }

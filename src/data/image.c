@@ -271,3 +271,18 @@ smile_status data_resize_u8_aa(const uint8_t *src, int sw, int sh, int C, uint8_
     free(tmp);
     return SMILE_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Pixel transform                                                          */
+/* ------------------------------------------------------------------------ */
+
+void smile_image_pixels(const uint8_t *pix, size_t n, size_t C, double pixel_scale,
+                        const double *mean, const double *std, float *x) {
+    /* 1/(1/255) is 255 exactly in IEEE double, so p/div is the exact quotient
+     * p/255 rounded once, as every loader has always computed it */
+    const double div = 1.0 / pixel_scale;
+    float lut[3][256];
+    for (size_t c = 0; c < C && c < 3; c++)
+        for (int p = 0; p < 256; p++) lut[c][p] = (float)(((double)p / div - mean[c]) / std[c]);
+    for (size_t i = 0; i < n; i++) x[i] = lut[C == 1 ? 0 : i % C][pix[i]];
+}

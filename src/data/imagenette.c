@@ -139,6 +139,25 @@ static void free_names(char **v, size_t n) {
     free(v);
 }
 
+/* One JPEG held in memory → 8-bit RGB resized to S × S, *pix malloc'ed. */
+static smile_status decode_resized(const unsigned char *buf, size_t len, const char *name, int S,
+                                   uint8_t **pix, char *msg, size_t msg_len) {
+    uint8_t *rgb = NULL;
+    int w = 0, h = 0;
+    *pix = NULL;
+    SMILE_TRY(data_jpeg_decode(buf, len, name, &rgb, &w, &h, msg, msg_len));
+    uint8_t *out = malloc((size_t)S * S * 3);
+    smile_status st = out ? data_resize_u8_aa(rgb, w, h, 3, out, S, S) : SMILE_ENOMEM;
+    free(rgb);
+    if (st != SMILE_OK) {
+        free(out);
+        smile_set_msg(msg, msg_len, "out of memory");
+        return st;
+    }
+    *pix = out;
+    return SMILE_OK;
+}
+
 /* Decodes and resizes entries [a, b) in parallel into e->pix. */
 static void decode_range(in_list *l, size_t a, size_t b, int S, int threads) {
     int nt = threads > 0 ? threads : omp_get_max_threads();
@@ -170,22 +189,10 @@ static void decode_range(in_list *l, size_t a, size_t b, int S, int threads) {
                 continue;
             }
         }
-        uint8_t *rgb = NULL;
-        int w = 0, h = 0;
-        e->status = data_jpeg_decode(buf, len, e->path, &rgb, &w, &h, e->err, sizeof e->err);
+        e->status = decode_resized(buf, len, e->path, S, &e->pix, e->err, sizeof e->err);
         if (buf != e->jpeg) free(buf);
         free(e->jpeg);
         e->jpeg = NULL;
-        if (e->status != SMILE_OK) continue;
-        e->pix = malloc((size_t)S * S * 3);
-        if (!e->pix) {
-            e->status = SMILE_ENOMEM;
-            snprintf(e->err, sizeof e->err, "out of memory");
-        } else {
-            e->status = data_resize_u8_aa(rgb, w, h, 3, e->pix, S, S);
-            if (e->status != SMILE_OK) snprintf(e->err, sizeof e->err, "out of memory");
-        }
-        free(rgb);
     }
 }
 
@@ -428,15 +435,11 @@ static smile_status load_imagenette(smile_dataset *ds, const char *path,
             smile_set_msg(msg, msg_len, "out of memory (%zu images of %dx%d)", n, S, S);
     }
     if (st == SMILE_OK) {
-        /* (p/255 − m_c)/s_c per channel, via a table of the 256 values */
-        float lut[3][256];
-        for (int c = 0; c < 3; c++)
-            for (int p = 0; p < 256; p++)
-                lut[c][p] = (float)(((double)p / 255.0 - in_mean[c]) / in_std[c]);
+        /* (p/255 − m_c)/s_c per channel */
         for (size_t r = 0; r < n; r++) {
             in_entry *e = &l.e[ds->orig_index[r]];
             float *dst = ds->x + r * fd;
-            for (size_t i = 0; i < fd; i++) dst[i] = lut[i % 3][e->pix[i]];
+            smile_image_pixels(e->pix, fd, 3, ds->pixel_scale, ds->ch_mean, ds->ch_std, dst);
             ds->labels[r] = lab[ds->orig_index[r]];
             free(e->pix);
             e->pix = NULL;
@@ -455,3 +458,38 @@ smile_status smile_dataset_load_imagenette(smile_dataset *ds, const char *path,
                                            size_t msg_len) {
     return data_load(ds, path, opts, load_imagenette, "load_imagenette", msg, msg_len);
 }
+
+smile_status smile_image_read_jpeg(const char *path, int S, uint8_t **pix, char *msg,
+                                   size_t msg_len) {
+    SMILE_CHECK(!path || !pix || S <= 0 || S > 4096, SMILE_EINVAL, msg, msg_len,
+                "image_read_jpeg: bad argument");
+    *pix = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        char es[128] = "";
+        if (strerror_r(errno, es, sizeof es) != 0) snprintf(es, sizeof es, "error");
+        SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", path, es);
+    }
+    unsigned char *buf = NULL;
+    long sz = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (sz > 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)sz)) &&
+        fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    SMILE_CHECK(!buf, SMILE_EIO, msg, msg_len, "%s: empty or unreadable file", path);
+    smile_status st = decode_resized(buf, (size_t)sz, path, S, pix, msg, msg_len);
+    free(buf);
+    return st;
+}
+
+smile_status smile_data_list(const char *dir, int folders, char ***names, size_t *n, char *msg,
+                             size_t msg_len) {
+    SMILE_CHECK(!dir || !names || !n, SMILE_EINVAL, msg, msg_len, "data_list: NULL argument");
+    return list_dir(dir, folders, names, n, msg, msg_len);
+}
+
+void smile_data_list_free(char **names, size_t n) { free_names(names, n); }
+
+int smile_data_is_jpeg_name(const char *name) { return name && is_jpeg_name(data_basename(name)); }

@@ -50,15 +50,19 @@ static size_t line_of(const unsigned char *base, const unsigned char *p) {
     return line;
 }
 
-/* id of code point cp in the sorted vocabulary, or −1 */
-static int32_t vocab_id(const smile_dataset *ds, uint32_t cp) {
-    size_t lo = 0, hi = ds->vocab_size;
+/* id of code point cp in the sorted vocabulary vocab[V], or −1 */
+static int32_t vocab_find(const uint32_t *vocab, size_t V, uint32_t cp) {
+    size_t lo = 0, hi = V;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (ds->vocab[mid] < cp) lo = mid + 1;
+        if (vocab[mid] < cp) lo = mid + 1;
         else hi = mid;
     }
-    return lo < ds->vocab_size && ds->vocab[lo] == cp ? (int32_t)lo : -1;
+    return lo < V && vocab[lo] == cp ? (int32_t)lo : -1;
+}
+
+static int32_t vocab_id(const smile_dataset *ds, uint32_t cp) {
+    return vocab_find(ds->vocab, ds->vocab_size, cp);
 }
 
 smile_status smile_dataset_load_text(smile_dataset *ds, const char *file, char *msg,
@@ -163,10 +167,10 @@ smile_status smile_dataset_load_text(smile_dataset *ds, const char *file, char *
     return st;
 }
 
-smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t len,
-                               int32_t *out, size_t cap, size_t *n_out, char *msg,
-                               size_t msg_len) {
-    SMILE_CHECK(!ds || !ds->vocab || (!utf8 && len), SMILE_EINVAL, msg, msg_len,
+smile_status smile_text_encode_vocab(const uint32_t *vocab, size_t V, const char *utf8,
+                                     size_t len, int32_t *out, size_t cap, size_t *n_out,
+                                     char *msg, size_t msg_len) {
+    SMILE_CHECK(!vocab || (!utf8 && len), SMILE_EINVAL, msg, msg_len,
                 "text_encode: no vocabulary or NULL input");
     const unsigned char *p = (const unsigned char *)utf8, *end = p + len;
     size_t n = 0;
@@ -175,10 +179,12 @@ smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t
         size_t k = utf8_next(p, end, &cp);
         SMILE_CHECK(!k, SMILE_EFORMAT, msg, msg_len, "invalid UTF-8 at byte %zu",
                     (size_t)(p - (const unsigned char *)utf8));
-        int32_t id = vocab_id(ds, cp);
+        int32_t id = vocab_find(vocab, V, cp);
+        const int shown = cp >= 0x20 && cp != 0x7F && (cp < 0x80 || cp >= 0xA0);
         SMILE_CHECK(id < 0, SMILE_EFORMAT, msg, msg_len,
-                    "character U+%04X at byte %zu is not in the vocabulary", cp,
-                    (size_t)(p - (const unsigned char *)utf8));
+                    "character %s%.*s%sU+%04X%s at byte %zu is not in the vocabulary",
+                    shown ? "'" : "", shown ? (int)k : 0, (const char *)p, shown ? "' (" : "",
+                    cp, shown ? ")" : "", (size_t)(p - (const unsigned char *)utf8));
         if (out && n < cap) out[n] = id;
         n++;
         p += k;
@@ -187,12 +193,21 @@ smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t
     return SMILE_OK;
 }
 
-size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, char *buf,
-                         size_t len) {
+smile_status smile_text_encode(const smile_dataset *ds, const char *utf8, size_t len,
+                               int32_t *out, size_t cap, size_t *n_out, char *msg,
+                               size_t msg_len) {
+    SMILE_CHECK(!ds || !ds->vocab, SMILE_EINVAL, msg, msg_len,
+                "text_encode: no vocabulary or NULL input");
+    return smile_text_encode_vocab(ds->vocab, ds->vocab_size, utf8, len, out, cap, n_out, msg,
+                                   msg_len);
+}
+
+size_t smile_text_decode_vocab(const uint32_t *vocab, size_t V, const int32_t *ids, size_t n,
+                               char *buf, size_t len) {
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t cp = '?';
-        if (ds && ids[i] >= 0 && (size_t)ids[i] < ds->vocab_size) cp = ds->vocab[ids[i]];
+        if (vocab && ids[i] >= 0 && (size_t)ids[i] < V) cp = vocab[ids[i]];
         unsigned char e[4];
         size_t k;
         if (cp < 0x80) {
@@ -216,6 +231,12 @@ size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, 
     }
     if (buf && len) buf[pos < len ? pos : len - 1] = 0;
     return pos;
+}
+
+size_t smile_text_decode(const smile_dataset *ds, const int32_t *ids, size_t n, char *buf,
+                         size_t len) {
+    return smile_text_decode_vocab(ds ? ds->vocab : NULL, ds ? ds->vocab_size : 0, ids, n, buf,
+                                   len);
 }
 
 smile_status smile_text_sample_windows(const smile_dataset *ds, smile_split s, size_t T,

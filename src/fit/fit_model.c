@@ -62,6 +62,12 @@ static smile_status write_runmodel(smile_fit *f, const cJSON *metrics, char *msg
     rm.vocab = f->ds.vocab;
     rm.vocab_size = f->ds.vocab_size;
     rm.members = f->cfg.members;
+    if (rm.inputs == FIT_INPUTS_IMAGES && f->ds.height) {
+        rm.has_image = 1;
+        rm.img_h = f->ds.height, rm.img_w = f->ds.width, rm.img_c = f->ds.channels;
+        rm.pixel_scale = f->ds.pixel_scale;
+        for (int c = 0; c < 3; c++) rm.ch_mean[c] = f->ds.ch_mean[c], rm.ch_std[c] = f->ds.ch_std[c];
+    }
     smile_status st = pooled_members(f, metrics, &rm, msg, msg_len);
     if (st == SMILE_OK && rm.inputs == FIT_INPUTS_STANDARDISED && !rm.x_mean)
         rm.inputs = FIT_INPUTS_IMAGES; /* no recorded scaling: not predictable from rows */

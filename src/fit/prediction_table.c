@@ -11,7 +11,8 @@
 void smile_prediction_table_free(smile_prediction_table *t) {
     if (!t) return;
     for (size_t j = 0; t->names && j < t->n_cols; j++) free(t->names[j]);
-    void *owned[] = {t->names, t->v, t->coverage};
+    for (size_t i = 0; t->row_names && i < t->n_rows; i++) free(t->row_names[i]);
+    void *owned[] = {t->names, t->v, t->coverage, t->row_names};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     memset(t, 0, sizeof *t);
 }
@@ -123,6 +124,19 @@ static smile_status classification(smile_predictor *p, const smile_predictor_row
     return st;
 }
 
+static smile_status copy_names(smile_prediction_table *t, char *const *names, char *msg,
+                               size_t msg_len) {
+    t->row_names = calloc(t->n_rows ? t->n_rows : 1, sizeof *t->row_names);
+    for (size_t i = 0; t->row_names && i < t->n_rows; i++) {
+        const char *nm = names[i] ? names[i] : "";
+        if (!(t->row_names[i] = malloc(strlen(nm) + 1))) break;
+        strcpy(t->row_names[i], nm);
+    }
+    SMILE_CHECK(!t->row_names || (t->n_rows && !t->row_names[t->n_rows - 1]), SMILE_ENOMEM, msg,
+                msg_len, "out of memory");
+    return SMILE_OK;
+}
+
 smile_status smile_prediction_table_make(smile_predictor *p, const smile_predictor_rows *rows,
                                          const double *levels, size_t n_levels, int standardised,
                                          smile_prediction_table *t, char *msg, size_t msg_len) {
@@ -135,6 +149,7 @@ smile_status smile_prediction_table_make(smile_predictor *p, const smile_predict
     smile_status st = t->classify ? classification(p, rows, t, msg, msg_len)
                                   : regression(p, rows, levels, n_levels, standardised, t, msg,
                                                msg_len);
+    if (st == SMILE_OK && rows->names) st = copy_names(t, rows->names, msg, msg_len);
     if (st != SMILE_OK) smile_prediction_table_free(t);
     return st;
 }
@@ -171,7 +186,9 @@ static void json_string(FILE *f, const char *s) {
 
 static void write_text(FILE *f, const smile_prediction_table *t, const smile_predictor *p,
                        int json) {
+    const int named = t->row_names != NULL;
     if (!json) {
+        if (named) fputs(t->n_cols ? "file," : "file", f);
         for (size_t j = 0; j < t->n_cols; j++) {
             if (j) fputc(',', f);
             csv_field(f, t->names[j]);
@@ -182,6 +199,15 @@ static void write_text(FILE *f, const smile_prediction_table *t, const smile_pre
     }
     for (size_t i = 0; i < t->n_rows; i++) {
         if (json) fputs("  {", f);
+        if (named && json) {
+            json_string(f, "file");
+            fputs(": ", f);
+            json_string(f, t->row_names[i]);
+            if (t->n_cols) fputs(", ", f);
+        } else if (named) {
+            csv_field(f, t->row_names[i]);
+            if (t->n_cols) fputc(',', f);
+        }
         for (size_t j = 0; j < t->n_cols; j++) {
             double v = t->v[i * t->n_cols + j];
             if (j) fputs(json ? ", " : ",", f);

@@ -10,7 +10,7 @@
  * bounded by CHUNK × S components, results do not depend on the thread count.
  * Formulas: docs/method.md, section 11 (pooling), and mixture.h. */
 #include "fit/fit_internal.h"
-#include "fit/runmodel.h"
+#include "fit/predictor_internal.h"
 #include "metrics/mixture.h"
 
 #include <math.h>
@@ -20,23 +20,9 @@
 #include <omp.h>
 #endif
 
-#define CHUNK 256
+#define CHUNK FIT_PREDICT_CHUNK
 #define SIGMA_MIN 1e-6
 #define SIGMA_MAX 1e6
-
-struct smile_predictor {
-    fit_runmodel rm;
-    smile_model *model;
-    size_t d, n_out;
-    size_t log_sigma;  /* offset of log σ (homoscedastic) or SIZE_MAX         */
-    float *theta;      /* [S × d] pooled samples                               */
-    size_t S;
-    int threads;
-    smile_model_workspace **ws; /* [threads]                                  */
-    float *out;        /* [threads × CHUNK × n_out] forward outputs           */
-    double *comp;      /* [CHUNK × S × width] per-row components              */
-    double *row;       /* [threads × max(S, C)] scratch                        */
-};
 
 static int n_threads_default(void) {
 #ifdef _OPENMP
@@ -93,19 +79,24 @@ static smile_status load_member(smile_predictor *p, const char *dir, int k, char
     return st;
 }
 
+/* Text runs: one window per forward pass, components are the S next-token
+ * distributions over the vocabulary. */
 static smile_status alloc_buffers(smile_predictor *p, char *msg, size_t msg_len) {
-    const size_t width = p->rm.desc.likelihood == SMILE_LIK_CATEGORICAL ? p->n_out : 2;
-    SMILE_CHECK(p->S > SIZE_MAX / CHUNK / width / sizeof(double), SMILE_ENOMEM, msg, msg_len,
+    const int text = p->rm.desc.kind == SMILE_MODEL_GPT;
+    const size_t width = text ? p->rm.desc.vocab
+                              : p->rm.desc.likelihood == SMILE_LIK_CATEGORICAL ? p->n_out : 2;
+    p->chunk = text ? 1 : CHUNK;
+    SMILE_CHECK(p->S > SIZE_MAX / p->chunk / width / sizeof(double), SMILE_ENOMEM, msg, msg_len,
                 "too many samples (%zu)", p->S);
     p->ws = calloc((size_t)p->threads, sizeof *p->ws);
-    p->out = malloc((size_t)p->threads * CHUNK * p->n_out * sizeof *p->out);
-    p->comp = malloc(CHUNK * p->S * width * sizeof *p->comp);
+    p->out = malloc((size_t)p->threads * p->chunk * p->n_out * sizeof *p->out);
+    p->comp = malloc(p->chunk * p->S * width * sizeof *p->comp);
     size_t rw = p->S > p->n_out ? p->S : p->n_out;
     p->row = malloc((size_t)p->threads * 2 * rw * sizeof *p->row);
     SMILE_CHECK(!p->ws || !p->out || !p->comp || !p->row, SMILE_ENOMEM, msg, msg_len,
                 "out of memory for prediction buffers (%zu samples)", p->S);
     for (int t = 0; t < p->threads; t++)
-        SMILE_TRY(smile_model_workspace_init(&p->ws[t], p->model, CHUNK, msg, msg_len));
+        SMILE_TRY(smile_model_workspace_init(&p->ws[t], p->model, p->chunk, msg, msg_len));
     return SMILE_OK;
 }
 
@@ -126,9 +117,9 @@ smile_status smile_predictor_open(smile_predictor **out, const char *dir, int th
         if (p->rm.desc.likelihood == SMILE_LIK_GAUSS_HOMO &&
             smile_model_layout_find(p->model, "log_sigma", &e) == SMILE_OK)
             p->log_sigma = e.offset;
-        if (p->rm.desc.kind == SMILE_MODEL_GPT) {
-            smile_set_msg(msg, msg_len, "%s: prediction of text models is not supported", dir);
-            st = SMILE_EUNSUPPORTED;
+        if (p->rm.desc.kind == SMILE_MODEL_GPT && p->rm.inputs != FIT_INPUTS_TEXT) {
+            smile_set_msg(msg, msg_len, "%s: a text model without a recorded vocabulary", dir);
+            st = SMILE_EFORMAT;
         }
     }
     for (int k = 0; st == SMILE_OK && k < p->rm.n_pooled; k++)
@@ -147,6 +138,15 @@ smile_predictor_info smile_predictor_get_info(const smile_predictor *p) {
     memset(&i, 0, sizeof i);
     if (!p) return i;
     i.classify = p->rm.desc.likelihood == SMILE_LIK_CATEGORICAL;
+    i.task = p->rm.task;
+    i.text = p->rm.inputs == FIT_INPUTS_TEXT;
+    i.vocab_size = i.text ? p->rm.vocab_size : 0;
+    i.context = i.text ? p->rm.desc.context : 0;
+    if (p->rm.inputs == FIT_INPUTS_IMAGES) {
+        i.height = p->rm.desc.in_h;
+        i.width = p->rm.desc.in_w;
+        i.channels = p->rm.desc.in_c;
+    }
     i.n_inputs = smile_model_input_size(p->model);
     i.n_features = p->rm.inputs == FIT_INPUTS_TABLE ? p->rm.schema.n_features
                                                     : p->rm.inputs == FIT_INPUTS_STANDARDISED
@@ -235,7 +235,7 @@ static void regress_row(smile_predictor *p, size_t i, size_t r, const smile_regr
     }
 }
 
-static int thread_id(void) {
+int fit_predict_thread(void) {
 #ifdef _OPENMP
     return omp_get_thread_num();
 #else
@@ -260,6 +260,8 @@ smile_status smile_predictor_regress(smile_predictor *p, const float *x, size_t 
     SMILE_CHECK(!p || !q, SMILE_EINVAL, msg, msg_len, "predictor: NULL argument");
     SMILE_CHECK(p->rm.desc.likelihood == SMILE_LIK_CATEGORICAL, SMILE_EINVAL, msg, msg_len,
                 "this run is a classifier: use class probabilities");
+    SMILE_CHECK(p->rm.inputs == FIT_INPUTS_TEXT, SMILE_EINVAL, msg, msg_len,
+                "this run is a text model: generate text from a prompt");
     for (size_t l = 0; l < q->n_levels; l++)
         SMILE_CHECK(!(q->levels[l] > 0 && q->levels[l] < 1), SMILE_EINVAL, msg, msg_len,
                     "interval level %g: must lie in (0, 1)", q->levels[l]);
@@ -275,7 +277,7 @@ smile_status smile_predictor_regress(smile_predictor *p, const float *x, size_t 
                     "forward pass failed on rows %zu..%zu", r0 + 1, r0 + m);
 #pragma omp parallel for schedule(dynamic, 4) num_threads(p->threads)
         for (size_t i = 0; i < m; i++) {
-            double *buf = p->row + (size_t)thread_id() * 2 * rw;
+            double *buf = p->row + (size_t)fit_predict_thread() * 2 * rw;
             regress_row(p, i, r0 + i, q, buf, buf + rw);
         }
     }
@@ -286,6 +288,8 @@ smile_status smile_predictor_classify(smile_predictor *p, const float *x, size_t
                                       const smile_classification_request *q, char *msg,
                                       size_t msg_len) {
     SMILE_CHECK(!p || !q, SMILE_EINVAL, msg, msg_len, "predictor: NULL argument");
+    SMILE_CHECK(p->rm.inputs == FIT_INPUTS_TEXT, SMILE_EINVAL, msg, msg_len,
+                "this run is a text model: generate text from a prompt");
     SMILE_CHECK(p->rm.desc.likelihood != SMILE_LIK_CATEGORICAL, SMILE_EINVAL, msg, msg_len,
                 "this run is a regression: use the predictive distribution of the target");
     const size_t C = p->n_out, S = p->S, in = smile_model_input_size(p->model);
@@ -301,7 +305,7 @@ smile_status smile_predictor_classify(smile_predictor *p, const float *x, size_t
                     "forward pass failed on rows %zu..%zu", r0 + 1, r0 + m);
 #pragma omp parallel for schedule(static) num_threads(p->threads)
         for (size_t i = 0; i < m; i++) {
-            double *pbar = p->row + (size_t)thread_id() * 2 * rw, h, mi;
+            double *pbar = p->row + (size_t)fit_predict_thread() * 2 * rw, h, mi;
             smile_categorical_summary(p->comp + i * S * C, S, C, pbar, &h, &mi);
             size_t r = r0 + i, best = 0;
             for (size_t c = 1; c < C; c++)
@@ -332,7 +336,8 @@ smile_status smile_predictor_encode(const smile_predictor *p, const double *raw,
         return SMILE_OK;
     }
     SMILE_CHECK(p->rm.inputs != FIT_INPUTS_TABLE, SMILE_EUNSUPPORTED, msg, msg_len,
-                "this run's inputs are not table rows");
+                "this run's inputs are not table rows (images: read them with "
+                "smile_predictor_read_rows; text: smile_predictor_generate)");
     const smile_table_schema *s = &p->rm.schema;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < s->n_features; j++) {
@@ -360,7 +365,8 @@ const char *smile_predictor_target_name(const smile_predictor *p) {
 
 void smile_predictor_rows_free(smile_predictor_rows *r) {
     if (!r) return;
-    void *owned[] = {r->x, r->y, r->labels, r->line};
+    for (size_t i = 0; r->names && i < r->n; i++) free(r->names[i]);
+    void *owned[] = {r->x, r->y, r->labels, r->line, r->names};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) free(owned[i]);
     memset(r, 0, sizeof *r);
 }
@@ -431,10 +437,13 @@ smile_status smile_predictor_read_rows(const smile_predictor *p, const char *pat
                                        smile_predictor_rows *rows, char *msg, size_t msg_len) {
     SMILE_CHECK(!p || !path || !rows, SMILE_EINVAL, msg, msg_len, "predictor: NULL argument");
     memset(rows, 0, sizeof *rows);
-    SMILE_CHECK(p->rm.inputs != FIT_INPUTS_TABLE && p->rm.inputs != FIT_INPUTS_STANDARDISED,
-                SMILE_EUNSUPPORTED, msg, msg_len,
-                "this run's inputs are %s, not table rows",
-                p->rm.inputs == FIT_INPUTS_IMAGES ? "images" : "text");
+    SMILE_CHECK(p->rm.inputs == FIT_INPUTS_TEXT, SMILE_EUNSUPPORTED, msg, msg_len,
+                "this run's inputs are text, not rows: generate text from a prompt");
+    if (p->rm.inputs == FIT_INPUTS_IMAGES) {
+        smile_status st = fit_read_images(&p->rm, path, p->threads, rows, msg, msg_len);
+        if (st != SMILE_OK) smile_predictor_rows_free(rows);
+        return st;
+    }
     smile_table t;
     smile_table_options o = smile_table_options_default();
     o.header = p->rm.inputs == FIT_INPUTS_STANDARDISED ? 0 : header;

@@ -127,6 +127,16 @@ smile_status fit_runmodel_write(const char *dir, const fit_runmodel *rm, char *m
         cJSON_AddItemToObject(in, "x_mean", num_array(rm->x_mean, rm->n_x));
         cJSON_AddItemToObject(in, "x_sd", num_array(rm->x_sd, rm->n_x));
     }
+    if (rm->inputs == FIT_INPUTS_IMAGES && rm->has_image) {
+        cJSON *im = cJSON_CreateObject();
+        cJSON_AddNumberToObject(im, "height", (double)rm->img_h);
+        cJSON_AddNumberToObject(im, "width", (double)rm->img_w);
+        cJSON_AddNumberToObject(im, "channels", (double)rm->img_c);
+        cJSON_AddNumberToObject(im, "pixel_scale", rm->pixel_scale);
+        cJSON_AddItemToObject(im, "mean", num_array(rm->ch_mean, rm->img_c));
+        cJSON_AddItemToObject(im, "std", num_array(rm->ch_std, rm->img_c));
+        cJSON_AddItemToObject(in, "image", im);
+    }
     if (rm->inputs == FIT_INPUTS_TEXT) {
         double *v = malloc((rm->vocab_size ? rm->vocab_size : 1) * sizeof *v);
         for (size_t i = 0; v && i < rm->vocab_size; i++) v[i] = rm->vocab[i];
@@ -346,6 +356,34 @@ static void read_schema(reader *r, const cJSON *o, smile_table_schema *s) {
     if (s->classify) s->classes = strs(r, t, "classes", &s->n_classes);
 }
 
+/* inputs.image (absent in files written before it was recorded). */
+static void read_image(reader *r, const cJSON *in, fit_runmodel *rm) {
+    const cJSON *im = cJSON_GetObjectItemCaseSensitive(in, "image");
+    if (!im) return;
+    rm->has_image = 1;
+    rm->img_h = (size_t)num(r, im, "height", 1, 1e5);
+    rm->img_w = (size_t)num(r, im, "width", 1, 1e5);
+    rm->img_c = (size_t)num(r, im, "channels", 1, 3);
+    rm->pixel_scale = num(r, im, "pixel_scale", 1e-300, 1e300);
+    double *m = NULL, *sd = NULL;
+    size_t nm = nums(r, im, "mean", &m, 3), ns = nums(r, im, "std", &sd, 3);
+    for (size_t c = 0; r->st == SMILE_OK && c < 3; c++) {
+        rm->ch_mean[c] = c < nm ? m[c] : 0;
+        rm->ch_std[c] = c < ns ? sd[c] : 1;
+        if (!(rm->ch_std[c] > 0)) {
+            smile_set_msg(r->msg, r->msg_len, "%s: image std must be positive", r->file);
+            r->st = SMILE_EFORMAT;
+        }
+    }
+    if (r->st == SMILE_OK && (nm != rm->img_c || ns != rm->img_c)) {
+        smile_set_msg(r->msg, r->msg_len, "%s: image mean and std need %zu values", r->file,
+                      rm->img_c);
+        r->st = SMILE_EFORMAT;
+    }
+    free(m);
+    free(sd);
+}
+
 static void check_consistent(reader *r, fit_runmodel *rm) {
     if (r->st != SMILE_OK) return;
     const char *why = NULL;
@@ -356,6 +394,11 @@ static void check_consistent(reader *r, fit_runmodel *rm) {
         why = "the table's encoded width differs from the model's inputs";
     if (!why && rm->inputs == FIT_INPUTS_STANDARDISED && rm->n_x != rm->desc.n_inputs)
         why = "the feature scaling differs in length from the model's inputs";
+    if (!why && rm->has_image &&
+        (rm->img_h != rm->desc.in_h || rm->img_w != rm->desc.in_w || rm->img_c != rm->desc.in_c))
+        why = "the image size differs from the model's input";
+    if (!why && rm->inputs == FIT_INPUTS_TEXT && rm->vocab_size != rm->desc.vocab)
+        why = "the vocabulary differs in size from the model's";
     if (!why && rm->class_names && rm->n_classes != rm->desc.n_classes)
         why = "the class names differ in number from the model's classes";
     if (!why && !(rm->y_sd > 0)) why = "the target scale is not positive";
@@ -408,6 +451,7 @@ smile_status fit_runmodel_read(const char *dir, fit_runmodel *rm, char *msg, siz
             r.st = SMILE_EFORMAT;
         }
     }
+    if (r.st == SMILE_OK && rm->inputs == FIT_INPUTS_IMAGES) read_image(&r, in, rm);
     if (r.st == SMILE_OK && rm->inputs == FIT_INPUTS_TEXT) {
         double *v = NULL;
         rm->vocab_size = nums(&r, in, "vocab", &v, 1u << 21);

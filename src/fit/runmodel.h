@@ -31,6 +31,12 @@ typedef struct {
     char **class_names;        /* [n_classes] or NULL                            */
     uint32_t *vocab;           /* text: code point of each token id [vocab_size] */
     size_t vocab_size;
+    /* FIT_INPUTS_IMAGES: the task's images as the model reads them (NHWC,
+     * x = (p/(1/pixel_scale) − mean[c]) / std[c] for an 8-bit pixel p);
+     * has_image = 0 in files written before it was recorded */
+    int has_image;
+    size_t img_h, img_w, img_c;
+    double pixel_scale, ch_mean[3], ch_std[3];
     int members;               /* K                                              */
     int n_pooled;
     int *pooled;               /* [n_pooled] member indices pooled in predictions */
