@@ -220,22 +220,7 @@ check "summary table printed" grep -q '^lppd ' "$tmp/b.out"
 
 # ---- an image task on tiny generated Fashion-MNIST-format files -------------------------
 mkdir -p "$tmp/fm"
-python3 - "$tmp/fm" <<'EOF'
-import gzip, os, random, struct, sys
-random.seed(0)
-def write(name, n):
-    imgs, labs = bytearray(), bytearray()
-    for _ in range(n):
-        c = random.randrange(10); labs.append(c)
-        for r in range(28):
-            for q in range(28):
-                imgs.append(200 if (r // 3) % 10 == c or (q // 3) % 10 == c else random.randrange(40))
-    with gzip.open(os.path.join(sys.argv[1], f"{name}-images-idx3-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">IIII", 2051, n, 28, 28) + bytes(imgs))
-    with gzip.open(os.path.join(sys.argv[1], f"{name}-labels-idx1-ubyte.gz"), "wb") as f:
-        f.write(struct.pack(">II", 2049, n) + bytes(labs))
-write("train", 300); write("t10k", 60)
-EOF
+python3 tests/gen_fmnist.py "$tmp/fm"
 "$BIN" fit --task fmnist --data "$tmp/fm" --any-size --members 2 --warmup 20 --samples 20 --thin 10 \
   --batch 32 --de-epochs 2 --out "$tmp/fmo" --quiet --json >"$tmp/fmo.json" 2>"$tmp/fmo.err"
 rc=$?

@@ -42,6 +42,21 @@ static inline const char *harness_data_dir(void) {
     return (s && *s) ? s : "../shared/data";
 }
 
+/* Writes n bytes to path (gzip-compressed when gz); 0 on success. */
+#include <zlib.h>
+static inline int harness_write_bytes(const char *path, const void *b, size_t n, int gz) {
+    if (gz) {
+        gzFile g = gzopen(path, "wb");
+        if (!g) return -1;
+        int ok = gzwrite(g, b, (unsigned)n) == (int)n;
+        return gzclose(g) == Z_OK && ok ? 0 : -1;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(b, 1, n, f);
+    return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
 /* Removes a scratch directory and what it holds (a failure is only reported). */
 static inline void harness_remove_dir(const char *dir) {
     char cmd[1200];

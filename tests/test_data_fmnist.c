@@ -37,15 +37,7 @@ static void write_file(const char *dir, const char *name, const unsigned char *b
                        int gz) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s%s", dir, name, gz ? ".gz" : "");
-    if (gz) {
-        gzFile g = gzopen(path, "wb");
-        gzwrite(g, b, (unsigned)n);
-        gzclose(g);
-    } else {
-        FILE *f = fopen(path, "wb");
-        fwrite(b, 1, n, f);
-        fclose(f);
-    }
+    harness_write_bytes(path, b, n, gz);
 }
 
 /* Writes {train,t10k}-{images,labels} with ntr / nte items into dir. */

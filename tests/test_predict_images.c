@@ -28,17 +28,6 @@ static char *path_in(const char *rel) {
     return p;
 }
 
-static void write_bytes(const char *path, const unsigned char *b, size_t n, int gz) {
-    if (gz) {
-        gzFile g = gzopen(path, "wb");
-        gzwrite(g, b, (unsigned)n);
-        gzclose(g);
-    } else {
-        FILE *f = fopen(path, "wb");
-        fwrite(b, 1, n, f);
-        fclose(f);
-    }
-}
 
 static void be32(unsigned char *b, uint32_t v) {
     b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16);
@@ -52,11 +41,11 @@ static void write_idx(const char *images, const char *labels, size_t n, size_t k
     be32(b, 2051), be32(b + 4, (uint32_t)n), be32(b + 8, 28), be32(b + 12, 28);
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < 784; i++) b[16 + k * 784 + i] = (unsigned char)((k + k0) * 31 + i * 7);
-    write_bytes(images, b, nb, gz);
+    harness_write_bytes(images, b, nb, gz);
     if (labels) {
         be32(b, 2049), be32(b + 4, (uint32_t)n);
         for (size_t k = 0; k < n; k++) b[8 + k] = (unsigned char)((k + k0) * 3 % 10);
-        write_bytes(labels, b, 8 + n, gz);
+        harness_write_bytes(labels, b, 8 + n, gz);
     }
     free(b);
 }
@@ -155,7 +144,7 @@ static void cifar(void) {
         }
         char rel[64];
         snprintf(rel, sizeof rel, "cf/%s", files[f]);
-        write_bytes(path_in(rel), b, n * 3073, 0);
+        harness_write_bytes(path_in(rel), b, n * 3073, 0);
         free(b);
     }
     smile_data_options o = smile_data_options_default();
@@ -175,7 +164,7 @@ static void cifar(void) {
     CHECK(st == SMILE_OK, "folder: %s", msg);
     if (st == SMILE_OK) same_as_test(&ds, &r, 0, 3, 1, "cifar folder");
     smile_predictor_rows_free(&r);
-    write_bytes(path_in("cf/short.bin"), (const unsigned char *)"abc", 3, 0);
+    harness_write_bytes(path_in("cf/short.bin"), (const unsigned char *)"abc", 3, 0);
     st = fit_read_images(&rm, path_in("cf/short.bin"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EFORMAT && strstr(msg, "3073"), "truncated batch: %s", msg);
     smile_dataset_free(&ds);
@@ -246,7 +235,7 @@ static void jpegs(void) {
     smile_predictor_rows_free(&r);
     write_jpeg(path_in("loose/z.JPEG"), 100, 80, 7); /* = val/n02/w */
     write_jpeg(path_in("loose/y.jpg"), 17, 23, 6);   /* = val/n01/v1 */
-    write_bytes(path_in("loose/notes.txt"), (const unsigned char *)"x", 1, 0);
+    harness_write_bytes(path_in("loose/notes.txt"), (const unsigned char *)"x", 1, 0);
     st = fit_read_images(&rm, path_in("loose"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK && r.n == 2 && !r.has_target, "loose files: %s", msg);
     if (st == SMILE_OK && r.n == 2) {
@@ -263,7 +252,7 @@ static void jpegs(void) {
     mkdir(path_in("bad/cats"), 0700);
     st = fit_read_images(&rm, path_in("bad"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EINVAL && strstr(msg, "'cats'"), "unknown class folder: %s", msg);
-    write_bytes(path_in("bad/n01/broken.jpg"), (const unsigned char *)"notajpeg", 8, 0);
+    harness_write_bytes(path_in("bad/n01/broken.jpg"), (const unsigned char *)"notajpeg", 8, 0);
     rmdir(path_in("bad/cats"));
     st = fit_read_images(&rm, path_in("bad"), 2, &r, msg, sizeof msg);
     CHECK(st != SMILE_OK && strstr(msg, "broken.jpg"), "broken JPEG: %s", msg);
