@@ -60,8 +60,8 @@ static smile_status read_folder(const char *dir, cifar_raw *r, int strict, char 
         char *p = data_join(dir, cifar_files[i]);
         SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
         r->name[i] = p;
-        FILE *f = fopen(p, "rb");
-        SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", p, strerror(errno));
+        FILE *f;
+        SMILE_TRY(smile_open_input(p, &f, msg, msg_len));
         struct stat st;
         if (fstat(fileno(f), &st) != 0) {
             fclose(f);
@@ -166,8 +166,7 @@ static smile_status load_cifar10(smile_dataset *ds, const char *path,
     } else if (data_is_file(path)) {
         st = read_archive(path, &raw, strict, msg, msg_len);
     } else {
-        smile_set_msg(msg, msg_len, "%s: no such file or folder", path);
-        st = SMILE_EIO;
+        st = data_path_error(path, msg, msg_len);
     }
     /* labels must be 0..9 */
     for (int i = 0; st == SMILE_OK && i < CIFAR_NFILES; i++)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FM_F_TRAIN 0.7
 #define FM_MAGIC_IMAGES 2051u
@@ -40,9 +41,17 @@ static smile_status open_idx(const char *dir, const char *base, gzFile *gz, char
             free(q);
         }
     }
-    *gz = gzopen(p, "rb");
+    int fd = -1;
+    smile_status st = smile_open_input_fd(p, &fd, msg, msg_len);
+    if (st != SMILE_OK) {
+        free(p);
+        return st;
+    }
+    errno = 0;
+    *gz = gzdopen(fd, "rb");
     if (!*gz) {
-        smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOENT));
+        smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOMEM));
+        close(fd);
         free(p);
         return SMILE_EIO;
     }

@@ -223,6 +223,11 @@ static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_
         SMILE_CHECK(f->rt.resume, SMILE_EINVAL, msg, msg_len, "--resume: %s does not exist",
                     c->out);
     }
+    /* an output directory that cannot be created or written is bad input, found
+     * before any work */
+    char m2[400] = "";
+    smile_status st = smile_dir_check_writable(c->out, m2, sizeof m2);
+    SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "--out %s", m2);
     return SMILE_OK;
 }
 
@@ -634,6 +639,11 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
     smile_fit *f;
     SMILE_TRY(fit_alloc(&f, &c, rt, msg, msg_len));
     st = open_common(f, 0, msg, msg_len);
+    if (st == SMILE_OK) { /* metrics.json and model.json are rewritten in dir */
+        char m2[400] = "";
+        st = smile_dir_check_writable(dir, m2, sizeof m2);
+        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "%s", m2);
+    }
     const int K = c.members;
     float *theta = NULL;
     cJSON *run = NULL, *m = NULL;
