@@ -111,5 +111,34 @@ import json, math, sys
 m = json.load(open(sys.argv[1]))["de"]
 sys.exit(0 if m["n_members_pooled"] == 1 and math.isfinite(m["lppd"]) else 1)' "$tmp/m2n/metrics.json"
 
+# ---- UCI columns whose sums overflow double; outlying values -----------------------------
+# airfoil with its first column scaled to a maximum of 1.7e308: the plain sums overflow
+python3 - "$DATA" "$tmp/huge.data" <<'EOF'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+c = max(abs(float(r[0])) for r in rows)
+with open(sys.argv[2], "w") as f:
+    for r in rows:
+        f.write(" ".join(["%.17g" % (float(r[0]) * (1.7e308 / c))] + r[1:]) + "\n")
+EOF
+run_rc huge_fit 0 "$BIN" fit "${small[@]}" --data "$tmp/huge.data" --members 2 --out "$tmp/hu"
+check "overflowing column: finite standardisation and metrics" python3 -c '
+import json, math, sys
+d = sys.argv[1]
+mod = json.load(open(d + "/model.json"))["inputs"]
+m = json.load(open(d + "/metrics.json"))
+ok = all(isinstance(v, float) and math.isfinite(v) for v in mod["x_mean"] + mod["x_sd"])
+ok = ok and mod["x_sd"][0] > 1e307 and all(math.isfinite(m[p]["lppd"]) for p in ("de", "ensemble"))
+sys.exit(0 if ok else 1)' "$tmp/hu"
+# one value 1000 standard deviations out needs over a million rows (|z| <= sqrt(n - 1))
+python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000100):
+        f.write("1 1 %d\n" % (i % 7) if i == 499 else "0 %d %d\n" % (i % 3, i % 7))' "$tmp/outl.data"
+run_rc outlier_fit 0 "$BIN" fit --task uci --data "$tmp/outl.data" --members 1 --de-epochs 1 \
+  --warmup 2 --samples 2 --thin 1 --quiet --out "$tmp/ol"
+err_has outlier_fit "note: $tmp/outl.data: column 1: 1 value more than 1000 standard deviations from the mean (line 500)"
+
 echo "cli_hardening: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

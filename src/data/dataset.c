@@ -142,7 +142,7 @@ static smile_status image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w,
 void smile_dataset_free(smile_dataset *ds) {
     if (!ds) return;
     void *aligned[] = {ds->x, ds->y, ds->labels, ds->tokens}; /* smile_calloc'd */
-    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab};
+    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab, ds->warnings};
     for (size_t i = 0; i < sizeof aligned / sizeof aligned[0]; i++) smile_free(aligned[i]);
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) free(plain[i]);
     if (ds->class_names) {

@@ -129,6 +129,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     else
         SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
     f->have_ds = 1;
+    fit_note_lines(f, f->ds.warnings); /* the loader's warnings reach the user as notes */
     if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
     const int classif = c->task == SMILE_DATA_TABLE ? f->ds.labels != NULL : c->task != SMILE_DATA_UCI;
     if (classif && c->task == SMILE_DATA_TABLE)
