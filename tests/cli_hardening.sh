@@ -136,7 +136,7 @@ import sys
 with open(sys.argv[1], "w") as f:
     for i in range(1000100):
         f.write("1 1 %d\n" % (i % 7) if i == 499 else "0 %d %d\n" % (i % 3, i % 7))' "$tmp/outl.data"
-run_rc outlier_fit 0 "$BIN" fit --task uci --data "$tmp/outl.data" --members 1 --de-epochs 1 \
+run_rc outlier_fit 0 "$BIN" fit --task uci --data "$tmp/outl.data" --members 2 --de-epochs 1 \
   --warmup 2 --samples 2 --thin 1 --quiet --out "$tmp/ol"
 err_has outlier_fit "note: $tmp/outl.data: column 1: 1 value more than 1000 standard deviations from the mean (line 500)"
 
