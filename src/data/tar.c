@@ -160,7 +160,8 @@ static smile_status parse_pax(const data_tar *t, const char *ext, size_t size, c
             why = "record too short for key=value";
         else if (p[rl - 1] != '\n')
             why = "record does not end in a newline";
-        const char *kv = p + nd + 1, *rec_end = p + rl - 1; /* at the '\n' */
+        /* only now is the record known to lie inside the buffer */
+        const char *kv = why ? p : p + nd + 1, *rec_end = why ? p : p + rl - 1; /* at '\n' */
         const char *eq = why ? NULL : memchr(kv, '=', (size_t)(rec_end - kv));
         if (!why && (!eq || eq == kv)) why = "record is not key=value";
         if (why) {

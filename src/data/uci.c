@@ -279,11 +279,12 @@ static smile_status fill_dataset(smile_dataset *ds, const table *t, const char *
     const size_t nrow = t->nrow, ncol = t->ncol, p_feat = ncol - 1;
     ds->n = nrow;
     ds->feature_dim = p_feat;
-    ds->x = smile_calloc(nrow * p_feat, sizeof *ds->x);
+    size_t n_x = 0;
+    ds->x = smile_mul_size(nrow, p_feat, &n_x) ? NULL : smile_calloc(n_x, sizeof *ds->x);
     ds->y = smile_calloc(nrow, sizeof *ds->y);
-    ds->orig_index = malloc(nrow * sizeof *ds->orig_index);
-    ds->x_mean = malloc(p_feat * sizeof *ds->x_mean);
-    ds->x_std = malloc(p_feat * sizeof *ds->x_std);
+    ds->orig_index = smile_alloc_array(nrow, sizeof *ds->orig_index);
+    ds->x_mean = smile_alloc_array(p_feat, sizeof *ds->x_mean);
+    ds->x_std = smile_alloc_array(p_feat, sizeof *ds->x_std);
     outliers *o = calloc(ncol, sizeof *o);
     if (!ds->x || !ds->y || !ds->orig_index || !ds->x_mean || !ds->x_std || !o) {
         free(o);
