@@ -183,7 +183,8 @@ static void test_disk_full(void) {
     smile_npy_writer w;
     CHECK(smile_npy_writer_open(&w, p, 1024, -1, msg, sizeof msg) == SMILE_OK, "%s", msg);
     smile_status st = SMILE_OK;
-    for (int i = 0; i < 4 && st == SMILE_OK; i++) st = smile_npy_writer_append(&w, row, msg, sizeof msg);
+    for (int i = 0; i < 4 && st == SMILE_OK; i++)
+        st = smile_npy_writer_append(&w, row, msg, sizeof msg);
     CHECK(st == SMILE_EIO && strstr(msg, "full_a.npy.partial"), "append on a full disk: %d %s", st,
           msg);
     CHECK(smile_npy_writer_finish(&w, msg, sizeof msg) == SMILE_EIO, "finish fails: %s", msg);
