@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "opts.h"
 #include "smile_fit.h"
+#include "core/core.h" /* smile_mul_size, smile_alloc_array */
 
 #include <cblas.h>
 #include <errno.h>
@@ -22,6 +23,8 @@
 #define cpu_s cli_cpu_s
 #define PFX "smile bench-model"
 #define bad(...) cli_bad(PFX, __VA_ARGS__)
+
+#define BM_MAX_BATCH (INT64_C(1) << 30)
 
 typedef struct {
     int model, json, sgemm;
@@ -53,23 +56,26 @@ static int bm_parse(int argc, char **argv, bm_opts *o) {
     cli_opt rows[] = {
         {"--model", "NAME", CLI_LOOKUP(&o->model, cli_lookup_model, CLI_MODEL_NAMES),
          .help = "fcn | lenet | resnet7 | resnet18 | vit | gpt"},
-        {"--batch", "B", CLI_I64_IN(&o->batch, 1, INT64_MAX),
+        {"--batch", "B", CLI_I64_IN(&o->batch, 1, BM_MAX_BATCH),
          .def = "fcn 256, lenet 512, resnet7 128, resnet18 64, vit 16, gpt 8",
-         .help = "examples (GPT: windows of 256 tokens) per gradient"},
+         .help = "examples (GPT: windows of 256 tokens) per gradient, at most 2^30 (the 4B "
+                 "random examples are indexed by 32-bit integers)"},
         {"--threads", "T", CLI_I64_IN(&o->threads, 1, INT64_MAX), .def = "all CPUs",
          .help = "threads inside one evaluation"},
         {"--seconds", "S", CLI_POSITIVE(&o->seconds), .flags = CLI_SHOW_DEFAULT,
          .help = "minimum measuring time (at least 3 evaluations)"},
         {"--json", NULL, CLI_SETS(&o->json, 1), .help = "one JSON object instead of text"},
         {"--hidden", "LIST", CLI_STRING(&o->hidden), .def = "16,16,16",
-         .help = "fcn hidden widths, comma separated"},
+         .help = "fcn hidden widths, comma separated (the model may have at most 2^40 "
+                 "parameters)"},
         {"--inputs", "P", CLI_I64_IN(&o->inputs, 1, INT64_MAX), .def = "11",
          .help = "fcn input features (11: the UCI model 11-16-16-16-1 + log sigma)"},
         {"--sgemm", NULL, CLI_SETS(&o->sgemm, 1),
          .help = "measure the OpenBLAS SGEMM rate instead (C = A B, N x N, OpenBLAS with T "
                  "threads)"},
-        {"--size", "N", CLI_I64_IN(&o->size, 1, INT64_MAX), .flags = CLI_SHOW_DEFAULT,
-         .help = "SGEMM size"},
+        {"--size", "N", CLI_I64_IN(&o->size, 1, INT32_MAX), .flags = CLI_SHOW_DEFAULT,
+         .help = "SGEMM size, at most 2^31-1 (BLAS integers); the three N x N float matrices "
+                 "must fit in memory"},
     };
     cli_cmd cmd = {.name = "bench-model", .args = "--model NAME",
                    .usage2 = "--sgemm [--size N] [--threads T] [--seconds S] [--json]",
@@ -107,17 +113,32 @@ static int bm_model_desc(const bm_opts *o, smile_model_desc *d) {
     return CLI_CONTINUE;
 }
 
+/* Largest N whose three N x N float matrices fit in the address space. */
+static size_t sgemm_max_size(void) {
+    const size_t cap = SIZE_MAX / (3 * sizeof(float));
+    size_t n = (size_t)sqrt((double)cap);
+    while (n > 0 && n > cap / n) n--;
+    return n;
+}
+
 static int bench_sgemm(int threads, double seconds, long size, int json) {
-    size_t n = (size_t)size;
-    float *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b), *c = malloc(n * n * sizeof *c);
+    size_t n = (size_t)size, nn = 0, all = 0;
+    if (smile_mul_size(n, n, &nn) || smile_mul_size(nn, 3 * sizeof(float), &all))
+        return bad("--size %ld: too large (at most %zu: three N x N float matrices must fit in "
+                   "the address space)",
+                   size, sgemm_max_size());
+    float *a = smile_alloc_array(nn, sizeof *a), *b = smile_alloc_array(nn, sizeof *b),
+          *c = smile_alloc_array(nn, sizeof *c);
     if (!a || !b || !c) {
-        fprintf(stderr, "smile bench-model: out of memory for SGEMM %ld\n", size);
+        fprintf(stderr, PFX ": --size %ld: out of memory for the three %ld x %ld matrices "
+                        "(%.3g GiB)\n",
+                size, size, size, (double)all / 1073741824.0);
         free(a), free(b), free(c);
         return 1;
     }
     smile_rng r;
     smile_rng_init(&r, 1, 0, SMILE_RNG_USER);
-    for (size_t i = 0; i < n * n; i++) {
+    for (size_t i = 0; i < nn; i++) {
         a[i] = (float)smile_rng_uniform(&r) - 0.5f;
         b[i] = (float)smile_rng_uniform(&r) - 0.5f;
     }
@@ -167,54 +188,96 @@ static void bm_free(bm_state *s) {
     smile_model_free(s->m);
 }
 
+/* The options the model's size came from, for messages. */
+static const char *bm_size_source(const bm_opts *o, char *buf, size_t n) {
+    if (o->hidden && o->inputs > 0)
+        snprintf(buf, n, "--hidden %s, --inputs %lld", o->hidden, (long long)o->inputs);
+    else if (o->hidden) snprintf(buf, n, "--hidden %s", o->hidden);
+    else if (o->inputs > 0) snprintf(buf, n, "--inputs %lld", (long long)o->inputs);
+    else snprintf(buf, n, "--model");
+    return buf;
+}
+
+/* The random data of N examples (GPT: a token stream with N window starts) into s
+ * and v; returns 0, 1 (out of memory) or 2 (sizes that cannot be allocated). */
+static int bm_data(const bm_opts *o, const smile_model_desc *d, bm_state *s, smile_rng *r,
+                   smile_data_view *v) {
+    const size_t N = s->N, P = smile_model_input_size(s->m);
+    char src[160];
+    size_t n_vals = 0, bytes = 0;
+    int over = d->kind == SMILE_MODEL_GPT ? N > SIZE_MAX - d->context
+                                          : smile_mul_size(N, P, &n_vals) ||
+                                                smile_mul_size(n_vals, sizeof(float), &bytes);
+    if (over)
+        return bad("--batch %zu with %s: the 4 x %zu examples of %zu inputs do not fit in the "
+                   "address space",
+                   s->B, bm_size_source(o, src, sizeof src), s->B, P);
+    if (d->kind == SMILE_MODEL_GPT) {
+        s->tok = smile_alloc_array(N + d->context, sizeof *s->tok);
+        if (!s->tok) goto oom;
+        for (size_t i = 0; i < N + d->context; i++)
+            s->tok[i] = (int32_t)smile_rng_below(r, d->vocab);
+        v->tokens = s->tok;
+        return 0;
+    }
+    s->x = smile_alloc_array(n_vals, sizeof *s->x);
+    s->y = smile_alloc_array(N, sizeof *s->y);
+    s->lab = smile_alloc_array(N, sizeof *s->lab);
+    if (!s->x || !s->y || !s->lab) goto oom;
+    cli_random_data(r, N, P, d->n_classes, 0, s->x, s->y, s->lab);
+    v->x = s->x;
+    v->y = s->y;
+    v->labels = s->lab;
+    return 0;
+oom:
+    fprintf(stderr, PFX ": --batch %zu with %s: out of memory for the random data (4 x %zu "
+                    "examples of %zu inputs, %.3g GiB)\n",
+            s->B, bm_size_source(o, src, sizeof src), s->B, P, (double)bytes / 1073741824.0);
+    return 1;
+}
+
 /* Model, random data (N = 4B examples; GPT: a token stream with 4B window
- * starts), parameters and posterior; returns 0, 1 (runtime) or 2 (bad model). */
+ * starts), parameters and posterior; returns 0, 1 (runtime) or 2 (bad sizes). */
 static int bm_setup(const bm_opts *o, const smile_model_desc *d, bm_state *s) {
     memset(s, 0, sizeof *s);
-    char msg[256];
-    if (smile_model_init(&s->m, d, msg, sizeof msg) != SMILE_OK) {
-        fprintf(stderr, PFX ": %s\n", msg);
-        return 2;
+    char msg[256], src[160];
+    smile_status st = smile_model_init(&s->m, d, msg, sizeof msg);
+    if (st != SMILE_OK) {
+        fprintf(stderr, PFX ": %s: %s\n", bm_size_source(o, src, sizeof src), msg);
+        return st == SMILE_ENOMEM ? 1 : 2;
     }
     smile_model_set_threads((int)o->threads);
-    const size_t B = (size_t)o->batch, N = 4 * B, P = smile_model_input_size(s->m);
-    s->B = B;
-    s->N = N;
+    s->B = (size_t)o->batch; /* at most 2^30: 4B fits the 32-bit indices */
+    s->N = 4 * s->B;
     s->D = smile_model_param_count(s->m);
     smile_rng r;
     smile_rng_init(&r, 1, 0, SMILE_RNG_USER);
-    smile_data_view v = {N, NULL, NULL, NULL, NULL};
-    if (d->kind == SMILE_MODEL_GPT) {
-        s->tok = malloc((N + d->context) * sizeof *s->tok);
-        if (!s->tok) goto oom;
-        for (size_t i = 0; i < N + d->context; i++)
-            s->tok[i] = (int32_t)smile_rng_below(&r, d->vocab);
-        v.tokens = s->tok;
-    } else {
-        s->x = malloc(N * P * sizeof *s->x);
-        s->y = malloc(N * sizeof *s->y);
-        s->lab = malloc(N * sizeof *s->lab);
-        if (!s->x || !s->y || !s->lab) goto oom;
-        cli_random_data(&r, N, P, d->n_classes, 0, s->x, s->y, s->lab);
-        v.x = s->x;
-        v.y = s->y;
-        v.labels = s->lab;
-    }
-    s->theta = malloc(s->D * sizeof *s->theta);
-    s->grad = malloc(s->D * sizeof *s->grad);
-    s->idx = malloc(N * sizeof *s->idx);
-    if (!s->theta || !s->grad || !s->idx) goto oom;
-    smile_model_init_params(s->m, s->theta, 1, 0);
-    for (size_t i = 0; i < N; i++) s->idx[i] = (uint32_t)i;
-    smile_rng_shuffle_u32(&r, s->idx, N);
-    if (smile_posterior_init(&s->post, s->m, &v, 1, B, msg, sizeof msg) != SMILE_OK) {
-        fprintf(stderr, PFX ": %s\n", msg);
+    smile_data_view v = {s->N, NULL, NULL, NULL, NULL};
+    int rc = bm_data(o, d, s, &r, &v);
+    if (rc) return rc;
+    s->theta = smile_alloc_array(s->D, sizeof *s->theta);
+    s->grad = smile_alloc_array(s->D, sizeof *s->grad);
+    if (!s->theta || !s->grad) {
+        fprintf(stderr, PFX ": %s: out of memory for the model's %zu parameters (%.3g GiB)\n",
+                bm_size_source(o, src, sizeof src), s->D,
+                2.0 * (double)s->D * sizeof(float) / 1073741824.0);
         return 1;
     }
+    s->idx = smile_alloc_array(s->N, sizeof *s->idx);
+    if (!s->idx) {
+        fprintf(stderr, PFX ": --batch %zu: out of memory\n", s->B);
+        return 1;
+    }
+    smile_model_init_params(s->m, s->theta, 1, 0);
+    for (size_t i = 0; i < s->N; i++) s->idx[i] = (uint32_t)i;
+    smile_rng_shuffle_u32(&r, s->idx, s->N);
+    st = smile_posterior_init(&s->post, s->m, &v, 1, s->B, msg, sizeof msg);
+    if (st != SMILE_OK) {
+        fprintf(stderr, PFX ": --batch %zu with %s: %s\n", s->B,
+                bm_size_source(o, src, sizeof src), msg);
+        return st == SMILE_ENOMEM ? 1 : 2;
+    }
     return 0;
-oom:
-    fprintf(stderr, PFX ": out of memory for batch %zu\n", B);
-    return 1;
 }
 
 /* Times gradient evaluations and prints the rates; returns 0 or 1. */

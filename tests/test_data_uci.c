@@ -345,11 +345,108 @@ static void dispatcher(const char *dir) {
           "task names");
 }
 
+/* Columns whose sums or squares overflow double (finite values near 1e308) are
+ * standardised on v / max|v| — finite, mean 0, std 1 — while an ordinary column
+ * keeps the plain formula bit for bit; a spread below the smallest double is an
+ * error naming the column. (They used to become all-NaN or all-zero.) */
+static void huge_values(void) {
+    enum { N = 20, C = 4 };
+    static char buf[N * 128];
+    double v[N][C];
+    size_t pos = 0;
+    for (size_t i = 0; i < N; i++) {
+        v[i][0] = 0.5 * (double)i;                                 /* ordinary          */
+        v[i][1] = 1.7e308 * ((i % 3) ? 1.0 : 0.9);                 /* the sum overflows  */
+        v[i][2] = (i % 2 ? 1.5e308 : -1.5e308) * (1 - 0.01 * (double)(i % 5)); /* squares */
+        v[i][3] = 3.0 * (double)i + 1;                             /* target            */
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%.17g %.17g %.17g %.17g\n", v[i][0],
+                                v[i][1], v[i][2], v[i][3]);
+    }
+    const char *path = write_tmp("huge.data", buf);
+    char msg[512] = "";
+    smile_dataset ds;
+    smile_status st = smile_dataset_load_uci(&ds, path, 5, msg, sizeof msg);
+    CHECK(st == SMILE_OK, "huge values: %s", msg);
+    if (st != SMILE_OK) return;
+    CHECK(ds.warnings == NULL, "no outliers: %s", ds.warnings ? ds.warnings : "");
+    /* the plain two-pass formula of the loader, for column 0 */
+    double s = 0, var = 0;
+    for (size_t i = 0; i < N; i++) s += v[i][0];
+    const double m0 = s / N;
+    for (size_t i = 0; i < N; i++) var += (v[i][0] - m0) * (v[i][0] - m0);
+    const double sd0 = sqrt(var / N);
+    int exact = 1, finite = 1;
+    double zsum[3] = {0}, zsq[3] = {0}, maxerr = 0;
+    for (size_t r = 0; r < N; r++) {
+        const size_t i = ds.orig_index[r];
+        exact &= ds.x[r * 3] == (float)((v[i][0] - m0) / sd0);
+        for (size_t j = 0; j < 3; j++) {
+            const double z = ds.x[r * 3 + j];
+            finite &= isfinite(z);
+            zsum[j] += z;
+            zsq[j] += z * z;
+        }
+        /* reference for the scaled columns: two passes on v / max|v| */
+        for (size_t j = 1; j < 3; j++) {
+            double c = 0, s1 = 0, s2 = 0;
+            for (size_t k = 0; k < N; k++) c = fmax(c, fabs(v[k][j]));
+            for (size_t k = 0; k < N; k++) s1 += v[k][j] / c;
+            const double mu = s1 / N;
+            for (size_t k = 0; k < N; k++) s2 += (v[k][j] / c - mu) * (v[k][j] / c - mu);
+            const double zr = (v[i][j] / c - mu) / sqrt(s2 / N);
+            maxerr = fmax(maxerr, fabs(ds.x[r * 3 + j] - zr));
+        }
+    }
+    CHECK(exact, "an ordinary column keeps the plain formula bit for bit");
+    CHECK(finite, "every standardised value finite");
+    for (size_t j = 1; j < 3; j++) {
+        CHECK(fabs(zsum[j] / N) < 1e-6, "column %zu: mean %g", j + 1, zsum[j] / N);
+        CHECK(fabs(sqrt(zsq[j] / N) - 1) < 1e-5, "column %zu: std %g", j + 1, sqrt(zsq[j] / N));
+        CHECK(isfinite(ds.x_mean[j]) && isfinite(ds.x_std[j]) && ds.x_std[j] > 0,
+              "column %zu: mean %g, std %g reported", j + 1, ds.x_mean[j], ds.x_std[j]);
+    }
+    CHECK(maxerr < 1e-6, "scaled columns against the reference: max error %g", maxerr);
+    smile_dataset_free(&ds);
+    /* a spread below the smallest double: cannot be standardised */
+    pos = 0;
+    for (size_t i = 0; i < N; i++)
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%zu %s %zu\n", i,
+                                i % 2 ? "4.9406564584124654e-324" : "0", i);
+    expect_fail("tiny_spread.data", buf, SMILE_EFORMAT, "column 2", "cannot be standardised");
+}
+
+/* A value more than 1e3 standard deviations out (needs over 1e6 rows: |z| <=
+ * sqrt(n - 1)) is kept, with a warning naming its line and columns. */
+static void outlier_warning(void) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/outlier.data", tmpdir);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (!f) return;
+    const size_t n = 1000100, at = 500; /* 1-based line of the outlier */
+    for (size_t i = 1; i <= n; i++) fputs(i == at ? "1 1\n" : "0 0\n", f);
+    fclose(f);
+    char msg[512] = "";
+    smile_dataset ds;
+    smile_status st = smile_dataset_load_uci(&ds, path, 1, msg, sizeof msg);
+    CHECK(st == SMILE_OK, "outlier file: %s", msg);
+    if (st != SMILE_OK) return;
+    const char *w = ds.warnings ? ds.warnings : "";
+    if (getenv("SMILE_TEST_VERBOSE")) printf("  warnings: %s", w);
+    CHECK(strstr(w, "outlier.data: column 1: 1 value more than 1000 standard deviations from the "
+                    "mean (line 500)\n") != NULL,
+          "feature outlier named: %s", w);
+    CHECK(strstr(w, "column 2 (the target): 1 value") != NULL, "target outlier named: %s", w);
+    smile_dataset_free(&ds);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/smile_uci_XXXXXX");
     CHECK(mkdtemp(tmpdir) != NULL, "mkdtemp");
     split_rule();
     malformed();
+    huge_values();
+    outlier_warning();
 
     const char *dir = harness_data_dir();
     char probe[1024];

@@ -152,6 +152,105 @@ static void test_csv_json(void) {
     free(j);
 }
 
+/* A writer whose file is /dev/full (the temporary name is a symlink to it): the
+ * failing write, sync or commit is SMILE_EIO naming the file, and every path of
+ * the fit pipeline releases the writer (names freed, stream closed, temporary
+ * name removed) — under ASan (make asan) LeakSanitizer checks no byte is left. */
+static int lexists(const char *p) {
+    struct stat sb;
+    return lstat(p, &sb) == 0;
+}
+static int released(const smile_afile *f) { return !f->fp && !f->path && !f->tmp; }
+
+static char *full_link(const char *name, const char *suffix) {
+    char *p = J(name), t[600];
+    snprintf(t, sizeof t, "%s%s", p, suffix);
+    unlink(t);
+    if (symlink("/dev/full", t) != 0) perror("symlink");
+    return p;
+}
+
+static void test_disk_full(void) {
+    struct stat sb;
+    if (stat("/dev/full", &sb) != 0 || !S_ISCHR(sb.st_mode)) {
+        printf("no /dev/full: disk-full checks skipped\n");
+        return;
+    }
+    char msg[256] = "";
+    float row[1024] = {0};
+    /* .npy stream, as a chain's samples: appends fail, finish reports and releases */
+    char *p = full_link("full_a.npy", ".partial");
+    smile_npy_writer w;
+    CHECK(smile_npy_writer_open(&w, p, 1024, -1, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    smile_status st = SMILE_OK;
+    for (int i = 0; i < 4 && st == SMILE_OK; i++)
+        st = smile_npy_writer_append(&w, row, msg, sizeof msg);
+    CHECK(st == SMILE_EIO && strstr(msg, "full_a.npy.partial"), "append on a full disk: %d %s", st,
+          msg);
+    CHECK(smile_npy_writer_finish(&w, msg, sizeof msg) == SMILE_EIO, "finish fails: %s", msg);
+    CHECK(released(&w.file), "npy writer released after a failed finish");
+    CHECK(!exists(p), "no final file");
+    free(p);
+    /* the same, kept for a resume (a chain not done) */
+    p = full_link("full_b.npy", ".partial");
+    CHECK(smile_npy_writer_open(&w, p, 1024, -1, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    smile_npy_writer_append(&w, row, msg, sizeof msg);
+    CHECK(smile_npy_writer_sync(&w, msg, sizeof msg) == SMILE_EIO, "sync fails: %s", msg);
+    smile_npy_writer_close_keep(&w);
+    CHECK(released(&w.file), "npy writer released by close_keep after a failed sync");
+    free(p);
+    /* CSV trace: rows and the commit fail */
+    p = full_link("full_c.csv", ".partial");
+    smile_csv_writer c;
+    CHECK(smile_csv_writer_open(&c, p, "a,b", -1, 0, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    st = SMILE_OK;
+    for (int i = 0; i < 2000 && st == SMILE_OK; i++) st = smile_csv_writer_row(&c, "%d,%d", i, i);
+    CHECK(st == SMILE_EIO, "csv rows on a full disk: %d", st);
+    CHECK(smile_csv_writer_finish(&c, msg, sizeof msg) == SMILE_EIO && strstr(msg, "full_c.csv"),
+          "csv finish fails naming the file: %s", msg);
+    CHECK(released(&c.file), "csv writer released after a failed finish");
+    free(p);
+    p = full_link("full_d.csv", ".partial");
+    CHECK(smile_csv_writer_open(&c, p, "a,b", -1, 0, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(smile_csv_writer_sync(&c, msg, sizeof msg) == SMILE_EIO, "csv sync fails: %s", msg);
+    smile_csv_writer_close_keep(&c);
+    CHECK(released(&c.file), "csv writer released by close_keep");
+    free(p);
+    /* one-shot writes (checkpoints, JSON, de_members.npy) */
+    char pid[32];
+    snprintf(pid, sizeof pid, ".tmp.%ld", (long)getpid());
+    p = full_link("full_e.bin", pid);
+    CHECK(smile_write_file_atomic(p, row, sizeof row, msg, sizeof msg) == SMILE_EIO &&
+              strstr(msg, "full_e.bin"),
+          "atomic write fails naming the file: %s", msg);
+    CHECK(!exists(p), "no final file after a failed atomic write");
+    char t[600];
+    snprintf(t, sizeof t, "%s%s", p, pid);
+    CHECK(!lexists(t), "temporary name removed");
+    free(p);
+    p = full_link("full_f.npy", pid);
+    CHECK(smile_npy_write(p, row, 1, 1024, msg, sizeof msg) == SMILE_EIO, "npy write fails: %s",
+          msg);
+    free(p);
+}
+
+/* smile_dir_check_writable: a nested new directory passes and nothing is left;
+ * one under a regular file is SMILE_EINVAL naming it. */
+static void test_dir_writable(void) {
+    char msg[256] = "";
+    char *top = J("w1"), *deep = J("w1/w2/w3");
+    CHECK(smile_dir_check_writable(deep, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(!exists(top), "created directories removed again");
+    CHECK(smile_dir_check_writable(dir, msg, sizeof msg) == SMILE_OK, "existing dir: %s", msg);
+    char *file = J("plain.txt"), *under = J("plain.txt/sub");
+    CHECK(smile_write_file_atomic(file, "x", 1, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    CHECK(smile_dir_check_writable(under, msg, sizeof msg) == SMILE_EINVAL &&
+              strstr(msg, "plain.txt/sub"),
+          "under a regular file: %s", msg);
+    CHECK(smile_dir_check_writable(file, msg, sizeof msg) == SMILE_EINVAL, "a file: %s", msg);
+    free(top), free(deep), free(file), free(under);
+}
+
 int main(void) {
     snprintf(dir, sizeof dir, "/tmp/smile_test_io_%ld", (long)getpid());
     char msg[256];
@@ -159,6 +258,8 @@ int main(void) {
     test_atomic();
     test_npy();
     test_csv_json();
+    test_disk_full();
+    test_dir_writable();
     harness_remove_dir(dir);
     return harness_done("test_io_files");
 }

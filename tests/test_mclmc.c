@@ -154,7 +154,35 @@ static void test_gaussian_tuned_and_half_step(void) {
     gaussian_run(1, eps / 2, L, &L);
 }
 
+/* A warm-up whose phase-3 record cannot be allocated (n3 x coordinates x 8 bytes
+ * past size_t) is a clear error naming the warm-up, with no workspace left; the
+ * chain can still start a normal warm-up. (The out-of-memory path once read the
+ * freed workspace for its message.) */
+static void test_huge_warmup(void) {
+    const size_t d = 10;
+    gauss_t g;
+    g.d = d;
+    for (size_t i = 0; i < d; i++) g.sig[i] = 1.0;
+    smile_target t = {d, gauss_fn, &g, 0};
+    smile_sampler_params p = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
+    float x0[10] = {0};
+    smile_chain c;
+    char msg[256] = "";
+    CHECK(smile_chain_init(&c, &p, d, 3, 0, x0, msg, sizeof msg) == SMILE_OK, "%s", msg);
+    msg[0] = 0;
+    smile_status st = smile_chain_begin_warmup(&c, &t, INT64_MAX, msg, sizeof msg);
+    CHECK(st == SMILE_EINVAL, "warm-up of 2^63-1 steps: status %d (%s)", st, msg);
+    CHECK(strstr(msg, "warm-up of 9223372036854775807 steps") != NULL &&
+              strstr(msg, "too large") != NULL,
+          "message names the warm-up: %s", msg);
+    CHECK(c.mile == NULL, "no tuning workspace left behind");
+    CHECK(smile_chain_begin_warmup(&c, &t, 1000, msg, sizeof msg) == SMILE_OK && c.mile != NULL,
+          "a normal warm-up still starts: %s", msg);
+    smile_chain_free(&c);
+}
+
 int main(void) {
+    test_huge_warmup();
     test_predictor_fixed_point();
     test_gaussian_tuned_and_half_step();
     return harness_done("test_mclmc");

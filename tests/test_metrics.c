@@ -155,6 +155,29 @@ static void test_de_spread(void) {
     smile_metrics_free(&m);
 }
 
+/* One DE member (docs/method.md, section 11.3): no spread, the member's own
+ * predictive N(μ, 1) — σ = 1 as trained; exact 50 % intervals μ ± 0.6745. */
+static void test_de_single_member(void) {
+    double y[3] = {0.0, 1.0, 2.5};
+    float mu[3] = {0.5f, 1.0f, 1.0f};
+    char msg[256] = "";
+    smile_metrics m;
+    smile_metrics_params p = reg_params(3, 1, 1);
+    p.coverage_method = SMILE_COVERAGE_EXACT;
+    p.levels[0] = 0.5;
+    p.n_levels = 1;
+    smile_status st = smile_metrics_regression_de(&p, y, mu, &m, msg, sizeof msg);
+    CHECK(st == SMILE_OK, "one member: %s", msg);
+    if (st != SMILE_OK) return;
+    double lp = 0;
+    for (int i = 0; i < 3; i++) lp += log(npdf(y[i], mu[i], 1.0)) / 3;
+    CHECK_CLOSE(m.lppd, lp, 1e-12, 0);
+    CHECK_CLOSE(m.rmse, sqrt((0.25 + 0 + 2.25) / 3.0), 1e-13, 0);
+    CHECK_CLOSE(m.width[0], 2 * 0.6744897501960817, 1e-9, 0);
+    CHECK_CLOSE(m.coverage[0], 2.0 / 3.0, 1e-15, 0); /* |y − μ| = 0.5, 0, 1.5 */
+    smile_metrics_free(&m);
+}
+
 /* Curves against brute force on stored ℓ, chunked feeding, threads. */
 static void test_curves_and_streaming(void) {
     enum { K = 3, S = 4, n = 5 };
@@ -555,6 +578,7 @@ int main(void) {
     test_logsumexp();
     test_regression_hand();
     test_de_spread();
+    test_de_single_member();
     test_curves_and_streaming();
     test_coverage();
     test_classification_hand();

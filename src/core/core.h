@@ -29,12 +29,31 @@ void smile_set_msg(char *msg, size_t msg_len, const char *fmt, ...)
         if (smile_try_st_ != SMILE_OK) return smile_try_st_;                                       \
     } while (0)
 
-/* Zero-initialised aligned allocation (64 bytes); free with smile_free. */
+/* Overflow-checked count x size: 0 and *out = a * b, or -1 (and *out = SIZE_MAX)
+ * when the product does not fit in size_t. Sizes that derive from input (options,
+ * file headers, checkpoints) are multiplied through this, or allocated with
+ * smile_alloc_array, so that a huge count is refused instead of wrapping. */
+int smile_mul_size(size_t a, size_t b, size_t *out);
+/* malloc(n * size) with the product checked: NULL when it overflows or memory is
+ * short (n or size 0: a 1-byte block); free() it. */
+void *smile_alloc_array(size_t n, size_t size);
+
+/* Zero-initialised aligned allocation (64 bytes; n x size checked); free with
+ * smile_free. */
 void *smile_calloc(size_t n, size_t size);
 void smile_free(void *p);
 
+/* Opens an input file for reading, refusing anything but a regular file (a FIFO
+ * would block the reader, a device never ends): stat before the open, and fstat
+ * of the opened descriptor (opened non-blocking, so a FIFO swapped in between
+ * cannot block either). SMILE_EIO with "<path>: cannot open: <reason>" or
+ * "<path>: not a regular file (...)". smile_open_input_fd gives the descriptor
+ * (for gzdopen; close() it), smile_open_input a FILE * ("rb"; fclose() it). */
+smile_status smile_open_input_fd(const char *path, int *fd, char *msg, size_t msg_len);
+smile_status smile_open_input(const char *path, FILE **fp, char *msg, size_t msg_len);
+
 /* Reads a whole file (NUL-terminated, *len without the NUL; len may be NULL);
- * free() it. Messages name the path. */
+ * free() it. Messages name the path; only regular files are read. */
 smile_status smile_read_file(const char *path, char **buf, size_t *len, char *msg,
                              size_t msg_len);
 

@@ -28,10 +28,25 @@ void smile_set_msg(char *msg, size_t msg_len, const char *fmt, ...) {
     va_end(ap);
 }
 
+int smile_mul_size(size_t a, size_t b, size_t *out) {
+    if (b && a > SIZE_MAX / b) {
+        *out = SIZE_MAX;
+        return -1;
+    }
+    *out = a * b;
+    return 0;
+}
+
+void *smile_alloc_array(size_t n, size_t size) {
+    size_t bytes;
+    if (smile_mul_size(n, size, &bytes)) return NULL;
+    return malloc(bytes ? bytes : 1);
+}
+
 void *smile_calloc(size_t n, size_t size) {
     if (n == 0 || size == 0) n = size = 1;
-    if (size && n > (SIZE_MAX - 64) / size) return NULL;
-    size_t bytes = n * size;
+    size_t bytes;
+    if (smile_mul_size(n, size, &bytes) || bytes > SIZE_MAX - 64) return NULL;
     bytes = (bytes + 63) & ~(size_t)63;
     void *p = aligned_alloc(64, bytes);
     if (p) memset(p, 0, bytes);

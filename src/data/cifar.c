@@ -57,8 +57,8 @@ static smile_status check_size(const char *name, uint64_t bytes, int strict, cha
 /* The whole file p into *buf (*nrec records of CIFAR_REC bytes). */
 static smile_status read_file(const char *p, uint8_t **buf, size_t *nrec, int strict, char *msg,
                               size_t msg_len) {
-    FILE *f = fopen(p, "rb");
-    SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", p, strerror(errno));
+    FILE *f;
+    SMILE_TRY(smile_open_input(p, &f, msg, msg_len)); /* regular files only */
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
         fclose(f);
@@ -189,8 +189,7 @@ static smile_status load_cifar10(smile_dataset *ds, const char *path,
     } else if (data_is_file(path)) {
         st = read_archive(path, &raw, strict, msg, msg_len);
     } else {
-        smile_set_msg(msg, msg_len, "%s: no such file or folder", path);
-        st = SMILE_EIO;
+        st = data_path_error(path, msg, msg_len);
     }
     /* labels must be 0..9 */
     for (int i = 0; st == SMILE_OK && i < CIFAR_NFILES; i++)

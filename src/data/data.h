@@ -63,6 +63,9 @@ typedef struct {
     uint32_t *vocab;
     size_t vocab_size;
     int32_t pad_id;
+    /* Warnings of the loader for the user (UCI: outlying values with their file
+     * lines and columns), one per line ending in '\n'; NULL when none. */
+    char *warnings;
 } smile_dataset;
 
 /* All loaders: on failure *ds is left zeroed (smile_dataset_free is a no-op).

@@ -12,6 +12,9 @@
 /* ---- paths ------------------------------------------------------------- */
 int data_is_dir(const char *path);
 int data_is_file(const char *path);
+/* The message for a path that is neither a regular file nor a folder ("no such
+ * file or folder", or "not a regular file or folder (a FIFO)"); returns SMILE_EIO. */
+smile_status data_path_error(const char *path, char *msg, size_t msg_len);
 /* Case-insensitive suffix test. */
 int data_ends_with(const char *s, const char *suffix);
 /* Joins a/b into a fresh malloc'ed string (NULL on failure). */

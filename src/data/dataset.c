@@ -1,6 +1,7 @@
 /* Data-set object: options, splits, mini-batch gathering, description. */
 #include "data/data_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,22 @@ int data_is_dir(const char *path) {
 int data_is_file(const char *path) {
     struct stat st;
     return path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+smile_status data_path_error(const char *path, char *msg, size_t msg_len) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            smile_set_msg(msg, msg_len, "%s: no such file or folder", path);
+        else
+            smile_set_msg(msg, msg_len, "%s: cannot access: %s", path, strerror(errno));
+    } else {
+        smile_set_msg(msg, msg_len, "%s: not a regular file or folder (%s)", path,
+                      S_ISFIFO(st.st_mode)                         ? "a FIFO"
+                      : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                   : "a socket or other");
+    }
+    return SMILE_EIO;
 }
 
 int data_ends_with(const char *s, const char *suffix) {
@@ -125,7 +142,7 @@ static smile_status image_alloc(smile_dataset *ds, size_t n, size_t h, size_t w,
 void smile_dataset_free(smile_dataset *ds) {
     if (!ds) return;
     void *aligned[] = {ds->x, ds->y, ds->labels, ds->tokens}; /* smile_calloc'd */
-    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab};
+    void *plain[] = {ds->source, ds->orig_index, ds->x_mean, ds->x_std, ds->vocab, ds->warnings};
     for (size_t i = 0; i < sizeof aligned / sizeof aligned[0]; i++) smile_free(aligned[i]);
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) free(plain[i]);
     if (ds->class_names) {

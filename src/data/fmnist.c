@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FM_F_TRAIN 0.7
 #define FM_MAGIC_IMAGES 2051u
@@ -55,9 +56,17 @@ static smile_status open_idx(const char *path, gzFile *gz, char **own, char *msg
                              size_t msg_len) {
     char *p = data_strdup(path);
     SMILE_CHECK(!p, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    *gz = gzopen(p, "rb");
+    int fd = -1;
+    smile_status st = smile_open_input_fd(p, &fd, msg, msg_len); /* regular files only */
+    if (st != SMILE_OK) {
+        free(p);
+        return st;
+    }
+    errno = 0;
+    *gz = gzdopen(fd, "rb");
     if (!*gz) {
-        smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOENT));
+        smile_set_msg(msg, msg_len, "%s: cannot open: %s", p, strerror(errno ? errno : ENOMEM));
+        close(fd);
         free(p);
         return SMILE_EIO;
     }

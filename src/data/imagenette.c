@@ -366,8 +366,7 @@ static smile_status load_imagenette(smile_dataset *ds, const char *path,
         archive = 1;
         st = scan_archive(path, &l, S, opts->threads, msg, msg_len);
     } else {
-        smile_set_msg(msg, msg_len, "%s: no such file or folder", path);
-        st = SMILE_EIO;
+        st = data_path_error(path, msg, msg_len);
     }
     if (st != SMILE_OK) {
         list_free(&l);

@@ -83,8 +83,7 @@ static smile_status detect_task(const char *path, smile_data_task *task, char *m
                         path);
         return SMILE_OK;
     }
-    SMILE_CHECK(1, SMILE_EIO, msg, msg_len, "%s: no such file or folder", path);
-    return SMILE_OK;
+    return data_path_error(path, msg, msg_len);
 }
 
 /* The one *.data file of a folder (bikesharing/ has two: ask for the file). */
@@ -119,8 +118,7 @@ smile_status smile_dataset_load(smile_dataset *ds, smile_data_task task, const c
     if (!opts) opts = &def;
     if (task == SMILE_DATA_AUTO) SMILE_TRY(detect_task(path, &task, msg, msg_len));
     int is_dir = data_is_dir(path), is_file = data_is_file(path);
-    SMILE_CHECK(!is_dir && !is_file, SMILE_EIO, msg, msg_len, "%s: no such file or folder",
-                path);
+    if (!is_dir && !is_file) return data_path_error(path, msg, msg_len);
     switch (task) {
     case SMILE_DATA_UCI:
         if (is_dir) {

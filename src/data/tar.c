@@ -8,19 +8,28 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 smile_status data_tar_open(data_tar *t, const char *path, char *msg, size_t msg_len) {
     memset(t, 0, sizeof *t);
     t->path = data_strdup(path);
     SMILE_CHECK(!t->path, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    errno = 0;
-    t->gz = gzopen(path, "rb");
-    if (!t->gz) {
-        smile_set_msg(msg, msg_len, "%s: cannot open: %s", path,
-                      strerror(errno ? errno : ENOENT));
+    int fd = -1;
+    smile_status st = smile_open_input_fd(path, &fd, msg, msg_len);
+    if (st == SMILE_OK) {
+        errno = 0;
+        t->gz = gzdopen(fd, "rb");
+        if (!t->gz) {
+            smile_set_msg(msg, msg_len, "%s: cannot open: %s", path,
+                          strerror(errno ? errno : ENOMEM));
+            close(fd);
+            st = SMILE_EIO;
+        }
+    }
+    if (st != SMILE_OK) {
         free(t->path);
         t->path = NULL;
-        return SMILE_EIO;
+        return st;
     }
     gzbuffer(t->gz, 1u << 18);
     return SMILE_OK;
@@ -124,6 +133,73 @@ static smile_status read_ext(data_tar *t, uint64_t size, char **out, char *msg, 
     return SMILE_OK;
 }
 
+/* Pax extended-header records "LEN key=value\n" of ext[0..size), the data of
+ * the extended-header entry xname: LEN is the decimal length of the
+ * whole record, newline included. Every record is checked (digits, a space, a
+ * record that fits in the buffer and ends in '\n', "key=value" with a non-empty
+ * key) before path and size are taken; anything else is SMILE_EFORMAT naming
+ * the archive, the entry and the record's byte. */
+static smile_status parse_pax(const data_tar *t, const char *ext, size_t size, const char *xname,
+                              char *pending, size_t pcap, int *have_pending, uint64_t *pax_size,
+                              int *have_pax_size, char *msg, size_t msg_len) {
+    size_t at = 0;
+    while (at < size) {
+        const char *p = ext + at;
+        const size_t left = size - at;
+        size_t rl = 0, nd = 0;
+        while (nd < left && p[nd] >= '0' && p[nd] <= '9' && nd < 19) {
+            rl = rl * 10 + (size_t)(p[nd] - '0');
+            nd++;
+        }
+        const char *why = NULL;
+        if (nd == 0 || nd >= left || p[nd] != ' ')
+            why = "length field is not digits followed by a space";
+        else if (rl > left)
+            why = "record longer than the extended header";
+        else if (rl < nd + 4) /* "N k=\n": at least a key, '=' and the newline */
+            why = "record too short for key=value";
+        else if (p[rl - 1] != '\n')
+            why = "record does not end in a newline";
+        /* only now is the record known to lie inside the buffer */
+        const char *kv = why ? p : p + nd + 1, *rec_end = why ? p : p + rl - 1; /* at '\n' */
+        const char *eq = why ? NULL : memchr(kv, '=', (size_t)(rec_end - kv));
+        if (!why && (!eq || eq == kv)) why = "record is not key=value";
+        if (why) {
+            smile_set_msg(msg, msg_len,
+                          "%s: malformed pax extended header of entry '%s' (record at byte %zu "
+                          "of %zu): %s",
+                          t->path, xname, at, size, why);
+            return SMILE_EFORMAT;
+        }
+        const char *val = eq + 1;
+        const size_t klen = (size_t)(eq - kv), vlen = (size_t)(rec_end - val);
+        if (klen == 4 && !memcmp(kv, "path", 4)) {
+            size_t n = vlen < pcap ? vlen : pcap - 1;
+            memcpy(pending, val, n);
+            pending[n] = 0;
+            *have_pending = 1;
+        } else if (klen == 4 && !memcmp(kv, "size", 4)) {
+            uint64_t v = 0;
+            int ok = vlen > 0 && vlen <= 19;
+            for (size_t i = 0; ok && i < vlen; i++) {
+                ok = val[i] >= '0' && val[i] <= '9';
+                v = v * 10 + (uint64_t)(val[i] - '0');
+            }
+            if (!ok) {
+                smile_set_msg(msg, msg_len,
+                              "%s: malformed pax extended header of entry '%s' (record at byte "
+                              "%zu): size '%.*s' is not a decimal number",
+                              t->path, xname, at, (int)(vlen < 40 ? vlen : 40), val);
+                return SMILE_EFORMAT;
+            }
+            *pax_size = v;
+            *have_pax_size = 1;
+        }
+        at += rl;
+    }
+    return SMILE_OK;
+}
+
 smile_status data_tar_next(data_tar *t, int *more, char *msg, size_t msg_len) {
     *more = 0;
     SMILE_TRY(skip(t, t->remaining + t->pad, msg, msg_len));
@@ -165,24 +241,14 @@ smile_status data_tar_next(data_tar *t, int *more, char *msg, size_t msg_len) {
                 snprintf(pending, sizeof pending, "%s", ext);
                 have_pending = 1;
             } else if (type == 'x') {
-                /* records "LEN key=value\n" */
-                const char *p = ext, *end = ext + size;
-                while (p < end) {
-                    char *e = NULL;
-                    unsigned long rl = strtoul(p, &e, 10);
-                    if (!e || *e != ' ' || rl == 0 || p + rl > end) break;
-                    const char *kv = e + 1, *rec_end = p + rl - 1; /* at '\n' */
-                    if (!strncmp(kv, "path=", 5)) {
-                        size_t n = (size_t)(rec_end - (kv + 5));
-                        if (n >= sizeof pending) n = sizeof pending - 1;
-                        memcpy(pending, kv + 5, n);
-                        pending[n] = 0;
-                        have_pending = 1;
-                    } else if (!strncmp(kv, "size=", 5)) {
-                        pax_size = strtoull(kv + 5, NULL, 10);
-                        have_pax_size = 1;
-                    }
-                    p += rl;
+                char xname[101];
+                field(xname, sizeof xname, h, 100);
+                smile_status st = parse_pax(t, ext, (size_t)size, xname, pending,
+                                            sizeof pending, &have_pending, &pax_size,
+                                            &have_pax_size, msg, msg_len);
+                if (st != SMILE_OK) {
+                    free(ext);
+                    return st;
                 }
             }
             free(ext);

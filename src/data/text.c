@@ -69,8 +69,8 @@ smile_status smile_dataset_load_text(smile_dataset *ds, const char *file, char *
                                      size_t msg_len) {
     SMILE_CHECK(!ds || !file, SMILE_EINVAL, msg, msg_len, "load_text: NULL argument");
     memset(ds, 0, sizeof *ds);
-    FILE *f = fopen(file, "rb");
-    SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", file, strerror(errno));
+    FILE *f;
+    SMILE_TRY(smile_open_input(file, &f, msg, msg_len));
     size_t cap = 1 << 20, len = 0;
     unsigned char *buf = malloc(cap);
     smile_status st = buf ? SMILE_OK : SMILE_ENOMEM;

@@ -129,6 +129,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     else
         SMILE_TRY(smile_dataset_load(&f->ds, c->task, c->data, &opts, msg, msg_len));
     f->have_ds = 1;
+    fit_note_lines(f, f->ds.warnings); /* the loader's warnings reach the user as notes */
     if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
     const int classif = c->task == SMILE_DATA_TABLE ? f->ds.labels != NULL : c->task != SMILE_DATA_UCI;
     if (classif && c->task == SMILE_DATA_TABLE)
@@ -223,6 +224,11 @@ static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_
         SMILE_CHECK(f->rt.resume, SMILE_EINVAL, msg, msg_len, "--resume: %s does not exist",
                     c->out);
     }
+    /* an output directory that cannot be created or written is bad input, found
+     * before any work */
+    char m2[400] = "";
+    smile_status st = smile_dir_check_writable(c->out, m2, sizeof m2);
+    SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "--out %s", m2);
     return SMILE_OK;
 }
 
@@ -634,6 +640,11 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
     smile_fit *f;
     SMILE_TRY(fit_alloc(&f, &c, rt, msg, msg_len));
     st = open_common(f, 0, msg, msg_len);
+    if (st == SMILE_OK) { /* metrics.json and model.json are rewritten in dir */
+        char m2[400] = "";
+        st = smile_dir_check_writable(dir, m2, sizeof m2);
+        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "%s", m2);
+    }
     const int K = c.members;
     float *theta = NULL;
     cJSON *run = NULL, *m = NULL;

@@ -58,6 +58,8 @@ void fit_note(smile_fit *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* One note per line of text (NULL or empty: none). */
+void fit_note_lines(smile_fit *f, const char *text);
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */

@@ -132,11 +132,13 @@ smile_status fit_locate_data(smile_fit_config *c, const char *moved, char *msg, 
     if (want_bytes == 0 && !is_regular_file(c->data)) return SMILE_OK; /* a folder */
     uint32_t crc;
     uint64_t bytes;
-    if (fit_file_crc32(c->data, &crc, &bytes, m2, sizeof m2) != SMILE_OK)
+    if (fit_file_crc32(c->data, &crc, &bytes, m2, sizeof m2) != SMILE_OK) {
+        SMILE_CHECK(moved, SMILE_EIO, msg, msg_len, "--data %s", m2);
         SMILE_CHECK(1, SMILE_EIO, msg, msg_len,
-                    "%s (the run's data file) cannot be read; give its new place with --data "
-                    "FILE",
-                    c->data);
+                    "%s (the run's data file) cannot be read (%s); give its new place with "
+                    "--data FILE",
+                    c->data, m2);
+    }
     SMILE_CHECK(crc != want || bytes != want_bytes, SMILE_EINVAL, msg, msg_len,
                 "%s: not the data this run was fitted on (CRC-32 %08x, %llu bytes; the run "
                 "recorded %08x, %llu bytes)",

@@ -170,7 +170,11 @@ static smile_status finish_done_files(smile_fit *f, int k, const chain_files *cf
                                       size_t msg_len) {
     char *np = chain_file(f, "samples/member_%d.npy", k);
     char *tp = chain_file(f, "trace_%d.csv", k);
-    SMILE_CHECK(!np || !tp, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    if (!np || !tp) {
+        free(np);
+        free(tp);
+        SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    }
     smile_status st = SMILE_OK;
     if (!fit_file_exists(np)) {
         smile_npy_writer w;

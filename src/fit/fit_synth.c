@@ -132,8 +132,9 @@ static smile_status grid_predict(smile_fit *f, smile_model_workspace *ws, const 
                                     : 1.0;
         }
     }
-    if (de_spread && os == 1) {
-        /* docs/method.md, section 11.3: s_g = clip(sqrt((1/K) Σ (μ_k − μ̄)²), 1e-6, 1e6) */
+    if (de_spread && os == 1 && m > 1) {
+        /* docs/method.md, section 11.3: s_g = clip(sqrt((1/K) Σ (μ_k − μ̄)²), 1e-6, 1e6);
+         * one member keeps σ = 1 (set above) */
         for (size_t g = 0; g < G; g++) {
             double mb = 0, v = 0;
             for (size_t k = 0; k < m; k++) mb += mu[k * G + g];

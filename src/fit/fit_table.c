@@ -19,6 +19,15 @@ void fit_note(smile_fit *f, const char *fmt, ...) {
     f->notes[len + 1] = 0;
 }
 
+void fit_note_lines(smile_fit *f, const char *text) {
+    for (const char *p = text; p && *p;) {
+        const char *e = strchr(p, '\n');
+        const int n = (int)(e ? (size_t)(e - p) : strlen(p));
+        if (n > 0) fit_note(f, "%.*s", n, p);
+        p = e ? e + 1 : p + n;
+    }
+}
+
 const char *smile_fit_notes(const smile_fit *f) { return f ? f->notes : ""; }
 
 smile_status fit_load_table(smile_fit *f, char *msg, size_t msg_len) {

@@ -27,8 +27,8 @@ void fit_runmodel_free(fit_runmodel *rm) {
 
 smile_status fit_file_crc32(const char *path, uint32_t *crc, uint64_t *bytes, char *msg,
                             size_t msg_len) {
-    FILE *f = fopen(path, "rb");
-    SMILE_CHECK(!f, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    SMILE_TRY(smile_open_input(path, &f, msg, msg_len));
     unsigned char buf[1 << 16];
     uLong c = crc32(0L, Z_NULL, 0);
     uint64_t n = 0;

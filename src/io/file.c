@@ -227,6 +227,64 @@ smile_status smile_mkdir_p(const char *dir, char *msg, size_t msg_len) {
     return SMILE_OK;
 }
 
+smile_status smile_dir_check_writable(const char *dir, char *msg, size_t msg_len) {
+    SMILE_CHECK(!dir || !*dir, SMILE_EINVAL, msg, msg_len, "empty directory name");
+    size_t n = strlen(dir);
+    char *p = malloc(n + 1);
+    size_t *made = malloc((n + 1) * sizeof *made); /* ends of the components created */
+    if (!p || !made) {
+        free(p);
+        free(made);
+        SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    }
+    memcpy(p, dir, n + 1);
+    size_t n_made = 0;
+    smile_status st = SMILE_OK;
+    for (size_t i = 1; i <= n && st == SMILE_OK; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        char c = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0777) == 0) {
+            made[n_made++] = i;
+        } else if (errno != EEXIST) {
+            smile_set_msg(msg, msg_len, "%s: cannot create directory %s: %s", dir, p,
+                          strerror(errno));
+            st = SMILE_EINVAL;
+        }
+        p[i] = c;
+    }
+    struct stat sb;
+    if (st == SMILE_OK && !(stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+        smile_set_msg(msg, msg_len, "%s: not a directory", dir);
+        st = SMILE_EINVAL;
+    }
+    if (st == SMILE_OK) { /* a file can be created in it */
+        char name[64];
+        snprintf(name, sizeof name, ".smile-probe.%ld", (long)getpid());
+        char *probe = smile_path_join(dir, name);
+        int fd = probe ? open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+        if (!probe) {
+            smile_set_msg(msg, msg_len, "out of memory");
+            st = SMILE_ENOMEM;
+        } else if (fd < 0) {
+            smile_set_msg(msg, msg_len, "%s: cannot write files in it: %s", dir,
+                          strerror(errno));
+            st = SMILE_EINVAL;
+        } else {
+            close(fd);
+            unlink(probe);
+        }
+        free(probe);
+    }
+    while (n_made > 0) { /* leave no trace: remove what was created, deepest first */
+        p[made[--n_made]] = 0;
+        rmdir(p);
+    }
+    free(p);
+    free(made);
+    return st;
+}
+
 smile_status smile_json_write_file(const char *path, const struct cJSON *obj, char *msg,
                                    size_t msg_len) {
     SMILE_CHECK(!obj, SMILE_EINVAL, msg, msg_len, "%s: no JSON object", path);

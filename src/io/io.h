@@ -47,6 +47,11 @@ smile_status smile_write_file_atomic(const char *path, const void *buf, size_t l
                                      size_t msg_len);
 /* mkdir -p (mode 0777 & ~umask). */
 smile_status smile_mkdir_p(const char *dir, char *msg, size_t msg_len);
+/* Whether dir can hold output: creates it and its missing parents, creates and
+ * removes a probe file in it, then removes the directories it created (nothing
+ * is left behind). SMILE_EINVAL names the directory that cannot be created or
+ * written. */
+smile_status smile_dir_check_writable(const char *dir, char *msg, size_t msg_len);
 /* "dir/name" into a fresh malloc'd string (NULL when out of memory). */
 char *smile_path_join(const char *dir, const char *name);
 

@@ -148,8 +148,8 @@ static int parse_size(const char **p, uint64_t *v) {
 
 smile_status smile_npy_read_header(const char *path, size_t *rows, size_t *cols,
                                    size_t *data_offset, char *msg, size_t msg_len) {
-    FILE *fp = fopen(path, "rb");
-    SMILE_CHECK(!fp, SMILE_EIO, msg, msg_len, "%s: cannot open: %s", path, strerror(errno));
+    FILE *fp;
+    SMILE_TRY(smile_open_input(path, &fp, msg, msg_len));
     unsigned char pre[12];
     size_t got = fread(pre, 1, sizeof pre, fp);
     smile_status st = SMILE_OK;
@@ -215,9 +215,12 @@ smile_status smile_npy_read_header(const char *path, size_t *rows, size_t *cols,
     SMILE_CHECK(!ok, SMILE_EFORMAT, msg, msg_len,
                 "%s: expected a C-order little-endian float32 1-D or 2-D .npy array", path);
     size_t data_off = off + hl;
-    SMILE_CHECK(c == 0 || r > SIZE_MAX / c / sizeof(float), SMILE_EFORMAT, msg, msg_len,
-                "%s: bad .npy shape", path);
-    uint64_t want_size = (uint64_t)data_off + r * c * sizeof(float);
+    size_t n_vals = 0, n_bytes = 0;
+    SMILE_CHECK(c == 0 || smile_mul_size((size_t)r, (size_t)c, &n_vals) ||
+                    smile_mul_size(n_vals, sizeof(float), &n_bytes) ||
+                    n_bytes > UINT64_MAX - data_off,
+                SMILE_EFORMAT, msg, msg_len, "%s: bad .npy shape", path);
+    uint64_t want_size = (uint64_t)data_off + n_bytes;
     SMILE_CHECK(!have_size || (uint64_t)sb.st_size != want_size, SMILE_EFORMAT, msg, msg_len,
                 "%s: file has %lld bytes, shape (%" PRIu64 ", %" PRIu64 ") needs %" PRIu64, path,
                 have_size ? (long long)sb.st_size : -1LL, r, c, want_size);
@@ -236,10 +239,14 @@ smile_status smile_npy_read(const char *path, float **data, size_t *rows, size_t
     if (rows) *rows = r;
     if (cols) *cols = c;
     if (r == 0) return SMILE_OK;
-    float *buf = malloc(r * c * sizeof(float));
+    float *buf = smile_alloc_array(r * c, sizeof(float)); /* r c sizeof(float) checked above */
     SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "%s: out of memory for %zu x %zu floats", path,
                 r, c);
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = NULL;
+    if (smile_open_input(path, &fp, msg, msg_len) != SMILE_OK) {
+        free(buf);
+        return SMILE_EIO;
+    }
     int ok = fp && fseeko(fp, (off_t)off, SEEK_SET) == 0 && fread(buf, sizeof(float), r * c, fp) == r * c;
     if (fp) fclose(fp);
     if (!ok) {

@@ -65,8 +65,6 @@ smile_status smile_metrics_acc_init(smile_metrics_acc **out, const smile_metrics
                         "metrics: target y[%zu] is not finite", i);
         SMILE_CHECK(p->de_spread && (p->heteroscedastic || S != 1), SMILE_EINVAL, msg, msg_len,
                     "metrics: de_spread needs the homoscedastic model and max_samples = 1");
-        SMILE_CHECK(p->de_spread && K < 2, SMILE_EINVAL, msg, msg_len,
-                    "metrics: de_spread needs at least 2 members");
         SMILE_CHECK(p->n_levels > SMILE_METRICS_MAX_LEVELS, SMILE_EINVAL, msg, msg_len,
                     "metrics: at most %d coverage levels", SMILE_METRICS_MAX_LEVELS);
         for (size_t l = 0; l < p->n_levels; l++)

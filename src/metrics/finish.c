@@ -34,9 +34,11 @@ static int cmp_double(const void *pa, const void *pb) {
     return (a > b) - (a < b);
 }
 
-/* section 11.3: s_i = clip(sqrt((1/K) Σ_k (μ_k − μ̄)²), 1e-6, 1e6) of the members. */
+/* section 11.3: s_i = clip(sqrt((1/K) Σ_k (μ_k − μ̄)²), 1e-6, 1e6) of the members;
+ * a single member has no spread: σ = 1, the σ it was trained with (log σ fixed at 0). */
 static double de_spread_scale(const smile_metrics_acc *a, size_t i) {
     size_t K = (size_t)a->K, n = a->n;
+    if (K == 1) return 1.0;
     double mb = 0, v = 0;
     for (size_t k = 0; k < K; k++) mb += a->fstore[k * n + i]; /* S = 1: index k n + i */
     mb /= (double)K;

@@ -68,6 +68,9 @@ static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
     MDL_PLAN_LOCALS(fcn, 0);
     const smile_model *m = ws->m;
     size_t wmax = m->desc.n_inputs;
+    for (size_t l = 0; l < s->layers; l++) wmax = mdl_max(wmax, s->layer[l].out);
+    /* element counts B x width stay far from wrapping (as the common plan does) */
+    if (B > ((size_t)1 << 40) / (wmax + 1)) return SMILE_EINVAL;
     for (size_t l = 0; l + 1 < s->layers; l++) {
         a->h[l] = mdl_take(nr, B * s->layer[l].out);
         if (s->act != SMILE_ACT_RELU) a->z[l] = mdl_take(nr, B * s->layer[l].out);

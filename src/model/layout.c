@@ -31,9 +31,20 @@ size_t mdl_add_param(mdl_builder *bd, const char *name, int ndim, const size_t *
     snprintf(p->name, sizeof p->name, "%s", name);
     p->ndim = ndim;
     size_t size = 1;
+    int over = 0;
     for (int i = 0; i < ndim; i++) {
         p->shape[i] = shape[i];
-        size *= shape[i];
+        over |= smile_mul_size(size, shape[i], &size);
+    }
+    /* sizes from a description (options, model.json) are refused before they can
+     * wrap: at most MDL_MAX_PARAMS parameters in all */
+    if (over || size > MDL_MAX_PARAMS - m->d) {
+        bd->err = SMILE_EINVAL;
+        smile_set_msg(bd->msg, bd->msg_len,
+                      "model %s: tensor %s makes more than %zu parameters (2^40)",
+                      m->arch->name, p->name, (size_t)MDL_MAX_PARAMS);
+        m->n_params--;
+        return 0;
     }
     p->offset = m->d;
     p->size = size;

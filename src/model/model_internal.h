@@ -179,6 +179,11 @@ struct smile_model_workspace {
     size_t gsize;
 };
 
+/* Most parameters a model may have (mdl_add_param refuses more): far above every
+ * architecture here, low enough that d times a chain count or a batch size and the
+ * byte counts of [d] buffers cannot wrap size_t. */
+#define MDL_MAX_PARAMS ((size_t)1 << 40)
+
 /* Element offset of a new buffer of `count` reals, 64-byte aligned in both precisions. */
 static inline size_t mdl_take(size_t *n_reals, size_t count) {
     size_t off = *n_reals;

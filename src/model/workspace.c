@@ -50,7 +50,10 @@ static smile_status ws_init_one(smile_model_workspace **out, const smile_model *
     if (st != SMILE_OK) {
         smile_model_workspace_free(ws);
         SMILE_CHECK(st == SMILE_ENOMEM, st, msg, msg_len, "model workspace: out of memory");
-        SMILE_CHECK(1, st, msg, msg_len, "model workspace: batch %zu too large", B);
+        SMILE_CHECK(1, st, msg, msg_len,
+                    "model workspace: batch %zu too large for this model (%zu inputs, %zu "
+                    "parameters)",
+                    B, m->in_size, m->d);
     }
     /* One block: reals | int32 tokens [B·T] | int32 labels [B·T] | double ll [B·T] |
      * scratch; every part 64-byte aligned. */

@@ -78,10 +78,22 @@ static void phase_lengths(int64_t n, int64_t *n1, int64_t *n2, int64_t *n3) {
     *n3 = n - *n1 - *n2;
 }
 
-/* The tuning workspace of a warm-up with phases n1, n2, n3 (zeroed). */
+/* The tuning workspace of a warm-up with phases n1, n2, n3 (zeroed). The phase-3
+ * record (n3 rows of ns coordinates) grows with the warm-up: a size that cannot be
+ * allocated is refused up front, naming the warm-up, and the out-of-memory
+ * message is written before the workspace is released. */
 static smile_status mile_alloc(smile_chain *c, int64_t n1, int64_t n2, int64_t n3, char *msg,
                                size_t msg_len) {
     const size_t d = c->dim;
+    const size_t ns = d < (size_t)c->p.mclmc_max_coords ? d : (size_t)c->p.mclmc_max_coords;
+    const long long steps = (long long)n1 + n2 + n3;
+    size_t rows = n3 > 0 ? (size_t)n3 : 1, cells = 0, bytes = 0;
+    SMILE_CHECK(n1 < 0 || n2 < 0 || n3 < 0 || smile_mul_size(rows, ns, &cells) ||
+                    smile_mul_size(cells, sizeof(double), &bytes),
+                SMILE_EINVAL, msg, msg_len,
+                "MCLMC warm-up of %lld steps: its phase-3 record (%lld steps x %zu coordinates) "
+                "is too large; use a shorter warm-up",
+                steps, (long long)n3, ns);
     mile_state *m = smile_calloc(1, sizeof *m);
     SMILE_CHECK(!m, SMILE_ENOMEM, msg, msg_len, "out of memory for MCLMC tuning");
     c->mile = m;
@@ -90,14 +102,16 @@ static smile_status mile_alloc(smile_chain *c, int64_t n1, int64_t n2, int64_t n
     m->n3 = n3;
     m->mean = smile_calloc(d, sizeof(double));
     m->m2 = smile_calloc(d, sizeof(double));
-    m->ns = d < (size_t)c->p.mclmc_max_coords ? d : (size_t)c->p.mclmc_max_coords;
+    m->ns = ns;
     m->subset = smile_calloc(d, sizeof(uint32_t));
-    m->rec = smile_calloc((size_t)(m->n3 > 0 ? m->n3 : 1) * m->ns, sizeof(double));
-    m->col = smile_calloc((size_t)(m->n3 > 0 ? m->n3 : 1), sizeof(double));
+    m->rec = smile_calloc(cells, sizeof(double));
+    m->col = smile_calloc(rows, sizeof(double));
     if (!m->mean || !m->m2 || !m->subset || !m->rec || !m->col) {
+        smile_set_msg(msg, msg_len,
+                      "MCLMC warm-up of %lld steps: out of memory for its tuning record (%lld "
+                      "steps x %zu coordinates, %.3g GiB); use a shorter warm-up",
+                      steps, (long long)n3, ns, (double)bytes / 1073741824.0);
         smile_mclmc_free(c);
-        smile_set_msg(msg, msg_len, "out of memory for MCLMC tuning (%lld x %zu record)",
-                      (long long)n3, d);
         return SMILE_ENOMEM;
     }
     return SMILE_OK;
