@@ -20,6 +20,11 @@ _CLASSES_FILE = "python_classes.json"
 
 
 def _as_2d(X, what="X", n_features=None, est=None):
+    if X is None:
+        raise ValueError("Expected 2D array, got None: %s is required" % what)
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise ValueError("Sparse data was passed for %s, but dense data is required: sparse "
+                         "input is not supported (pass X.toarray())" % what)
     if isinstance(X, np.ndarray) and X.dtype.kind in "OUSV" or not isinstance(X, np.ndarray):
         try:
             arr = np.asarray(X)
@@ -54,8 +59,17 @@ def _as_2d(X, what="X", n_features=None, est=None):
 
 
 def _as_1d(y, n, numeric):
+    if y is None:
+        raise ValueError("This estimator requires y to be passed, but the target y is None")
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
+        import warnings
+        try:
+            from sklearn.exceptions import DataConversionWarning as warning
+        except Exception:  # scikit-learn is optional
+            warning = UserWarning
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                      "used as y.ravel()", warning, stacklevel=3)
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise ValueError("y must be 1-D (got shape %s)" % (arr.shape,))
@@ -153,7 +167,7 @@ class _SmileBase:
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
 
     # -- fitting ------------------------------------------------------------
-    def _cli_args(self):
+    def _cli_args(self, n_rows=None):
         a = ["--members", str(int(self.members)), "--warmup", str(int(self.warmup)),
              "--samples", str(int(self.samples)), "--thin", str(int(self.thin)),
              "--batch", str(int(self.batch)), "--sampler", str(self.sampler),
@@ -169,6 +183,8 @@ class _SmileBase:
              "--threads", str(int(self.n_jobs))]
         if self.split is not None:
             a += ["--split", ",".join(repr(float(f)) for f in self.split)]
+        elif n_rows is not None and n_rows < 40:
+            a += ["--split", "0.5,0.25"]  # small tables: >= 1 validation and test row
         if not self.verbose:
             a.append("--quiet")
         return a
@@ -192,6 +208,8 @@ class _SmileBase:
             self.__dict__.pop(attr, None)
         if self.run_dir is not None:
             run_dir = os.fspath(self.run_dir)
+            if os.path.exists(os.path.join(run_dir, "config.json")):
+                shutil.rmtree(run_dir)  # an earlier fit's run: fit again from scratch
             os.makedirs(run_dir, exist_ok=True)
         else:
             run_dir = self._own_dir()
@@ -204,7 +222,7 @@ class _SmileBase:
                 for row, yv in zip(X, ycol):
                     f.write(",".join(repr(float(v)) for v in row) + "," + yv + "\n")
             cmd = [_lib.cli_path(), "fit", "--data", csv, "--target", "y", "--out", run_dir]
-            cmd += extra + self._cli_args()
+            cmd += extra + self._cli_args(X.shape[0])
             if self.verbose:
                 res = subprocess.run(cmd)
                 err = ""
@@ -320,14 +338,14 @@ class Regressor(_SmileBase):
         self.verbose = verbose
         self.run_dir = run_dir
 
-    def _cli_args(self):
-        return super()._cli_args() + ["--likelihood", str(self.likelihood)]
+    def _cli_args(self, n_rows=None):
+        return super()._cli_args(n_rows) + ["--likelihood", str(self.likelihood)]
 
     def fit(self, X, y):
         X = _as_2d(X)
         if X.shape[0] < 2:
-            raise ValueError("fit needs at least 2 rows (got 1); smile splits the rows "
-                             "into training, validation and test rows")
+            raise ValueError("fit needs at least 2 rows (got 1 sample, n_samples=1); smile "
+                             "splits the rows into training, validation and test rows")
         y = _as_1d(y, X.shape[0], numeric=True)
         return self._fit_table(X, [repr(float(v)) for v in y], ["--task", "regress"])
 
@@ -373,8 +391,11 @@ class Regressor(_SmileBase):
             return 1.0 if ss_res == 0 else 0.0
         return float(1.0 - ss_res / ss_tot)
 
-    def _more_tags(self):
-        return {"poor_score": True, "non_deterministic": False}
+    def __sklearn_tags__(self):
+        from sklearn.utils import RegressorTags, Tags, TargetTags
+
+        return Tags(estimator_type="regressor", target_tags=TargetTags(required=True),
+                    regressor_tags=RegressorTags(poor_score=True))
 
 
 class Classifier(_SmileBase):
@@ -408,12 +429,21 @@ class Classifier(_SmileBase):
         self.verbose = verbose
         self.run_dir = run_dir
 
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(poor_score=True))
+
     def fit(self, X, y):
         X = _as_2d(X)
         if X.shape[0] < 2:
-            raise ValueError("fit needs at least 2 rows (got 1); smile splits the rows "
-                             "into training, validation and test rows")
+            raise ValueError("fit needs at least 2 rows (got 1 sample, n_samples=1); smile "
+                             "splits the rows into training, validation and test rows")
         y = _as_1d(y, X.shape[0], numeric=False)
+        if y.dtype.kind == "f" and np.any(y != np.round(y)):
+            raise ValueError("Unknown label type: continuous. Classifier needs class labels "
+                             "(integers or strings), not a continuous target; use Regressor")
         classes, idx = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError("Classifier can't train when only one class is present "
@@ -453,7 +483,8 @@ class Classifier(_SmileBase):
         return p.classify(x)["probs"][:, self._order]
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_log_proba(self, X):
         with np.errstate(divide="ignore"):

@@ -195,6 +195,10 @@ def test_given_run_dir_kept(reg_data, tmp_path):
     X, y = reg_data
     est = smile.Regressor(run_dir=str(tmp_path / "mine"), **SMALL).fit(X, y)
     assert est.run_dir_ == str(tmp_path / "mine")
+    first = est.predict(X)
+    est.set_params(random_state=2).fit(X, y)  # fitting again replaces the earlier run
+    assert est.run_dir_ == str(tmp_path / "mine")
+    assert not np.array_equal(est.predict(X), first)
     del est
     assert os.path.isfile(tmp_path / "mine" / "model.json")
 
@@ -210,6 +214,8 @@ def test_given_run_dir_kept(reg_data, tmp_path):
     ([["a", "b"]] * 10, np.zeros(10), "numbers"),
     (np.zeros((10, 2)), ["a"] * 10, "numbers"),
     (np.zeros((1, 2)), np.zeros(1), "at least 2 rows"),
+    (None, np.zeros(3), "None"),
+    (np.zeros((10, 2)), None, "y is None"),
     (np.zeros((0, 2)), np.zeros(0), "0 sample"),
 ])
 def test_bad_input_regressor(X, y, match):
@@ -225,6 +231,8 @@ def test_bad_input_classifier():
         smile.Classifier(**SMALL).fit(X, [0.0] * 9 + [np.nan])
     with pytest.raises(ValueError, match="1 row|2 rows"):
         smile.Classifier(**SMALL).fit(X[:1], ["a"])
+    with pytest.raises(ValueError, match="continuous"):
+        smile.Classifier(**SMALL).fit(X, np.linspace(0, 1, 10))
 
 
 def test_bad_input_predict(reg, clf, clf_data):
@@ -248,12 +256,19 @@ def test_bad_settings_value_error(reg_data):
     with pytest.raises(ValueError, match="sampler"):
         smile.Regressor(sampler="nope", **{k: v for k, v in SMALL.items()}).fit(X, y)
     with pytest.raises(ValueError, match="too few"):
-        smile.Regressor(**SMALL).fit(X[:5], y[:5])
+        smile.Regressor(**SMALL).fit(X[:3], y[:3])
 
 
 def test_not_fitted():
-    with pytest.raises((AttributeError, ValueError)):
-        smile.Regressor().predict(np.zeros((2, 3)))
+    for est in (smile.Regressor(), smile.Classifier()):
+        with pytest.raises((AttributeError, ValueError)):
+            est.predict(np.zeros((2, 3)))
+
+
+def test_small_tables(reg_data):
+    X, y = reg_data
+    est = smile.Regressor(**SMALL).fit(X[:8], y[:8])
+    assert est.predict(X[:3]).shape == (3,)
 
 
 def test_load_errors(tmp_path):
