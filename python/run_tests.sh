@@ -11,7 +11,7 @@ py=/usr/bin/python3
 if [ ! -x "$venv/bin/python" ]; then
   "$py" -m venv "$venv" || { echo "python/run_tests.sh: python3 -m venv failed (apt-get install python3-venv)"; exit 1; }
 fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check numpy pytest scikit-learn setuptools \
+"$venv/bin/python" -m pip install -q --disable-pip-version-check numpy pytest scikit-learn "setuptools>=70.1" wheel \
   || { echo "python/run_tests.sh: pip install of numpy/pytest/scikit-learn failed"; exit 1; }
 # no build isolation: setuptools comes from the venv, so a rerun needs no network
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation \
