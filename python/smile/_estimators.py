@@ -520,6 +520,11 @@ def load(run_dir, n_jobs=0):
     not copied or deleted. Its constructor settings are the defaults."""
     run_dir = os.fspath(run_dir)
     pred = _lib.Predictor(run_dir, threads=n_jobs)
+    if pred.info.text or pred.info.task in (2, 3, 4, 5):
+        kind = "text" if pred.info.text else "image"
+        pred.close()
+        raise ValueError("%s: a %s run; smile.load opens runs on tables (use `smile predict` "
+                         "for image and text runs)" % (run_dir, kind))
     est = Classifier(n_jobs=n_jobs) if pred.info.classify else Regressor(n_jobs=n_jobs)
     est._predictor = pred
     if pred.info.classify:
