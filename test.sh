@@ -9,6 +9,7 @@ scripts/deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs" all tests
 if [ "${1:-}" = "--long" ]; then make test-long; else make test; fi
+python/run_tests.sh
 echo "== sanitizer build (ASan + UBSan) =="
 make -j"$jobs" asan >/dev/null
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
