@@ -8,6 +8,7 @@
  * Long tier (SMILE_LONG): a LeNet Imagenette run predicted from JPEGs. */
 #define _XOPEN_SOURCE 700
 #include "harness.h"
+#include "jpeg_writer.h"
 #include "smile.h"
 #include "data/data.h"
 #include "fit/predictor_internal.h"
@@ -170,29 +171,11 @@ static void cifar(void) {
     smile_dataset_free(&ds);
 }
 
-static void write_jpeg(const char *path, int w, int h, unsigned seed) {
+/* A w × h RGB JPEG of a seeded pattern. */
+static void write_pattern_jpeg(const char *path, int w, int h, unsigned seed) {
     unsigned char *pix = malloc((size_t)w * h * 3);
     for (int i = 0; i < w * h * 3; i++) pix[i] = (unsigned char)((i * 13 + seed * 71) ^ (i / 97));
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr e;
-    c.err = jpeg_std_error(&e);
-    jpeg_create_compress(&c);
-    FILE *f = fopen(path, "wb");
-    jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)w;
-    c.image_height = (JDIMENSION)h;
-    c.input_components = 3;
-    c.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, 90, TRUE);
-    jpeg_start_compress(&c, TRUE);
-    while (c.next_scanline < c.image_height) {
-        JSAMPROW row = pix + (size_t)c.next_scanline * w * 3;
-        jpeg_write_scanlines(&c, &row, 1);
-    }
-    jpeg_finish_compress(&c);
-    jpeg_destroy_compress(&c);
-    fclose(f);
+    write_jpeg(path, w, h, 3, JCS_RGB, pix);
     free(pix);
 }
 
@@ -200,13 +183,13 @@ static void jpegs(void) {
     static const char *const dirs[] = {"in", "in/train", "in/val", "in/train/n01", "in/train/n02",
                                        "in/val/n01", "in/val/n02", "loose", "bad"};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) mkdir(path_in(dirs[i]), 0700);
-    write_jpeg(path_in("in/train/n01/a.JPEG"), 40, 30, 1);
-    write_jpeg(path_in("in/train/n01/b.JPEG"), 20, 50, 2);
-    write_jpeg(path_in("in/train/n02/c.jpg"), 33, 33, 3);
-    write_jpeg(path_in("in/train/n02/d.JPEG"), 70, 45, 4);
-    write_jpeg(path_in("in/val/n01/v2.JPEG"), 61, 29, 5);
-    write_jpeg(path_in("in/val/n01/v1.jpeg"), 17, 23, 6);
-    write_jpeg(path_in("in/val/n02/w.JPEG"), 100, 80, 7);
+    write_pattern_jpeg(path_in("in/train/n01/a.JPEG"), 40, 30, 1);
+    write_pattern_jpeg(path_in("in/train/n01/b.JPEG"), 20, 50, 2);
+    write_pattern_jpeg(path_in("in/train/n02/c.jpg"), 33, 33, 3);
+    write_pattern_jpeg(path_in("in/train/n02/d.JPEG"), 70, 45, 4);
+    write_pattern_jpeg(path_in("in/val/n01/v2.JPEG"), 61, 29, 5);
+    write_pattern_jpeg(path_in("in/val/n01/v1.jpeg"), 17, 23, 6);
+    write_pattern_jpeg(path_in("in/val/n02/w.JPEG"), 100, 80, 7);
     smile_data_options o = smile_data_options_default();
     o.check_official_sizes = 0;
     o.image_size = 24;
@@ -233,8 +216,8 @@ static void jpegs(void) {
         CHECK(r.names && !strcmp(r.names[0], path_in("in/val/n01/v2.JPEG")), "file name");
     }
     smile_predictor_rows_free(&r);
-    write_jpeg(path_in("loose/z.JPEG"), 100, 80, 7); /* = val/n02/w */
-    write_jpeg(path_in("loose/y.jpg"), 17, 23, 6);   /* = val/n01/v1 */
+    write_pattern_jpeg(path_in("loose/z.JPEG"), 100, 80, 7); /* = val/n02/w */
+    write_pattern_jpeg(path_in("loose/y.jpg"), 17, 23, 6);   /* = val/n01/v1 */
     harness_write_bytes(path_in("loose/notes.txt"), (const unsigned char *)"x", 1, 0);
     st = fit_read_images(&rm, path_in("loose"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_OK && r.n == 2 && !r.has_target, "loose files: %s", msg);
@@ -272,7 +255,7 @@ static void imagenette_run(void) {
         char rel[64];
         snprintf(rel, sizeof rel, "run/%s/n0%d/i%02d.JPEG", i < 12 ? "train" : "val", 1 + i % 2,
                  i);
-        write_jpeg(path_in(rel), 30 + 3 * i, 50 - i, (unsigned)(i % 2) * 40 + (unsigned)i);
+        write_pattern_jpeg(path_in(rel), 30 + 3 * i, 50 - i, (unsigned)(i % 2) * 40 + (unsigned)i);
     }
     smile_fit_config c = smile_fit_config_default(SMILE_DATA_IMAGENETTE);
     snprintf(c.data, sizeof c.data, "%s", path_in("run"));

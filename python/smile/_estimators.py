@@ -127,6 +127,23 @@ def _load_samples(run_dir):
         return arrs
 
 
+
+
+def _fit_rows(X):
+    """X as a 2-D float array with at least the 2 rows a fit needs."""
+    X = _as_2d(X)
+    if X.shape[0] < 2:
+        raise ValueError("fit needs at least 2 rows (got 1 sample, n_samples=1); smile "
+                         "splits the rows into training, validation and test rows")
+    return X
+
+def _store_params(est, values):
+    """Stores every constructor argument unchanged under its own name (as
+    scikit-learn estimators do: no validation or conversion in __init__)."""
+    for name, value in values.items():
+        if name != "self" and not name.startswith("__"):
+            setattr(est, name, value)
+
 class _SmileBase:
     _estimator_type = None
 
@@ -316,36 +333,13 @@ class Regressor(_SmileBase):
                  activation="relu", prior_sd=1.0, likelihood="homo", split=None,
                  de_epochs=200, de_patience=10, de_lr=0.01, de_wd=0.005, de_batch=64,
                  random_state=1, n_jobs=0, verbose=False, run_dir=None):
-        self.members = members
-        self.warmup = warmup
-        self.samples = samples
-        self.thin = thin
-        self.batch = batch
-        self.sampler = sampler
-        self.step_size = step_size
-        self.hidden = hidden
-        self.activation = activation
-        self.prior_sd = prior_sd
-        self.likelihood = likelihood
-        self.split = split
-        self.de_epochs = de_epochs
-        self.de_patience = de_patience
-        self.de_lr = de_lr
-        self.de_wd = de_wd
-        self.de_batch = de_batch
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.run_dir = run_dir
+        _store_params(self, locals())
 
     def _cli_args(self, n_rows=None):
         return super()._cli_args(n_rows) + ["--likelihood", str(self.likelihood)]
 
     def fit(self, X, y):
-        X = _as_2d(X)
-        if X.shape[0] < 2:
-            raise ValueError("fit needs at least 2 rows (got 1 sample, n_samples=1); smile "
-                             "splits the rows into training, validation and test rows")
+        X = _fit_rows(X)
         y = _as_1d(y, X.shape[0], numeric=True)
         return self._fit_table(X, [repr(float(v)) for v in y], ["--task", "regress"])
 
@@ -408,26 +402,7 @@ class Classifier(_SmileBase):
                  activation="relu", prior_sd=1.0, split=None,
                  de_epochs=200, de_patience=10, de_lr=0.01, de_wd=0.005, de_batch=64,
                  random_state=1, n_jobs=0, verbose=False, run_dir=None):
-        self.members = members
-        self.warmup = warmup
-        self.samples = samples
-        self.thin = thin
-        self.batch = batch
-        self.sampler = sampler
-        self.step_size = step_size
-        self.hidden = hidden
-        self.activation = activation
-        self.prior_sd = prior_sd
-        self.split = split
-        self.de_epochs = de_epochs
-        self.de_patience = de_patience
-        self.de_lr = de_lr
-        self.de_wd = de_wd
-        self.de_batch = de_batch
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.run_dir = run_dir
+        _store_params(self, locals())
 
     def __sklearn_tags__(self):
         from sklearn.utils import ClassifierTags, Tags, TargetTags
@@ -436,10 +411,7 @@ class Classifier(_SmileBase):
                     classifier_tags=ClassifierTags(poor_score=True))
 
     def fit(self, X, y):
-        X = _as_2d(X)
-        if X.shape[0] < 2:
-            raise ValueError("fit needs at least 2 rows (got 1 sample, n_samples=1); smile "
-                             "splits the rows into training, validation and test rows")
+        X = _fit_rows(X)
         y = _as_1d(y, X.shape[0], numeric=False)
         if y.dtype.kind == "f" and np.any(y != np.round(y)):
             raise ValueError("Unknown label type: continuous. Classifier needs class labels "

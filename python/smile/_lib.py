@@ -45,31 +45,30 @@ class PredictorInfo(ctypes.Structure):
     ]
 
 
+def _fields(spec):
+    """ctypes fields from "name:type ..." (d = double *, i = int32 *, n = size_t, b = int)."""
+    kinds = {"d": _c_double_p, "i": _c_int32_p, "n": ctypes.c_size_t, "b": ctypes.c_int}
+    return [(f.split(":")[0], kinds[f.split(":")[1]]) for f in spec.split()]
+
+
 class RegressionRequest(ctypes.Structure):
-    _fields_ = [
-        ("mean", _c_double_p),
-        ("sd", _c_double_p),
-        ("sd_epistemic", _c_double_p),
-        ("sd_aleatoric", _c_double_p),
-        ("n_levels", ctypes.c_size_t),
-        ("levels", _c_double_p),
-        ("lower", _c_double_p),
-        ("upper", _c_double_p),
-        ("y", _c_double_p),
-        ("log_density", _c_double_p),
-        ("standardised", ctypes.c_int),
-    ]
+    _fields_ = _fields("mean:d sd:d sd_epistemic:d sd_aleatoric:d n_levels:n levels:d "
+                       "lower:d upper:d y:d log_density:d standardised:b")
 
 
 class ClassificationRequest(ctypes.Structure):
-    _fields_ = [
-        ("probs", _c_double_p),
-        ("predicted", _c_int32_p),
-        ("entropy", _c_double_p),
-        ("mutual_info", _c_double_p),
-        ("labels", _c_int32_p),
-        ("log_prob", _c_double_p),
-    ]
+    _fields_ = _fields("probs:d predicted:i entropy:d mutual_info:d labels:i log_prob:d")
+
+
+def _observed(q, out, field, result, values, dtype, ctype, n):
+    """Points request q at the observed values (kept alive by the caller) and at a
+    new output array out[result] of their log densities."""
+    import numpy as np
+    values = np.ascontiguousarray(values, dtype=dtype)
+    out[result] = np.empty(n)
+    setattr(q, field, _ptr(values, ctype))
+    setattr(q, result, _ptr(out[result], ctypes.c_double))
+    return values
 
 
 def _candidates():
@@ -233,16 +232,17 @@ class Predictor:
             q.lower = _ptr(out["lower"], ctypes.c_double)
             q.upper = _ptr(out["upper"], ctypes.c_double)
         if y is not None:
-            y = np.ascontiguousarray(y, dtype=np.float64)
-            out["log_density"] = np.empty(n)
-            q.y = _ptr(y, ctypes.c_double)
-            q.log_density = _ptr(out["log_density"], ctypes.c_double)
+            y = _observed(q, out, "y", "log_density", y, np.float64, ctypes.c_double, n)
         q.standardised = 1 if standardised else 0
+        return self._request("smile_predictor_regress", x, q, out)
+
+    def _request(self, fn, x, q, out):
+        """Calls the library's prediction function fn on rows x with request q."""
         msg = ctypes.create_string_buffer(1024)
-        st = self._lib.smile_predictor_regress(self._p, _ptr(x, ctypes.c_float), n,
-                                               ctypes.byref(q), msg, len(msg))
+        st = getattr(self._lib, fn)(self._p, _ptr(x, ctypes.c_float), x.shape[0],
+                                    ctypes.byref(q), msg, len(msg))
         if st != SMILE_OK:
-            _raise(st, msg, "smile_predictor_regress")
+            _raise(st, msg, fn)
         return out
 
     def classify(self, x, labels=None):
@@ -257,13 +257,5 @@ class Predictor:
         q.entropy = _ptr(out["entropy"], ctypes.c_double)
         q.mutual_info = _ptr(out["mutual_info"], ctypes.c_double)
         if labels is not None:
-            labels = np.ascontiguousarray(labels, dtype=np.int32)
-            out["log_prob"] = np.empty(n)
-            q.labels = _ptr(labels, ctypes.c_int32)
-            q.log_prob = _ptr(out["log_prob"], ctypes.c_double)
-        msg = ctypes.create_string_buffer(1024)
-        st = self._lib.smile_predictor_classify(self._p, _ptr(x, ctypes.c_float), n,
-                                                ctypes.byref(q), msg, len(msg))
-        if st != SMILE_OK:
-            _raise(st, msg, "smile_predictor_classify")
-        return out
+            labels = _observed(q, out, "labels", "log_prob", labels, np.int32, ctypes.c_int32, n)
+        return self._request("smile_predictor_classify", x, q, out)

@@ -23,8 +23,7 @@ def reg_data():
 
 @pytest.fixture(scope="session")
 def reg(reg_data):
-    X, y = reg_data
-    return smile.Regressor(**SMALL).fit(X, y)
+    return smile.Regressor(**SMALL).fit(*reg_data)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +36,7 @@ def clf_data():
 
 @pytest.fixture(scope="session")
 def clf(clf_data):
-    X, y = clf_data
-    return smile.Classifier(**SMALL).fit(X, y)
+    return smile.Classifier(**SMALL).fit(*clf_data)
 
 
 @pytest.fixture(scope="session")
