@@ -73,12 +73,7 @@ typedef struct {
     size_t n_levels;
 } predict_args;
 
-static int bad(const char *fmt, const char *a) {
-    fprintf(stderr, "smile predict: ");
-    fprintf(stderr, fmt, a);
-    fputc('\n', stderr);
-    return 2;
-}
+#define bad(...) cli_bad("smile predict", __VA_ARGS__)
 
 /* "0.5,0.9" → levels in (0, 1). */
 static int parse_levels(predict_args *a) {

@@ -84,6 +84,19 @@ static void same_as_test(const smile_dataset *ds, const smile_predictor_rows *r,
     for (size_t i = 0; i < n; i++) CHECK(r->line[i] == i + 1, "%s: line %zu", what, i);
 }
 
+/* Reads path through the run model rm and compares the rows with the data
+ * set's test rows (same_as_test); a failed read is reported as one check. */
+static void read_as_test(const fit_runmodel *rm, const char *path, const smile_dataset *ds,
+                         size_t first, size_t n, int labels, const char *what) {
+    char msg[512] = "";
+    smile_predictor_rows r;
+    smile_status st = fit_read_images(rm, path, 2, &r, msg, sizeof msg);
+    CHECK(st == SMILE_OK, "%s: %s", what, msg);
+    if (st != SMILE_OK) return;
+    same_as_test(ds, &r, first, n, labels, what);
+    smile_predictor_rows_free(&r);
+}
+
 static void fmnist(void) {
     char *dir = path_in("fm");
     mkdir(dir, 0700);
@@ -100,27 +113,15 @@ static void fmnist(void) {
     if (st != SMILE_OK) return;
     fit_runmodel rm = image_model(&ds);
     smile_predictor_rows r;
-    st = fit_read_images(&rm, dir, 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "folder: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist folder");
-    smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("fm/t10k-images-idx3-ubyte.gz"), 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "file: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist file + labels beside");
-    smile_predictor_rows_free(&r);
+    read_as_test(&rm, dir, &ds, 0, 7, 1, "fmnist folder");
+    read_as_test(&rm, path_in("fm/t10k-images-idx3-ubyte.gz"), &ds, 0, 7, 1, "fmnist file + labels beside");
     /* plain images file, gzip labels beside it; then images alone */
     mkdir(path_in("fm2"), 0700);
     write_idx(path_in("fm2/new-images-idx3-ubyte"), NULL, 7, 9, 0);
     write_idx(path_in("fm2/x"), path_in("fm2/new-labels-idx1-ubyte.gz"), 7, 9, 1);
-    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "plain file: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 1, "fmnist plain + .gz labels");
-    smile_predictor_rows_free(&r);
+    read_as_test(&rm, path_in("fm2/new-images-idx3-ubyte"), &ds, 0, 7, 1, "fmnist plain + .gz labels");
     unlink(path_in("fm2/new-labels-idx1-ubyte.gz"));
-    st = fit_read_images(&rm, path_in("fm2/new-images-idx3-ubyte"), 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "alone: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 7, 0, "fmnist without labels");
-    smile_predictor_rows_free(&r);
+    read_as_test(&rm, path_in("fm2/new-images-idx3-ubyte"), &ds, 0, 7, 0, "fmnist without labels");
     st = fit_read_images(&rm, path_in("fm2"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EIO && strstr(msg, "t10k-images-idx3-ubyte"), "folder without t10k: %s",
           msg);
@@ -157,14 +158,8 @@ static void cifar(void) {
     if (st != SMILE_OK) return;
     fit_runmodel rm = image_model(&ds);
     smile_predictor_rows r;
-    st = fit_read_images(&rm, path_in("cf/test_batch.bin"), 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "batch file: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 3, 1, "cifar batch file");
-    smile_predictor_rows_free(&r);
-    st = fit_read_images(&rm, path_in("cf"), 2, &r, msg, sizeof msg);
-    CHECK(st == SMILE_OK, "folder: %s", msg);
-    if (st == SMILE_OK) same_as_test(&ds, &r, 0, 3, 1, "cifar folder");
-    smile_predictor_rows_free(&r);
+    read_as_test(&rm, path_in("cf/test_batch.bin"), &ds, 0, 3, 1, "cifar batch file");
+    read_as_test(&rm, path_in("cf"), &ds, 0, 3, 1, "cifar folder");
     harness_write_bytes(path_in("cf/short.bin"), (const unsigned char *)"abc", 3, 0);
     st = fit_read_images(&rm, path_in("cf/short.bin"), 2, &r, msg, sizeof msg);
     CHECK(st == SMILE_EFORMAT && strstr(msg, "3073"), "truncated batch: %s", msg);
