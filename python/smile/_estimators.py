@@ -8,6 +8,7 @@ import inspect
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import weakref
@@ -15,6 +16,7 @@ import weakref
 import numpy as np
 
 from . import _lib
+from ._sample import _arviz
 
 _CLASSES_FILE = "python_classes.json"
 
@@ -129,6 +131,27 @@ def _load_samples(run_dir):
 
 
 
+def _run_fit(cmd, verbose):
+    """Runs the `smile fit` command; (exit status, stderr text). verbose: its
+    progress and report go to this process's terminal. On an exception here
+    (KeyboardInterrupt from Ctrl-C) the command gets SIGINT, which stops its
+    chains at the next step boundary, and is killed if it has not ended
+    within 10 s; then the exception goes on."""
+    pipe = None if verbose else subprocess.PIPE
+    proc = subprocess.Popen(cmd, stdout=pipe, stderr=pipe, universal_newlines=True)
+    try:
+        _out, err = proc.communicate()
+    except BaseException:
+        try:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=10)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+        raise
+    return proc.returncode, err or ""
+
+
 def _fit_rows(X):
     """X as a 2-D float array with at least the 2 rows a fit needs."""
     X = _as_2d(X)
@@ -233,27 +256,27 @@ class _SmileBase:
         work = tempfile.mkdtemp(prefix="smile-data-")
         try:
             csv = os.path.join(work, "train.csv")
-            p = X.shape[1]
-            with open(csv, "w") as f:
-                f.write(",".join(["x%d" % j for j in range(p)] + ["y"]) + "\n")
-                for row, yv in zip(X, ycol):
-                    f.write(",".join(repr(float(v)) for v in row) + "," + yv + "\n")
+            head = ",".join(["x%d" % j for j in range(X.shape[1])] + ["y"])
+            with open(csv, "w") as f:  # repr: the shortest text that reads back exactly
+                f.write("\n".join([head] + [",".join(map(repr, row)) + "," + yv
+                                            for row, yv in zip(X.tolist(), ycol)]) + "\n")
             cmd = [_lib.cli_path(), "fit", "--data", csv, "--target", "y", "--out", run_dir]
             cmd += extra + self._cli_args(X.shape[0])
-            if self.verbose:
-                res = subprocess.run(cmd)
-                err = ""
-            else:
-                res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     universal_newlines=True)
-                err = res.stderr
+            returncode, err = _run_fit(cmd, bool(self.verbose))
+        except BaseException:  # Ctrl-C included: no half-written run stays behind
+            if self.run_dir is None:
+                self._release()
+            raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if res.returncode != 0:
+        if returncode != 0:
             lines = [l for l in err.splitlines() if not l.startswith("smile fit: note:")]
-            msg = "smile fit failed (exit status %d): %s" % (res.returncode,
-                                                            "\n".join(lines).strip())
-            if res.returncode == 2:
+            if returncode < 0:
+                lines.insert(0, "the command was ended by signal %d" % -returncode)
+            msg = "smile fit failed (exit status %d): %s" % (returncode, "\n".join(lines).strip())
+            if self.run_dir is None:
+                self._release()
+            if returncode == 2:
                 raise ValueError(msg)
             raise RuntimeError(msg)
         self._attach(run_dir)
@@ -284,6 +307,23 @@ class _SmileBase:
         p = self._pred()
         X = _as_2d(X, n_features=self.n_features_in_, est=self)
         return p, p.encode(X)
+
+    def to_arviz(self):
+        """The posterior samples as an arviz.InferenceData (ArviZ is optional:
+        ImportError with a hint without it): posterior["theta"] with the
+        members as chains, dims (chain, draw, theta_dim_0); metrics_ in attrs."""
+        if "run_dir_" not in self.__dict__:
+            raise _not_fitted(self)
+        az = _arviz()
+        s = self.samples_
+        if s is None:
+            raise ValueError("%s: the run directory holds no samples" % self.run_dir_)
+        if isinstance(s, list):  # members with different sample counts: the common length
+            n = min(a.shape[0] for a in s)
+            s = np.stack([a[:n] for a in s])
+        return az.from_dict(posterior={"theta": np.asarray(s, dtype=np.float64)},
+                            attrs={"run_dir": self.run_dir_,
+                                   "metrics": json.dumps(self.metrics_)})
 
     # -- pickling -------------------------------------------------------------
     def __getstate__(self):

@@ -180,3 +180,28 @@ def test_sgld_one_dimension():
     res = smile.sample(lambda x: (-0.5 * x @ x, -x), [0.0], sampler="sgld", step_size=0.05,
                        warmup=100, samples=200)
     assert res.samples.shape == (1, 200, 1)
+
+
+def test_to_arviz(reg):
+    az = pytest.importorskip("arviz")
+    res = smile.sample(gauss, [2.0, -2.0], sampler="mclmc", chains=2, warmup=500,
+                       samples=2000, thin=2)
+    idata = res.to_arviz()
+    assert idata.posterior["x"].shape == (2, 1000, 2)
+    assert idata.sample_stats["step_size"].shape == (2, 1000)
+    np.testing.assert_allclose(idata.sample_stats["step_size"].values,
+                               res.step_size[:, 500::2])
+    summary = az.summary(idata, var_names=["x"], round_to="none")
+    np.testing.assert_allclose(summary["mean"].values, res.samples.mean(axis=(0, 1)), atol=2e-3)
+    post = reg.to_arviz().posterior["theta"]
+    assert post.shape == reg.samples_.shape
+    np.testing.assert_array_equal(post.values, reg.samples_)
+
+
+def test_to_arviz_without_arviz(reg, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "arviz", None)  # import arviz raises ImportError
+    res = smile.sample(gauss, [0.0, 0.0], sampler="mclmc", warmup=10, samples=10)
+    for obj in (res, reg):
+        with pytest.raises(ImportError, match="pip install arviz"):
+            obj.to_arviz()
