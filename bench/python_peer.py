@@ -121,6 +121,8 @@ def one(a):
     fn = {"smile": fit_smile, "cli": fit_cli, "bde": fit_bde}[a.one[0]]
     wall, lppd, rmse, extra = fn(a, *data)
     kib = 1024.0
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    extra["cpu_s"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     print(json.dumps({"wall_s": wall, "lppd": lppd, "rmse": rmse, **extra,
                       "rss_self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib,
                       "rss_children_mib":
@@ -157,6 +159,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3, help="runs of smile and of the command "
                     "(alternating; medians reported)")
+    ap.add_argument("--bde-repeats", type=int, default=1, help="runs of bde (interleaved "
+                    "with the first runs of smile)")
     ap.add_argument("--skip-bde", action="store_true")
     ap.add_argument("--json", help="write all results to this file")
     ap.add_argument("--one", nargs=2, metavar=("METHOD", "DATASET"), help=argparse.SUPPRESS)
@@ -167,12 +171,14 @@ def main():
     a.passthrough = [x for x in sys.argv[1:] if x not in ("--skip-bde",)]
     results = {}
     for ds in a.datasets.split(","):
-        runs = {"smile": [], "cli": []}
-        for _ in range(a.repeats):
+        runs = {"smile": [], "cli": [], "bde": []}
+        for i in range(a.repeats):  # interleaved: the machine's load varies
             runs["smile"].append(child(a, "smile", ds))
             runs["cli"].append(child(a, "cli", ds))
-        if not a.skip_bde:
-            runs["bde"] = [child(a, "bde", ds)]
+            if not a.skip_bde and i < a.bde_repeats:
+                runs["bde"].append(child(a, "bde", ds))
+        if not runs["bde"]:
+            del runs["bde"]
         results[ds] = runs
         report(ds, runs)
     if a.json:
@@ -193,17 +199,18 @@ def report(ds, runs):
           "(median; max %+.1f %%)" % (ds, med(s, "wall_s"), med(c, "wall_s"), len(s),
                                      100 * (med(s, "wall_s") / med(c, "wall_s") - 1),
                                      100 * statistics.median(part), 100 * max(part)))
-    print("| data | estimator | fit wall (s) | peak RSS MiB: Python / command | test LPPD | "
-          "test RMSE |")
-    print("|---|---|---|---|---|---|")
+    print("| data | estimator | fit wall (s) | CPU (s, process) | peak RSS MiB: Python / command | "
+          "test LPPD | test RMSE |")
+    print("|---|---|---|---|---|---|---|")
     rows = [("smile.Regressor", s)] + ([("bde BdeRegressor", runs["bde"])] if "bde" in runs else [])
     for name, r in rows:
-        print("| %s | %s | %.2f | %.0f / %.0f | %.3f | %.3f |"
-              % (ds, name, med(r, "wall_s"), max(x["rss_self_mib"] for x in r),
+        print("| %s | %s | %.1f | %.1f | %.0f / %.0f | %.3f | %.3f |"
+              % (ds, name, med(r, "wall_s"), med(r, "cpu_s"), max(x["rss_self_mib"] for x in r),
                  max(x["rss_children_mib"] for x in r), med(r, "lppd"), med(r, "rmse")))
     if "bde" in runs:
-        print("speed-up of smile over bde: %.1fx; LPPD difference (smile - bde): %+.3f"
-              % (med(runs["bde"], "wall_s") / med(s, "wall_s"),
+        print("speed-up of smile over bde: %.1fx wall, %.1fx CPU; LPPD difference (smile - bde): "
+              "%+.3f" % (med(runs["bde"], "wall_s") / med(s, "wall_s"),
+                         med(runs["bde"], "cpu_s") / med(s, "cpu_s"),
                  med(s, "lppd") - med(runs["bde"], "lppd")))
     sys.stdout.flush()
 
