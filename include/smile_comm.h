@@ -1,0 +1,36 @@
+/* smile — communicators: how one run is shared out over several processes.
+ *
+ * A communicator gives each process of a run its rank r in 0 .. R−1. The
+ * library's one-process default is the NULL communicator (rank 0 of 1); the
+ * MPI implementation is in smile_mpi.h (libraries built with `make MPI=1`).
+ * Ensemble members are assigned to ranks in contiguous blocks: rank r owns
+ * members [first, first + count) of smile_comm_members. Every byte that the
+ * library sends through a communicator is counted (smile_comm_bytes_sent).
+ */
+#ifndef SMILE_COMM_H
+#define SMILE_COMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default) /* the API libsmile.so exports */
+
+typedef struct smile_comm smile_comm;
+
+/* Rank and size (NULL: 0 and 1). */
+int smile_comm_rank(const smile_comm *c);
+int smile_comm_size(const smile_comm *c);
+/* Members [*first, *first + *count) of K owned by rank r: blocks of ⌊K/R⌋,
+ * the first K mod R ranks one more (a rank may own none when R > K). */
+void smile_comm_members(int K, int R, int r, int *first, int *count);
+/* Bytes this process has sent through c so far (NULL: 0). */
+uint64_t smile_comm_bytes_sent(const smile_comm *c);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif
