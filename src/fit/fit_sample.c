@@ -288,6 +288,7 @@ smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg
     f->chains = calloc((size_t)K, sizeof *f->chains);
     if (kn == 0) return f->chains ? SMILE_OK : SMILE_ENOMEM; /* a rank without members */
     SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, kn, mb, msg, msg_len));
+    smile_posterior_set_first_chain(post, f->k0);
     smile_target *targets = calloc((size_t)kn, sizeof *targets);
     smile_drive_slot *slots = calloc((size_t)K, sizeof *slots);
     job J = {f, calloc((size_t)K, sizeof *J.files), fit_now(), 0, f->k0};
