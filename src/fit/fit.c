@@ -484,7 +484,6 @@ static smile_status write_run(smile_fit *f, int with_sampling, cJSON **run_out, 
 
 /* ---- the pipeline --------------------------------------------------------------------- */
 
-
 static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len) {
     const smile_fit_config *c = &f->cfg;
     const int K = c->members;
