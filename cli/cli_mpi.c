@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #ifdef SMILE_WITH_MPI
 #include "smile_mpi.h"
@@ -26,9 +27,24 @@ int cli_ranks_begin(int *argc, char ***argv) {
     return 0;
 }
 
+/* SMILE_COMM_STATS=PREFIX: each rank writes "rank bytes_sent" to PREFIX.<rank>
+ * at the end (bench/mpi.sh). */
+static void write_stats(void) {
+    const char *pre = getenv("SMILE_COMM_STATS");
+    if (!pre || !*pre || !g_comm) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s.%d", pre, smile_comm_rank(g_comm));
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f, "%d %llu\n", smile_comm_rank(g_comm),
+            (unsigned long long)smile_comm_bytes_sent(g_comm));
+    fclose(f);
+}
+
 int cli_ranks_end(int rc) {
     fflush(stdout);
     fflush(stderr);
+    write_stats();
     smile_mpi_comm_close(g_comm);
     g_comm = NULL;
     return rc;
