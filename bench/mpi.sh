@@ -33,7 +33,7 @@ run() {
   local name=$1 ranks=$2 threads=$3; shift 3
   local t0 t1
   t0=$(date +%s.%N)
-  SMILE_COMM_STATS="$out/$name.stats" mpirun --oversubscribe --bind-to none -n "$ranks" \
+  SMILE_COMM_STATS="$out/$name.stats" mpirun --oversubscribe --bind-to none --mca mpi_yield_when_idle 1 -n "$ranks" \
     "$BIN" fit "$@" --threads "$threads" --quiet --out "$out/$name" >"$out/$name.log" 2>&1
   t1=$(date +%s.%N)
   cat "$out/$name".stats.* | sort -n | awk '{print $2}' | paste -sd/ >"$out/$name.bytes"
@@ -43,7 +43,7 @@ same() { cmp -s <(grep -v '"seconds' "$out/$1/metrics.json") <(grep -v '"seconds
 
 uci=(--task uci --data "$DATA/airfoil/airfoil.data" --members 4 --warmup 1000 --samples 4000
      --thin 10 --seed 1)
-lenet=(--task fmnist --data "$DATA/fashion_mnist" --members 4 --warmup 20 --samples 40 --thin 10
+lenet=(--task fmnist --data "$DATA/fashion_mnist" --members 4 --warmup 10 --samples 30 --thin 10
        --de-epochs 0 --seed 1)
 if [ "$quick" = 1 ]; then
   uci=(--task uci --data "$DATA/airfoil/airfoil.data" --members 4 --warmup 200 --samples 800
