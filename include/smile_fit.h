@@ -92,17 +92,17 @@ typedef struct {
     smile_stream_kind stream; /* EPOCH (default) or EPOCH_REF (reference)   */
     int threads;              /* members in parallel; 0 = all CPUs          */
     uint64_t seed;
+    /* "basic" augmentation (docs/method.md, section 9.6) on every training batch (image models:
+     * NHWC inputs of the model's in_h × in_w × in_c), draws from
+     * smile_rng(seed, member, SMILE_RNG_DATA); truncate as
+     * smile_augment_truncate_for(dataset) */
+    int augment, augment_truncate;
     /* the members this call trains: indices first_member .. first_member +
      * members − 1 of the ensemble (results of member k do not depend on
      * which others are trained); comm (may be NULL) joins the ranks that
      * train the other members, for the rule of reference_restore */
     int first_member;
     smile_comm *comm;
-    /* "basic" augmentation (docs/method.md, section 9.6) on every training batch (image models:
-     * NHWC inputs of the model's in_h × in_w × in_c), draws from
-     * smile_rng(seed, member, SMILE_RNG_DATA); truncate as
-     * smile_augment_truncate_for(dataset) */
-    int augment, augment_truncate;
 } smile_de_params;
 
 /* The SMILE UCI settings (docs/experiments.md, section 6.1): 10 members,
