@@ -58,7 +58,7 @@ echo
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')),"
 echo "OpenMPI $(mpirun --version | head -1 | awk '{print $NF}'), $(date -u +%Y-%m-%d)."
 echo
-echo "| model | budget | 1 rank x 2 threads (s) | 2 ranks x 1 thread (s) | efficiency | same metrics | bytes sent per rank (2 ranks) |"
+echo "| model | budget | 1 rank x 2 threads (s) | 2 ranks x 1 thread (s) | efficiency | same metrics | bytes sent, rank 0 / rank 1 (2 ranks) |"
 echo "|---|---|---|---|---|---|---|"
 } >"$md"
 for m in uci lenet; do

@@ -398,12 +398,6 @@ static smile_status drive_own(run_state *rs, smile_analytic *an, const smile_ana
     return st;
 }
 
-/* The counters of a chain that the results use. */
-typedef struct {
-    int64_t resets, nonfinite, grads;
-    double eps, L;
-} chain_counts;
-
 /* Rank 0 receives every chain's kept draws, trace and counters. */
 static smile_status gather_chains(run_state *rs, char *msg, size_t msg_len) {
     const int K = rs->K;
@@ -420,23 +414,7 @@ static smile_status gather_chains(run_state *rs, char *msg, size_t msg_len) {
                                             K, 0, msg, msg_len));
         SMILE_TRY(smile_comm_gather_members(c, rs->trace_phase, nt, K, 0, msg, msg_len));
     }
-    chain_counts *cc = calloc((size_t)K, sizeof *cc);
-    SMILE_CHECK(!cc, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    for (int k = rs->k0; k < rs->k0 + rs->kn; k++) {
-        const smile_chain *ch = &rs->chains[k];
-        cc[k] = (chain_counts){ch->n_resets, ch->n_nonfinite, ch->n_grad, ch->eps, ch->L};
-    }
-    smile_status st = smile_comm_gather_members(c, cc, sizeof *cc, K, 0, msg, msg_len);
-    for (int k = 0; st == SMILE_OK && smile_comm_rank(c) == 0 && k < K; k++) {
-        smile_chain *ch = &rs->chains[k];
-        ch->n_resets = cc[k].resets;
-        ch->n_nonfinite = cc[k].nonfinite;
-        ch->n_grad = cc[k].grads;
-        ch->eps = cc[k].eps;
-        ch->L = cc[k].L;
-    }
-    free(cc);
-    return st;
+    return smile_comm_gather_chains(c, rs->chains, K, msg, msg_len);
 }
 
 /* Initialises and runs the chains (each rank its own block; rank 0 then holds

@@ -10,8 +10,7 @@
 #ifndef SMILE_COMM_H
 #define SMILE_COMM_H
 
-#include <stddef.h>
-#include <stdint.h>
+#include "smile.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +27,12 @@ int smile_comm_size(const smile_comm *c);
 void smile_comm_members(int K, int R, int r, int *first, int *count);
 /* Bytes this process has sent through c so far (NULL: 0). */
 uint64_t smile_comm_bytes_sent(const smile_comm *c);
+/* Chains k of chains[K] run in blocks (smile_comm_members) by the ranks of c:
+ * rank 0 receives the counters (step, n_grad, n_emitted, n_resets,
+ * n_nonfinite, n_eps_up, n_eps_down) and eps, L of every other rank's chains
+ * into its chains[k] (other fields untouched). Every rank calls it. */
+smile_status smile_comm_gather_chains(smile_comm *c, smile_chain *chains, int K, char *msg,
+                                      size_t msg_len);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

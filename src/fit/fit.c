@@ -619,7 +619,7 @@ smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t m
     if (st == SMILE_OK) st = run_de(f, theta, msg, msg_len);
     st = fit_agree(f, st, msg, msg_len);
     if (st == SMILE_OK) st = fit_agree(f, fit_sample(f, theta, msg, msg_len), msg, msg_len);
-    if (st == SMILE_OK) st = fit_gather_chains(f, msg, msg_len);
+    if (st == SMILE_OK) st = smile_comm_gather_chains(f->comm, f->chains, K, msg, msg_len);
     cJSON *run = NULL;
     if (st == SMILE_OK && root) st = write_run(f, 1, &run, msg, msg_len);
     cJSON *m = NULL;

@@ -62,8 +62,6 @@ smile_status fit_agree(smile_fit *f, smile_status st, char *msg, size_t msg_len)
 /* Rank 0 receives the DE members theta[K][d] and reports f->de_rep of all
  * members; f->de_grad_evals is their sum there. */
 smile_status fit_gather_de(smile_fit *f, float *theta, char *msg, size_t msg_len);
-/* Rank 0 receives every chain's counters and final step size into f->chains. */
-smile_status fit_gather_chains(smile_fit *f, char *msg, size_t msg_len);
 /* Every rank receives rank 0's text *json (may be NULL elsewhere before). */
 smile_status fit_share_text(smile_fit *f, char **json, char *msg, size_t msg_len);
 /* fit_table.c: the table task's data set (f->schema), notes for the user,

@@ -28,40 +28,6 @@ smile_status fit_gather_de(smile_fit *f, float *theta, char *msg, size_t msg_len
     return SMILE_OK;
 }
 
-/* The counters of one chain that run.json reports. */
-typedef struct {
-    int64_t step, n_grad, n_emitted, n_resets, n_nonfinite, n_eps_up, n_eps_down;
-    double eps, L;
-} chain_counts;
-
-smile_status fit_gather_chains(smile_fit *f, char *msg, size_t msg_len) {
-    const int K = f->cfg.members;
-    if (smile_comm_size(f->comm) < 2) return SMILE_OK;
-    chain_counts *cc = calloc((size_t)K, sizeof *cc);
-    SMILE_CHECK(!cc, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    for (int k = f->k0; k < f->k0 + f->kn; k++) {
-        const smile_chain *c = &f->chains[k];
-        cc[k] = (chain_counts){c->step, c->n_grad, c->n_emitted, c->n_resets, c->n_nonfinite,
-                               c->n_eps_up, c->n_eps_down, c->eps, c->L};
-    }
-    smile_status st = smile_comm_gather_members(f->comm, cc, sizeof *cc, K, 0, msg, msg_len);
-    for (int k = 0; st == SMILE_OK && f->rank == 0 && k < K; k++) {
-        if (k >= f->k0 && k < f->k0 + f->kn) continue;
-        smile_chain *c = &f->chains[k];
-        c->step = cc[k].step;
-        c->n_grad = cc[k].n_grad;
-        c->n_emitted = cc[k].n_emitted;
-        c->n_resets = cc[k].n_resets;
-        c->n_nonfinite = cc[k].n_nonfinite;
-        c->n_eps_up = cc[k].n_eps_up;
-        c->n_eps_down = cc[k].n_eps_down;
-        c->eps = cc[k].eps;
-        c->L = cc[k].L;
-    }
-    free(cc);
-    return st;
-}
-
 smile_status fit_share_text(smile_fit *f, char **json, char *msg, size_t msg_len) {
     if (smile_comm_size(f->comm) < 2 || !json) return SMILE_OK;
     int64_t len = f->rank == 0 && *json ? (int64_t)strlen(*json) : 0;
