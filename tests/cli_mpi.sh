@@ -72,8 +72,12 @@ sampled() { # both ranks have a checkpoint with samples on disk
 }
 for _ in $(seq 600); do sampled && break; sleep 0.05; done
 ranks=$(pgrep -P "$mp")
+check "the 2 ranks of the run were found ($ranks)" [ "$(echo $ranks | wc -w)" -eq 2 ]
 kill -KILL $ranks "$mp" 2>/dev/null
 wait "$mp" 2>/dev/null
+for _ in $(seq 100); do alive=0; for p in $ranks; do kill -0 "$p" 2>/dev/null && alive=1; done
+  [ "$alive" = 0 ] && break; sleep 0.05; done
+check "the ranks are gone after SIGKILL" [ "$alive" = 0 ]
 check "the 2-rank run was killed mid-sampling (no metrics.json, partial samples)" \
   [ ! -e "$tmp/k/metrics.json" -a -e "$tmp/k/samples/member_0.npy.partial" ]
 cp -r "$tmp/k" "$tmp/kbad"
