@@ -224,10 +224,10 @@ static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_
         SMILE_CHECK(f->rt.resume, SMILE_EINVAL, msg, msg_len, "--resume: %s does not exist",
                     c->out);
     }
-    /* an output directory that cannot be created or written is bad input, found
-     * before any work */
+    /* an output directory that cannot be created or written is bad input, found before any
+     * work; by rank 0 alone (the probe creates and removes the directory: ranks would race) */
     char m2[400] = "";
-    smile_status st = smile_dir_check_writable(c->out, m2, sizeof m2);
+    smile_status st = f->rank == 0 ? smile_dir_check_writable(c->out, m2, sizeof m2) : SMILE_OK;
     SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "--out %s", m2);
     return SMILE_OK;
 }
