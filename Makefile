@@ -4,16 +4,25 @@
 #   make test       unit + statistical tests (default tier, < 5 min) incl. ASan+UBSan build
 #   make test-long  longer statistical tests
 #   make asan       sanitizer build of the tests (build-asan/)
+#   make MPI=1      MPI-enabled library + CLI in build-mpi/ (mpicc; docs/mpi.md)
 # No -ffast-math anywhere: NaN checks and GELU depend on IEEE semantics.
 
+# MPI=1: the same sources plus src/mpi/, compiled with mpicc into build-mpi/; the
+# default build contains no MPI at all.
+ifeq ($(MPI),1)
+CC      := mpicc
+BUILD   ?= build-mpi
+MPI_DEF := -DSMILE_WITH_MPI
+else
 CC      ?= cc
 BUILD   ?= build
+endif
 OPT     ?= -O2 -march=native
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter
 BLAS_INC := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIB := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
-CFLAGS  += $(CSTD) $(OPT) $(WARN) -fopenmp -Iinclude -Isrc $(BLAS_INC) $(EXTRA_CFLAGS)
+CFLAGS  += $(CSTD) $(OPT) $(WARN) -fopenmp -Iinclude -Isrc $(BLAS_INC) $(MPI_DEF) $(EXTRA_CFLAGS)
 LDLIBS  += $(BLAS_LIB) -lfftw3 -lcjson -lz -ljpeg -lm -fopenmp
 
 # The library holds float code only. Double-precision model code exists for the
@@ -22,7 +31,8 @@ LDLIBS  += $(BLAS_LIB) -lfftw3 -lcjson -lz -ljpeg -lm -fopenmp
 # for both precisions) compiled a second time with -DSMILE_MODEL_DOUBLE.
 FD_SRC   := src/nn/nn_double.c
 FD_TSRC  := $(sort $(wildcard src/model/arch_*.c src/model/pass_*.c))
-LIB_SRC  := $(filter-out $(FD_SRC),$(sort $(wildcard src/*/*.c)))
+MPI_SRC  := $(if $(filter 1,$(MPI)),,$(wildcard src/mpi/*.c))
+LIB_SRC  := $(filter-out $(FD_SRC) $(MPI_SRC),$(sort $(wildcard src/*/*.c)))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -47,7 +57,7 @@ BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 PCDIR   ?= $(LIBDIR)/pkgconfig
-PUB_HDR := $(notdir $(wildcard include/*.h))
+PUB_HDR := $(notdir $(filter-out $(if $(filter 1,$(MPI)),,include/smile_mpi.h),$(wildcard include/*.h)))
 
 .PHONY: all test test-long asan clean bench install uninstall
 all: $(BUILD)/smile $(BUILD)/libsmile.a $(SHLIB) $(SHLINKS)
@@ -130,4 +140,4 @@ uninstall:
 	  $(PUB_HDR:%=$(DESTDIR)$(INCDIR)/%)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-mpi

@@ -6,8 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
+# OpenMPI for the MPI tests (tests/cli_mpi.sh skips them if it cannot be installed)
+scripts/deps.sh mpi || echo "test.sh: OpenMPI could not be installed; MPI tests will be skipped" >&2
 jobs=$(nproc 2>/dev/null || echo 2)
 make -j"$jobs" all tests
+if command -v mpicc >/dev/null; then make -j"$jobs" MPI=1 build-mpi/smile; fi
 if [ "${1:-}" = "--long" ]; then make test-long; else make test; fi
 python/run_tests.sh
 echo "== sanitizer build (ASan + UBSan) =="

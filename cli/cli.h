@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "smile_comm.h"
+
 int smile_cmd_analytic(int argc, char **argv);
 int smile_cmd_bench_model(int argc, char **argv);
 int smile_cmd_bench_step(int argc, char **argv);
@@ -26,5 +28,14 @@ void cli_plot_predictions(const char *dir, const char *csv_path, const char *met
 /* plot.gp (and predictive.png when gnuplot is installed) of the built-in
  * example in directory out. */
 void cli_fit_plot_builtin(const char *out, const char *sampler, int quiet);
+
+/* Ranks (cli/cli_mpi.c; one rank without MPI): begin before parsing (0 or
+ * exit code 1), end with the command's exit code (returned); cli_rank0_status:
+ * every rank gets rank 0's exit code of a command that ran on rank 0 alone. */
+int cli_ranks_begin(int *argc, char ***argv);
+int cli_ranks_end(int rc);
+int cli_rank0_status(int rc);
+smile_comm *cli_comm(void); /* NULL without MPI */
+int cli_rank(void);
 
 #endif

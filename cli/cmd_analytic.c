@@ -26,6 +26,7 @@
 #include "args.h"
 #include "cli.h"
 #include "opts.h"
+#include "core/comm.h" /* member blocks and gathers over the ranks */
 #include "smile_fit.h"
 
 #include <inttypes.h>
@@ -201,7 +202,7 @@ static int analytic_parse(int argc, char **argv, opts *o) {
 /* The buffers of a run; on_step fills keep, n_kept and the trace. */
 typedef struct {
     size_t d;
-    int K, n_init;          /* chains, chains initialised                       */
+    int K;                  /* chains                                           */
     int64_t S, s0, n_keep;  /* recorded steps, discarded prefix, kept per chain */
     double *keep;           /* [K][n_keep][d] kept positions                    */
     int64_t trace_every, n_trace;
@@ -213,6 +214,8 @@ typedef struct {
     smile_target *targets;  /* [K]                                              */
     double *col, *bias_chain, *sorted; /* [K * n_keep], [K], [K]                */
     float *x0;              /* [d]                                              */
+    smile_comm *comm;       /* ranks: this one runs chains k0 .. k0 + kn − 1    */
+    int k0, kn;
 } run_state;
 
 /* What the run reports. */
@@ -295,7 +298,7 @@ static int make_sampler(const opts *o, size_t d, smile_sampler_params *sp) {
 }
 
 static void state_free(run_state *rs) {
-    for (int k = 0; k < rs->n_init; k++) smile_chain_free(&rs->chains[k]);
+    for (int k = 0; rs->chains && k < rs->K; k++) smile_chain_free(&rs->chains[k]);
     free(rs->chains);
     free(rs->targets);
     free(rs->keep);
@@ -329,6 +332,8 @@ static int state_alloc(run_state *rs, const opts *o, size_t d) {
     rs->bias_chain = calloc((size_t)K, sizeof *rs->bias_chain);
     rs->sorted = calloc((size_t)K, sizeof *rs->sorted);
     rs->x0 = calloc(d, sizeof *rs->x0);
+    rs->comm = cli_comm();
+    smile_comm_members(K, smile_comm_size(rs->comm), smile_comm_rank(rs->comm), &rs->k0, &rs->kn);
     int ok = rs->chains && rs->targets && rs->keep && rs->n_kept && rs->col && rs->bias_chain &&
              rs->sorted && rs->x0;
     if (ok && o->trace) {
@@ -344,22 +349,31 @@ static int state_alloc(run_state *rs, const opts *o, size_t d) {
     return 1;
 }
 
-/* Initialises the chains and runs them; returns 0 or 1. */
-static int run_chains(run_state *rs, smile_analytic *an, const smile_analytic_params *ap,
-                      const smile_sampler_params *sp, const opts *o) {
-    char msg[512] = "";
-    for (int k = 0; k < rs->K; k++) {
+/* The driver numbers this rank's chains 0 .. kn − 1; on_step wants chain k0 + k. */
+static smile_status drive_step(void *user, int k, const smile_chain *c,
+                               const smile_step_info *info, char *msg, size_t msg_len) {
+    run_state *rs = user;
+    (void)msg;
+    (void)msg_len;
+    on_step(rs, rs->k0 + k, c, info);
+    return SMILE_OK;
+}
+
+/* This rank's chains k0 .. k0 + kn − 1, each with the streams of its index k. */
+static smile_status drive_own(run_state *rs, smile_analytic *an, const smile_analytic_params *ap,
+                              const smile_sampler_params *sp, const opts *o, char *msg,
+                              size_t msg_len) {
+    for (int k = rs->k0; k < rs->k0 + rs->kn; k++) {
         smile_analytic_initial_position(an, o->seed, k, rs->x0);
-        if (smile_chain_init(&rs->chains[k], sp, rs->d, o->seed, k, rs->x0, msg, sizeof msg) !=
-            SMILE_OK) {
-            fprintf(stderr, PFX ": chain %d: %s\n", k, msg);
-            return 1;
-        }
-        rs->n_init++;
+        char m2[400] = "";
+        smile_status st = smile_chain_init(&rs->chains[k], sp, rs->d, o->seed, k, rs->x0, m2,
+                                           sizeof m2);
+        SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "chain %d: %s", k, m2);
         rs->targets[k] = smile_analytic_target(an);
     }
+    if (rs->kn == 0) return SMILE_OK;
     smile_run_params rp = smile_run_params_default();
-    rp.n_chains = rs->K;
+    rp.n_chains = rs->kn;
     rp.warmup = o->warmup;
     rp.samples = o->steps;
     rp.thin = 1;
@@ -369,8 +383,49 @@ static int run_chains(run_state *rs, smile_analytic *an, const smile_analytic_pa
     rp.batch_size = (size_t)o->batch;
     rp.scale = SMILE_SCALE_N_OVER_B; /* ignored by the analytic targets (no N/B scaling) */
     rp.seed = o->seed;
-    if (smile_run_chains(rs->chains, rs->targets, &rp, on_step, rs, msg, sizeof msg) !=
-        SMILE_OK) {
+    smile_drive_slot *slots = calloc((size_t)rs->kn, sizeof *slots);
+    SMILE_CHECK(!slots, SMILE_ENOMEM, msg, msg_len, "out of memory");
+    smile_status st = SMILE_OK;
+    int n = 0;
+    for (; n < rs->kn && st == SMILE_OK; n++)
+        st = smile_drive_slot_init(&slots[n], &rp, sp->kind, rs->k0 + n, msg, msg_len);
+    smile_drive_hooks hooks = {.user = rs, .on_step = drive_step};
+    if (st == SMILE_OK)
+        st = smile_drive(rs->chains + rs->k0, slots, rs->targets + rs->k0, &rp, &hooks, msg,
+                         msg_len);
+    for (int k = 0; k < n; k++) smile_drive_slot_free(&slots[k]);
+    free(slots);
+    return st;
+}
+
+/* Rank 0 receives every chain's kept draws, trace and counters. */
+static smile_status gather_chains(run_state *rs, char *msg, size_t msg_len) {
+    const int K = rs->K;
+    smile_comm *c = rs->comm;
+    if (smile_comm_size(c) < 2) return SMILE_OK;
+    const size_t nk = (size_t)rs->n_keep, nt = (size_t)rs->n_trace;
+    SMILE_TRY(smile_comm_gather_members(c, rs->keep, nk * rs->d * sizeof *rs->keep, K, 0, msg,
+                                        msg_len));
+    SMILE_TRY(smile_comm_gather_members(c, rs->n_kept, sizeof *rs->n_kept, K, 0, msg, msg_len));
+    if (rs->trace_eps) {
+        SMILE_TRY(smile_comm_gather_members(c, rs->trace_eps, nt * sizeof *rs->trace_eps, K, 0,
+                                            msg, msg_len));
+        SMILE_TRY(smile_comm_gather_members(c, rs->trace_resets, nt * sizeof *rs->trace_resets,
+                                            K, 0, msg, msg_len));
+        SMILE_TRY(smile_comm_gather_members(c, rs->trace_phase, nt, K, 0, msg, msg_len));
+    }
+    return smile_comm_gather_chains(c, rs->chains, K, msg, msg_len);
+}
+
+/* Initialises and runs the chains (each rank its own block; rank 0 then holds
+ * every chain's draws); returns 0 or 1. */
+static int run_chains(run_state *rs, smile_analytic *an, const smile_analytic_params *ap,
+                      const smile_sampler_params *sp, const opts *o) {
+    char msg[512] = "";
+    smile_status st = smile_comm_agree(rs->comm, drive_own(rs, an, ap, sp, o, msg, sizeof msg),
+                                       msg, sizeof msg);
+    if (st == SMILE_OK) st = gather_chains(rs, msg, sizeof msg);
+    if (st != SMILE_OK) {
         fprintf(stderr, PFX ": %s\n", msg);
         return 1;
     }
@@ -574,14 +629,16 @@ int smile_cmd_analytic(int argc, char **argv) {
     results r;
     rc = state_alloc(&rs, &o, smile_analytic_dim(an));
     if (!rc) rc = run_chains(&rs, an, &ap, &sp, &o);
-    if (!rc) rc = compute_results(&rs, an, &o, &sp, &r);
-    if (!rc && o.trace) rc = write_trace(&rs, &o);
-    if (!rc) {
+    const int root = cli_rank() == 0; /* the results: rank 0 */
+    if (!rc && root) rc = compute_results(&rs, an, &o, &sp, &r);
+    if (!root) rc = 0;
+    if (!rc && root && o.trace) rc = write_trace(&rs, &o);
+    if (!rc && root) {
         r.seconds = cli_wall_s() - t_start;
         if (o.json) print_json(&rs, &o, &r);
         else print_table(&rs, an, &o, &r);
     }
     state_free(&rs);
     smile_analytic_free(an);
-    return rc;
+    return cli_rank0_status(rc);
 }

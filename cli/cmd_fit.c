@@ -535,6 +535,10 @@ static int fit_run(const smile_fit_config *cfg, smile_fit_runtime *rt, const fit
     }
     cli_print_metrics(metrics, a->json);
     fflush(stdout);
+    if (cli_rank() != 0) { /* pictures: rank 0 */
+        free(metrics);
+        return 0;
+    }
     if (!strcmp(cfg->data, SMILE_FIT_BUILTIN))
         cli_fit_plot_builtin(cfg->out, smile_sampler_name(cfg->sampler.kind), a->quiet);
     if (cfg->task == SMILE_DATA_TABLE) { /* calibration / reliability pictures */
@@ -564,6 +568,7 @@ int smile_cmd_fit(int argc, char **argv) {
     memset(&rt, 0, sizeof rt);
     rt.threads = a.threads;
     rt.resume = a.resume;
+    rt.comm = cli_comm(); /* the ranks share the members (one rank without MPI) */
     if (a.resume && (rc = fit_resume(&cfg, &a)) != CLI_CONTINUE) return rc;
     return fit_run(&cfg, &rt, &a);
 }

@@ -35,7 +35,19 @@ static const command *find_command(const char *name) {
     return NULL;
 }
 
+static int run_main(int argc, char **argv);
+
+/* fit and analytic run on every rank; other commands on rank 0 alone. */
 int main(int argc, char **argv) {
+    if (cli_ranks_begin(&argc, &argv)) return 1;
+    const int shared = argc >= 2 && (!strcmp(argv[1], "fit") || !strcmp(argv[1], "analytic"));
+    int rc = 0;
+    if (shared || cli_rank() == 0) rc = run_main(argc, argv);
+    if (!shared) rc = cli_rank0_status(rc);
+    return cli_ranks_end(rc);
+}
+
+static int run_main(int argc, char **argv) {
     const char *pos[2];
     cli_cmd top = {
         .args = "<command> [options]",

@@ -28,6 +28,7 @@
 #ifndef SMILE_FIT_H
 #define SMILE_FIT_H
 
+#include "smile_comm.h"
 #include "smile_nn.h"
 
 #ifdef __cplusplus
@@ -96,6 +97,12 @@ typedef struct {
      * smile_rng(seed, member, SMILE_RNG_DATA); truncate as
      * smile_augment_truncate_for(dataset) */
     int augment, augment_truncate;
+    /* the members this call trains: indices first_member .. first_member +
+     * members − 1 of the ensemble (results of member k do not depend on
+     * which others are trained); comm (may be NULL) joins the ranks that
+     * train the other members, for the rule of reference_restore */
+    int first_member;
+    smile_comm *comm;
 } smile_de_params;
 
 /* The SMILE UCI settings (docs/experiments.md, section 6.1): 10 members,
@@ -265,6 +272,11 @@ typedef struct {
     const char *data;           /* smile_fit_eval: the run's data file at a new
                                    place (NULL: the recorded path); its CRC-32
                                    must match the run's model.json          */
+    smile_comm *comm;           /* smile_fit_open/execute: the ranks that share
+                                   the members (smile_mpi.h); NULL: this
+                                   process alone. Every rank calls with the
+                                   same settings; results are the same for
+                                   any number of ranks. */
 } smile_fit_runtime;
 
 /* An opened run: configuration, data, model and output directory. */

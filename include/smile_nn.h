@@ -312,6 +312,9 @@ int smile_posterior_logdensity(void *user, const float *x, const smile_batch *b,
 /* The model workspace of chain k (e.g. for predictions in that thread); NULL outside
  * [0, n_chains). */
 smile_model_workspace *smile_posterior_workspace(smile_posterior *p, int chain);
+/* The posterior serves chains first .. first + n_chains − 1 (default first = 0;
+ * batches carry their chain's index), e.g. one rank's block of members. */
+void smile_posterior_set_first_chain(smile_posterior *p, int first);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages smile needs, only those that are missing.
-# Usage: scripts/deps.sh [extra-package ...]
+# Usage: scripts/deps.sh [mpi] [extra-package ...]
+#   mpi: also Debian's OpenMPI (libopenmpi-dev, openmpi-bin) for `make MPI=1`
 set -euo pipefail
+extra=()
+for a in "$@"; do
+  if [ "$a" = mpi ]; then extra+=(libopenmpi-dev openmpi-bin); else extra+=("$a"); fi
+done
 pkgs=(build-essential pkg-config libopenblas-dev libfftw3-dev libcjson-dev zlib1g-dev
-      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv "$@")
+      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv ${extra[@]+"${extra[@]}"})
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

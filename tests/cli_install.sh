@@ -85,7 +85,7 @@ build_run() {
 
 # installed: the exact list of files and links under $1
 installed() { (cd "$1" && find . ! -type d | sort | tr '\n' ' '); }
-expect="./bin/smile ./include/smile.h ./include/smile_fit.h ./include/smile_nn.h ./include/smile_sample.h \
+expect="./bin/smile ./include/smile.h ./include/smile_comm.h ./include/smile_fit.h ./include/smile_nn.h ./include/smile_sample.h \
 ./lib/libsmile.a ./lib/libsmile.so ./lib/libsmile.so.$major ./lib/libsmile.so.$version \
 ./lib/pkgconfig/smile.pc "
 

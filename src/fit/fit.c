@@ -224,10 +224,10 @@ static smile_status open_check_dir(smile_fit *f, int check_dir, char *msg, size_
         SMILE_CHECK(f->rt.resume, SMILE_EINVAL, msg, msg_len, "--resume: %s does not exist",
                     c->out);
     }
-    /* an output directory that cannot be created or written is bad input, found
-     * before any work */
+    /* an output directory that cannot be created or written is bad input, found before any
+     * work; by rank 0 alone (the probe creates and removes the directory: ranks would race) */
     char m2[400] = "";
-    smile_status st = smile_dir_check_writable(c->out, m2, sizeof m2);
+    smile_status st = f->rank == 0 ? smile_dir_check_writable(c->out, m2, sizeof m2) : SMILE_OK;
     SMILE_CHECK(st != SMILE_OK, st, msg, msg_len, "--out %s", m2);
     return SMILE_OK;
 }
@@ -248,6 +248,7 @@ static smile_status fit_alloc(smile_fit **out, const smile_fit_config *c,
     /* absolute data path, so that `smile eval DIR` works from any directory */
     char abs[PATH_MAX];
     if (strcmp(f->cfg.data, SMILE_FIT_BUILTIN) && realpath(f->cfg.data, abs)) snprintf(f->cfg.data, sizeof f->cfg.data, "%s", abs);
+    fit_ranks_init(f);
     *out = f;
     return SMILE_OK;
 }
@@ -285,6 +286,8 @@ smile_status smile_fit_open(smile_fit **out, const smile_fit_config *c, const sm
     /* a wrong --de-from is bad input: refuse it before anything is written */
     if (st == SMILE_OK && c->de_from[0] && !(rt && rt->resume))
         st = de_from_check(*out, c->de_from, msg, msg_len);
+    /* every rank opens; all go on only if all could (the lowest failing rank's message) */
+    st = fit_agree(*out, st, msg, msg_len);
     if (st != SMILE_OK) {
         smile_fit_free(*out);
         *out = NULL;
@@ -481,7 +484,6 @@ static smile_status write_run(smile_fit *f, int with_sampling, cJSON **run_out, 
 
 /* ---- the pipeline --------------------------------------------------------------------- */
 
-
 static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len) {
     const smile_fit_config *c = &f->cfg;
     const int K = c->members;
@@ -525,7 +527,7 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         free(buf);
         free(npy);
         free(runp);
-        if (st == SMILE_OK && !resumed) { /* --de-from: this run's own copy */
+        if (st == SMILE_OK && !resumed && f->rank == 0) { /* --de-from: this run's own copy */
             char *own = fit_path(f, "de_members.npy");
             st = own ? smile_npy_write(own, theta, (size_t)K, f->d, msg, msg_len) : SMILE_ENOMEM;
             free(own);
@@ -539,7 +541,9 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         return st;
     }
     smile_de_params p = c->de;
-    p.members = K;
+    p.members = f->kn; /* this rank's members */
+    p.first_member = f->k0;
+    p.comm = f->comm;
     p.seed = c->seed;
     p.threads = f->threads;
     p.stream = c->reference_batching ? SMILE_STREAM_EPOCH_REF : SMILE_STREAM_EPOCH;
@@ -549,17 +553,20 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         f->rt.progress(f->rt.progress_user, &pr);
     }
     double t0 = fit_now();
-    st = smile_de_train(f->model, &f->train, &f->valid, &p, theta, f->de_rep, f->rt.stop, msg,
-                        msg_len);
+    if (f->kn > 0)
+        st = smile_de_train(f->model, &f->train, &f->valid, &p, theta + (size_t)f->k0 * f->d,
+                            f->de_rep + f->k0, f->rt.stop, msg, msg_len);
+    else if (p.reference_restore) /* no members here: only the rule's reduction */
+        st = smile_comm_allreduce_max(f->comm, &(int64_t){0}, 1, msg, msg_len);
     f->de_seconds = fit_now() - t0;
-    f->de_grad_evals = 0;
-    for (int k = 0; k < K; k++) f->de_grad_evals += f->de_rep[k].updates;
+    st = fit_agree(f, st, msg, msg_len);
+    if (st == SMILE_OK) st = fit_gather_de(f, theta, msg, msg_len);
     if (f->rt.progress && st == SMILE_OK) {
         smile_fit_progress pr = {"deep ensemble", K, K, f->de_seconds, NAN};
         f->rt.progress(f->rt.progress_user, &pr);
     }
-    if (st == SMILE_OK) st = smile_npy_write(npy, theta, (size_t)K, f->d, msg, msg_len);
-    if (st == SMILE_OK) st = write_run(f, 0, NULL, msg, msg_len);
+    if (st == SMILE_OK && f->rank == 0) st = smile_npy_write(npy, theta, (size_t)K, f->d, msg, msg_len);
+    if (st == SMILE_OK && f->rank == 0) st = write_run(f, 0, NULL, msg, msg_len);
     free(npy);
     free(runp);
     return st;
@@ -603,13 +610,18 @@ smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t m
         free(theta);
         SMILE_CHECK(1, SMILE_ENOMEM, msg, msg_len, "out of memory");
     }
-    smile_status st = make_dirs(f, msg, msg_len);
-    if (st == SMILE_OK && !f->rt.resume) st = write_config(f, msg, msg_len);
-    if (st == SMILE_OK && !f->rt.resume) st = write_layout(f, msg, msg_len);
+    /* rank 0 writes the shared files; the ranks agree after each phase */
+    const int root = f->rank == 0;
+    smile_status st = root ? make_dirs(f, msg, msg_len) : SMILE_OK;
+    if (st == SMILE_OK && root && !f->rt.resume) st = write_config(f, msg, msg_len);
+    if (st == SMILE_OK && root && !f->rt.resume) st = write_layout(f, msg, msg_len);
+    st = fit_agree(f, st, msg, msg_len);
     if (st == SMILE_OK) st = run_de(f, theta, msg, msg_len);
-    if (st == SMILE_OK) st = fit_sample(f, theta, msg, msg_len);
+    st = fit_agree(f, st, msg, msg_len);
+    if (st == SMILE_OK) st = fit_agree(f, fit_sample(f, theta, msg, msg_len), msg, msg_len);
+    if (st == SMILE_OK) st = smile_comm_gather_chains(f->comm, f->chains, K, msg, msg_len);
     cJSON *run = NULL;
-    if (st == SMILE_OK) st = write_run(f, 1, &run, msg, msg_len);
+    if (st == SMILE_OK && root) st = write_run(f, 1, &run, msg, msg_len);
     cJSON *m = NULL;
     if (st == SMILE_OK) {
 #ifdef _OPENMP
@@ -617,13 +629,18 @@ smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t m
 #endif
         st = fit_evaluate(f, theta, run, f->cfg.include_diverged, &m, msg, msg_len);
     }
-    if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
-    if (st == SMILE_OK) st = fit_write_model(f, m, msg, msg_len);
+    if (st == SMILE_OK && root) st = write_json(f, "metrics.json", m, msg, msg_len);
+    if (st == SMILE_OK && root) st = fit_write_model(f, m, msg, msg_len);
+    st = fit_agree(f, st, msg, msg_len);
     if (st == SMILE_OK) fit_remove_checkpoints(f);
     cJSON_Delete(run);
     free(theta);
-    if (st == SMILE_OK) return hand_out(m, metrics, msg, msg_len);
-    cJSON_Delete(m);
+    char *text = NULL;
+    if (st == SMILE_OK && m) st = hand_out(m, metrics ? &text : NULL, msg, msg_len);
+    else cJSON_Delete(m);
+    if (st == SMILE_OK && metrics) st = fit_share_text(f, &text, msg, msg_len);
+    if (st == SMILE_OK && metrics) *metrics = text;
+    else free(text);
     return st;
 }
 

@@ -195,16 +195,16 @@ static smile_status acc_start(const evalctx *E, const smile_metrics_params *p,
                                   E->classif ? f->labels_test : NULL, msg, msg_len);
 }
 
-/* Adds r samples outs[r][n × os] of pooled chain i; tau_of: the samples whose
- * log σ gives each sample's noise (regression with a global σ), or NULL. */
+/* Adds r samples outs[r][n × os] of pooled chain i; taus[r]: each sample's
+ * log σ (regression with a global σ), or NULL. */
 static smile_status acc_add_chain(smile_metrics_acc *acc, const evalctx *E, int i, size_t r,
-                                  const float *outs, const float *tau_of, char *msg,
+                                  const float *outs, const float *taus, char *msg,
                                   size_t msg_len) {
     const smile_fit *f = E->f;
     const size_t no = f->n_eval * E->out_size;
     smile_status st = SMILE_OK;
     for (size_t s = 0; st == SMILE_OK && s < r; s++) {
-        double tau = tau_of ? tau_of[s * f->d + f->log_sigma] : 0.0;
+        double tau = taus ? taus[s] : 0.0;
         st = acc_add(acc, E, i, s, outs + s * no, tau);
         if (st != SMILE_OK) smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(acc));
     }
@@ -246,6 +246,20 @@ static smile_status de_metrics(const evalctx *E, fit_phase *ph, const float *out
     return st;
 }
 
+/* The scores, finiteness flags and (sampling phase) row counts of every
+ * member, from the ranks that own them: on rank 0 (all == 0) or everywhere. */
+static smile_status gather_scores(smile_fit *f, fit_phase *ph, int all, char *msg,
+                                  size_t msg_len) {
+    const int K = f->cfg.members;
+    SMILE_TRY(smile_comm_gather_members(f->comm, ph->ll, sizeof *ph->ll, K, all, msg, msg_len));
+    SMILE_TRY(smile_comm_gather_members(f->comm, ph->nonfinite, sizeof *ph->nonfinite, K, all,
+                                        msg, msg_len));
+    if (ph->rows)
+        SMILE_TRY(smile_comm_gather_members(f->comm, ph->rows, sizeof *ph->rows, K, all, msg,
+                                            msg_len));
+    return SMILE_OK;
+}
+
 /* DE phase: scores, divergence, pooled metrics of the members theta_de[K][d]. */
 static smile_status eval_de(evalctx *E, const float *theta_de, int include, fit_phase *ph,
                             char *msg, size_t msg_len) {
@@ -255,8 +269,9 @@ static smile_status eval_de(evalctx *E, const float *theta_de, int include, fit_
     float *out_de = malloc((size_t)K * no * sizeof(float)); /* [K][n × os] */
     SMILE_CHECK(!out_de, SMILE_ENOMEM, msg, msg_len, "evaluation: out of memory");
     int bad = 0;
+    /* this rank's members; rank 0 gathers scores and outputs in member order */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(E->nt)
-    for (int k = 0; k < K; k++) {
+    for (int k = f->k0; k < f->k0 + f->kn; k++) {
         const float *th = theta_de + (size_t)k * d;
         ph->nonfinite[k] = !finite_vec(th, d);
         ph->ll[k] = ph->nonfinite[k] ? NAN : train_ll(E, th);
@@ -268,7 +283,12 @@ static smile_status eval_de(evalctx *E, const float *theta_de, int include, fit_
     if (bad) {
         st = SMILE_ENUMERIC;
         smile_set_msg(msg, msg_len, "evaluation: model forward pass failed");
-    } else {
+    }
+    st = fit_agree(f, st, msg, msg_len);
+    if (st == SMILE_OK) st = gather_scores(f, ph, 0, msg, msg_len);
+    if (st == SMILE_OK)
+        st = smile_comm_gather_members(f->comm, out_de, no * sizeof(float), K, 0, msg, msg_len);
+    if (st == SMILE_OK && f->rank == 0) {
         classify_members(ph, K, &f->cfg, include);
         st = de_metrics(E, ph, out_de, msg, msg_len);
     }
@@ -330,7 +350,7 @@ static smile_status score_chains(evalctx *E, int include, fit_phase *ph, char *m
     int bad = 0;
     char bad_msg[512] = "";
 #pragma omp parallel for schedule(dynamic, 1) num_threads(E->nt)
-    for (int k = 0; k < K; k++) {
+    for (int k = f->k0; k < f->k0 + f->kn; k++) {
         char m2[512] = "";
         float *smp = NULL;
         size_t r = 0;
@@ -345,16 +365,54 @@ static smile_status score_chains(evalctx *E, int include, fit_phase *ph, char *m
         }
         free(smp);
     }
-    SMILE_CHECK(bad, SMILE_EFORMAT, msg, msg_len, "%s", bad_msg);
+    if (bad) smile_set_msg(msg, msg_len, "%s", bad_msg);
+    SMILE_TRY(fit_agree(f, bad ? SMILE_EFORMAT : SMILE_OK, msg, msg_len));
+    /* every rank knows every score, so all agree on the pooled chains */
+    SMILE_TRY(gather_scores(f, ph, 1, msg, msg_len));
     classify_members(ph, K, &f->cfg, include);
     return SMILE_OK;
 }
 
-/* Sampling phase, pass 2: the predictions of every stored sample of the pooled
- * chains into the accumulator. */
-static smile_status pool_samples(evalctx *E, fit_phase *ph, char *msg, size_t msg_len) {
+/* Test outputs pred[r][n × os] of chain k's r stored samples and, with a
+ * global σ (taus != NULL), each sample's log σ taus[r]. */
+static smile_status chain_outputs(evalctx *E, int k, float *pred, float *taus, size_t *r,
+                                  char *msg, size_t msg_len) {
     smile_fit *f = E->f;
     const size_t d = f->d, no = f->n_eval * E->out_size;
+    float *smp = NULL;
+    SMILE_TRY(read_samples(f, k, &smp, r, msg, msg_len));
+    int bad = 0;
+#pragma omp parallel for schedule(static) num_threads(E->nt)
+    for (size_t s = 0; s < *r; s++) {
+        if (predict(E, smp + s * d, pred + s * no))
+#pragma omp atomic write
+            bad = 1;
+    }
+    for (size_t s = 0; taus && s < *r; s++) taus[s] = smp[s * d + f->log_sigma];
+    free(smp);
+    SMILE_CHECK(bad, SMILE_ENUMERIC, msg, msg_len, "evaluation: model forward pass failed");
+    return SMILE_OK;
+}
+
+static int member_owner(int K, int R, int k) {
+    for (int r = 0; r < R; r++) {
+        int first, count;
+        smile_comm_members(K, R, r, &first, &count);
+        if (k < first + count) return r;
+    }
+    return R - 1;
+}
+
+/* Sampling phase, pass 2: the predictions of every stored sample of the pooled
+ * chains into rank 0's accumulator, chain by chain in member order. Each rank
+ * computes its own chains' predictions and sends them to rank 0 (a count,
+ * −1 when it failed, then the outputs), so the accumulator sees exactly the
+ * values and the order of one process. Rank 0 receives every message even
+ * after a failure, so no rank waits forever; the ranks agree at the end. */
+static smile_status pool_samples(evalctx *E, fit_phase *ph, char *msg, size_t msg_len) {
+    smile_fit *f = E->f;
+    const size_t no = f->n_eval * E->out_size;
+    const int root = f->rank == 0, R = smile_comm_size(f->comm);
     size_t S_max = 0;
     for (int i = 0; i < ph->Kp; i++)
         if (ph->rows[ph->pooled[i]] > S_max) S_max = ph->rows[ph->pooled[i]];
@@ -362,41 +420,58 @@ static smile_status pool_samples(evalctx *E, fit_phase *ph, char *msg, size_t ms
     p.phase = SMILE_METRICS_PHASE_SAMPLING;
     p.max_samples = S_max;
     smile_metrics_acc *acc = NULL;
-    smile_status st = acc_start(E, &p, &acc, msg, msg_len);
-    float *pred = malloc(S_max * no * sizeof(float)); /* [S][n × os] of one chain */
-    if (st == SMILE_OK && !pred) {
+    smile_status st = root ? acc_start(E, &p, &acc, msg, msg_len) : SMILE_OK;
+    /* regression with a global σ: each sample's own log σ */
+    const int own_tau = !E->classif && E->out_size == 1 && f->log_sigma != SIZE_MAX;
+    float *pred = smile_alloc_array(S_max, no * sizeof(float)); /* [S][n × os] of one chain */
+    float *taus = malloc((S_max ? S_max : 1) * sizeof(float));
+    if (st == SMILE_OK && (!pred || !taus)) {
         st = SMILE_ENOMEM;
         smile_set_msg(msg, msg_len, "evaluation: out of memory");
     }
-    /* regression with a global σ: each sample's own log σ */
-    const int own_tau = !E->classif && E->out_size == 1 && f->log_sigma != SIZE_MAX;
-    for (int i = 0; st == SMILE_OK && i < ph->Kp; i++) {
-        float *smp = NULL;
-        size_t r = 0;
-        st = read_samples(f, ph->pooled[i], &smp, &r, msg, msg_len);
-        int bad = 0;
-        if (st == SMILE_OK) {
-#pragma omp parallel for schedule(static) num_threads(E->nt)
-            for (size_t s = 0; s < r; s++) {
-                if (predict(E, smp + s * d, pred + s * no))
-#pragma omp atomic write
-                    bad = 1;
+    int remote_failed = 0;
+    for (int i = 0; i < ph->Kp; i++) {
+        const int k = ph->pooled[i], owner = member_owner(f->cfg.members, R, k);
+        int64_t r = -1;
+        if (owner == f->rank) {
+            size_t rr = 0;
+            if (st == SMILE_OK) st = chain_outputs(E, k, pred, own_tau ? taus : NULL, &rr, msg, msg_len);
+            if (st == SMILE_OK) r = (int64_t)rr;
+            if (!root) {
+                smile_status cs = smile_comm_send(f->comm, 0, &r, sizeof r, msg, msg_len);
+                if (cs == SMILE_OK && r >= 0)
+                    cs = smile_comm_send(f->comm, 0, pred, (size_t)r * no * sizeof(float), msg, msg_len);
+                if (cs == SMILE_OK && r >= 0 && own_tau)
+                    cs = smile_comm_send(f->comm, 0, taus, (size_t)r * sizeof(float), msg, msg_len);
+                if (cs != SMILE_OK) break; /* the communicator is broken */
+                continue;
             }
-            if (bad) {
-                st = SMILE_ENUMERIC;
-                smile_set_msg(msg, msg_len, "evaluation: model forward pass failed");
+        } else if (root) {
+            smile_status cs = smile_comm_recv(f->comm, owner, &r, sizeof r, msg, msg_len);
+            if (cs == SMILE_OK && r > (int64_t)S_max) cs = SMILE_EFORMAT;
+            if (cs == SMILE_OK && r >= 0)
+                cs = smile_comm_recv(f->comm, owner, pred, (size_t)r * no * sizeof(float), msg, msg_len);
+            if (cs == SMILE_OK && r >= 0 && own_tau)
+                cs = smile_comm_recv(f->comm, owner, taus, (size_t)r * sizeof(float), msg, msg_len);
+            if (cs != SMILE_OK) {
+                st = cs;
+                break;
             }
+            remote_failed |= r < 0;
+        } else {
+            continue;
         }
-        if (st == SMILE_OK) st = acc_add_chain(acc, E, i, r, pred, own_tau ? smp : NULL, msg, msg_len);
-        free(smp);
+        if (st == SMILE_OK && !remote_failed)
+            st = acc_add_chain(acc, E, i, (size_t)r, pred, own_tau ? taus : NULL, msg, msg_len);
     }
-    if (st == SMILE_OK) {
+    if (st == SMILE_OK && root && !remote_failed) {
         st = smile_metrics_acc_finish(acc, &ph->m, msg, msg_len);
         ph->have_m = st == SMILE_OK;
     }
     smile_metrics_acc_free(acc);
     free(pred);
-    return st;
+    free(taus);
+    return fit_agree(f, st, msg, msg_len);
 }
 
 /* Workspaces of every thread and the training points that scores use. */
@@ -483,13 +558,16 @@ smile_status fit_evaluate(smile_fit *f, const float *theta_de, const cJSON *run,
         st = SMILE_ENOMEM;
         smile_set_msg(msg, msg_len, "evaluation: out of memory");
     }
+    /* over ranks: each scores its own members; the metrics are rank 0's */
+    st = fit_agree(f, st, msg, msg_len);
     if (st == SMILE_OK) st = eval_de(&E, theta_de, include_diverged, &de, msg, msg_len);
     if (st == SMILE_OK) st = score_chains(&E, include_diverged, &sm, msg, msg_len);
     if (st == SMILE_OK) st = pool_samples(&E, &sm, msg, msg_len);
+    const int root = f->rank == 0;
     /* the built-in example: predictive bands for the plot */
-    if (st == SMILE_OK && !strcmp(f->cfg.data, SMILE_FIT_BUILTIN))
+    if (st == SMILE_OK && root && !strcmp(f->cfg.data, SMILE_FIT_BUILTIN))
         st = fit_write_predictive(f, theta_de, de.pooled, de.Kp, sm.pooled, sm.Kp, msg, msg_len);
-    if (st == SMILE_OK) st = fit_report(f, run, include_diverged, &de, &sm, t0, out);
+    if (st == SMILE_OK && root) st = fit_report(f, run, include_diverged, &de, &sm, t0, out);
     phase_close(&de);
     phase_close(&sm);
     eval_close(&E);

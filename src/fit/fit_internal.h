@@ -2,6 +2,7 @@
 #ifndef SMILE_FIT_INTERNAL_H
 #define SMILE_FIT_INTERNAL_H
 
+#include "core/comm.h"
 #include "core/core.h"
 #include "data/data.h"
 #include "data/table.h"
@@ -47,9 +48,22 @@ struct smile_fit {
     smile_table_schema schema;
     int have_schema;
     char notes[1024];       /* adjustments made on open (batch sizes), one per line */
+    /* ranks (fit_ranks.c): this process owns members k0 .. k0 + kn − 1; rank 0
+     * writes the run's shared files (config, layout, DE, run.json, metrics) */
+    smile_comm *comm;
+    int rank, k0, kn;
 };
 
 double fit_now(void); /* monotonic seconds */
+/* fit_ranks.c: the member range of this rank (f->k0, f->kn) from rt.comm. */
+void fit_ranks_init(smile_fit *f);
+/* The status every rank continues with after a phase (smile_comm_agree). */
+smile_status fit_agree(smile_fit *f, smile_status st, char *msg, size_t msg_len);
+/* Rank 0 receives the DE members theta[K][d] and reports f->de_rep of all
+ * members; f->de_grad_evals is their sum there. */
+smile_status fit_gather_de(smile_fit *f, float *theta, char *msg, size_t msg_len);
+/* Every rank receives rank 0's text *json (may be NULL elsewhere before). */
+smile_status fit_share_text(smile_fit *f, char **json, char *msg, size_t msg_len);
 /* fit_table.c: the table task's data set (f->schema), notes for the user,
  * batch sizes reduced to the training rows. */
 smile_status fit_load_table(smile_fit *f, char *msg, size_t msg_len);

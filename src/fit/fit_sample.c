@@ -35,10 +35,13 @@ typedef struct {
     long long csv_bytes;
 } chain_files;
 
+/* The chains of this rank: members k0 .. k0 + kn − 1 (f->k0, f->kn); the
+ * driver and its hooks number them 0 .. kn − 1 (member = k0 + index). */
 typedef struct {
     smile_fit *f;
-    chain_files *files; /* [K] */
+    chain_files *files; /* [K], this rank's members filled */
     double t0, last_report;
+    int k0;
 } job;
 
 static char *chain_file(const smile_fit *f, const char *fmt, int k) {
@@ -53,12 +56,13 @@ static smile_status on_sample(void *user, int k, const smile_chain *c,
                               const smile_step_info *info, char *msg, size_t msg_len) {
     job *J = user;
     (void)info;
-    return smile_npy_writer_append(&J->files[k].npy, c->x, msg, msg_len);
+    return smile_npy_writer_append(&J->files[J->k0 + k].npy, c->x, msg, msg_len);
 }
 
 static smile_status on_step(void *user, int k, const smile_chain *c, const smile_step_info *info,
                             char *msg, size_t msg_len) {
     job *J = user;
+    k += J->k0;
     if (info->step % J->f->cfg.trace_every != 0 &&
         !(info->flags & (SMILE_INFO_RESET | SMILE_INFO_NONFINITE)))
         return SMILE_OK;
@@ -94,6 +98,7 @@ static void on_progress(void *user, int64_t done, int64_t total, const smile_cha
 static smile_status on_checkpoint(void *user, int k, const smile_chain *c,
                                   const smile_drive_slot *s, char *msg, size_t msg_len) {
     job *J = user;
+    k += J->k0;
     chain_files *cf = &J->files[k];
     if (cf->have_npy) SMILE_TRY(smile_npy_writer_sync(&cf->npy, msg, msg_len));
     if (cf->have_csv) SMILE_TRY(smile_csv_writer_sync(&cf->csv, msg, msg_len));
@@ -230,13 +235,12 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
                                   smile_drive_slot *slots, char *msg, size_t msg_len) {
     smile_fit *f = J->f;
     const smile_fit_config *cfg = &f->cfg;
-    const int K = cfg->members;
     smile_run_params rp = smile_run_params_default();
-    rp.n_chains = K;
+    rp.n_chains = f->kn;
     rp.warmup = cfg->warmup;
     rp.samples = cfg->samples;
     rp.thin = cfg->thin;
-    rp.threads = f->threads < K ? f->threads : K;
+    rp.threads = f->threads < f->kn ? f->threads : f->kn;
     /* text: B random window starts per step over the window-start set,
      * drawn afresh each step (FRESH: distinct within a batch), likelihood
      * scale n_b (docs/experiments.md, section 2.3) */
@@ -249,7 +253,8 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
     rp.scale = cfg->scale;
     rp.seed = cfg->seed;
     smile_status st = SMILE_OK;
-    for (int k = 0; k < K && st == SMILE_OK; k++)
+    const int k0 = f->k0, k1 = f->k0 + f->kn;
+    for (int k = k0; k < k1 && st == SMILE_OK; k++)
         st = setup_chain(J, k, theta0, &rp, &slots[k], msg, msg_len);
     smile_drive_hooks hooks = {.user = J,
                                .on_sample = on_sample,
@@ -258,8 +263,9 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
                                .on_checkpoint = on_checkpoint,
                                .checkpoint_seconds = cfg->checkpoint_seconds,
                                .stop = f->rt.stop};
-    if (st == SMILE_OK) st = smile_drive(f->chains, slots, targets, &rp, &hooks, msg, msg_len);
-    for (int k = 0; k < K; k++) {
+    if (st == SMILE_OK)
+        st = smile_drive(f->chains + k0, slots + k0, targets, &rp, &hooks, msg, msg_len);
+    for (int k = k0; k < k1; k++) {
         char m[256] = "";
         const int done = slots[k].stage == SMILE_DRIVE_DONE;
         smile_status s2 = close_files(&J->files[k], done, m, sizeof m);
@@ -273,17 +279,19 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
 
 smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg_len) {
     const smile_fit_config *cfg = &f->cfg;
-    const int K = cfg->members;
+    const int K = cfg->members, kn = f->kn;
     smile_posterior *post = NULL;
     /* full-batch MCLMC with the FCN: the whole training split in one chunk */
     const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
     size_t mb = cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? (fcn ? f->n_train : cfg->batch)
                                                          : cfg->batch;
-    SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, K, mb, msg, msg_len));
     f->chains = calloc((size_t)K, sizeof *f->chains);
-    smile_target *targets = calloc((size_t)K, sizeof *targets);
+    if (kn == 0) return f->chains ? SMILE_OK : SMILE_ENOMEM; /* a rank without members */
+    SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, kn, mb, msg, msg_len));
+    smile_posterior_set_first_chain(post, f->k0);
+    smile_target *targets = calloc((size_t)kn, sizeof *targets);
     smile_drive_slot *slots = calloc((size_t)K, sizeof *slots);
-    job J = {f, calloc((size_t)K, sizeof *J.files), fit_now(), 0};
+    job J = {f, calloc((size_t)K, sizeof *J.files), fit_now(), 0, f->k0};
     /* wall time of earlier sessions of a resumed run */
     double before = 0;
     char *tp = fit_path(f, "checkpoint/sampling_seconds");
@@ -297,12 +305,12 @@ smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg
         smile_set_msg(msg, msg_len, "out of memory");
         st = SMILE_ENOMEM;
     }
-    for (int k = 0; st == SMILE_OK && k < K; k++) targets[k] = smile_posterior_target(post);
+    for (int k = 0; st == SMILE_OK && k < kn; k++) targets[k] = smile_posterior_target(post);
     if (st == SMILE_OK) st = sample_chains(&J, theta0, targets, slots, msg, msg_len);
     f->sampling_seconds = before + (fit_now() - J.t0);
-    const int64_t total = (int64_t)K * (cfg->warmup + cfg->samples);
+    const int64_t total = (int64_t)kn * (cfg->warmup + cfg->samples);
     if (st == SMILE_OK) report(&J, total, total, NAN);
-    if (tp && st == SMILE_EINTERRUPTED) {
+    if (tp && st == SMILE_EINTERRUPTED && f->rank == 0) {
         char b[64];
         int n = snprintf(b, sizeof b, "%.6f\n", f->sampling_seconds);
         (void)smile_write_file_atomic(tp, b, (size_t)n, NULL, 0);
@@ -317,11 +325,12 @@ smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg
 }
 
 void fit_remove_checkpoints(smile_fit *f) {
-    for (int k = 0; k < f->cfg.members; k++) {
+    for (int k = f->k0; k < f->k0 + f->kn; k++) { /* each rank its own members' */
         char *p = chain_file(f, "checkpoint/chain_%d.ckpt", k);
         if (p) unlink(p);
         free(p);
     }
+    if (smile_comm_barrier(f->comm, NULL, 0) != SMILE_OK || f->rank != 0) return;
     char *p = fit_path(f, "checkpoint/sampling_seconds");
     if (p) unlink(p);
     free(p);

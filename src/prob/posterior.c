@@ -18,7 +18,7 @@ struct smile_posterior {
     size_t d;           /* parameters of m               */
     double prior_sigma; /* σ_p of the N(0, σ_p²) prior   */
     smile_data_view data;
-    int n_chains;
+    int n_chains, first_chain;  /* chains first_chain .. first_chain + n_chains − 1 */
     smile_model_workspace **ws; /* [n_chains] */
 };
 
@@ -73,7 +73,12 @@ smile_target smile_posterior_target(smile_posterior *p) {
     return t;
 }
 
+void smile_posterior_set_first_chain(smile_posterior *p, int first) {
+    if (p) p->first_chain = first;
+}
+
 smile_model_workspace *smile_posterior_workspace(smile_posterior *p, int chain) {
+    if (p) chain -= p->first_chain;
     if (!p || chain < 0 || chain >= p->n_chains) return NULL;
     return p->ws[chain];
 }
@@ -82,7 +87,7 @@ int smile_posterior_logdensity(void *user, const float *x, const smile_batch *b,
                                float *grad) {
     smile_posterior *p = user;
     if (!p || !x || !logp) return 1;
-    int chain = b ? b->chain : 0;
+    int chain = (b ? b->chain : 0) - p->first_chain;
     if (chain < 0 || chain >= p->n_chains) return 1;
     const uint32_t *idx = b ? b->idx : NULL;
     size_t n = idx ? b->size : p->data.n;

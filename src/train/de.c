@@ -16,6 +16,7 @@
  * Text (GPT, docs/method.md, section 9.1): batches of B random window starts per
  * member stream, ⌊n_train/(B·T)⌋ batches per epoch, loss = mean per-token
  * NLL, validation = one batch of 128 random validation windows per epoch. */
+#include "core/comm.h"
 #include "train/train.h"
 
 #include <math.h>
@@ -351,7 +352,8 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
     for (int k = 0; k < K; k++) {
         char m_[256] = "";
         smile_status st =
-            train_member(&J, k, theta + (size_t)k * d, &rep[k], &bests[k], m_, sizeof m_);
+            train_member(&J, p->first_member + k, theta + (size_t)k * d, &rep[k], &bests[k], m_,
+                         sizeof m_);
         if (st != SMILE_OK) {
 #pragma omp critical(smile_de_err)
             if (k < first_k) {
@@ -362,11 +364,19 @@ smile_status smile_de_train(const smile_model *m, const smile_data_view *train,
         }
     }
     free(frozen);
-    if (first == SMILE_OK && p->reference_restore) {
+    if (p->reference_restore) {
         /* the reference implementation's rule: restore the best parameters only if at least one
-         * member stopped early; otherwise every member keeps its last parameters. */
-        int any = 0;
+         * member stopped early; otherwise every member keeps its last parameters. Over the
+         * ranks of p->comm (every rank reaches this reduction, failed or not). */
+        int64_t any = 0;
         for (int k = 0; k < K; k++) any |= rep[k].stopped_early;
+        char m_[128];
+        smile_status cs = smile_comm_allreduce_max(p->comm, &any, 1, m_, sizeof m_);
+        if (cs != SMILE_OK && first == SMILE_OK) {
+            first = cs;
+            memcpy(first_msg, m_, sizeof m_);
+        }
+        if (first != SMILE_OK) any = 0;
         for (int k = 0; k < K; k++) {
             if (any && bests[k]) {
                 memcpy(theta + (size_t)k * d, bests[k], d * sizeof(float));
