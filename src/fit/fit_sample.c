@@ -31,6 +31,7 @@ typedef struct {
     smile_npy_writer npy;
     smile_csv_writer csv;
     int have_npy, have_csv;
+    int done_saved; /* the chain's DONE checkpoint is on disk */
     unsigned long long npy_rows, csv_rows; /* resume marks (from the checkpoint) */
     long long csv_bytes;
 } chain_files;
@@ -108,6 +109,7 @@ static smile_status on_checkpoint(void *user, int k, const smile_chain *c,
     char *p = chain_file(J->f, "checkpoint/chain_%d.ckpt", k);
     smile_status st = p ? smile_write_file_atomic(p, buf, len, msg, msg_len) : SMILE_ENOMEM;
     if (!p) smile_set_msg(msg, msg_len, "out of memory");
+    cf->done_saved = st == SMILE_OK && s->stage == SMILE_DRIVE_DONE;
     free(p);
     free(buf);
     return st;
@@ -191,8 +193,9 @@ static smile_status finish_done_files(smile_fit *f, int k, const chain_files *cf
     return st;
 }
 
-/* After the run: a done chain's files become final (its DONE checkpoint is
- * on disk already), the others stay partial for a resume. */
+/* After the run: a done chain's files become final (only once its DONE
+ * checkpoint is on disk: if writing that failed, the last checkpoint on disk
+ * still refers to the partial files), the others stay partial for a resume. */
 static smile_status close_files(chain_files *cf, int done, char *msg, size_t msg_len) {
     smile_status st = SMILE_OK;
     if (done && cf->have_npy) st = smile_npy_writer_finish(&cf->npy, msg, msg_len);
@@ -261,7 +264,7 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
     if (st == SMILE_OK) st = smile_drive(f->chains, slots, targets, &rp, &hooks, msg, msg_len);
     for (int k = 0; k < K; k++) {
         char m[256] = "";
-        const int done = slots[k].stage == SMILE_DRIVE_DONE;
+        const int done = slots[k].stage == SMILE_DRIVE_DONE && J->files[k].done_saved;
         smile_status s2 = close_files(&J->files[k], done, m, sizeof m);
         if (st == SMILE_OK && s2 != SMILE_OK) {
             st = s2;
