@@ -46,8 +46,20 @@ typedef struct {
 static volatile sig_atomic_t g_stop;
 _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is passed as int");
 
+/* A second SIGINT/SIGTERM exits at once (130) with this message: the run
+ * stays resumable, since checkpoints are replaced atomically and a resume
+ * cuts the partial files back to the last one. */
+static char g_again[4200] = "\nsmile fit: interrupted again: stopped at once\n";
+static volatile sig_atomic_t g_again_len;
+
 static void on_signal(int sig) {
     (void)sig;
+    if (g_stop) {
+        size_t n = g_again_len > 0 ? (size_t)g_again_len : strlen(g_again);
+        ssize_t w = write(STDERR_FILENO, g_again, n);
+        (void)w;
+        _exit(130);
+    }
     g_stop = 1;
 }
 
@@ -546,6 +558,10 @@ static int fit_run(const smile_fit_config *cfg, smile_fit_runtime *rt, const fit
         fprintf(stderr, "smile fit: interrupted before the run started; nothing written\n");
         return 130;
     }
+    int n = snprintf(g_again, sizeof g_again,
+                     "\nsmile fit: interrupted again: stopped at once; continue with: smile fit "
+                     "--resume --out %s\n", cfg->out);
+    g_again_len = n > 0 && (size_t)n < sizeof g_again ? n : 0;
     char *metrics = NULL;
     st = smile_fit_execute(f, &metrics, msg, sizeof msg);
     smile_fit_free(f);

@@ -89,6 +89,25 @@ static void on_progress(void *user, int64_t done, int64_t total, const smile_cha
 
 #define TRACE_HEADER "step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags"
 
+/* A done chain's files become final (only once its DONE checkpoint is on
+ * disk: if writing that failed, the last checkpoint on disk still refers to
+ * the partial files); the others stay partial for a resume. Done chains are
+ * finished as they end, in the drive's threads (on_checkpoint), so an
+ * interruption has only unfinished chains left to close, without flushes. */
+static smile_status close_files(chain_files *cf, int done, char *msg, size_t msg_len) {
+    smile_status st = SMILE_OK;
+    if (done && cf->have_npy) st = smile_npy_writer_finish(&cf->npy, msg, msg_len);
+    else if (cf->have_npy) smile_npy_writer_close_keep(&cf->npy);
+    if (done && cf->have_csv) {
+        smile_status s2 = smile_csv_writer_finish(&cf->csv, msg, msg_len);
+        if (st == SMILE_OK) st = s2;
+    } else if (cf->have_csv) {
+        smile_csv_writer_close_keep(&cf->csv);
+    }
+    cf->have_npy = cf->have_csv = 0;
+    return st;
+}
+
 /* The application record of a checkpoint: the output files' marks, text. */
 #define MARKS_FMT "npy_rows %llu csv_rows %llu csv_bytes %lld"
 
@@ -110,6 +129,7 @@ static smile_status on_checkpoint(void *user, int k, const smile_chain *c,
     smile_status st = p ? smile_write_file_atomic(p, buf, len, msg, msg_len) : SMILE_ENOMEM;
     if (!p) smile_set_msg(msg, msg_len, "out of memory");
     cf->done_saved = st == SMILE_OK && s->stage == SMILE_DRIVE_DONE;
+    if (cf->done_saved) st = close_files(cf, 1, msg, msg_len);
     free(p);
     free(buf);
     return st;
@@ -193,22 +213,6 @@ static smile_status finish_done_files(smile_fit *f, int k, const chain_files *cf
     return st;
 }
 
-/* After the run: a done chain's files become final (only once its DONE
- * checkpoint is on disk: if writing that failed, the last checkpoint on disk
- * still refers to the partial files), the others stay partial for a resume. */
-static smile_status close_files(chain_files *cf, int done, char *msg, size_t msg_len) {
-    smile_status st = SMILE_OK;
-    if (done && cf->have_npy) st = smile_npy_writer_finish(&cf->npy, msg, msg_len);
-    else if (cf->have_npy) smile_npy_writer_close_keep(&cf->npy);
-    if (done && cf->have_csv) {
-        smile_status s2 = smile_csv_writer_finish(&cf->csv, msg, msg_len);
-        if (st == SMILE_OK) st = s2;
-    } else if (cf->have_csv) {
-        smile_csv_writer_close_keep(&cf->csv);
-    }
-    cf->have_npy = cf->have_csv = 0;
-    return st;
-}
 
 /* Chain k at DE member k, its slot, and (resume) its checkpoint and files. */
 static smile_status setup_chain(job *J, int k, const float *theta0, const smile_run_params *rp,
