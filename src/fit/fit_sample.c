@@ -20,6 +20,8 @@
  * back to the checkpoint and continues bit-identically. */
 #include "fit/fit_internal.h"
 
+#include <cjson/cJSON.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,23 @@ static smile_status on_checkpoint(void *user, int k, const smile_chain *c,
 
 /* ---- one chain's setup and files ----------------------------------------- */
 
+/* 1 when sampler parameters p are those of the run's configuration (compared
+ * as config.json records them): a checkpoint carries its own parameters, and
+ * a crafted or stale one must not change how the resumed chain runs. */
+static int same_sampler(const smile_fit_config *cfg, const smile_sampler_params *p) {
+    smile_fit_config *b = malloc(sizeof *b);
+    if (!b) return 0;
+    *b = *cfg;
+    b->sampler = *p;
+    cJSON *ja = NULL, *jb = NULL;
+    int same = smile_fit_config_to_json(cfg, &ja) == SMILE_OK &&
+               smile_fit_config_to_json(b, &jb) == SMILE_OK && cJSON_Compare(ja, jb, 1);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    free(b);
+    return same;
+}
+
 /* Restores chain k and its slot from checkpoint/chain_<k>.ckpt if there is
  * one (*found = 1) and reads the file marks into cf. */
 static smile_status ckpt_read(smile_fit *f, int k, smile_chain *c, smile_drive_slot *s,
@@ -153,6 +172,11 @@ static smile_status ckpt_read(smile_fit *f, int k, smile_chain *c, smile_drive_s
     const void *app = NULL;
     smile_status st = smile_read_file(p, &buf, &len, m, sizeof m);
     if (st == SMILE_OK) st = smile_drive_load(c, s, buf, len, &app, &app_len, m, sizeof m);
+    if (st == SMILE_OK && !same_sampler(&f->cfg, &c->p)) {
+        snprintf(m, sizeof m, "sampler settings differ from config.json (remove the file to "
+                              "restart chain %d from scratch)", k);
+        st = SMILE_EFORMAT;
+    }
     char marks[128] = "";
     if (st == SMILE_OK && app_len < sizeof marks) memcpy(marks, app, app_len);
     if (st == SMILE_OK && sscanf(marks, MARKS_FMT, &cf->npy_rows, &cf->csv_rows,
