@@ -24,18 +24,6 @@ static void frame(smile_wbuf *w, const char magic[8], const uint8_t *p, size_t n
     smile_frame_end(w, start);
 }
 
-static int gauss(void *user, const float *x, const smile_batch *b, double *logp, float *grad) {
-    (void)b;
-    const size_t d = *(const size_t *)user;
-    double lp = 0;
-    for (size_t i = 0; i < d; i++) {
-        lp -= 0.5 * (double)x[i] * x[i];
-        if (grad) grad[i] = -x[i];
-    }
-    *logp = lp;
-    return 0;
-}
-
 /* The serialised parameters of a and b are equal. */
 static int same_params(const smile_sampler_params *a, const smile_sampler_params *b) {
     smile_wbuf wa = {0}, wb = {0};
@@ -66,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n) {
     rp.warmup = 3;
     rp.samples = 3;
     smile_chain c;
-    smile_target t = {d, gauss, &d, 1};
+    smile_target t = {d, fuzz_gauss, &d, 1};
     if (which == 1) {
         smile_batch_stream s;
         if (smile_batch_stream_init(&s, (smile_stream_kind)(data[1] % 4), 20, 4,

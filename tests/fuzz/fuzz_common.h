@@ -52,4 +52,19 @@ static inline const char *fuzz_file(const uint8_t *data, size_t n, const char *n
     return p;
 }
 
+/* Target N(0, I) in dimension *(size_t *)user (checkpoint seeds and target). */
+#include "smile.h"
+static inline int fuzz_gauss(void *user, const float *x, const smile_batch *b, double *logp,
+                             float *grad) {
+    (void)b;
+    const size_t d = *(const size_t *)user;
+    double lp = 0;
+    for (size_t i = 0; i < d; i++) {
+        lp -= 0.5 * (double)x[i] * x[i];
+        if (grad) grad[i] = -x[i];
+    }
+    *logp = lp;
+    return 0;
+}
+
 #endif

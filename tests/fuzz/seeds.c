@@ -4,6 +4,7 @@
  * fuzz_ckpt (the frame stripped: fuzz_ckpt rebuilds it). Usage: seeds OUTDIR. */
 #include "jpeg_writer.h"
 #include "sampler/sampler_internal.h"
+#include "fuzz/fuzz_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +29,6 @@ static void put_ckpt(const char *dir, const char *name, int which, int kind, int
     free(b);
 }
 
-static int gauss(void *user, const float *x, const smile_batch *b, double *logp, float *grad) {
-    (void)b;
-    const size_t d = *(const size_t *)user;
-    double lp = 0;
-    for (size_t i = 0; i < d; i++) {
-        lp -= 0.5 * (double)x[i] * x[i];
-        if (grad) grad[i] = -x[i];
-    }
-    *logp = lp;
-    return 0;
-}
-
 int main(int argc, char **argv) {
     if (argc != 3) return 2;
     const char *jdir = argv[1], *cdir = argv[2];
@@ -55,7 +44,7 @@ int main(int argc, char **argv) {
 
     char msg[256];
     size_t d = 3;
-    smile_target t = {d, gauss, &d, 1};
+    smile_target t = {d, fuzz_gauss, &d, 1};
     for (int k = 0; k < SMILE_SAMPLER_COUNT_; k++) {
         smile_sampler_params sp = smile_sampler_params_default((smile_sampler_kind)k);
         smile_chain c;
