@@ -4,6 +4,7 @@
 #   make test       unit + statistical tests (default tier, < 5 min) incl. ASan+UBSan build
 #   make test-long  longer statistical tests
 #   make asan       sanitizer build of the tests and the command (build-asan/)
+#   make tsan       ThreadSanitizer build of the command (build-tsan/, clang + libomp)
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS each (default 10)
 # No -ffast-math anywhere: NaN checks and GELU depend on IEEE semantics.
 
@@ -50,7 +51,7 @@ INCDIR  ?= $(PREFIX)/include
 PCDIR   ?= $(LIBDIR)/pkgconfig
 PUB_HDR := $(notdir $(wildcard include/*.h))
 
-.PHONY: all test test-long asan fuzz fuzz-build clean bench install uninstall
+.PHONY: all test test-long asan tsan fuzz fuzz-build clean bench install uninstall
 all: $(BUILD)/smile $(BUILD)/libsmile.a $(SHLIB) $(SHLINKS)
 
 $(BUILD)/libsmile.a: $(LIB_OBJ)
@@ -100,11 +101,17 @@ test: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 test-long: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 	@SMILE_LONG=1 SMILE_BUILD=$(BUILD) bash tests/run_tests.sh $(TESTS)
 
-# Sanitizer build of the whole test suite (ASan + UBSan), into build-asan/.
+# Sanitizer build of the whole test suite and the command (ASan + UBSan), into build-asan/.
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS_EXTRA= tests
+	  LDLIBS_EXTRA= tests build-asan/smile
+
+# ThreadSanitizer build of the command (clang, LLVM's OpenMP, build-tsan/); run by
+# tests/tsan.sh in the long tier (docs/hardening.md).
+tsan:
+	$(MAKE) BUILD=build-tsan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=thread $(CLANG_QUIET)" build-tsan/smile
 
 # libFuzzer targets of every parser (tests/fuzz/fuzz_*.c, docs/hardening.md): the
 # library built by clang with ASan+UBSan and fuzzer instrumentation into build-fuzz/,
@@ -153,4 +160,4 @@ uninstall:
 	  $(PUB_HDR:%=$(DESTDIR)$(INCDIR)/%)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan
