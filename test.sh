@@ -20,7 +20,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== command under ASan + UBSan: bad use, hardening, fault injection =="
 for s in cli_baduse cli_hardening cli_fault; do
   log="build-asan/$s.log"
-  if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  # allocator_may_return_null: the out-of-memory paths get NULL as from malloc
+  if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
        SMILE_BIN=build-asan/smile bash "tests/$s.sh" >"$log" 2>&1; then
     grep -E '^FAIL|ERROR|SUMMARY' "$log" | head -n 20; tail -n 1 "$log"; exit 1
   fi

@@ -22,6 +22,28 @@ run() { # NAME CMD...: exit 0 and no ThreadSanitizer report
   else nok "$name: rc=$rc $(grep -m3 -A6 'WARNING: ThreadSanitizer' "$tmp/$name.err" | head -20) $(tail -n 3 "$tmp/$name.err")"; fi
 }
 [ -x "$BIN" ] || { echo "tsan: $BIN missing (make tsan)"; echo "tsan: 0 passed, 1 failed"; exit 1; }
+# the set-up can see a race: an unsynchronised OpenMP counter is reported,
+# the same loop with a reduction is not
+cat >"$tmp/race.c" <<'EOF'
+#include <stdio.h>
+int main(void) {
+    long n = 0;
+#ifdef RACE
+#pragma omp parallel for num_threads(4)
+    for (int i = 0; i < 100000; i++) n++;
+#else
+#pragma omp parallel for num_threads(4) reduction(+ : n)
+    for (int i = 0; i < 100000; i++) n++;
+#endif
+    printf("%ld\n", n);
+    return 0;
+}
+EOF
+clang -fsanitize=thread -fopenmp -g -O1 -DRACE -o "$tmp/race" "$tmp/race.c" &&
+  clang -fsanitize=thread -fopenmp -g -O1 -o "$tmp/norace" "$tmp/race.c"
+"$tmp/race" >/dev/null 2>"$tmp/race.err"
+check "a racy OpenMP loop is reported" grep -q "WARNING: ThreadSanitizer: data race" "$tmp/race.err"
+run reduction_loop "$tmp/norace"
 run fit "$BIN" fit --task uci --data "$DATA" --members 4 --warmup 200 --samples 100 --thin 10 \
   --de-epochs 3 --threads 4 --checkpoint-seconds 0.01 --quiet --out "$tmp/r"
 run eval "$BIN" eval "$tmp/r" --threads 4
