@@ -3,7 +3,8 @@
 # Usage: scripts/deps.sh [extra-package ...]
 set -euo pipefail
 pkgs=(build-essential pkg-config libopenblas-dev libfftw3-dev libcjson-dev zlib1g-dev
-      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv "$@")
+      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv
+      clang libomp-dev "$@")  # clang + LLVM OpenMP: fuzzing and ThreadSanitizer
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,7 +12,7 @@
 source "$(dirname "$0")/lib_cli.sh"
 BIN=build-tsan/smile
 DATA="${SMILE_DATA:-../shared/data}/airfoil/airfoil.data"
-export OMP_TOOL_LIBRARIES="${OMP_TOOL_LIBRARIES:-/usr/lib/llvm-14/lib/libarcher.so}"
+export OMP_TOOL_LIBRARIES="${OMP_TOOL_LIBRARIES:-$(clang -print-resource-dir)/../../libarcher.so}"
 export TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1 ${TSAN_OPTIONS:-}"
 export OPENBLAS_NUM_THREADS=1
 run() { # NAME CMD...: exit 0 and no ThreadSanitizer report
