@@ -5,7 +5,9 @@
 # and one message naming the file, and `smile fit --resume` then completes it
 # with the metrics of an uninterrupted run; a fit under NaN/±Inf gradient
 # storms completes with finite metrics and counted non-finite steps; a
-# malformed SMILE_FAULT is refused (exit 2). Uses $SMILE_BIN and $SMILE_DATA.
+# malformed SMILE_FAULT is refused (exit 2). Uses $SMILE_BIN and $SMILE_DATA;
+# SMILE_TEST_QUICK=1 (the sanitizer run of ./test.sh) runs 3 of the 8 write
+# fault patterns and 2 of the 4 samplers.
 # Last line: "cli_fault: N passed, N failed".
 source "$(dirname "$0")/lib_cli.sh"
 DATA="${SMILE_DATA:-../shared/data}/airfoil/airfoil.data"
@@ -21,9 +23,12 @@ check "uninterrupted run ($(head -c 200 "$tmp/u.err"))" [ -s "$tmp/u/metrics.jso
 
 # ---- write failures: exit 1 naming the file, then a resume to the same metrics -----------
 failed=0
-for spec in "write=0.02;seed=1" "write=0.05:short;seed=2" "write=0.05:enospc;seed=3" \
-            "write=0.05;seed=4" "write=0.05;seed=6" "write=0.05;seed=7" "write=0.05;seed=8" \
-            "write=0.2;seed=9"; do
+specs=("write=0.02;seed=1" "write=0.05:short;seed=2" "write=0.05:enospc;seed=3"
+       "write=0.05;seed=4" "write=0.05;seed=6" "write=0.05;seed=7" "write=0.05;seed=8"
+       "write=0.2;seed=9")
+samplers=(smile psmile-auto sgld mclmc)
+if [ -n "${SMILE_TEST_QUICK:-}" ]; then specs=("${specs[@]:0:3}"); samplers=(smile sgld); fi
+for spec in "${specs[@]}"; do
   out="$tmp/f${spec##*=}"
   SMILE_FAULT="$spec" timeout 120 "$BIN" fit "${a[@]}" --out "$out" >/dev/null 2>"$tmp/f.err"
   rc=$?
@@ -45,10 +50,10 @@ for spec in "write=0.02;seed=1" "write=0.05:short;seed=2" "write=0.05:enospc;see
   left=$(find "$out" -name '*.tmp.*' -o -name '*.partial' | head -3)
   check "$spec: no temporary or partial files after the resume ($left)" [ -z "$left" ]
 done
-check "write faults hit most runs ($failed of 8)" [ "$failed" -ge 6 ]
+check "write faults hit most runs ($failed of ${#specs[@]})" [ "$failed" -ge $(( ${#specs[@]} * 2 / 3 )) ]
 
 # ---- gradient storms in a fit: finite results, non-finite steps counted ------------------
-for s in smile psmile-auto sgld mclmc; do
+for s in "${samplers[@]}"; do
   eps=(); [ "$s" = sgld ] && eps=(--step-size 1e-5)
   SMILE_FAULT="grad=1e-2:nan,inf,-inf;seed=3" timeout 120 "$BIN" fit "${a[@]}" --sampler "$s" \
     "${eps[@]}" --out "$tmp/g_$s" >/dev/null 2>"$tmp/g.err"
