@@ -3,7 +3,9 @@
 #   make install    PREFIX=/usr/local (DESTDIR= for staging); make uninstall
 #   make test       unit + statistical tests (default tier, < 5 min) incl. ASan+UBSan build
 #   make test-long  longer statistical tests
-#   make asan       sanitizer build of the tests (build-asan/)
+#   make asan       sanitizer build of the tests and the command (build-asan/)
+#   make tsan       ThreadSanitizer build of the command (build-tsan/, clang + libomp)
+#   make fuzz       libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS each (default 10)
 #   make MPI=1      MPI-enabled library + CLI in build-mpi/ (mpicc; docs/mpi.md)
 # No -ffast-math anywhere: NaN checks and GELU depend on IEEE semantics.
 
@@ -59,7 +61,7 @@ INCDIR  ?= $(PREFIX)/include
 PCDIR   ?= $(LIBDIR)/pkgconfig
 PUB_HDR := $(notdir $(filter-out $(if $(filter 1,$(MPI)),,include/smile_mpi.h),$(wildcard include/*.h)))
 
-.PHONY: all test test-long asan clean bench install uninstall
+.PHONY: all test test-long asan tsan fuzz fuzz-build clean bench install uninstall
 all: $(BUILD)/smile $(BUILD)/libsmile.a $(SHLIB) $(SHLINKS)
 
 $(BUILD)/libsmile.a: $(LIB_OBJ)
@@ -109,11 +111,39 @@ test: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 test-long: $(TESTS) $(BUILD)/smile $(SHLIB) $(SHLINKS)
 	@SMILE_LONG=1 SMILE_BUILD=$(BUILD) bash tests/run_tests.sh $(TESTS)
 
-# Sanitizer build of the whole test suite (ASan + UBSan), into build-asan/.
+# Sanitizer build of the whole test suite and the command (ASan + UBSan), into build-asan/.
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS_EXTRA= tests
+	  LDLIBS_EXTRA= tests build-asan/smile
+
+# ThreadSanitizer build of the command (clang, LLVM's OpenMP, build-tsan/); run by
+# tests/tsan.sh in the long tier (docs/hardening.md).
+tsan:
+	$(MAKE) BUILD=build-tsan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="-fsanitize=thread $(CLANG_QUIET)" build-tsan/smile
+
+# libFuzzer targets of every parser (tests/fuzz/fuzz_*.c, docs/hardening.md): the
+# library built by clang with ASan+UBSan and fuzzer instrumentation into build-fuzz/,
+# each target run for FUZZ_SECONDS on its seed corpus tests/fuzz/corpus/<target>/
+# (new inputs go to a scratch folder; a crash leaves its reproducer in build-fuzz/).
+FUZZ_SECONDS ?= 10
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# clang only: GCC's loop pragmas are unknown to it, and at -O1 it reports the
+# `omp simd` loops it does not vectorise; neither is a defect of the code
+CLANG_QUIET := -Wno-unknown-pragmas -Wno-pass-failed
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(CLANG_QUIET)" build-fuzz/libsmile.a
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZ_SRC); do t=build-fuzz/fuzz/$$(basename $$f .c); \
+	  if [ ! -e $$t ] || [ $$f -nt $$t ] || [ build-fuzz/libsmile.a -nt $$t ]; then \
+	    echo "clang $$f -> $$t"; \
+	    clang $(CSTD) -O1 -g $(WARN) -fopenmp -Iinclude -Isrc -Itests $(BLAS_INC) $(FUZZ_SAN) \
+	      -fsanitize=fuzzer -o $$t $$f build-fuzz/libsmile.a $(LDLIBS) || exit 1; fi; done
+fuzz: fuzz-build
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # pkg-config file, written at install time for this PREFIX: the dependencies with a .pc
 # file on Debian as Requires.private, the others as Libs.private (`pkg-config --static`).
@@ -140,4 +170,4 @@ uninstall:
 	  $(PUB_HDR:%=$(DESTDIR)$(INCDIR)/%)
 
 clean:
-	rm -rf build build-asan build-mpi
+	rm -rf build build-asan build-fuzz build-tsan build-mpi

@@ -8,7 +8,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 int cli_bad(const char *prefix, const char *fmt, ...) {
@@ -19,6 +22,30 @@ int cli_bad(const char *prefix, const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
     return 2;
+}
+
+int cli_check_out_file(const char *prefix, const char *opt, const char *path) {
+    if (!path || !*path) return cli_bad(prefix, "%s: empty file name", opt);
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) return cli_bad(prefix, "%s %s: is a directory", opt, path);
+        if (!S_ISREG(sb.st_mode)) return cli_bad(prefix, "%s %s: not a regular file", opt, path);
+    }
+    /* the parent folder: the text before the last '/', "/" for "/x", "." for "x" */
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 1;
+    char *dir = malloc(n + 2);
+    if (!dir) return cli_bad(prefix, "%s %s: out of memory", opt, path);
+    if (!slash) strcpy(dir, ".");
+    else if (n == 0) strcpy(dir, "/");
+    else memcpy(dir, path, n), dir[n] = 0;
+    const char *why = NULL;
+    if (stat(dir, &sb) != 0) why = strerror(errno);
+    else if (!S_ISDIR(sb.st_mode)) why = "is not a directory";
+    else if (access(dir, W_OK | X_OK) != 0) why = strerror(errno);
+    free(dir);
+    if (why) return cli_bad(prefix, "%s %s: cannot be created (its folder: %s)", opt, path, why);
+    return 0;
 }
 
 int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out) {

@@ -14,6 +14,12 @@ int cli_bad(const char *prefix, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* An output file given by option `opt`: refuses (message, returns 2) a path that
+ * is empty, an existing directory or non-regular file (FIFO, device), or whose
+ * parent is not an existing directory this process may write; returns 0 when the
+ * file can be created. Nothing is created. */
+int cli_check_out_file(const char *prefix, const char *opt, const char *path);
+
 /* Each returns 0 on success, -1 when s is not a valid value. */
 int cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out); /* integer in [lo, hi] */
 int cli_parse_u64(const char *s, uint64_t *out);                        /* digits only        */

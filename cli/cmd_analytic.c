@@ -191,7 +191,7 @@ static int analytic_parse(int argc, char **argv, opts *o) {
     if (!o->have_step && sampler_requires_step((smile_sampler_kind)o->sampler))
         return cli_bad(PFX, "--step-size: required for sampler %s",
                        smile_sampler_name((smile_sampler_kind)o->sampler));
-    if (o->trace && !*o->trace) return cli_bad(PFX, "--trace: empty file name");
+    if (o->trace && (rc = cli_check_out_file(PFX, "--trace", o->trace))) return rc;
     if (!cli_given(&cmd, "--warmup"))
         o->warmup = o->sampler == SMILE_SAMPLER_MCLMC ? MCLMC_DEFAULT_WARMUP : 0;
     return CLI_CONTINUE;

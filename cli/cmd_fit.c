@@ -46,8 +46,20 @@ typedef struct {
 static volatile sig_atomic_t g_stop;
 _Static_assert(sizeof(sig_atomic_t) == sizeof(int), "sig_atomic_t is passed as int");
 
+/* A second SIGINT/SIGTERM exits at once (130) with this message: the run
+ * stays resumable, since checkpoints are replaced atomically and a resume
+ * cuts the partial files back to the last one. */
+static char g_again[4200] = "\nsmile fit: interrupted again: stopped at once\n";
+static volatile sig_atomic_t g_again_len;
+
 static void on_signal(int sig) {
     (void)sig;
+    if (g_stop) {
+        size_t n = g_again_len > 0 ? (size_t)g_again_len : strlen(g_again);
+        ssize_t w = write(STDERR_FILENO, g_again, n);
+        (void)w;
+        _exit(130);
+    }
     g_stop = 1;
 }
 
@@ -378,6 +390,30 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
     if (cli_given(cmd, "--auto-reset-factor")) cfg->sampler.auto_reset_factor = a->auto_reset;
 }
 
+/* Options that only one kind of task reads: given with another task, they
+ * would be ignored silently, so they are refused (CLI_CONTINUE or 2). */
+static int task_options(const cli_cmd *cmd, smile_data_task task) {
+#define TB(t) (1u << (t))
+    const unsigned images = TB(SMILE_DATA_FMNIST) | TB(SMILE_DATA_CIFAR10) | TB(SMILE_DATA_IMAGENETTE);
+    static const char *const table[] = {"--target", "--features", "--drop", "--header",
+                                        "--missing", "--test", "--valid", "--split"};
+    static const char *const text[] = {"--gpt-layers", "--gpt-width", "--gpt-heads",
+                                       "--context", "--gpt-pre-ln", "--eval-windows"};
+    static const char *const image[] = {"--any-size", "--no-augment"};
+    const struct { const char *const *names; size_t n; unsigned tasks; const char *what; } only[] = {
+        {table, CLI_N(table), TB(SMILE_DATA_TABLE), "tables (--task table, regress or classify)"},
+        {text, CLI_N(text), TB(SMILE_DATA_TEXT), "--task text"},
+        {image, CLI_N(image), images, "the image tasks (fmnist, cifar10, imagenette)"},
+    };
+#undef TB
+    for (size_t g = 0; g < CLI_N(only); g++)
+        for (size_t i = 0; i < only[g].n; i++)
+            if (cli_given(cmd, only[g].names[i]) && !(only[g].tasks & (1u << task)))
+                return bad("%s: only for %s, not --task %s", only[g].names[i], only[g].what,
+                           smile_data_task_name(task));
+    return CLI_CONTINUE;
+}
+
 /* Comma-separated numbers of s into v[max]; returns the count, or -1. */
 static int number_list(const char *s, double *v, int max) {
     int n = 0;
@@ -457,6 +493,7 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     fit_command(&cmd, rows, cfg, a);
     if ((rc = cli_parse(&cmd, argc, argv)) != CLI_CONTINUE) return rc; /* cannot fail now */
     fit_apply(&cmd, a, cfg);
+    if (!a->resume && (rc = task_options(&cmd, cfg->task)) != CLI_CONTINUE) return rc;
     if ((rc = fit_lists(a, cfg)) != CLI_CONTINUE) return rc;
     if (a->resume) {
         if (!cli_given(&cmd, "--out")) return bad("--resume needs --out DIR");
@@ -521,6 +558,10 @@ static int fit_run(const smile_fit_config *cfg, smile_fit_runtime *rt, const fit
         fprintf(stderr, "smile fit: interrupted before the run started; nothing written\n");
         return 130;
     }
+    int n = snprintf(g_again, sizeof g_again,
+                     "\nsmile fit: interrupted again: stopped at once; continue with: smile fit "
+                     "--resume --out %s\n", cfg->out);
+    g_again_len = n > 0 && (size_t)n < sizeof g_again ? n : 0;
     char *metrics = NULL;
     st = smile_fit_execute(f, &metrics, msg, sizeof msg);
     smile_fit_free(f);

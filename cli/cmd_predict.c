@@ -206,6 +206,7 @@ int smile_cmd_predict(int argc, char **argv) {
         return bad("%s", "missing run directory (usage: smile predict RUN --data FILE, or "
                          "RUN --prompt TEXT for a text run)");
     if ((rc = parse_levels(&a))) return rc;
+    if (a.out && (rc = cli_check_out_file("smile predict", "--out", a.out))) return rc;
     char msg[1024] = "";
     smile_predictor *p = NULL;
     smile_status st = smile_predictor_open(&p, run, a.threads, msg, sizeof msg);

@@ -1,5 +1,7 @@
-/* smile — command-line front end. Uses only include/smile.h (and cli/). */
+/* smile — command-line front end. Uses only include/smile.h (and cli/), and
+ * the fault-injection switch of the hardening tests (core/core.h). */
 #include "cli.h"
+#include "core/core.h"
 #include "opts.h"
 #include "smile_fit.h"
 
@@ -48,6 +50,11 @@ int main(int argc, char **argv) {
 }
 
 static int run_main(int argc, char **argv) {
+    const char *fault = smile_fault_error();
+    if (fault) {
+        fprintf(stderr, "smile: SMILE_FAULT: %s\n", fault);
+        return 2;
+    }
     const char *pos[2];
     cli_cmd top = {
         .args = "<command> [options]",

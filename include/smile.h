@@ -374,7 +374,7 @@ int smile_sampler_grads_per_step(const smile_sampler_params *p);
  * (dimension, sampler kind, then every field explicitly, little-endian: the
  * same bytes on every host), CRC-32 of all before it. A chain restored with
  * smile_chain_load continues bit for bit as the saved chain would have. */
-#define SMILE_CHECKPOINT_VERSION 1
+#define SMILE_CHECKPOINT_VERSION 2
 smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, char *msg,
                               size_t msg_len);
 /* Restores into c, an initialised chain of the same dimension and sampler

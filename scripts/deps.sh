@@ -8,7 +8,8 @@ for a in "$@"; do
   if [ "$a" = mpi ]; then extra+=(libopenmpi-dev openmpi-bin); else extra+=("$a"); fi
 done
 pkgs=(build-essential pkg-config libopenblas-dev libfftw3-dev libcjson-dev zlib1g-dev
-      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv ${extra[@]+"${extra[@]}"})
+      libjpeg62-turbo-dev gnuplot-nox python3-numpy python3-venv
+      clang libomp-dev ${extra[@]+"${extra[@]}"})  # clang + LLVM OpenMP: fuzzing and ThreadSanitizer
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -269,7 +269,9 @@ static void test_refusals(void) {
     b[len] = 0;
     refused(&other, b, len + 1, SMILE_EFORMAT, "after its end", "trailing byte");
     put_u32(b + 8, SMILE_CHECKPOINT_VERSION + 1);
-    refused(&other, b, len, SMILE_EFORMAT, "format version 2", "newer format version");
+    char newer[64];
+    snprintf(newer, sizeof newer, "format version %d", SMILE_CHECKPOINT_VERSION + 1);
+    refused(&other, b, len, SMILE_EFORMAT, newer, "newer format version");
     memcpy(b, buf, len);
     b[0] = 'X';
     refused(&other, b, len, SMILE_EFORMAT, "not a chain checkpoint", "wrong magic");

@@ -177,14 +177,27 @@ static void test_reset_and_nonfinite(void) {
         CHECK(c.tuning->tuner.mE == mE && c.tuning->tuner.sE == sE, "non-finite: energy statistics changed");
         CHECK(!memcmp(mu, c.mu_g, d * sizeof(float)) && !memcmp(sg, c.sigma_g, d * sizeof(float)),
               "non-finite: noise EMAs changed");
+        /* an isolated non-finite step keeps eps; a second one in a row shrinks it */
+        CHECK(c.eps == eps, "isolated non-finite step changed eps %.17g -> %.17g", eps, c.eps);
+        if (which == 0) g.fail_call = g.calls; else g.nan_grad_call = g.calls + 1;
+        b = batch_for(31);
+        smile_chain_step(&c, &t, &b, &info);
+        CHECK((info.flags & SMILE_INFO_RESET) && (info.flags & SMILE_INFO_EPS_DOWN),
+              "repeated non-finite: flags %#x", info.flags);
         CHECK_CLOSE(c.eps, eps * 0.98, 1e-15, 0);
+        g.fail_call = g.nan_grad_call = -1;
+        b = batch_for(32);
+        smile_chain_step(&c, &t, &b, &info);
+        CHECK(!(info.flags & SMILE_INFO_NONFINITE) && c.tuning->nonfinite_streak == 0,
+              "finite step after the streak: flags %#x, streak %d", info.flags,
+              c.tuning->nonfinite_streak);
         int finite = 1;
-        for (int s = 31; s < 200; s++) {
+        for (int s = 33; s < 200; s++) {
             smile_batch bb = batch_for(s);
             smile_chain_step(&c, &t, &bb, &info);
             for (size_t i = 0; i < d; i++) finite &= isfinite(c.x[i]);
         }
-        CHECK(finite && c.n_nonfinite == 1, "non-finite: chain did not continue finitely (%lld)",
+        CHECK(finite && c.n_nonfinite == 2, "non-finite: chain did not continue finitely (%lld)",
               (long long)c.n_nonfinite);
         smile_chain_free(&c);
     }

@@ -4,6 +4,8 @@
 
 #include "smile.h"
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Writes a formatted message into msg[msg_len] (if msg != NULL). */
@@ -70,5 +72,44 @@ int smile_cmp_value_index(const void *a, const void *b);
 
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
 double smile_normal_quantile(double p);
+
+/* ---- fault injection (fault.c; docs/hardening.md) ------------------------------------
+ * SMILE_FAULT="grad=RATE[:nan,inf,-inf,huge];write=RATE[:short,enospc];seed=S", read
+ * once. grad: each target evaluation of a sampler step is corrupted with probability
+ * RATE (its log density and one gradient entry become NaN, +Inf, -Inf, or a huge
+ * finite value: log density -1e30, entry +-1e30), a kind drawn from the list; the
+ * choice is a hash of (seed, chain, step, evaluation), so runs are reproducible.
+ * write: each smile_afile_write fails with ENOSPC with probability RATE, after
+ * writing half its bytes (short) or none (enospc). Off: smile_fault_get() is one
+ * atomic load and a predictable branch. */
+typedef struct {
+    double grad_rate, write_rate;
+    unsigned grad_kinds, write_kinds; /* bit i: kind i of the lists above */
+    uint64_t seed;
+} smile_fault_config;
+extern _Atomic int smile_fault_state_;
+void smile_fault_init_(void);
+const smile_fault_config *smile_fault_config_of_(void);
+/* The active configuration, or NULL when fault injection is off. */
+static inline const smile_fault_config *smile_fault_get(void) {
+    int s = smile_fault_state_;
+    if (__builtin_expect(s == 0, 0)) {
+        smile_fault_init_();
+        s = smile_fault_state_;
+    }
+    return __builtin_expect(s == 2, 0) ? smile_fault_config_of_() : NULL;
+}
+/* Parses a SMILE_FAULT string; 0, or -1 with a message. */
+int smile_fault_parse(const char *spec, smile_fault_config *out, char *msg, size_t msg_len);
+/* Sets the configuration (NULL: off), replacing SMILE_FAULT; not while chains run. */
+void smile_fault_configure(const smile_fault_config *c);
+/* The message of a malformed SMILE_FAULT (injection is then off), or NULL. */
+const char *smile_fault_error(void);
+/* Evaluation k of step `step` of chain `chain`: corrupts *logp and one entry of
+ * grad[d] (either may be NULL) when drawn; returns 0 or the kind + 1. */
+int smile_fault_eval(const smile_fault_config *c, uint64_t chain, uint64_t step, uint64_t k,
+                     size_t d, double *logp, float *grad);
+/* A file write of len bytes: 0, or ENOSPC with *n_first bytes to write before failing. */
+int smile_fault_write(size_t len, size_t *n_first);
 
 #endif

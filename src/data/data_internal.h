@@ -80,6 +80,10 @@ smile_status data_gz_read_exact(gzFile gz, const char *path, void *buf, size_t n
                                 uint64_t offset, const char *what, char *msg, size_t msg_len);
 
 /* ---- images ------------------------------------------------------------- */
+/* Largest JPEG decoded (width x height): a header may claim any size up to
+ * 65535 x 65535, which would be 12 GB of RGB before the data are seen to be
+ * missing; real inputs (Imagenette, photos) are far below 2^26 = 67 Mpixel. */
+#define DATA_JPEG_MAX_PIXELS (1u << 26)
 /* Decodes a JPEG held in memory to 8-bit RGB (grayscale is replicated,
  * CMYK/YCCK converted as in the common imaging libraries: R = C'·K'/255 with
  * the Adobe-inverted values C' = 255 − C). *rgb is malloc'ed [h × w × 3]. */

@@ -114,12 +114,29 @@ static smile_status open_header(const char *file, unsigned char *h, size_t hlen,
 }
 
 /* The body of an IDX file: n bytes after its hdr-byte header into a new
- * buffer *out, and nothing after them. */
+ * buffer *out, and nothing after them. The buffer grows (doubling from 1 MiB)
+ * as the data arrive, so a header that claims more than the file holds costs
+ * no more memory than the data (a truncation error instead of a huge block). */
 static smile_status read_body(gzFile gz, const char *path, size_t hdr, size_t n, const char *what,
                               uint8_t **out, char *msg, size_t msg_len) {
-    uint8_t *buf = malloc(n ? n : 1);
+    size_t cap = n < ((size_t)1 << 20) ? n : ((size_t)1 << 20), got = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
     SMILE_CHECK(!buf, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    smile_status st = data_gz_read_exact(gz, path, buf, n, hdr, what, msg, msg_len);
+    smile_status st = SMILE_OK;
+    while (st == SMILE_OK && got < n) {
+        if (got == cap) {
+            cap = n - cap > cap ? 2 * cap : n;
+            uint8_t *nb = realloc(buf, cap);
+            if (!nb) {
+                smile_set_msg(msg, msg_len, "out of memory");
+                st = SMILE_ENOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        st = data_gz_read_exact(gz, path, buf + got, cap - got, hdr + got, what, msg, msg_len);
+        got = cap;
+    }
     if (st == SMILE_OK) st = expect_end(gz, path, hdr + (uint64_t)n, msg, msg_len);
     if (st != SMILE_OK) {
         free(buf);

@@ -99,6 +99,13 @@ smile_status data_jpeg_decode(const unsigned char *buf, size_t len, const char *
                     "CMYK or YCCK)",
                     name, (int)ci.jpeg_color_space);
     }
+    if ((uint64_t)ci.image_width * ci.image_height > DATA_JPEG_MAX_PIXELS) {
+        const unsigned iw = ci.image_width, ih = ci.image_height;
+        jpeg_destroy_decompress(&ci);
+        SMILE_CHECK(1, SMILE_EFORMAT, msg, msg_len,
+                    "%s: %ux%u pixels, more than the %u (2^26) a JPEG may have here", name, iw, ih,
+                    (unsigned)DATA_JPEG_MAX_PIXELS);
+    }
     jpeg_start_decompress(&ci);
     int W = (int)ci.output_width, H = (int)ci.output_height, nc = ci.output_components;
     if (W <= 0 || H <= 0 || (cmyk ? nc != 4 : nc != 3)) {

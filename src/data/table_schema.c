@@ -230,6 +230,7 @@ smile_status smile_table_schema_build(smile_table_schema *s, const smile_table *
     long *feat = NULL;
     size_t nf = 0;
     SMILE_TRY(pick_columns(s, t, sel, &feat, &nf, msg, msg_len));
+    if (nf == 0) free(feat);
     SMILE_CHECK(nf == 0, SMILE_EINVAL, msg, msg_len,
                 "%s: no input columns left besides the target '%s'", t->path,
                 t->names[s->target_src]);

@@ -259,8 +259,10 @@ static smile_status de_from_check(smile_fit *f, const char *dir, char *msg, size
     char *cp = smile_path_join(dir, "config.json");
     SMILE_CHECK(!cp, SMILE_ENOMEM, msg, msg_len, "out of memory");
     cJSON *src = NULL, *own = NULL;
-    smile_status st = smile_json_read_file(cp, &src, msg, msg_len);
+    char why[512] = "";
+    smile_status st = smile_json_read_file(cp, &src, why, sizeof why);
     free(cp);
+    if (st != SMILE_OK) smile_set_msg(msg, msg_len, "--de-from %s: not a finished run (%s)", dir, why);
     if (st == SMILE_OK) st = smile_fit_config_to_json(&f->cfg, &own);
     static const char *keys[] = {"task", "data", "seed", "members", "strict_sizes", "model",
                                  "reference_batching", "deep_ensemble"};

@@ -20,6 +20,8 @@
  * back to the checkpoint and continues bit-identically. */
 #include "fit/fit_internal.h"
 
+#include <cjson/cJSON.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ typedef struct {
     smile_npy_writer npy;
     smile_csv_writer csv;
     int have_npy, have_csv;
+    int done_saved; /* the chain's DONE checkpoint is on disk */
     unsigned long long npy_rows, csv_rows; /* resume marks (from the checkpoint) */
     long long csv_bytes;
 } chain_files;
@@ -92,6 +95,25 @@ static void on_progress(void *user, int64_t done, int64_t total, const smile_cha
 
 #define TRACE_HEADER "step,phase,eps,dE,dE_batch,logp,resets,nonfinite,flags"
 
+/* A done chain's files become final (only once its DONE checkpoint is on
+ * disk: if writing that failed, the last checkpoint on disk still refers to
+ * the partial files); the others stay partial for a resume. Done chains are
+ * finished as they end, in the drive's threads (on_checkpoint), so an
+ * interruption has only unfinished chains left to close, without flushes. */
+static smile_status close_files(chain_files *cf, int done, char *msg, size_t msg_len) {
+    smile_status st = SMILE_OK;
+    if (done && cf->have_npy) st = smile_npy_writer_finish(&cf->npy, msg, msg_len);
+    else if (cf->have_npy) smile_npy_writer_close_keep(&cf->npy);
+    if (done && cf->have_csv) {
+        smile_status s2 = smile_csv_writer_finish(&cf->csv, msg, msg_len);
+        if (st == SMILE_OK) st = s2;
+    } else if (cf->have_csv) {
+        smile_csv_writer_close_keep(&cf->csv);
+    }
+    cf->have_npy = cf->have_csv = 0;
+    return st;
+}
+
 /* The application record of a checkpoint: the output files' marks, text. */
 #define MARKS_FMT "npy_rows %llu csv_rows %llu csv_bytes %lld"
 
@@ -113,12 +135,31 @@ static smile_status on_checkpoint(void *user, int k, const smile_chain *c,
     char *p = chain_file(J->f, "checkpoint/chain_%d.ckpt", k);
     smile_status st = p ? smile_write_file_atomic(p, buf, len, msg, msg_len) : SMILE_ENOMEM;
     if (!p) smile_set_msg(msg, msg_len, "out of memory");
+    cf->done_saved = st == SMILE_OK && s->stage == SMILE_DRIVE_DONE;
+    if (cf->done_saved) st = close_files(cf, 1, msg, msg_len);
     free(p);
     free(buf);
     return st;
 }
 
 /* ---- one chain's setup and files ----------------------------------------- */
+
+/* 1 when sampler parameters p are those of the run's configuration (compared
+ * as config.json records them): a checkpoint carries its own parameters, and
+ * a crafted or stale one must not change how the resumed chain runs. */
+static int same_sampler(const smile_fit_config *cfg, const smile_sampler_params *p) {
+    smile_fit_config *b = malloc(sizeof *b);
+    if (!b) return 0;
+    *b = *cfg;
+    b->sampler = *p;
+    cJSON *ja = NULL, *jb = NULL;
+    int same = smile_fit_config_to_json(cfg, &ja) == SMILE_OK &&
+               smile_fit_config_to_json(b, &jb) == SMILE_OK && cJSON_Compare(ja, jb, 1);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    free(b);
+    return same;
+}
 
 /* Restores chain k and its slot from checkpoint/chain_<k>.ckpt if there is
  * one (*found = 1) and reads the file marks into cf. */
@@ -136,6 +177,11 @@ static smile_status ckpt_read(smile_fit *f, int k, smile_chain *c, smile_drive_s
     const void *app = NULL;
     smile_status st = smile_read_file(p, &buf, &len, m, sizeof m);
     if (st == SMILE_OK) st = smile_drive_load(c, s, buf, len, &app, &app_len, m, sizeof m);
+    if (st == SMILE_OK && !same_sampler(&f->cfg, &c->p)) {
+        snprintf(m, sizeof m, "sampler settings differ from config.json (remove the file to "
+                              "restart chain %d from scratch)", k);
+        st = SMILE_EFORMAT;
+    }
     char marks[128] = "";
     if (st == SMILE_OK && app_len < sizeof marks) memcpy(marks, app, app_len);
     if (st == SMILE_OK && sscanf(marks, MARKS_FMT, &cf->npy_rows, &cf->csv_rows,
@@ -196,21 +242,6 @@ static smile_status finish_done_files(smile_fit *f, int k, const chain_files *cf
     return st;
 }
 
-/* After the run: a done chain's files become final (its DONE checkpoint is
- * on disk already), the others stay partial for a resume. */
-static smile_status close_files(chain_files *cf, int done, char *msg, size_t msg_len) {
-    smile_status st = SMILE_OK;
-    if (done && cf->have_npy) st = smile_npy_writer_finish(&cf->npy, msg, msg_len);
-    else if (cf->have_npy) smile_npy_writer_close_keep(&cf->npy);
-    if (done && cf->have_csv) {
-        smile_status s2 = smile_csv_writer_finish(&cf->csv, msg, msg_len);
-        if (st == SMILE_OK) st = s2;
-    } else if (cf->have_csv) {
-        smile_csv_writer_close_keep(&cf->csv);
-    }
-    cf->have_npy = cf->have_csv = 0;
-    return st;
-}
 
 /* Chain k at DE member k, its slot, and (resume) its checkpoint and files. */
 static smile_status setup_chain(job *J, int k, const float *theta0, const smile_run_params *rp,
@@ -267,7 +298,7 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
         st = smile_drive(f->chains + k0, slots + k0, targets, &rp, &hooks, msg, msg_len);
     for (int k = k0; k < k1; k++) {
         char m[256] = "";
-        const int done = slots[k].stage == SMILE_DRIVE_DONE;
+        const int done = slots[k].stage == SMILE_DRIVE_DONE && J->files[k].done_saved;
         smile_status s2 = close_files(&J->files[k], done, m, sizeof m);
         if (st == SMILE_OK && s2 != SMILE_OK) {
             st = s2;

@@ -39,7 +39,8 @@ smile_status smile_afile_sync(smile_afile *f, char *msg, size_t msg_len);
 smile_status smile_afile_commit(smile_afile *f, char *msg, size_t msg_len);
 /* Closes and removes the temporary file (no-op on a closed smile_afile). */
 void smile_afile_abort(smile_afile *f);
-/* Closes without removing (a partial file to be resumed later). */
+/* Closes without removing (a partial file to be resumed later); not synced:
+ * smile_afile_sync before recording how much of it counts. */
 void smile_afile_close_keep(smile_afile *f);
 
 /* Whole buffer to path, atomically. */

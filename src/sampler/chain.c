@@ -137,10 +137,37 @@ smile_status smile_chain_begin_sampling(smile_chain *c, const smile_target *t, i
     return SMILE_OK;
 }
 
+/* Fault injection (core/core.h): the step's target with every evaluation
+ * passed through smile_fault_eval. */
+typedef struct {
+    const smile_target *t;
+    const smile_fault_config *f;
+    uint64_t chain, step, k;
+} fault_target;
+
+static int fault_eval(void *user, const float *x, const smile_batch *b, double *logp,
+                      float *grad) {
+    fault_target *ft = user;
+    int rc = ft->t->logdensity_grad(ft->t->user, x, b, logp, grad);
+    smile_fault_eval(ft->f, ft->chain, ft->step, ft->k++, ft->t->dim, logp, grad);
+    return rc;
+}
+
 smile_status smile_chain_step(smile_chain *c, const smile_target *t, const smile_batch *b,
                               smile_step_info *info) {
     if (!c || !c->x || !t || !t->logdensity_grad || t->dim != c->dim || !b || !info)
         return SMILE_EINVAL;
+    const smile_fault_config *fc = smile_fault_get();
+    fault_target ft;
+    smile_target faulty;
+    if (fc && fc->grad_rate > 0) {
+        ft = (fault_target){t, fc, c->seed * 0x9e3779b97f4a7c15ULL ^ (uint64_t)c->chain,
+                            (uint64_t)c->step, 0};
+        faulty = *t;
+        faulty.user = &ft;
+        faulty.logdensity_grad = fault_eval;
+        t = &faulty;
+    }
     memset(info, 0, sizeof *info);
     info->T_reset = info->T_up = info->T_low = NAN;
     info->dE_batch = NAN;

@@ -40,7 +40,7 @@ static void chain_bufs(const smile_chain *c, float *b[N_BUFS]) {
     F64(autotune.smoothing) F64(autotune.reset_factor) F64(autotune.reset_shrink)                  \
     F64(autotune.v) I64(autotune.t) F64(lguard.rate) F64(lguard.k_sigma) F64(lguard.floor)         \
     F64(lguard.mean) F64(lguard.var) I64(lguard.n) I32(u_zero_cand) I32(u_zero_good)               \
-    I32(have_cand) I32(have_good)
+    I32(have_cand) I32(have_good) I32(nonfinite_streak)
 
 smile_status smile_chain_save(const smile_chain *c, void **buf, size_t *len, char *msg,
                               size_t msg_len) {
@@ -93,7 +93,8 @@ static int state_ok(const smile_chain *c) {
            isfinite(c->eps) && (c->eps > 0 || (sched && c->eps == 0)) && c->L >= 0 &&
            c->n_grad >= 0 && c->n_logp >= 0 && c->n_resets >= 0 && c->n_nonfinite >= 0 &&
            c->n_sanitised >= 0 && c->n_eps_up >= 0 && c->n_eps_down >= 0 && c->n_emitted >= 0 &&
-           c->chain >= 0 && t->tuner.t >= 1 && t->autotune.t >= 1 && t->lguard.n >= 0;
+           c->chain >= 0 && t->tuner.t >= 1 && t->autotune.t >= 1 && t->lguard.n >= 0 &&
+           t->nonfinite_streak >= 0 && t->nonfinite_streak <= c->step;
 }
 
 /* Reads the payload after the header fields into tmp (initialised with the

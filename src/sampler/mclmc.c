@@ -302,13 +302,18 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
     double dK = 0.0, dE = 0.0;
     int ok = mclmc_core(c, t, b, eps, &dK, &dE, &evals);
     info->grad_evals = evals;
+    /* a repeated non-finite step (the previous one failed too) is the step
+     * size's fault; an isolated one is not (a corrupted evaluation): it only
+     * reverts, and the predictor skips it (ours, docs/hardening.md) */
+    const int repeated = !ok && ++c->tuning->nonfinite_streak >= 2;
+    if (ok) c->tuning->nonfinite_streak = 0;
     if (!ok) {
         float *tmp = c->x; c->x = c->x_prev; c->x_prev = tmp;
         tmp = c->g; c->g = c->g_prev; c->g_prev = tmp;
         c->logp = logp_prev;
         if (predictor) { /* section 4.7: whole previous state, ε_max <- 0.8 ε */
             memcpy(c->u, c->scratch, d * sizeof(float));
-            m->pred.eps_max = 0.8 * eps;
+            if (repeated) m->pred.eps_max = 0.8 * eps;
         } else { /* section 4.7 (ours): fresh uniform unit velocity */
             uniform_unit(&c->rng_vel, c->u, d);
         }
@@ -322,7 +327,9 @@ void smile_mclmc_step(smile_chain *c, const smile_target *t, const smile_batch *
 
     if (predictor) {
         /* section 4.4: step-size predictor */
-        double eps_new = smile_mile_predictor_update(&m->pred, dE, eps, target_at(m, j), d);
+        double eps_new = ok || repeated
+                             ? smile_mile_predictor_update(&m->pred, dE, eps, target_at(m, j), d)
+                             : eps;
         if (!(eps_new > 0) || !isfinite(eps_new)) eps_new = eps;
         c->eps = eps_new;
         if (eps_new < eps) info->flags |= SMILE_INFO_EPS_DOWN;

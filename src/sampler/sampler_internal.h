@@ -62,6 +62,10 @@ struct smile_tuning {
      * more steps without an alarm */
     float *u_prev, *x_cand, *u_cand, *x_good, *u_good;
     int u_zero_cand, u_zero_good, have_cand, have_good;
+    /* consecutive non-finite steps up to this one (0 after a finite step):
+     * an isolated non-finite event resets the chain but leaves the step size
+     * and the tuner alone; only a repeated one shrinks ε (docs/hardening.md) */
+    int nonfinite_streak;
 };
 
 /* Sampler families. */
@@ -129,8 +133,9 @@ double smile_chain_integrate(smile_chain *c, const smile_target *t, const smile_
                              const float *D, double eps, int sanitise, int *bad, int *evals,
                              smile_step_info *info);
 
-/* Sanitise a raw gradient in place: NaN -> 0, clip to ±clip. Returns the
- * number of changed entries; *nonfinite counts NaN/Inf entries. */
+/* Sanitise a raw gradient in place: NaN, ±Inf -> 0, clip finite entries to
+ * ±clip. Returns the number of changed entries; *nonfinite counts NaN/Inf
+ * entries. */
 int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite);
 
 /* ======================================================================== */

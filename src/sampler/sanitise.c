@@ -1,5 +1,6 @@
-/* Gradient sanitising shared by every sampler step: NaN entries become 0 and
- * entries beyond the clip are clamped (counted as non-finite when infinite). */
+/* Gradient sanitising shared by every sampler step: non-finite entries (NaN
+ * and ±Inf alike: an infinite entry carries no usable size) become 0 and are
+ * counted as non-finite; finite entries beyond the clip are clamped. */
 #include "sampler/sampler_internal.h"
 
 #include <math.h>
@@ -9,16 +10,14 @@ int64_t smile_grad_sanitise(float *g, size_t d, double clip, int64_t *nonfinite)
     const float hi = (float)clip, lo = -(float)clip;
     for (size_t i = 0; i < d; i++) {
         float v = g[i];
-        if (isnan(v)) {
+        if (!isfinite(v)) {
             g[i] = 0.0f;
             bad++;
             changed++;
         } else if (v > hi) {
-            if (isinf(v)) bad++;
             g[i] = hi;
             changed++;
         } else if (v < lo) {
-            if (isinf(v)) bad++;
             g[i] = lo;
             changed++;
         }

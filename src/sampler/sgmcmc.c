@@ -102,10 +102,13 @@ static double sg_gradient(smile_chain *c, const smile_target *t, const smile_bat
         info->flags |= SMILE_INFO_GRAD_SANITISED;
         c->n_sanitised += ns;
     }
-    /* Our rule (section 1.3): every non-finite event is reported. The SG kernels do not
-     * reset; they proceed with the sanitised gradient. (The driver counts
-     * the flag into c->n_nonfinite.) */
+    /* Our rule (section 1.3): every non-finite event is reported. A failed
+     * callback or a non-finite gradient entry (NaN or ±Inf alike) makes the
+     * step a reset: no move (the caller skips the update; the driver counts
+     * the flags). A non-finite log density alone does not: the update does
+     * not use it. */
     if (rc != 0 || nonfinite > 0 || !isfinite(logp)) info->flags |= SMILE_INFO_NONFINITE;
+    if (rc != 0 || nonfinite > 0) info->flags |= SMILE_INFO_RESET;
     c->logp = logp;
     c->have_cache = 0; /* g is at the pre-update position, never reused */
     return logp;
@@ -201,7 +204,7 @@ void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
         if (K > 0 && c->step % K == 0)
             for (size_t i = 0; i < c->dim; i++) c->u[i] = (float)smile_rng_normal(&c->rng_vel);
         sg_gradient(c, t, b, info);
-        sghmc_step(c, eps);
+        if (!(info->flags & SMILE_INFO_RESET)) sghmc_step(c, eps);
         break;
     }
     case SMILE_SAMPLER_ADASGHMC: {
@@ -213,6 +216,7 @@ void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
         if (c->phase == SMILE_PHASE_WARMUP) ada_adapt(c);
         /* 3. fresh sanitised gradient; g_last ← g */
         sg_gradient(c, t, b, info);
+        if (info->flags & SMILE_INFO_RESET) break; /* g_last and the state stay */
         memcpy(c->ada_glast, c->g, c->dim * sizeof(float));
         /* 4–5. */
         ada_move(c, eps);
@@ -222,7 +226,7 @@ void smile_sg_step(smile_chain *c, const smile_target *t, const smile_batch *b,
     case SMILE_SAMPLER_CSGLD:
     default:
         sg_gradient(c, t, b, info);
-        sgld_step(c, eps);
+        if (!(info->flags & SMILE_INFO_RESET)) sgld_step(c, eps);
         break;
     }
 }

@@ -176,15 +176,19 @@ static int same_batch_energy(smile_chain *c, const smile_target *t, const smile_
     return rc != 0 || !isfinite(*dEb);
 }
 
-/* 5. non-finite event -> reset, statistics untouched (our rule, section 5.5) */
+/* 5. non-finite event -> reset, statistics untouched (our rule, section 5.5).
+ * The step size shrinks only when the previous step was non-finite too: one
+ * corrupted evaluation (a NaN from the data or the hardware) says nothing
+ * about ε, while a too-large ε fails again on the retry (docs/hardening.md). */
 static void undo_nonfinite(smile_chain *c, const step_start *s, smile_step_info *info) {
     swap_ptr(&c->x, &c->x_prev);
     swap_ptr(&c->g, &c->g_prev);
     c->logp = s->logp;
     c->have_cache = s->have_cache;
     reset_velocity(c, s->autot, s->u_zero);
-    if (s->autot) smile_auto_tuner_nonfinite(&c->tuning->autotune, &c->eps, s->adapt_eps);
-    else smile_energy_tuner_nonfinite(&c->tuning->tuner, &c->eps, s->adapt_eps);
+    const int adapt = s->adapt_eps && ++c->tuning->nonfinite_streak >= 2;
+    if (s->autot) smile_auto_tuner_nonfinite(&c->tuning->autotune, &c->eps, adapt);
+    else smile_energy_tuner_nonfinite(&c->tuning->tuner, &c->eps, adapt);
     if (c->eps < s->eps) info->flags |= SMILE_INFO_EPS_DOWN;
     info->flags |= SMILE_INFO_NONFINITE | SMILE_INFO_RESET;
     info->a = NAN;
@@ -276,6 +280,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
     info->dE_batch = dEb;
     /* 4c. typical-set guard: the previous position on this new batch */
     if (!bad && autot && smile_logp_guard_alarm(&c->tuning->lguard, lp0_batch)) {
+        c->tuning->nonfinite_streak = 0;
         guard_rollback(c, adapt_eps, info);
         return;
     }
@@ -284,6 +289,7 @@ void smile_smile_step(smile_chain *c, const smile_target *t, const smile_batch *
         return;
     }
 
+    c->tuning->nonfinite_streak = 0;
     const smile_tuner_decision dec = tune(c, &s0, dE, dEb, c->logp - lp0_batch, info);
     const float *g_last = dec.reset ? reset_step(c, &s0, info) : c->g;
     if (autot && !dec.reset) {
