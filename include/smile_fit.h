@@ -199,6 +199,10 @@ typedef struct {
     int missing_drop;              /* 1: rows with a missing value are left out;
                                       0: a missing value is an error             */
     double split_train, split_valid; /* fractions of the rows (0.7, 0.1)        */
+    int sample_valid;              /* 1: the sampler conditions on the training
+                                      and validation rows (after the DE stopped
+                                      early on the validation rows); 0: on the
+                                      training rows only (UCI, presets)        */
 } smile_fit_config;
 
 /* The defaults of a task (docs/experiments.md, section 5); data and out are

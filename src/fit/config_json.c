@@ -308,7 +308,7 @@ static int de_to_json(cJSON *o, const smile_de_params *de) {
 static const char *const table_task_names[] = {"auto", "regress", "classify"};
 static const field table_fields[] = {
     CF(header, FT_INT), CF(table_task, FT_INT), CF(missing_drop, FT_BOOL),
-    CF(split_train, FT_DOUBLE), CF(split_valid, FT_DOUBLE),
+    CF(split_train, FT_DOUBLE), CF(split_valid, FT_DOUBLE), CF(sample_valid, FT_BOOL),
 };
 
 static int table_to_json(cJSON *o, const smile_fit_config *c) {

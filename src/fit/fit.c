@@ -71,6 +71,8 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
         *nw[s] = v[s]->n;
     }
     fit_clamp_batches(f, f->n_train, "windows");
+    f->post = f->train;
+    f->n_post = f->n_train;
     /* n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
     {
         size_t nt = f->n_tokens[0] / T;
@@ -151,6 +153,13 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
     f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
     f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
+    f->post = f->train; /* the validation split follows the training split */
+    SMILE_CHECK(c->sample_valid && f->ds.split_begin[SMILE_SPLIT_VALID] !=
+                                       f->ds.split_end[SMILE_SPLIT_TRAIN],
+                SMILE_EFORMAT, msg, msg_len, "%s: validation rows do not follow the training rows",
+                c->data);
+    if (c->sample_valid) f->post.n = f->n_train + f->n_valid;
+    f->n_post = f->post.n;
     f->n_eval = f->n_test;
     if (classif) {
         f->labels_test = malloc(f->n_test * sizeof(int32_t));
@@ -334,7 +343,7 @@ static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
         }
         cJSON_AddNumberToObject(dv, "likelihood_scale",
                                 f->text ? f->text_scale
-                                        : smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
+                                        : smile_batch_scale(f->cfg.scale, f->n_post, f->cfg.batch));
         cJSON_AddNumberToObject(dv, "samples_per_member", (double)(f->cfg.samples / f->cfg.thin));
         cJSON_AddNumberToObject(dv, "grads_per_step", smile_sampler_grads_per_step(&f->cfg.sampler));
         cJSON_AddStringToObject(dv, "sampler_stream",

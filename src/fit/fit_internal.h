@@ -23,6 +23,9 @@ struct smile_fit {
     size_t log_sigma;       /* offset of log σ (homoscedastic) or SIZE_MAX */
     size_t n_train, n_valid, n_test;
     smile_data_view train, valid, test;
+    smile_data_view post;   /* rows the sampler conditions on: train, or train
+                               + valid with cfg.sample_valid (n_post rows)   */
+    size_t n_post;
     double *y_test;         /* [n_test] standardised targets, double (regression) */
     int32_t *labels_test;   /* [n_test] class labels (classification) or next-token
                                targets (text), or NULL                         */
