@@ -128,12 +128,15 @@ def smile_metrics(out_dir, test_csv, classify):
             "cover90": float(((y >= lo) & (y <= hi)).mean())}
 
 
-def smile_command(args, tr, te, out, classify):
+def smile_command(args, tr, te, out, classify, table, seed):
+    """`smile fit` on the split; {table}, {seed} and {work} in --smile-args are
+    replaced (e.g. --de-from {work}/runs/smile__LABEL__{table}__s{seed}/fit)."""
     cmd = [os.path.join(ROOT, "build", "smile"), "fit", "--data", tr, "--test", te,
            "--out", out]
     if classify:
         cmd += ["--task", "classify"]
-    return cmd + shlex.split(args.smile_args)
+    extra = args.smile_args.format(table=table, seed=seed, work=args.work)
+    return cmd + shlex.split(extra)
 
 
 # ------------------------------------------------------------------ bde side
@@ -230,7 +233,7 @@ def run_one(args, tool, table, seed):
     work = os.path.join(args.work, "runs", key)
     os.makedirs(work, exist_ok=True)
     if tool == "smile":
-        cmd = smile_command(args, tr, te, os.path.join(work, "fit"), classify)
+        cmd = smile_command(args, tr, te, os.path.join(work, "fit"), classify, table, seed)
         cmd += ["--seed", str(seed)]
     else:
         cmd = bde_command(args, tr, te, os.path.join(work, "metrics.json"), seed, classify)
@@ -256,13 +259,29 @@ def run_one(args, tool, table, seed):
     return res
 
 
-def report(args):
+def cached_runs(args):
     d = os.path.join(args.results, "runs")
     rows = {}
     for fn in sorted(os.listdir(d)) if os.path.isdir(d) else []:
         with open(os.path.join(d, fn)) as f:
             r = json.load(f)
         rows.setdefault((r["table"], r["tool"], r["label"]), []).append(r)
+    return rows
+
+
+def plot_data(args):
+    """One line per (table, tool, settings): table, label, mean wall s, mean
+    CPU s, mean LPPD, seeds (for bench/bde_peer_plot.sh)."""
+    for (t, tool, lab), rs in sorted(cached_runs(args).items()):
+        if "lppd" not in rs[0]:
+            continue
+        m = lambda k: sum(r[k] for r in rs) / len(rs)
+        print("%s %s %.2f %.2f %.5f %d" % (t, (tool + ":" + lab).replace(" ", "_"),
+                                          m("wall_s"), m("cpu_s"), m("lppd"), len(rs)))
+
+
+def report(args):
+    rows = cached_runs(args)
     keys = ("lppd", "rmse", "cover90", "accuracy", "nll", "ece", "wall_s", "cpu_s", "peak_mb")
     print("| table | tool | settings | seeds | " + " | ".join(keys) + " |")
     print("|" + "---|" * (4 + len(keys)))
@@ -305,9 +324,12 @@ def main():
     p.add_argument("--work", default=os.path.join(ROOT, "build", "bde_peer"),
                    help="split files and run folders (large; not kept)")
     p.add_argument("--report", action="store_true")
+    p.add_argument("--plot-data", action="store_true")
     args = p.parse_args()
     if args.report:
         return report(args)
+    if args.plot_data:
+        return plot_data(args)
     if args.tool == "smile" and not args.label:
         args.label = "default"
     for table in args.tables.split(","):

@@ -357,6 +357,13 @@ static int fit_defaults(const cli_cmd *cmd, const fit_args *a, const char *data,
 /* Options applied after parsing, in this order whatever their order on the
  * command line. */
 static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *cfg) {
+    /* a sampler or DE option keeps the table row for a classification table too */
+    static const char *const own_row[] = {
+        "--sampler",    "--step-size",   "--batch",         "--sample-rows",       "--de-epochs",
+        "--de-patience", "--de-lr",      "--de-wd",         "--de-batch",          "--de-beta2",
+        "--precond-floor", "--auto-target", "--auto-reset-factor", "--reference-restore"};
+    for (size_t i = 0; i < CLI_N(own_row); i++)
+        if (cli_given(cmd, own_row[i])) cfg->class_row = 0;
     if (cli_given(cmd, "--task")) {
         cfg->task = task_of(a->task);
         if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;

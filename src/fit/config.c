@@ -53,6 +53,7 @@ static void set_table_row(smile_fit_config *c) {
     c->sampler = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
     c->sampler.step_size = eps;
     c->sample_valid = 1;
+    c->class_row = 1;
     c->de.lr.lr = 1e-3;
     fit_set_de(&c->de, 0.0, 0 /* full batch */, 3000, 100);
 }
@@ -99,6 +100,16 @@ static void set_task_row(smile_fit_config *c) {
         break;
     default: break;
     }
+}
+
+void fit_apply_class_row(smile_fit_config *c) {
+    if (!c->class_row) return;
+    const smile_fit_config u = smile_fit_config_default(SMILE_DATA_UCI);
+    c->sampler = u.sampler;
+    c->batch = u.batch;
+    c->de = u.de;
+    c->sample_valid = 0;
+    c->class_row = 0;
 }
 
 smile_fit_config smile_fit_config_default(smile_data_task task) {

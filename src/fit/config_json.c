@@ -426,6 +426,8 @@ static smile_status table_from_json(const cJSON *j, smile_fit_config *c, char *m
     get_path(t, "target", c->target, sizeof c->target);
     get_path(t, "features", c->features, sizeof c->features);
     get_path(t, "drop", c->drop, sizeof c->drop);
+    c->sample_valid = 0; /* absent in runs made before --sample-rows: train */
+    c->class_row = 0;    /* applied before config.json was written */
     TRY_J(fields_from_json(t, c, table_fields, N_FIELDS(table_fields), msg, msg_len));
     return SMILE_OK;
 }

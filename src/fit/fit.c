@@ -134,15 +134,17 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     fit_note_lines(f, f->ds.warnings); /* the loader's warnings reach the user as notes */
     if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
     const int classif = c->task == SMILE_DATA_TABLE ? f->ds.labels != NULL : c->task != SMILE_DATA_UCI;
-    if (classif && c->task == SMILE_DATA_TABLE)
+    if (classif && c->task == SMILE_DATA_TABLE) {
         SMILE_CHECK(f->ds.n_classes < 2, SMILE_EFORMAT, msg, msg_len, "%s: fewer than 2 classes",
                     c->data);
-    else if (classif)
+        fit_apply_class_row(&f->cfg);
+    } else if (classif)
         SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
                     msg, msg_len, "%s: not a labelled image data set", c->data);
     else
         SMILE_CHECK(!f->ds.y || f->ds.feature_dim == 0, SMILE_EFORMAT, msg, msg_len,
                     "%s: not a regression table", c->data);
+    f->cfg.class_row = 0;
     f->n_train = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TRAIN);
     f->n_valid = smile_dataset_split_size(&f->ds, SMILE_SPLIT_VALID);
     f->n_test = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TEST);
@@ -455,6 +457,7 @@ static cJSON *sampling_report_json(const smile_fit *f) {
     cJSON *a = NULL;
     cJSON *o = phase_report(f->sampling_seconds, g, "chains", &a);
     if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "rows", (double)f->n_post); /* rows conditioned on */
     for (int k = 0; a && k < f->cfg.members; k++) {
         const smile_chain *c = &f->chains[k];
         cJSON *m = fit_json_member(a, k);

@@ -64,6 +64,9 @@ void fit_note(smile_fit *f, const char *fmt, ...)
 /* One note per line of text (NULL or empty: none). */
 void fit_note_lines(smile_fit *f, const char *text);
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
+/* A classification table with cfg.class_row: the uci row's sampler, batch and
+ * DE, sampling on the training rows (config.c). */
+void fit_apply_class_row(smile_fit_config *c);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
 smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);
