@@ -275,7 +275,7 @@ def plot_data(args):
     for (t, tool, lab), rs in sorted(cached_runs(args).items()):
         if "lppd" not in rs[0]:
             continue
-        m = lambda k: sum(r[k] for r in rs) / len(rs)
+        m = lambda k: sum(r.get(k, float("nan")) for r in rs) / len(rs)
         print("%s %s %.2f %.2f %.5f %d" % (t, (tool + ":" + lab).replace(" ", "_"),
                                           m("wall_s"), m("cpu_s"), m("lppd"), len(rs)))
 
