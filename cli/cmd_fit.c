@@ -141,6 +141,7 @@ static smile_data_task task_of(int v) {
 static const char *const header_names[] = {"auto", "yes", "no", NULL};
 static const int header_values[] = {-1, 1, 0};
 static const char *const missing_names[] = {"error", "drop", NULL};
+static const char *const sample_rows_names[] = {"train", "train+valid", NULL};
 static const char *const act_names[] = {"relu", "gelu", "tanh", "silu", NULL};
 
 static const char *const scale_names[] = {"floor", "n-over-b", NULL};
@@ -186,6 +187,11 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--split", "TR,VA[,TE]", CLI_STRING(&a->split), .def = "0.7,0.1,0.2",
          .help = "table: fractions of the rows for training, validation (and test), "
                  "shuffled by the seed"},
+        {"--sample-rows", "R", CLI_ONE_OF(&c->sample_valid, sample_rows_names, NULL),
+         .def = "train+valid; uci and presets: train",
+         .help = "the rows the sampler conditions on: the training rows, or the training and "
+                 "validation rows (the validation rows then serve the DE's early stopping "
+                 "only)"},
         {"--hidden", "W,W,..", CLI_STRING(&a->hidden), .def = "16,16,16",
          .help = "tables: hidden layer widths of the fully connected network"},
         {"--activation", "A", CLI_ONE_OF(&a->activation, act_names, NULL), .def = "relu",
@@ -221,10 +227,10 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "predictive.csv, data.csv, plot.gp and predictive.png (gnuplot) in the "
                  "output directory"},
         {"--sampler", "NAME", CLI_LOOKUP(&a->sampler, cli_lookup_sampler, CLI_SAMPLER_NAMES),
-         .help = "psmile-auto (default for uci and the built-in example; settling step-size "
-                 "tuner, docs/method.md), smile-auto, psmile-naive (default for the image "
-                 "and text tasks), smile-naive, smile, psmile, mclmc, sgld, csgld, sghmc, "
-                 "adasghmc"},
+         .help = "mclmc (default for tables: full batch, MILE tuning), psmile-auto (default "
+                 "for uci and the built-in example; settling step-size tuner, docs/method.md), "
+                 "smile-auto, psmile-naive (default for the image and text tasks), "
+                 "smile-naive, smile, psmile, sgld, csgld, sghmc, adasghmc"},
         {"--members", "K", CLI_INT_IN(&c->members, 1, 4096), .flags = SHOW,
          .help = "DE members = chains"},
         {"--warmup", "N", CLI_I64_IN(&c->warmup, 0, INT64_C(1) << 40), .flags = SHOW,
@@ -252,7 +258,8 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "implementation; docs/experiments.md) or n-over-b (N/B)"},
         {"--reference-batching", NULL, CLI_SETS(&c->reference_batching, 1),
          .help = "batches from the first n_b*B indices only, as the reference implementation"},
-        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values), .def = "homo",
+        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values),
+         .def = "hetero; uci: homo",
          .help = "homo (SMILE model) or hetero (MILE model)"},
         {"--de-from", "DIR", CLI_BUFFER(c->de_from),
          .help = "reuse the deep ensemble of the earlier run in DIR (same data, seed, members, "
@@ -266,8 +273,8 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
          .help = "DE AdamW learning rate, constant"},
         {"--de-wd", "WD", CLI_NONNEG(&c->de.weight_decay), .flags = SHOW,
          .help = "DE AdamW weight decay"},
-        {"--de-batch", "B", CLI_SIZE_IN(&c->de.batch, 1, INT64_C(1) << 32), .flags = SHOW,
-         .help = "DE batch size"},
+        {"--de-batch", "B", CLI_SIZE_IN(&c->de.batch, 0, INT64_C(1) << 32), .flags = SHOW,
+         .help = "DE batch size (0: all training rows, full batch)"},
         {"--de-beta2", "B2", CLI_REAL_IN(&c->de.beta2, 0, 1, CLI_HI_OPEN), .def = "0.999; text 0.95",
          .help = "DE AdamW beta2"},
         {"--reference-restore", NULL, CLI_SETS(&c->de.reference_restore, 1),
@@ -362,6 +369,13 @@ static int fit_defaults(const cli_cmd *cmd, const fit_args *a, const char *data,
 /* Options applied after parsing, in this order whatever their order on the
  * command line. */
 static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *cfg) {
+    /* a sampler or DE option keeps the table row for a classification table too */
+    static const char *const own_row[] = {
+        "--sampler",    "--step-size",   "--batch",         "--sample-rows",       "--de-epochs",
+        "--de-patience", "--de-lr",      "--de-wd",         "--de-batch",          "--de-beta2",
+        "--precond-floor", "--auto-target", "--auto-reset-factor", "--reference-restore"};
+    for (size_t i = 0; i < CLI_N(own_row); i++)
+        if (cli_given(cmd, own_row[i])) cfg->class_row = 0;
     if (cli_given(cmd, "--task")) {
         cfg->task = task_of(a->task);
         if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;
@@ -472,13 +486,13 @@ static const char *result_option(const cli_cmd *cmd) {
     return first ? first->name : NULL;
 }
 
-/* Parses the command line into cfg and a: first against the UCI defaults
+/* Parses the command line into cfg and a: first against the table defaults
  * (every check, --help, --version), then again over the defaults of the task
  * or preset found, so that explicit options override those in any order. */
 static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) {
     cli_opt rows[FIT_MAX_OPTS];
     cli_cmd cmd;
-    smile_fit_config scratch = smile_fit_config_default(SMILE_DATA_UCI);
+    smile_fit_config scratch = smile_fit_config_default(SMILE_DATA_TABLE);
     memset(a, 0, sizeof *a);
     a->task = SMILE_DATA_UCI;
     a->step_size = scratch.sampler.step_size; /* shown as defaults in the help */

@@ -206,6 +206,15 @@ typedef struct {
     int missing_drop;              /* 1: rows with a missing value are left out;
                                       0: a missing value is an error             */
     double split_train, split_valid; /* fractions of the rows (0.7, 0.1)        */
+    int sample_valid;              /* 1: the sampler conditions on the training
+                                      and validation rows (after the DE stopped
+                                      early on the validation rows); 0: on the
+                                      training rows only (UCI, presets)        */
+    int class_row;                 /* 1 (table default): a table found to hold
+                                      classes gets the uci row's sampler, batch,
+                                      DE and sample_valid 0 (the table row above
+                                      is chosen for regression); cleared once
+                                      applied and by explicit sampler/DE options */
 } smile_fit_config;
 
 /* The defaults of a task (docs/experiments.md, section 5); data and out are

@@ -42,10 +42,27 @@ static void set_warmup_cosine(smile_lr_schedule *lr, double init, double peak, i
                               .D = D};
 }
 
+/* A user's table (docs/peer_bde.md): the heteroscedastic FCN, full-batch MCLMC
+ * with the MILE tuning from a deep ensemble trained full batch with Adam
+ * (lr 1e-3, no weight decay, up to 3000 epochs, patience 100) on the training
+ * rows, early-stopped on the validation rows, then sampled on the training and
+ * validation rows together. K, W, S, thin and ε0 are the UCI row's. */
+static void set_table_row(smile_fit_config *c) {
+    const double eps = c->sampler.step_size;
+    c->likelihood = SMILE_LIK_GAUSS_HETERO;
+    c->sampler = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
+    c->sampler.step_size = eps;
+    c->sample_valid = 1;
+    c->class_row = 1;
+    c->de.lr.lr = 1e-3;
+    fit_set_de(&c->de, 0.0, 0 /* full batch */, 3000, 100);
+}
+
 /* The image and text rows of docs/experiments.md, section 5 (UCI: the common
- * defaults). */
+ * defaults), and the table row above. */
 static void set_task_row(smile_fit_config *c) {
     switch (c->task) {
+    case SMILE_DATA_TABLE: set_table_row(c); break;
     case SMILE_DATA_FMNIST:
         c->model = SMILE_MODEL_LENET;
         c->likelihood = SMILE_LIK_CATEGORICAL;
@@ -83,6 +100,16 @@ static void set_task_row(smile_fit_config *c) {
         break;
     default: break;
     }
+}
+
+void fit_apply_class_row(smile_fit_config *c) {
+    if (!c->class_row) return;
+    const smile_fit_config u = smile_fit_config_default(SMILE_DATA_UCI);
+    c->sampler = u.sampler;
+    c->batch = u.batch;
+    c->de = u.de;
+    c->sample_valid = 0;
+    c->class_row = 0;
 }
 
 smile_fit_config smile_fit_config_default(smile_data_task task) {
@@ -142,6 +169,7 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
         REQ(c->sampler.kind != SMILE_SAMPLER_MCLMC,
             "--sampler mclmc: full-batch sampling is not supported for the text task");
         REQ(!c->reference_batching, "--reference-batching: the text task uses random windows");
+        REQ(!c->sample_valid, "--sample-rows: the text task samples on the training windows");
     } else
         REQ(c->model == SMILE_MODEL_LENET || c->model == SMILE_MODEL_RESNET7 ||
                 c->model == SMILE_MODEL_RESNET18 || c->model == SMILE_MODEL_VIT,
@@ -181,6 +209,7 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
         char m2[256] = "";
         smile_de_params de = c->de;
         de.members = c->members;
+        if (de.batch == 0) de.batch = 1; /* 0: full batch (the training rows) */
         if (smile_de_params_validate(&de, m2, sizeof m2) != SMILE_OK)
             SMILE_CHECK(1, SMILE_EINVAL, msg, msg_len, "deep ensemble: %s", m2);
     }

@@ -308,7 +308,7 @@ static int de_to_json(cJSON *o, const smile_de_params *de) {
 static const char *const table_task_names[] = {"auto", "regress", "classify"};
 static const field table_fields[] = {
     CF(header, FT_INT), CF(table_task, FT_INT), CF(missing_drop, FT_BOOL),
-    CF(split_train, FT_DOUBLE), CF(split_valid, FT_DOUBLE),
+    CF(split_train, FT_DOUBLE), CF(split_valid, FT_DOUBLE), CF(sample_valid, FT_BOOL),
 };
 
 static int table_to_json(cJSON *o, const smile_fit_config *c) {
@@ -426,6 +426,8 @@ static smile_status table_from_json(const cJSON *j, smile_fit_config *c, char *m
     get_path(t, "target", c->target, sizeof c->target);
     get_path(t, "features", c->features, sizeof c->features);
     get_path(t, "drop", c->drop, sizeof c->drop);
+    c->sample_valid = 0; /* absent in runs made before --sample-rows: train */
+    c->class_row = 0;    /* applied before config.json was written */
     TRY_J(fields_from_json(t, c, table_fields, N_FIELDS(table_fields), msg, msg_len));
     return SMILE_OK;
 }

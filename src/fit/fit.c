@@ -71,6 +71,8 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
         *nw[s] = v[s]->n;
     }
     fit_clamp_batches(f, f->n_train, "windows");
+    f->post = f->train;
+    f->n_post = f->n_train;
     /* n_b = ⌊⌊n_train/T⌋/B⌋ ≥ 1 (FLOOR); N_OVER_B: (n_train/T)/B */
     {
         size_t nt = f->n_tokens[0] / T;
@@ -132,15 +134,17 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     fit_note_lines(f, f->ds.warnings); /* the loader's warnings reach the user as notes */
     if (c->task == SMILE_DATA_TEXT) return open_text(f, check_dir, msg, msg_len);
     const int classif = c->task == SMILE_DATA_TABLE ? f->ds.labels != NULL : c->task != SMILE_DATA_UCI;
-    if (classif && c->task == SMILE_DATA_TABLE)
+    if (classif && c->task == SMILE_DATA_TABLE) {
         SMILE_CHECK(f->ds.n_classes < 2, SMILE_EFORMAT, msg, msg_len, "%s: fewer than 2 classes",
                     c->data);
-    else if (classif)
+        fit_apply_class_row(&f->cfg);
+    } else if (classif)
         SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
                     msg, msg_len, "%s: not a labelled image data set", c->data);
     else
         SMILE_CHECK(!f->ds.y || f->ds.feature_dim == 0, SMILE_EFORMAT, msg, msg_len,
                     "%s: not a regression table", c->data);
+    f->cfg.class_row = 0;
     f->n_train = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TRAIN);
     f->n_valid = smile_dataset_split_size(&f->ds, SMILE_SPLIT_VALID);
     f->n_test = smile_dataset_split_size(&f->ds, SMILE_SPLIT_TEST);
@@ -151,6 +155,13 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
     f->train = split_view(&f->ds, SMILE_SPLIT_TRAIN);
     f->valid = split_view(&f->ds, SMILE_SPLIT_VALID);
     f->test = split_view(&f->ds, SMILE_SPLIT_TEST);
+    f->post = f->train; /* the validation split follows the training split */
+    SMILE_CHECK(c->sample_valid && f->ds.split_begin[SMILE_SPLIT_VALID] !=
+                                       f->ds.split_end[SMILE_SPLIT_TRAIN],
+                SMILE_EFORMAT, msg, msg_len, "%s: validation rows do not follow the training rows",
+                c->data);
+    if (c->sample_valid) f->post.n = f->n_train + f->n_valid;
+    f->n_post = f->post.n;
     f->n_eval = f->n_test;
     if (classif) {
         f->labels_test = malloc(f->n_test * sizeof(int32_t));
@@ -339,7 +350,7 @@ static smile_status write_config(smile_fit *f, char *msg, size_t msg_len) {
         }
         cJSON_AddNumberToObject(dv, "likelihood_scale",
                                 f->text ? f->text_scale
-                                        : smile_batch_scale(f->cfg.scale, f->n_train, f->cfg.batch));
+                                        : smile_batch_scale(f->cfg.scale, f->n_post, f->cfg.batch));
         cJSON_AddNumberToObject(dv, "samples_per_member", (double)(f->cfg.samples / f->cfg.thin));
         cJSON_AddNumberToObject(dv, "grads_per_step", smile_sampler_grads_per_step(&f->cfg.sampler));
         cJSON_AddStringToObject(dv, "sampler_stream",
@@ -380,102 +391,12 @@ static smile_status write_layout(smile_fit *f, char *msg, size_t msg_len) {
     return st;
 }
 
-/* A phase of run.json: {"seconds", "grad_evals", list: [...]}; *a = the list. */
-static cJSON *phase_report(double seconds, int64_t grad_evals, const char *list, cJSON **a) {
-    cJSON *o = cJSON_CreateObject();
-    if (!o) return NULL;
-    cJSON_AddNumberToObject(o, "seconds", seconds);
-    cJSON_AddNumberToObject(o, "grad_evals", (double)grad_evals);
-    *a = cJSON_AddArrayToObject(o, list);
-    return o;
-}
-
-static cJSON *de_report_json(const smile_fit *f) {
-    cJSON *a = NULL;
-    cJSON *o = phase_report(f->de_seconds, f->de_grad_evals, "members", &a);
-    if (!o) return NULL;
-    for (int k = 0; a && k < f->cfg.members; k++) {
-        const smile_de_member_report *r = &f->de_rep[k];
-        cJSON *m = fit_json_member(a, k);
-        if (!m) break;
-        cJSON_AddNumberToObject(m, "epochs", r->epochs);
-        cJSON_AddBoolToObject(m, "stopped_early", r->stopped_early);
-        cJSON_AddNumberToObject(m, "best_epoch", r->best_epoch);
-        cJSON_AddItemToObject(m, "best_valid_loss", isfinite(r->best_valid_loss)
-                                                        ? cJSON_CreateNumber(r->best_valid_loss)
-                                                        : cJSON_CreateNull());
-        cJSON_AddItemToObject(m, "last_valid_loss", isfinite(r->last_valid_loss)
-                                                        ? cJSON_CreateNumber(r->last_valid_loss)
-                                                        : cJSON_CreateNull());
-        cJSON_AddNumberToObject(m, "updates", (double)r->updates);
-        cJSON_AddBoolToObject(m, "restored_best", r->restored);
-        cJSON_AddBoolToObject(m, "nonfinite_params", r->nonfinite);
-    }
-    return o;
-}
-
-/* Number (or boolean as 0/1) under key in o; dflt when absent or another type. */
-static double json_num(const cJSON *o, const char *key, double dflt) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsNumber(x)) return x->valuedouble;
-    if (cJSON_IsBool(x)) return cJSON_IsTrue(x);
-    return dflt;
-}
-
-static void de_report_from_json(smile_fit *f, const cJSON *o) {
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, "seconds");
-    if (cJSON_IsNumber(it)) f->de_seconds = it->valuedouble;
-    it = cJSON_GetObjectItemCaseSensitive(o, "grad_evals");
-    if (cJSON_IsNumber(it)) f->de_grad_evals = (int64_t)it->valuedouble;
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "members");
-    for (int k = 0; k < f->cfg.members; k++) {
-        smile_de_member_report *r = &f->de_rep[k];
-        memset(r, 0, sizeof *r);
-        r->best_valid_loss = r->last_valid_loss = NAN;
-        const cJSON *m = cJSON_GetArrayItem(a, k);
-        if (!m) continue;
-        r->epochs = (int)json_num(m, "epochs", 0);
-        r->stopped_early = json_num(m, "stopped_early", 0) != 0;
-        r->best_epoch = (int)json_num(m, "best_epoch", 0);
-        r->best_valid_loss = json_num(m, "best_valid_loss", r->best_valid_loss);
-        r->last_valid_loss = json_num(m, "last_valid_loss", r->last_valid_loss);
-        r->updates = (int64_t)json_num(m, "updates", 0);
-        r->restored = json_num(m, "restored_best", 0) != 0;
-        r->nonfinite = json_num(m, "nonfinite_params", 0) != 0;
-    }
-}
-
-static cJSON *sampling_report_json(const smile_fit *f) {
-    int64_t g = 0;
-    for (int k = 0; k < f->cfg.members; k++) g += f->chains[k].n_grad;
-    cJSON *a = NULL;
-    cJSON *o = phase_report(f->sampling_seconds, g, "chains", &a);
-    if (!o) return NULL;
-    for (int k = 0; a && k < f->cfg.members; k++) {
-        const smile_chain *c = &f->chains[k];
-        cJSON *m = fit_json_member(a, k);
-        if (!m) break;
-        cJSON_AddNumberToObject(m, "steps", (double)c->step);
-        cJSON_AddNumberToObject(m, "grad_evals", (double)c->n_grad);
-        cJSON_AddNumberToObject(m, "samples", (double)c->n_emitted);
-        cJSON_AddNumberToObject(m, "resets", (double)c->n_resets);
-        cJSON_AddNumberToObject(m, "nonfinite_steps", (double)c->n_nonfinite);
-        cJSON_AddNumberToObject(m, "eps_up", (double)c->n_eps_up);
-        cJSON_AddNumberToObject(m, "eps_down", (double)c->n_eps_down);
-        cJSON_AddItemToObject(m, "final_step_size",
-                              isfinite(c->eps) ? cJSON_CreateNumber(c->eps) : cJSON_CreateNull());
-        cJSON_AddItemToObject(m, "final_L",
-                              isfinite(c->L) ? cJSON_CreateNumber(c->L) : cJSON_CreateNull());
-    }
-    return o;
-}
-
 static smile_status write_run(smile_fit *f, int with_sampling, cJSON **run_out, char *msg,
                               size_t msg_len) {
     cJSON *o = cJSON_CreateObject();
     SMILE_CHECK(!o, SMILE_ENOMEM, msg, msg_len, "out of memory");
-    cJSON_AddItemToObject(o, "de", de_report_json(f));
-    if (with_sampling) cJSON_AddItemToObject(o, "sampling", sampling_report_json(f));
+    cJSON_AddItemToObject(o, "de", fit_de_report_json(f));
+    if (with_sampling) cJSON_AddItemToObject(o, "sampling", fit_sampling_report_json(f));
     smile_status st = write_json(f, "run.json", o, msg, msg_len);
     if (st == SMILE_OK && run_out)
         *run_out = o;
@@ -523,7 +444,7 @@ static smile_status run_de(smile_fit *f, float *theta, char *msg, size_t msg_len
         if (st == SMILE_OK) {
             memcpy(theta, buf, (size_t)K * f->d * sizeof(float));
             const cJSON *de = cJSON_GetObjectItemCaseSensitive(run, "de");
-            de_report_from_json(f, de);
+            fit_de_report_from_json(f, de);
         }
         cJSON_Delete(run);
         free(buf);

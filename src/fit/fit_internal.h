@@ -24,6 +24,9 @@ struct smile_fit {
     size_t log_sigma;       /* offset of log σ (homoscedastic) or SIZE_MAX */
     size_t n_train, n_valid, n_test;
     smile_data_view train, valid, test;
+    smile_data_view post;   /* rows the sampler conditions on: train, or train
+                               + valid with cfg.sample_valid (n_post rows)   */
+    size_t n_post;
     double *y_test;         /* [n_test] standardised targets, double (regression) */
     int32_t *labels_test;   /* [n_test] class labels (classification) or next-token
                                targets (text), or NULL                         */
@@ -75,6 +78,9 @@ void fit_note(smile_fit *f, const char *fmt, ...)
 /* One note per line of text (NULL or empty: none). */
 void fit_note_lines(smile_fit *f, const char *text);
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
+/* A classification table with cfg.class_row: the uci row's sampler, batch and
+ * DE, sampling on the training rows (config.c). */
+void fit_apply_class_row(smile_fit_config *c);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
 smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);
@@ -118,6 +124,10 @@ typedef struct {
  * when the evaluation began (for "seconds_eval"). */
 /* A new object {"member": k} appended to the array a (NULL: out of memory). */
 cJSON *fit_json_member(cJSON *a, int k);
+/* run.json phases (fit_runjson.c) */
+cJSON *fit_de_report_json(const smile_fit *f);
+void fit_de_report_from_json(smile_fit *f, const cJSON *o);
+cJSON *fit_sampling_report_json(const smile_fit *f);
 smile_status fit_report(const smile_fit *f, const cJSON *run, int include_diverged,
                         const fit_phase *de, const fit_phase *sm, double t0, cJSON **out);
 

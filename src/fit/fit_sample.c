@@ -279,7 +279,7 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
                 : cfg->reference_batching ? SMILE_STREAM_EPOCH_REF
                                           : SMILE_STREAM_EPOCH;
     rp.batch_scale = f->text ? f->text_scale : 0.0;
-    rp.n_data = f->n_train;
+    rp.n_data = f->n_post;
     rp.batch_size = cfg->batch;
     rp.scale = cfg->scale;
     rp.seed = cfg->seed;
@@ -314,11 +314,11 @@ smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg
     smile_posterior *post = NULL;
     /* full-batch MCLMC with the FCN: the whole training split in one chunk */
     const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
-    size_t mb = cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? (fcn ? f->n_train : cfg->batch)
+    size_t mb = cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? (fcn ? f->n_post : cfg->batch)
                                                          : cfg->batch;
     f->chains = calloc((size_t)K, sizeof *f->chains);
     if (kn == 0) return f->chains ? SMILE_OK : SMILE_ENOMEM; /* a rank without members */
-    SMILE_TRY(smile_posterior_init(&post, f->model, &f->train, kn, mb, msg, msg_len));
+    SMILE_TRY(smile_posterior_init(&post, f->model, &f->post, kn, mb, msg, msg_len));
     smile_posterior_set_first_chain(post, f->k0);
     smile_target *targets = calloc((size_t)kn, sizeof *targets);
     smile_drive_slot *slots = calloc((size_t)K, sizeof *slots);

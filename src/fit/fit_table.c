@@ -52,9 +52,11 @@ smile_status fit_load_table(smile_fit *f, char *msg, size_t msg_len) {
 }
 
 /* Batch sizes above the training rows are reduced to them (config.json
- * records the reduced size). */
+ * records the reduced size); DE batch 0 (full batch) becomes the training rows
+ * without a note. */
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what) {
     smile_fit_config *c = &f->cfg;
+    if (c->de.batch == 0) c->de.batch = n_train;
     if (c->batch > n_train) {
         fit_note(f, "--batch %zu reduced to the %zu training %s", c->batch, n_train, what);
         c->batch = n_train;
