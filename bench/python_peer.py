@@ -51,7 +51,8 @@ def smile_estimator(a):
     return smile.Regressor(members=a.members, warmup=a.warmup, samples=a.samples, thin=a.thin,
                            hidden=a.hidden, de_epochs=a.de_epochs, de_patience=a.de_patience,
                            split=(0.85, 0.1), likelihood=a.likelihood, random_state=a.seed + 1,
-                           n_jobs=a.threads)
+                           n_jobs=a.threads, sampler=a.sampler, de_lr=0.01, de_wd=0.005,
+                           de_batch=64, sample_rows="train")  # the settings docs/python.md reports
 
 
 def fit_smile(a, Xtr, ytr, Xte, yte, sy):
@@ -155,6 +156,7 @@ def main():
     ap.add_argument("--de-epochs", type=int, default=200)
     ap.add_argument("--de-patience", type=int, default=10)
     ap.add_argument("--likelihood", default="homo")
+    ap.add_argument("--sampler", default="psmile-auto")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3, help="runs of smile and of the command "

@@ -219,6 +219,7 @@ class _SmileBase:
              "--de-patience", str(int(self.de_patience)),
              "--de-lr", repr(float(self.de_lr)), "--de-wd", repr(float(self.de_wd)),
              "--de-batch", str(int(self.de_batch)),
+             "--sample-rows", str(self.sample_rows),
              "--seed", str(1 if self.random_state is None else int(self.random_state)),
              "--threads", str(int(self.n_jobs))]
         if self.split is not None:
@@ -369,10 +370,11 @@ class Regressor(_SmileBase):
     _estimator_type = "regressor"
 
     def __init__(self, members=10, warmup=50000, samples=10000, thin=10, batch=256,
-                 sampler="psmile-auto", step_size=1e-3, hidden=(16, 16, 16),
-                 activation="relu", prior_sd=1.0, likelihood="homo", split=None,
-                 de_epochs=200, de_patience=10, de_lr=0.01, de_wd=0.005, de_batch=64,
-                 random_state=1, n_jobs=0, verbose=False, run_dir=None):
+                 sampler="mclmc", step_size=1e-3, hidden=(16, 16, 16),
+                 activation="relu", prior_sd=1.0, likelihood="hetero", split=None,
+                 de_epochs=3000, de_patience=100, de_lr=1e-3, de_wd=0.0, de_batch=0,
+                 sample_rows="train+valid", random_state=1, n_jobs=0, verbose=False,
+                 run_dir=None):
         _store_params(self, locals())
 
     def _cli_args(self, n_rows=None):
@@ -441,7 +443,8 @@ class Classifier(_SmileBase):
                  sampler="psmile-auto", step_size=1e-3, hidden=(16, 16, 16),
                  activation="relu", prior_sd=1.0, split=None,
                  de_epochs=200, de_patience=10, de_lr=0.01, de_wd=0.005, de_batch=64,
-                 random_state=1, n_jobs=0, verbose=False, run_dir=None):
+                 sample_rows="train", random_state=1, n_jobs=0, verbose=False,
+                 run_dir=None):
         _store_params(self, locals())
 
     def __sklearn_tags__(self):
