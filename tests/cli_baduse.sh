@@ -92,7 +92,7 @@ bad "--prior-sd: 'NaN'"                      fit "${U[@]}" --prior-sd NaN --out 
 bad "--de-epochs: '-5'"                      fit "${U[@]}" --de-epochs -5 --out "$W/f36"
 bad "--de-lr: '0'"                           fit "${U[@]}" --de-lr 0 --out "$W/f37"
 bad "--de-wd: '-1'"                          fit "${U[@]}" --de-wd -1 --out "$W/f38"
-bad "--de-batch: '0'"                        fit "${U[@]}" --de-batch 0 --out "$W/f39"
+bad "--de-batch: '-1'"                       fit "${U[@]}" --de-batch -1 --out "$W/f39"
 bad "--de-beta2: '1'"                        fit "${U[@]}" --de-beta2 1 --out "$W/f40"
 bad "--checkpoint-seconds: '-1'"             fit "${U[@]}" --checkpoint-seconds -1 --out "$W/f41"
 bad "--trace-every: '0'"                     fit "${U[@]}" --trace-every 0 --out "$W/f42"
