@@ -32,6 +32,7 @@ static int fit_run(const char *data, const char *out) {
     snprintf(c.data, sizeof c.data, "%s", data);
     snprintf(c.out, sizeof c.out, "%s", out);
     c.members = 2, c.warmup = 300, c.samples = 200, c.thin = 20, c.de.max_epochs = 30;
+    c.likelihood = SMILE_LIK_GAUSS_HOMO; /* by_hand below uses one global σ per sample */
     smile_fit_runtime rt = {.threads = 2};
     smile_fit *f = NULL;
     if (smile_fit_open(&f, &c, &rt, msg, sizeof msg) != SMILE_OK ||
