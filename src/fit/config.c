@@ -108,8 +108,7 @@ void fit_apply_class_row(smile_fit_config *c) {
     c->sampler = u.sampler;
     c->batch = u.batch;
     c->de = u.de;
-    c->sample_valid = 0;
-    c->class_row = 0;
+    c->sample_valid = 0; /* the caller clears class_row once the target is known */
 }
 
 smile_fit_config smile_fit_config_default(smile_data_task task) {
