@@ -25,13 +25,59 @@
  * arguments in builds without AVX-512 (e.g. the sanitizer build) does not apply. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-typedef float v16f __attribute__((vector_size(64)));
-typedef int32_t v16i __attribute__((vector_size(64)));
+/* Lanes. The batch dimension is cut into blocks of 16 lanes; every lane does the same
+ * arithmetic in the same order whatever the vector width and register blocking below, and
+ * the only reduction over lanes (dW, db) keeps 16 partial sums, lane l taking rows
+ * n ≡ l (mod 16), added in one fixed tree (hsum16). So the choices below change speed,
+ * never results. With AVX-512 a native vector holds the 16 lanes; with AVX2 or less two
+ * 8-float vectors do (GCC splits wider generic vectors badly: spills and lane inserts). */
+#ifdef __AVX512F__
+typedef float vf __attribute__((vector_size(64)));
+typedef int32_t vi __attribute__((vector_size(64)));
+#define VL 16   /* floats per native vector                                        */
+#define FF_JB 4 /* output rows (forward) / input rows (dX) per block                */
+#define FF_NV 4 /* native vectors per block (forward, dX)                           */
+#define FF_DWI 4 /* dW block: input rows × output rows                              */
+#define FF_DWJ 4
+#else
+typedef float vf __attribute__((vector_size(32)));
+typedef int32_t vi __attribute__((vector_size(32)));
+#define VL 8
+#define FF_JB 4
+#define FF_NV 2
+#define FF_DWI 2
+#define FF_DWJ 2
+#endif
+#define VPB (16 / VL) /* native vectors per 16-lane block */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline vf vload(const float *p) {
+    vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
 
 /* a where keep > 0, else +0 (bit mask; the vector ?: operator is C++ only). */
-static inline v16f where_pos(v16f keep, v16f a) {
-    v16i msk = keep > (v16f){0};
-    return (v16f)((v16i)a & msk);
+static inline vf where_pos(vf keep, vf a) {
+    vi msk = keep > (vf){0};
+    return (vf)((vi)a & msk);
+}
+
+/* Σ of one 16-lane block held in VPB native vectors, pairwise in a fixed order
+ * (halves added level by level: 8 + 8, 4 + 4, then (0 + 2) + (1 + 3)). */
+static inline float hsum16(const vf *a) {
+    v8f l8, h8;
+    memcpy(&l8, a, 32);
+    memcpy(&h8, (const char *)a + 32, 32);
+    l8 += h8;
+    v4f l4, h4;
+    memcpy(&l4, &l8, 16);
+    memcpy(&h4, (const char *)&l8 + 16, 16);
+    l4 += h4;
+    return (l4[0] + l4[2]) + (l4[1] + l4[3]);
 }
 
 #define FF_MAXW 256 /* widest layer handled here (the generic path takes the rest) */
@@ -55,127 +101,110 @@ size_t mdl_fcn_fast_reals(const smile_model *m, size_t B) {
     return n + r4(m->desc.n_inputs) * Bp + 2 * wmax * Bp;
 }
 
-/* Yᵀ (rows j0.., JB = 4) = bias + Wᵀ Xᵀ over Bp lanes, NV vectors per block. */
+/* Yᵀ (rows j0 .. j0+FF_JB−1) = bias + Wᵀ Xᵀ over NV native vectors from lane n0. */
 #define FF_FWD_BLOCK(NAME, NV)                                                                  \
     static inline __attribute__((always_inline)) void NAME(                                     \
         float *yt, const float *xt, const float *w, const float *b, size_t in, size_t outp,      \
         size_t Bp, size_t j0, size_t n0, int relu) {                                            \
-        v16f acc[4][NV];                                                                        \
-        _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)                                     \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[j][v] = (v16f){0} + b[j0 + j]; \
+        vf acc[FF_JB][NV];                                                                      \
+        _Pragma("GCC unroll 4") for (int j = 0; j < FF_JB; j++)                                 \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[j][v] = (vf){0} + b[j0 + j]; \
         for (size_t i = 0; i < in; i++) {                                                       \
-            v16f x[NV];                                                                         \
+            vf x[NV];                                                                           \
             _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                \
-                memcpy(&x[v], xt + i * Bp + n0 + 16 * (size_t)v, 64);                           \
+                x[v] = vload(xt + i * Bp + n0 + VL * (size_t)v);                                \
             const float *wr = w + i * outp + j0;                                                \
-            _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {                               \
+            _Pragma("GCC unroll 4") for (int j = 0; j < FF_JB; j++) {                           \
                 float wv = wr[j];                                                               \
                 _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[j][v] += wv * x[v];    \
             }                                                                                   \
         }                                                                                       \
-        _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)                                     \
+        _Pragma("GCC unroll 4") for (int j = 0; j < FF_JB; j++)                                 \
             _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                              \
-            v16f a = acc[j][v];                                                                 \
+            vf a = acc[j][v];                                                                   \
             if (relu) a = where_pos(a, a);                                                      \
-            memcpy(yt + (j0 + (size_t)j) * Bp + n0 + 16 * (size_t)v, &a, 64);                   \
+            vstore(yt + (j0 + (size_t)j) * Bp + n0 + VL * (size_t)v, a);                        \
         }                                                                                       \
     }
-FF_FWD_BLOCK(fwd_b4, 4)
+FF_FWD_BLOCK(fwd_bn, FF_NV)
 FF_FWD_BLOCK(fwd_b1, 1)
 
 /* Yᵀ[outp][Bp] = bias + Wᵀ Xᵀ (W [inp][outp] row-major, in rows used). */
 static void ff_forward(float *yt, const float *xt, const float *w, const float *b, size_t in,
                        size_t outp, size_t Bp, int relu) {
-    for (size_t j0 = 0; j0 < outp; j0 += 4) {
+    for (size_t j0 = 0; j0 < outp; j0 += FF_JB) {
         size_t n0 = 0;
-        for (; n0 + 64 <= Bp; n0 += 64) fwd_b4(yt, xt, w, b, in, outp, Bp, j0, n0, relu);
-        for (; n0 < Bp; n0 += 16) fwd_b1(yt, xt, w, b, in, outp, Bp, j0, n0, relu);
+        for (; n0 + VL * FF_NV <= Bp; n0 += VL * FF_NV) fwd_bn(yt, xt, w, b, in, outp, Bp, j0, n0, relu);
+        for (; n0 < Bp; n0 += VL) fwd_b1(yt, xt, w, b, in, outp, Bp, j0, n0, relu);
     }
 }
 
-/* dXᵀ rows i0..i0+3 = mask · Σ_j W[i,j] dYᵀ[j,:]. */
+/* dXᵀ rows i0 .. i0+FF_JB−1 = mask · Σ_j W[i,j] dYᵀ[j,:]. */
 #define FF_DX_BLOCK(NAME, NV)                                                                   \
     static inline __attribute__((always_inline)) void NAME(                                     \
         float *dxt, const float *dyt, const float *w, const float *xmask, size_t outp,          \
         size_t Bp, size_t i0, size_t n0) {                                                      \
-        v16f acc[4][NV];                                                                        \
-        _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)                                     \
-            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = (v16f){0};         \
+        vf acc[FF_JB][NV];                                                                      \
+        _Pragma("GCC unroll 4") for (int i = 0; i < FF_JB; i++)                                 \
+            _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] = (vf){0};           \
         for (size_t j = 0; j < outp; j++) {                                                     \
-            v16f g[NV];                                                                         \
+            vf g[NV];                                                                           \
             _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++)                                \
-                memcpy(&g[v], dyt + j * Bp + n0 + 16 * (size_t)v, 64);                          \
-            _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {                               \
+                g[v] = vload(dyt + j * Bp + n0 + VL * (size_t)v);                               \
+            _Pragma("GCC unroll 4") for (int i = 0; i < FF_JB; i++) {                           \
                 float wv = w[(i0 + (size_t)i) * outp + j];                                      \
                 _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) acc[i][v] += wv * g[v];    \
             }                                                                                   \
         }                                                                                       \
-        _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)                                     \
+        _Pragma("GCC unroll 4") for (int i = 0; i < FF_JB; i++)                                 \
             _Pragma("GCC unroll 4") for (int v = 0; v < NV; v++) {                              \
-            size_t o = (i0 + (size_t)i) * Bp + n0 + 16 * (size_t)v;                             \
-            v16f xm, a = acc[i][v];                                                             \
-            memcpy(&xm, xmask + o, 64);                                                         \
-            a = where_pos(xm, a);                                                               \
-            memcpy(dxt + o, &a, 64);                                                            \
+            size_t o = (i0 + (size_t)i) * Bp + n0 + VL * (size_t)v;                             \
+            vstore(dxt + o, where_pos(vload(xmask + o), acc[i][v]));                            \
         }                                                                                       \
     }
-FF_DX_BLOCK(dx_b4, 4)
+FF_DX_BLOCK(dx_bn, FF_NV)
 FF_DX_BLOCK(dx_b1, 1)
 
 static void ff_backward_dx(float *dxt, const float *dyt, const float *w, const float *xmask,
                            size_t inp, size_t outp, size_t Bp) {
-    for (size_t i0 = 0; i0 < inp; i0 += 4) {
+    for (size_t i0 = 0; i0 < inp; i0 += FF_JB) {
         size_t n0 = 0;
-        for (; n0 + 64 <= Bp; n0 += 64) dx_b4(dxt, dyt, w, xmask, outp, Bp, i0, n0);
-        for (; n0 < Bp; n0 += 16) dx_b1(dxt, dyt, w, xmask, outp, Bp, i0, n0);
+        for (; n0 + VL * FF_NV <= Bp; n0 += VL * FF_NV) dx_bn(dxt, dyt, w, xmask, outp, Bp, i0, n0);
+        for (; n0 < Bp; n0 += VL) dx_b1(dxt, dyt, w, xmask, outp, Bp, i0, n0);
     }
 }
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef float v4f __attribute__((vector_size(16)));
-
-/* Σ of the 16 lanes, pairwise in a fixed order (halves added level by level). */
-static inline float hsum(v16f a) {
-    v8f l8, h8;
-    memcpy(&l8, &a, 32);
-    memcpy(&h8, (const char *)&a + 32, 32);
-    l8 += h8;
-    v4f l4, h4;
-    memcpy(&l4, &l8, 16);
-    memcpy(&h4, (const char *)&l8 + 16, 16);
-    l4 += h4;
-    return (l4[0] + l4[2]) + (l4[1] + l4[3]);
-}
-
 /* dW[i][j] += Σ_n Xᵀ[i,n] dYᵀ[j,n] for i < in, j < out (W unpadded [in][out] in grad);
- * db[j] += Σ_n dYᵀ[j,n]. */
+ * db[j] += Σ_n dYᵀ[j,n]. Per (i, j): 16 lane partial sums, then hsum16. */
 static void ff_backward_dw(float *dw, float *db, const float *xt, const float *dyt, size_t in,
                            size_t out, size_t inp, size_t outp, size_t Bp) {
-    for (size_t i0 = 0; i0 < inp; i0 += 4)
-        for (size_t j0 = 0; j0 < outp; j0 += 4) {
-            v16f acc[4][4];
-            for (int i = 0; i < 4; i++)
-                for (int j = 0; j < 4; j++) acc[i][j] = (v16f){0};
+    for (size_t i0 = 0; i0 < inp; i0 += FF_DWI)
+        for (size_t j0 = 0; j0 < outp; j0 += FF_DWJ) {
+            vf acc[FF_DWI][FF_DWJ][VPB];
+            for (int i = 0; i < FF_DWI; i++)
+                for (int j = 0; j < FF_DWJ; j++)
+                    for (int u = 0; u < VPB; u++) acc[i][j][u] = (vf){0};
             for (size_t n0 = 0; n0 < Bp; n0 += 16) {
-                v16f x[4], g[4];
-                _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
-                    memcpy(&x[k], xt + (i0 + (size_t)k) * Bp + n0, 64);
-                    memcpy(&g[k], dyt + (j0 + (size_t)k) * Bp + n0, 64);
+                _Pragma("GCC unroll 2") for (int u = 0; u < VPB; u++) {
+                    vf x[FF_DWI];
+                    _Pragma("GCC unroll 4") for (int i = 0; i < FF_DWI; i++)
+                        x[i] = vload(xt + (i0 + (size_t)i) * Bp + n0 + VL * (size_t)u);
+                    _Pragma("GCC unroll 4") for (int j = 0; j < FF_DWJ; j++) {
+                        vf g = vload(dyt + (j0 + (size_t)j) * Bp + n0 + VL * (size_t)u);
+                        _Pragma("GCC unroll 4") for (int i = 0; i < FF_DWI; i++) acc[i][j][u] += x[i] * g;
+                    }
                 }
-                _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++)
-                    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) acc[i][j] += x[i] * g[j];
             }
-            for (size_t i = i0; i < i0 + 4 && i < in; i++)
-                for (size_t j = j0; j < j0 + 4 && j < out; j++) dw[i * out + j] += hsum(acc[i - i0][j - j0]);
+            for (size_t i = i0; i < i0 + FF_DWI && i < in; i++)
+                for (size_t j = j0; j < j0 + FF_DWJ && j < out; j++)
+                    dw[i * out + j] += hsum16(acc[i - i0][j - j0]);
         }
     for (size_t j = 0; j < out; j++) {
-        v16f a = {0};
-        for (size_t n0 = 0; n0 < Bp; n0 += 16) {
-            v16f g;
-            memcpy(&g, dyt + j * Bp + n0, 64);
-            a += g;
-        }
-        db[j] += hsum(a);
+        vf a[VPB];
+        for (int u = 0; u < VPB; u++) a[u] = (vf){0};
+        for (size_t n0 = 0; n0 < Bp; n0 += 16)
+            for (int u = 0; u < VPB; u++) a[u] += vload(dyt + j * Bp + n0 + VL * (size_t)u);
+        db[j] += hsum16(a);
     }
 }
 
