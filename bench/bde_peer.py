@@ -170,6 +170,9 @@ def bde_child(a):
         mean = mu.mean(0) * sy + my
         # central 90 % interval of the mixture: quantiles by bisection
         lo, hi = mixture_quantiles(mu, sd, (0.05, 0.95))
+        # per test row, original units (how much single rows weigh: docs/peer_bde.md)
+        np.savetxt(os.path.join(os.path.dirname(a.json_out), "log_density.csv"),
+                   lppd_z - math.log(sy), fmt="%.9g")
         res = {"lppd": float((lppd_z - math.log(sy)).mean()),
                "lppd_std": float(lppd_z.mean()),
                "rmse": float(np.sqrt(((yte - mean) ** 2).mean())),

@@ -376,6 +376,8 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
         "--precond-floor", "--auto-target", "--auto-reset-factor", "--reference-restore"};
     for (size_t i = 0; i < CLI_N(own_row); i++)
         if (cli_given(cmd, own_row[i])) cfg->class_row = 0;
+    if (cli_given(cmd, "--members") || cli_given(cmd, "--warmup"))
+        cfg->class_row &= ~SMILE_CLASS_ROW_RUN; /* the user's K and W stay */
     if (cli_given(cmd, "--task")) {
         cfg->task = task_of(a->task);
         if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;

@@ -210,12 +210,20 @@ typedef struct {
                                       and validation rows (after the DE stopped
                                       early on the validation rows); 0: on the
                                       training rows only (UCI, presets)        */
-    int class_row;                 /* 1 (table default): a table found to hold
-                                      classes gets the uci row's sampler, batch,
-                                      DE and sample_valid 0 (the table row above
-                                      is chosen for regression); cleared once
-                                      applied and by explicit sampler/DE options */
+    int class_row;                 /* table default SMILE_CLASS_ROW_ALL: a table
+                                      found to hold classes gets the uci row's
+                                      sampler, batch, DE and sample_valid 0
+                                      (bit SMILE_CLASS_ROW_SAMPLER) and its K and
+                                      W (bit SMILE_CLASS_ROW_RUN); the table row
+                                      above is chosen for regression. Cleared
+                                      once applied; explicit sampler/DE options
+                                      clear both bits, --members/--warmup the
+                                      second */
 } smile_fit_config;
+
+#define SMILE_CLASS_ROW_SAMPLER 1 /* smile_fit_config.class_row bits */
+#define SMILE_CLASS_ROW_RUN 2
+#define SMILE_CLASS_ROW_ALL 3
 
 /* The defaults of a task (docs/experiments.md, section 5); data and out are
  * empty, everything else is set:

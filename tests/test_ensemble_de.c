@@ -233,6 +233,25 @@ static void test_config_json(void) {
         CHECK(fc.sampler.kind == SMILE_SAMPLER_PSMILE_NAIVE && fc.sampler.step_size == 1e-2,
               "fmnist default: the spec's pSMILE-naive row");
     }
+    {   /* a user's regression table: K 20, W 25,000, full-batch MCLMC; a class
+           table gets the uci row back, K and W only while the user gave none */
+        smile_fit_config t = smile_fit_config_default(SMILE_DATA_TABLE);
+        CHECK(t.members == 20 && t.warmup == 25000 && t.samples == 10000 &&
+                  t.sampler.kind == SMILE_SAMPLER_MCLMC && t.sample_valid == 1 &&
+                  t.class_row == SMILE_CLASS_ROW_ALL,
+              "table defaults: K 20, W 25000, mclmc on train + valid");
+        smile_fit_config k = t;
+        fit_apply_class_row(&k);
+        CHECK(k.members == 10 && k.warmup == 50000 && k.sampler.kind == SMILE_SAMPLER_PSMILE_AUTO &&
+                  k.sample_valid == 0 && k.de.batch == 64,
+              "class table: the uci row's K, W, sampler and DE");
+        k = t;
+        k.members = 4;
+        k.class_row &= ~SMILE_CLASS_ROW_RUN;
+        fit_apply_class_row(&k);
+        CHECK(k.members == 4 && k.warmup == 25000 && k.sampler.kind == SMILE_SAMPLER_PSMILE_AUTO,
+              "class table with --members: the user's K stays, the sampler row applies");
+    }
     c.sampler = smile_sampler_params_default(SMILE_SAMPLER_CSGLD);
     c.seed = UINT64_C(18446744073709551615);
     c.de.lr.kind = SMILE_LR_WARMUP_COSINE;

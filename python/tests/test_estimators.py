@@ -137,7 +137,7 @@ def test_load_cli_run(reg_data, smile_cli, tmp_path):
 def test_get_set_params_roundtrip():
     est = smile.Regressor(members=3, hidden=(8, 8), sampler="psmile-naive")
     p = est.get_params()
-    assert p["members"] == 3 and p["hidden"] == (8, 8) and p["warmup"] == 50000
+    assert p["members"] == 3 and p["hidden"] == (8, 8) and p["warmup"] == 25000
     assert p["likelihood"] == "hetero" and p["random_state"] == 1 and p["n_jobs"] == 0
     est2 = smile.Regressor().set_params(**p)
     assert est2.get_params() == p

@@ -79,7 +79,7 @@ void fit_note(smile_fit *f, const char *fmt, ...)
 void fit_note_lines(smile_fit *f, const char *text);
 void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
 /* A classification table with cfg.class_row: the uci row's sampler, batch and
- * DE, sampling on the training rows (config.c). */
+ * DE, sampling on the training rows, and its K and W (config.c). */
 void fit_apply_class_row(smile_fit_config *c);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
