@@ -8,8 +8,10 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void test_schedules(void) {
     smile_lr_schedule s;
@@ -284,7 +286,37 @@ static void test_config_json(void) {
           "%s", msg);
 }
 
+/* Opening a fit on a class table with the table defaults: the class row
+ * changes K from 20 to 10, and the member blocks of the ranks must follow
+ * (they were computed for K 20 once, and the chains overran their arrays). */
+static void test_class_table_open(void) {
+    char dir[] = "/tmp/smile_class_open_XXXXXX", data[128], out[160], msg[512];
+    if (!mkdtemp(dir)) return;
+    snprintf(data, sizeof data, "%s/c.csv", dir);
+    snprintf(out, sizeof out, "%s/run", dir);
+    FILE *fp = fopen(data, "w");
+    if (!fp) return;
+    fprintf(fp, "x1,x2,y\n");
+    for (int i = 0; i < 60; i++) fprintf(fp, "%d.5,%d,c%d\n", i % 7, i % 5, i % 3);
+    fclose(fp);
+    smile_fit_config c = smile_fit_config_default(SMILE_DATA_TABLE);
+    snprintf(c.data, sizeof c.data, "%s", data);
+    snprintf(c.out, sizeof c.out, "%s", out);
+    smile_fit *f = NULL;
+    smile_status st = smile_fit_open(&f, &c, NULL, msg, sizeof msg);
+    CHECK(st == SMILE_OK, "class table open: %s", msg);
+    if (st == SMILE_OK)
+        CHECK(f->cfg.members == 10 && f->cfg.warmup == 50000 && f->k0 == 0 && f->kn == 10,
+              "class table: K %d, W %lld, member block [%d, +%d)", f->cfg.members,
+              (long long)f->cfg.warmup, f->k0, f->kn);
+    smile_fit_free(f);
+    remove(data);
+    rmdir(out);
+    rmdir(dir);
+}
+
 int main(void) {
+    test_class_table_open();
     test_schedules();
     test_adamw();
     test_early_stop();

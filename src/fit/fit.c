@@ -138,6 +138,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
         SMILE_CHECK(f->ds.n_classes < 2, SMILE_EFORMAT, msg, msg_len, "%s: fewer than 2 classes",
                     c->data);
         fit_apply_class_row(&f->cfg);
+        fit_ranks_init(f); /* K may have changed: the ranks' member blocks follow */
     } else if (classif)
         SMILE_CHECK(!f->ds.labels || f->ds.n_classes < 2 || f->ds.height == 0, SMILE_EFORMAT,
                     msg, msg_len, "%s: not a labelled image data set", c->data);
