@@ -96,6 +96,37 @@ static int cmpd(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* split-R̂ (textbook, first Smin samples, halves) and Σ_k ESS_k of μ per point, sorted */
+static void brute_fn(const float *mu, size_t Smin, double *rh, double *es) {
+    double seq[SMAX];
+    size_t h = Smin / 2;
+    for (int i = 0; i < n; i++) {
+        double means[2 * K], vars[2 * K], gm = 0, W = 0, B = 0;
+        es[i] = 0;
+        for (int k = 0; k < K; k++) {
+            for (size_t s = 0; s < Smin; s++) seq[s] = mu[((size_t)k * SMAX + s) * n + i];
+            es[i] += smile_diag_ess_seq(seq, 1, Smin);
+            for (int half = 0; half < 2; half++) {
+                const double *x = seq + (half ? Smin - h : 0);
+                double a1 = 0, a2 = 0;
+                for (size_t s = 0; s < h; s++) a1 += x[s];
+                a1 /= h;
+                for (size_t s = 0; s < h; s++) a2 += (x[s] - a1) * (x[s] - a1);
+                means[2 * k + half] = a1;
+                vars[2 * k + half] = a2 / (h - 1);
+            }
+        }
+        for (int j = 0; j < 2 * K; j++) gm += means[j] / (2 * K);
+        for (int j = 0; j < 2 * K; j++) {
+            W += vars[j] / (2 * K);
+            B += h * (means[j] - gm) * (means[j] - gm) / (2 * K - 1);
+        }
+        rh[i] = sqrt(((h - 1.0) / h * W + B / h) / W);
+    }
+    qsort(rh, n, sizeof(double), cmpd);
+    qsort(es, n, sizeof(double), cmpd);
+}
+
 static void test_regression(void) {
     double y[n];
     float *mu = malloc(K * SMAX * n * sizeof(float)), *eta = malloc(K * SMAX * n * sizeof(float));
@@ -188,34 +219,8 @@ static void test_regression(void) {
     }
     CHECK(werr < 1e-9, "width error %g", werr);
 
-    /* split-R̂ (textbook, first S_min samples, halves) and Σ_k ESS_k */
-    double rh[n], es[n], seq[SMAX];
-    size_t h = Smin / 2;
-    for (int i = 0; i < n; i++) {
-        double means[2 * K], vars[2 * K], gm = 0, W = 0, B = 0;
-        es[i] = 0;
-        for (int k = 0; k < K; k++) {
-            for (size_t s = 0; s < Smin; s++) seq[s] = mu[((size_t)k * SMAX + s) * n + i];
-            es[i] += smile_diag_ess_seq(seq, 1, Smin);
-            for (int half = 0; half < 2; half++) {
-                const double *x = seq + (half ? Smin - h : 0);
-                double a1 = 0, a2 = 0;
-                for (size_t s = 0; s < h; s++) a1 += x[s];
-                a1 /= h;
-                for (size_t s = 0; s < h; s++) a2 += (x[s] - a1) * (x[s] - a1);
-                means[2 * k + half] = a1;
-                vars[2 * k + half] = a2 / (h - 1);
-            }
-        }
-        for (int j = 0; j < 2 * K; j++) gm += means[j] / (2 * K);
-        for (int j = 0; j < 2 * K; j++) {
-            W += vars[j] / (2 * K);
-            B += h * (means[j] - gm) * (means[j] - gm) / (2 * K - 1);
-        }
-        rh[i] = sqrt(((h - 1.0) / h * W + B / h) / W);
-    }
-    qsort(rh, n, sizeof(double), cmpd);
-    qsort(es, n, sizeof(double), cmpd);
+    double rh[n], es[n];
+    brute_fn(mu, Smin, rh, es);
     CHECK_CLOSE(m.fn_rhat_median, rh[n / 2], 1e-12, 0);
     CHECK_CLOSE(m.fn_ess_bulk_median, es[n / 2], 1e-9, 0);
     printf("merge: lppd %.6f cov80 %.3f width80 %.4f rhat %.3f ess %.1f\n", m.lppd, m.coverage[0],

@@ -152,7 +152,7 @@ smile_status smile_metrics_acc_add_regression(smile_metrics_acc *a, int chain, s
                                               size_t i0, size_t count, const float *mu,
                                               const float *log_sigma_pt, double log_sigma) {
     smile_metrics_chain *c = add_chain(a, chain);
-    if (!c) return a ? SMILE_EINVAL : SMILE_EINVAL;
+    if (!c) return SMILE_EINVAL;
     return add_done(a, c,
                     smile_metrics_chain_add_regression(c, sample, i0, count, mu, log_sigma_pt,
                                                        log_sigma));

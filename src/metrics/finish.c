@@ -40,6 +40,7 @@ static int cmp_double(const void *pa, const void *pb) {
 static void regression_coverage(const smile_metrics_acc *a, size_t T, smile_metrics *m) {
     size_t n = a->n, L = a->p.n_levels, E = a->L.E;
     m->n_levels = L;
+    m->width_rounds = a->w_round;
     double ss = 0, gap = 0;
     for (size_t l = 0; l < L; l++) {
         size_t in = 0;

@@ -73,6 +73,7 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
             ok &= add_num(obj, "calib_error_rms", m->calib_error_rms);
             ok &= add_num(obj, "calib_error_reference", m->calib_error_reference);
             ok &= add_num(obj, "calib_gap", m->calib_gap);
+            ok &= add_num(obj, "width_rounds", (double)m->width_rounds);
         }
         if (m->y_scale > 0) {
             ok &= add_num(obj, "lppd_original_units", m->lppd_orig);

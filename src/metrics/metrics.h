@@ -99,6 +99,7 @@ typedef struct {
     double levels[SMILE_METRICS_MAX_LEVELS], coverage[SMILE_METRICS_MAX_LEVELS],
         width[SMILE_METRICS_MAX_LEVELS];
     double calib_error_rms, calib_error_reference, calib_gap;
+    int width_rounds;         /* rounds of the interval-width search (11.11) */
     double y_scale, lppd_orig, rmse_orig;
     /* sections 11.6, 11.7 classification (and text) */
     double acc_majority, acc_bma, nll_bma, nll_mean_sample, brier;
