@@ -37,9 +37,10 @@ int smile_sum_layout_of(const smile_metrics_params *p, smile_sum_layout *L) {
     }
     L->cov = L->reg && p->coverage && p->n_levels > 0;
     L->E = L->cov ? 2 * p->n_levels : 0;
-    L->P = p->fn_diag ? (p->fn_diag_max_points && p->fn_diag_max_points < n ? p->fn_diag_max_points
-                                                                            : n)
-                      : 0;
+    /* function-space points; none when the chains are known to be too short */
+    const int fn = p->fn_diag && !(p->fn_samples > 0 && p->fn_samples < 4);
+    L->P = fn ? (p->fn_diag_max_points && p->fn_diag_max_points < n ? p->fn_diag_max_points : n)
+              : 0;
     L->has_fn = L->P > 0;
     size_t o = SMILE_SUM_HDR;
     L->lse = o;
