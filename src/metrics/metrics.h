@@ -118,7 +118,8 @@ typedef struct {
 
 void smile_metrics_free(smile_metrics *m);
 
-/* Streaming accumulator (opaque). Not thread-safe: serialise the add calls. */
+/* Accumulator (opaque): chains' predictions through add calls, or chain
+ * summaries through merge calls. Not thread-safe: serialise the calls. */
 typedef struct smile_metrics_acc smile_metrics_acc;
 
 /* y[n]: regression targets (standardised); labels[n]: class / token indices
@@ -140,8 +141,12 @@ smile_status smile_metrics_acc_add_logits(smile_metrics_acc *acc, int chain, siz
                                           size_t i0, size_t count, const float *logits);
 /* Message of the last failed add call. */
 const char *smile_metrics_acc_error(const smile_metrics_acc *acc);
-/* Computes all metrics of the task (parallel over test points with OpenMP;
- * results do not depend on the thread count). The accumulator stays valid. */
+/* Computes all metrics of the task. After add calls it first summarises
+ * every chain, merges the summaries and runs the width rounds itself (the
+ * chains' summaries run in parallel over test points with OpenMP; results do
+ * not depend on the thread count); after merge calls it needs the width
+ * rounds done. Add calls and merge calls do not mix. The accumulator stays
+ * valid (no more add calls). */
 smile_status smile_metrics_acc_finish(smile_metrics_acc *acc, smile_metrics *out, char *msg,
                                       size_t msg_len);
 void smile_metrics_acc_free(smile_metrics_acc *acc);
