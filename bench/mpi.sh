@@ -5,7 +5,8 @@
 #   (Fashion-MNIST, 4 members, small budget), and the parallel efficiency
 #   T(1 rank x 2 threads) / T(2 ranks x 1 thread);
 # * bytes sent per rank (counted in the communicator layer, SMILE_COMM_STATS)
-#   for 2 ranks as the number of stored samples doubles.
+#   for 2 ranks as the number of stored samples doubles (they must not grow with
+#   it: each rank sends fixed-size chain summaries and the width rounds' sums).
 # Both runs of a pair must give the same metrics (timings aside); checked.
 #   bench/mpi.sh [--out DIR] [--quick]      writes DIR/mpi_bench.md (default runs/mpi)
 set -euo pipefail
@@ -77,14 +78,17 @@ echo
 echo "Bytes sent per rank (rank 0 / rank 1) with 2 ranks, UCI model, 4 members, as the"
 echo "number of stored samples per member doubles (warm-up 200, thin 10):"
 echo
-echo "| samples per member | bytes rank 0 | bytes rank 1 | rank 1 per stored sample |"
-echo "|---|---|---|---|"
+echo "| samples per member | bytes rank 0 | bytes rank 1 | rank 1 / rank 1 at 100 samples | width rounds (DE / sampling) |"
+echo "|---|---|---|---|---|"
 } >>"$md"
+first=""
 for S in 1000 2000 4000; do
   run "bytes-$S" 2 1 --task uci --data "$DATA/airfoil/airfoil.data" --members 4 --warmup 200 \
     --samples "$S" --thin 10 --seed 1 >/dev/null
   b=$(cat "$out/bytes-$S.bytes")
   b0=${b%/*}; b1=${b#*/}
-  echo "| $((S / 10)) | $b0 | $b1 | $(awk "BEGIN{printf \"%.0f\", $b1 / (2 * $S / 10)}") |" >>"$md"
+  [ -n "$first" ] || first=$b1
+  rounds=$(grep -o '"width_rounds":[[:space:]]*[0-9]*' "$out/bytes-$S/metrics.json" | awk '{print $2}' | paste -sd/)
+  echo "| $((S / 10)) | $b0 | $b1 | $(awk "BEGIN{printf \"%.2f\", $b1 / $first}") | ${rounds:-?} |" >>"$md"
 done
 cat "$md"

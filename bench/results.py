@@ -371,19 +371,25 @@ def cost_curve(r):
     N = n_train(r)
     if not isinstance(y, list) or not y or not N:
         return [], None
+    # point j is the pooled LPPD over the first qs[j] stored samples of every chain
+    # (runs before running_lppd_samples existed: every count 1, 2, ...)
+    qs = get(r, "met", "ensemble", "running_lppd_samples")
+    if not isinstance(qs, list) or len(qs) != len(y):
+        qs = list(range(1, len(y) + 1))
+    qs = [int(q) for q in qs]
     name, note = sampler_name(r), None
     full = get(r, "cfg", "derived", "sampler_stream") == "full" or name == "mclmc"
     per_eval = 1.0 if full else get(r, "cfg", "batch", default=0) / N
     gps = num(get(r, "cfg", "derived", "grads_per_step")) or GRADS_PER_STEP.get(name)
-    steps = stored_steps(r, len(y))
+    steps = stored_steps(r, qs[-1])
     if gps and steps:
         gps += 1.0 / 3.0 if name.endswith("-auto") else 0.0
-        x = [t * gps * per_eval for t in steps]
+        x = [steps[q - 1] * gps * per_eval for q in qs]
     else:  # spread the measured total evenly over the stored samples
         g = per_chain_grads(r)
         if g is None:
             return [], None
-        x = [g * per_eval * (q + 1) / len(y) for q in range(len(y))]
+        x = [g * per_eval * q / qs[-1] for q in qs]
         note = "%s: scaled by total grad_evals (per-step count unknown)" % name
     return [(a, b) for a, b in zip(x, y) if num(b) is not None and a > 0], note
 

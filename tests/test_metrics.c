@@ -1,6 +1,6 @@
 /* Evaluation metrics (docs/method.md, section 11): hand-computable LPPD / RMSE / DE
  * spread / classification scores, calibration errors with crafted
- * probabilities, argmax ties, coverage on draws from the true predictive,
+ * probabilities, argmax ties, exact coverage on the true predictive,
  * chain-resolved curves against brute force, function-space R̂, extreme
  * logits, JSON keys, streaming (chunked) feeding and thread independence. */
 #include "harness.h"
@@ -132,7 +132,6 @@ static void test_de_spread(void) {
     char msg[256] = "";
     smile_metrics m;
     smile_metrics_params p = reg_params(3, 2, 1);
-    p.coverage_method = SMILE_COVERAGE_EXACT;
     p.levels[0] = 0.5;
     p.n_levels = 1;
     CHECK(smile_metrics_regression_de(&p, y, mu, &m, msg, sizeof msg) == SMILE_OK, "%s", msg);
@@ -163,7 +162,6 @@ static void test_de_single_member(void) {
     char msg[256] = "";
     smile_metrics m;
     smile_metrics_params p = reg_params(3, 1, 1);
-    p.coverage_method = SMILE_COVERAGE_EXACT;
     p.levels[0] = 0.5;
     p.n_levels = 1;
     smile_status st = smile_metrics_regression_de(&p, y, mu, &m, msg, sizeof msg);
@@ -273,12 +271,11 @@ static void test_curves_and_streaming(void) {
     smile_metrics_free(&m);
 }
 
-/* coverage (docs/method.md, section 11.5): draws from the true predictive. y_i ~ N(μ_i, σ²);
+/* coverage (docs/method.md, section 11.5): exact mixture coverage. y_i ~ N(μ_i, σ²);
  * every posterior sample predicts exactly (μ_i, σ). Expected coverage α, binomial sd
- * sqrt(α(1−α)/n); the interpolated empirical quantiles of T draws shift the end probabilities
- * inward by ≈ α/(T+1) each, a bias of at most 2α/(T+1). */
+ * sqrt(α(1−α)/n); the widths are those of N(0, σ²). */
 static void test_coverage(void) {
-    enum { K = 4, S = 50, n = 20000, T = K * S };
+    enum { K = 4, S = 50, n = 20000 };
     const double sg = 0.7;
     double *y = malloc(n * sizeof(double));
     float *mu = malloc((size_t)K * S * n * sizeof(float));
@@ -295,21 +292,16 @@ static void test_coverage(void) {
     smile_metrics_params p = reg_params(n, K, S);
     p.fn_diag = 0;
     char msg[256] = "";
-    smile_metrics m, me;
+    smile_metrics m;
     CHECK(smile_metrics_regression(&p, y, mu, NULL, tau, &m, msg, sizeof msg) == SMILE_OK, "%s",
-          msg);
-    p.coverage_method = SMILE_COVERAGE_EXACT;
-    CHECK(smile_metrics_regression(&p, y, mu, NULL, tau, &me, msg, sizeof msg) == SMILE_OK, "%s",
           msg);
     double z[3] = {1.2815515655446008, 1.6448536269514715, 1.959963984540054};
     double ss = 0;
     for (int l = 0; l < 3; l++) {
         double al = m.levels[l], sd = sqrt(al * (1 - al) / n);
-        printf("coverage %.2f: draws %.4f (width %.4f), exact %.4f (width %.6f)\n", al,
-               m.coverage[l], m.width[l], me.coverage[l], me.width[l]);
-        CHECK(fabs(m.coverage[l] - al) <= 2 * al / (T + 1) + 4 * sd, "draws cov %g", m.coverage[l]);
-        CHECK(fabs(me.coverage[l] - al) <= 4 * sd, "exact cov %g", me.coverage[l]);
-        CHECK_CLOSE(me.width[l], 2 * z[l] * sg, 1e-9, 0);
+        printf("coverage %.2f: exact %.4f (width %.6f)\n", al, m.coverage[l], m.width[l]);
+        CHECK(fabs(m.coverage[l] - al) <= 4 * sd, "exact cov %g", m.coverage[l]);
+        CHECK_CLOSE(m.width[l], 2 * z[l] * sg, 1e-9, 0);
         ss += (al - m.coverage[l]) * (al - m.coverage[l]);
     }
     CHECK_CLOSE(m.calib_error_rms, sqrt(ss / 3), 1e-14, 0);
@@ -320,7 +312,6 @@ static void test_coverage(void) {
     smile_metrics_regression(&p, y, mu, NULL, tau, &mn, msg, sizeof msg);
     CHECK(mn.coverage[0] < 0.65, "narrow coverage %g", mn.coverage[0]);
     smile_metrics_free(&m);
-    smile_metrics_free(&me);
     smile_metrics_free(&mn);
     free(y);
     free(mu);
@@ -531,7 +522,13 @@ static void test_function_space(void) {
                           "function_space_proj"};
     for (size_t j = 0; j < sizeof keys / sizeof *keys; j++)
         CHECK(cJSON_GetObjectItem(o, keys[j]) != NULL, "key %s", keys[j]);
-    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(o, "running_lppd")) == S, "running size");
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(o, "running_lppd")) ==
+              SMILE_METRICS_RUNNING_POINTS,
+          "running size");
+    cJSON *rq = cJSON_GetObjectItem(o, "running_lppd_samples");
+    CHECK(cJSON_GetArraySize(rq) == SMILE_METRICS_RUNNING_POINTS &&
+              cJSON_GetArrayItem(rq, SMILE_METRICS_RUNNING_POINTS - 1)->valuedouble == S,
+          "running samples");
     cJSON_Delete(o);
     smile_metrics_free(&m);
     /* coverage keys */

@@ -164,20 +164,27 @@ static smile_metrics_params base_params(const smile_fit *f, int Kp) {
     return p;
 }
 
-/* Adds sample s of pooled chain i with raw outputs out[n × os] to acc. */
-static smile_status acc_add(smile_metrics_acc *acc, const evalctx *E, int i, size_t s,
-                            const float *out, double tau) {
+/* Adds sample s with raw outputs out[n × os] to chain c, or else as chain i
+ * to acc. */
+static smile_status acc_add(smile_metrics_acc *acc, smile_metrics_chain *c, const evalctx *E,
+                            int i, size_t s, const float *out, double tau) {
     const size_t n = E->f->n_test, os = E->out_size;
-    float *mu = E->mu, *eta = E->eta;
+    const float *mu = out, *eta = NULL;
     /* text: logits [n_eval][T][V] = [n_test][V], one point per position */
-    if (smile_model_likelihood(E->f->model) == SMILE_LIK_CATEGORICAL || E->f->text)
-        return smile_metrics_acc_add_logits(acc, i, s, 0, n, out);
-    if (os == 1) return smile_metrics_acc_add_regression(acc, i, s, 0, n, out, NULL, tau);
-    for (size_t t = 0; t < n; t++) {
-        mu[t] = out[2 * t];
-        eta[t] = out[2 * t + 1];
+    if (E->classif)
+        return c ? smile_metrics_chain_add_logits(c, s, 0, n, out)
+                 : smile_metrics_acc_add_logits(acc, i, s, 0, n, out);
+    if (os == 2) {
+        for (size_t t = 0; t < n; t++) {
+            E->mu[t] = out[2 * t];
+            E->eta[t] = out[2 * t + 1];
+        }
+        mu = E->mu;
+        eta = E->eta;
+        tau = 0.0;
     }
-    return smile_metrics_acc_add_regression(acc, i, s, 0, n, mu, eta, 0.0);
+    return c ? smile_metrics_chain_add_regression(c, s, 0, n, mu, eta, tau)
+             : smile_metrics_acc_add_regression(acc, i, s, 0, n, mu, eta, tau);
 }
 
 /* Divergence flags, threshold and pooled members of a phase from its scores. */
@@ -195,18 +202,20 @@ static smile_status acc_start(const evalctx *E, const smile_metrics_params *p,
                                   E->classif ? f->labels_test : NULL, msg, msg_len);
 }
 
-/* Adds r samples outs[r][n × os] of pooled chain i; taus[r]: each sample's
- * log σ (regression with a global σ), or NULL. */
-static smile_status acc_add_chain(smile_metrics_acc *acc, const evalctx *E, int i, size_t r,
-                                  const float *outs, const float *taus, char *msg,
-                                  size_t msg_len) {
+/* Adds r samples outs[r][n × os] to chain c, or else as chain i to acc;
+ * taus[r]: each sample's log σ (regression with a global σ), or NULL. */
+static smile_status acc_add_chain(smile_metrics_acc *acc, smile_metrics_chain *c,
+                                  const evalctx *E, int i, size_t r, const float *outs,
+                                  const float *taus, char *msg, size_t msg_len) {
     const smile_fit *f = E->f;
     const size_t no = f->n_eval * E->out_size;
     smile_status st = SMILE_OK;
     for (size_t s = 0; st == SMILE_OK && s < r; s++) {
         double tau = taus ? taus[s] : 0.0;
-        st = acc_add(acc, E, i, s, outs + s * no, tau);
-        if (st != SMILE_OK) smile_set_msg(msg, msg_len, "%s", smile_metrics_acc_error(acc));
+        st = acc_add(acc, c, E, i, s, outs + s * no, tau);
+        if (st != SMILE_OK)
+            smile_set_msg(msg, msg_len, "%s",
+                          c ? smile_metrics_chain_error(c) : smile_metrics_acc_error(acc));
     }
     return st;
 }
@@ -219,10 +228,6 @@ static smile_status de_metrics(const evalctx *E, fit_phase *ph, const float *out
     smile_metrics_params p = base_params(f, ph->Kp);
     p.phase = SMILE_METRICS_PHASE_ENSEMBLE;
     p.max_samples = 1;
-    /* draws per member = samples / thin (docs/method.md, section 11.5; our
-     * rule for the homoscedastic mixture); classification: the accumulator's
-     * default */
-    if (!E->classif) p.draws_per_sample = (size_t)(f->cfg.samples / f->cfg.thin);
     smile_status st = SMILE_OK;
     if (!E->classif && E->out_size == 1) {
         /* member-spread predictive (docs/method.md, section 11.3): μ of the
@@ -237,7 +242,7 @@ static smile_status de_metrics(const evalctx *E, fit_phase *ph, const float *out
         smile_metrics_acc *acc = NULL;
         st = acc_start(E, &p, &acc, msg, msg_len);
         for (int i = 0; st == SMILE_OK && i < ph->Kp; i++)
-            st = acc_add_chain(acc, E, i, 1, out_de + (size_t)ph->pooled[i] * no, NULL, msg,
+            st = acc_add_chain(acc, NULL, E, i, 1, out_de + (size_t)ph->pooled[i] * no, NULL, msg,
                                msg_len);
         if (st == SMILE_OK) st = smile_metrics_acc_finish(acc, &ph->m, msg, msg_len);
         smile_metrics_acc_free(acc);
@@ -403,74 +408,129 @@ static int member_owner(int K, int R, int k) {
     return R - 1;
 }
 
-/* Sampling phase, pass 2: the predictions of every stored sample of the pooled
- * chains into rank 0's accumulator, chain by chain in member order. Each rank
- * computes its own chains' predictions and sends them to rank 0 (a count,
- * −1 when it failed, then the outputs), so the accumulator sees exactly the
- * values and the order of one process. Rank 0 receives every message even
- * after a failure, so no rank waits forever; the ranks agree at the end. */
+/* Chain k's summary (docs/method.md, section 11.11) into sum; its chain object
+ * *c is kept for the width rounds when keep is set. pred, taus: scratch. */
+static smile_status summarise_chain(evalctx *E, const smile_metrics_params *p, int i, int k,
+                                    int keep, float *pred, float *taus, void *sum,
+                                    smile_metrics_chain **c, char *msg, size_t msg_len) {
+    smile_fit *f = E->f;
+    /* regression with a global σ: each sample's own log σ */
+    const int own_tau = !E->classif && E->out_size == 1 && f->log_sigma != SIZE_MAX;
+    size_t r = 0;
+    SMILE_TRY(chain_outputs(E, k, pred, own_tau ? taus : NULL, &r, msg, msg_len));
+    SMILE_TRY(smile_metrics_chain_init(c, p, i, E->classif ? NULL : f->y_test,
+                                       E->classif ? f->labels_test : NULL, msg, msg_len));
+    smile_status st = acc_add_chain(NULL, *c, E, i, r, pred, own_tau ? taus : NULL, msg, msg_len);
+    if (st == SMILE_OK) st = smile_metrics_chain_summary(*c, p->fn_samples, sum, msg, msg_len);
+    if (st != SMILE_OK || !keep) {
+        smile_metrics_chain_free(*c);
+        *c = NULL;
+    }
+    return st;
+}
+
+/* One message of `len` bytes about pooled chain i from its owner to rank 0:
+ * a status word (−1: the owner failed), then the bytes. On rank 0 (root)
+ * *got = 1 when buf holds them. Rank 0 receives every message even after a
+ * failure, so no rank waits forever; the ranks agree afterwards. */
+static smile_status to_root(smile_fit *f, int owner, int ok, void *buf, size_t len, int *got,
+                            char *msg, size_t msg_len) {
+    int64_t w = ok ? 1 : -1;
+    *got = 0;
+    if (owner == f->rank && f->rank != 0) {
+        SMILE_TRY(smile_comm_send(f->comm, 0, &w, sizeof w, msg, msg_len));
+        if (ok) SMILE_TRY(smile_comm_send(f->comm, 0, buf, len, msg, msg_len));
+    } else if (f->rank == 0 && owner != 0) {
+        SMILE_TRY(smile_comm_recv(f->comm, owner, &w, sizeof w, msg, msg_len));
+        if (w > 0) SMILE_TRY(smile_comm_recv(f->comm, owner, buf, len, msg, msg_len));
+        *got = w > 0;
+    } else if (f->rank == 0) {
+        *got = ok;
+    }
+    return SMILE_OK;
+}
+
+/* Sampling phase, pass 2 (docs/method.md, section 11.11): every rank reduces
+ * its own pooled chains to their summaries (a fixed number of values per test
+ * point, whatever the number of samples) and sends them to rank 0, which
+ * merges them in member order; regression then runs the rounds of the
+ * interval-width search, in which rank 0 broadcasts the interval ends still
+ * open with a candidate point each and every owner returns its chains'
+ * mixture-CDF sums there. One process takes exactly
+ * the same steps, so the metrics are bitwise those of any number of ranks. */
 static smile_status pool_samples(evalctx *E, fit_phase *ph, char *msg, size_t msg_len) {
     smile_fit *f = E->f;
     const size_t no = f->n_eval * E->out_size;
-    const int root = f->rank == 0, R = smile_comm_size(f->comm);
-    size_t S_max = 0;
-    for (int i = 0; i < ph->Kp; i++)
-        if (ph->rows[ph->pooled[i]] > S_max) S_max = ph->rows[ph->pooled[i]];
-    smile_metrics_params p = base_params(f, ph->Kp);
+    const int root = f->rank == 0, R = smile_comm_size(f->comm), Kp = ph->Kp;
+    size_t S_max = 0, S_min = SIZE_MAX;
+    for (int i = 0; i < Kp; i++) {
+        size_t r = ph->rows[ph->pooled[i]];
+        S_max = r > S_max ? r : S_max;
+        S_min = r < S_min ? r : S_min;
+    }
+    smile_metrics_params p = base_params(f, Kp);
     p.phase = SMILE_METRICS_PHASE_SAMPLING;
     p.max_samples = S_max;
+    p.fn_samples = S_min;
+    const size_t sb = smile_metrics_summary_bytes(&p), nE = smile_metrics_width_points(&p);
     smile_metrics_acc *acc = NULL;
     smile_status st = root ? acc_start(E, &p, &acc, msg, msg_len) : SMILE_OK;
-    /* regression with a global σ: each sample's own log σ */
-    const int own_tau = !E->classif && E->out_size == 1 && f->log_sigma != SIZE_MAX;
+    smile_metrics_chain **ch = calloc((size_t)Kp, sizeof *ch); /* this rank's chains */
     float *pred = smile_alloc_array(S_max, no * sizeof(float)); /* [S][n × os] of one chain */
     float *taus = malloc((S_max ? S_max : 1) * sizeof(float));
-    if (st == SMILE_OK && (!pred || !taus)) {
+    void *sum = malloc(sb ? sb : 1);
+    double *x = smile_alloc_array(nE, sizeof(double)), *cdf = smile_alloc_array(nE, 2 * sizeof(double));
+    uint32_t *idx = smile_alloc_array(nE, sizeof(uint32_t));
+    if (st == SMILE_OK && (!ch || !pred || !taus || !sum || !x || !cdf || !idx || !sb)) {
         st = SMILE_ENOMEM;
         smile_set_msg(msg, msg_len, "evaluation: out of memory");
     }
-    int remote_failed = 0;
-    for (int i = 0; i < ph->Kp; i++) {
+    smile_status cs = SMILE_OK; /* the communicator's status: broken → stop talking */
+    int remote_failed = 0;      /* rank 0: an owner failed (its message comes with the agreement) */
+    for (int i = 0; cs == SMILE_OK && i < Kp; i++) {
         const int k = ph->pooled[i], owner = member_owner(f->cfg.members, R, k);
-        int64_t r = -1;
-        if (owner == f->rank) {
-            size_t rr = 0;
-            if (st == SMILE_OK) st = chain_outputs(E, k, pred, own_tau ? taus : NULL, &rr, msg, msg_len);
-            if (st == SMILE_OK) r = (int64_t)rr;
-            if (!root) {
-                smile_status cs = smile_comm_send(f->comm, 0, &r, sizeof r, msg, msg_len);
-                if (cs == SMILE_OK && r >= 0)
-                    cs = smile_comm_send(f->comm, 0, pred, (size_t)r * no * sizeof(float), msg, msg_len);
-                if (cs == SMILE_OK && r >= 0 && own_tau)
-                    cs = smile_comm_send(f->comm, 0, taus, (size_t)r * sizeof(float), msg, msg_len);
-                if (cs != SMILE_OK) break; /* the communicator is broken */
-                continue;
-            }
-        } else if (root) {
-            smile_status cs = smile_comm_recv(f->comm, owner, &r, sizeof r, msg, msg_len);
-            if (cs == SMILE_OK && r > (int64_t)S_max) cs = SMILE_EFORMAT;
-            if (cs == SMILE_OK && r >= 0)
-                cs = smile_comm_recv(f->comm, owner, pred, (size_t)r * no * sizeof(float), msg, msg_len);
-            if (cs == SMILE_OK && r >= 0 && own_tau)
-                cs = smile_comm_recv(f->comm, owner, taus, (size_t)r * sizeof(float), msg, msg_len);
-            if (cs != SMILE_OK) {
-                st = cs;
-                break;
-            }
-            remote_failed |= r < 0;
-        } else {
-            continue;
-        }
-        if (st == SMILE_OK && !remote_failed)
-            st = acc_add_chain(acc, E, i, (size_t)r, pred, own_tau ? taus : NULL, msg, msg_len);
+        int got = 0;
+        if (owner == f->rank && st == SMILE_OK)
+            st = summarise_chain(E, &p, i, k, nE > 0, pred, taus, sum, &ch[i], msg, msg_len);
+        if (owner != f->rank && !root) continue;
+        cs = to_root(f, owner, st == SMILE_OK, sum, sb, &got, msg, msg_len);
+        remote_failed |= root && owner != 0 && !got;
+        if (root && got && st == SMILE_OK && !remote_failed)
+            st = smile_metrics_acc_merge(acc, i, sum, msg, msg_len);
     }
-    if (st == SMILE_OK && root && !remote_failed) {
+    if (cs != SMILE_OK) st = cs;
+    st = fit_agree(f, st, msg, msg_len); /* the width rounds only when every chain is in */
+    /* every rank takes part in every round; a local failure on rank 0 (st) does
+     * not stop the messages, only a broken communicator (cs) does */
+    const int go = st == SMILE_OK && nE > 0; /* the same on every rank */
+    smile_status ls = SMILE_OK;
+    while (go && cs == SMILE_OK) {
+        /* rank 0 names the interval ends still open and the points there */
+        uint64_t m = root && ls == SMILE_OK ? smile_metrics_acc_width_points(acc, idx, x) : 0;
+        cs = smile_comm_bcast(f->comm, &m, sizeof m, 0, msg, msg_len);
+        if (cs != SMILE_OK || m == 0) break;
+        cs = smile_comm_bcast(f->comm, idx, m * sizeof *idx, 0, msg, msg_len);
+        if (cs == SMILE_OK) cs = smile_comm_bcast(f->comm, x, m * sizeof *x, 0, msg, msg_len);
+        for (int i = 0; cs == SMILE_OK && i < Kp; i++) {
+            const int owner = member_owner(f->cfg.members, R, ph->pooled[i]);
+            int got = 0;
+            if (owner == f->rank) smile_metrics_chain_cdf(ch[i], m, idx, x, cdf);
+            if (owner != f->rank && !root) continue;
+            cs = to_root(f, owner, 1, cdf, 2 * m * sizeof(double), &got, msg, msg_len);
+            if (root && cs == SMILE_OK && ls == SMILE_OK)
+                ls = smile_metrics_acc_width_add(acc, i, cdf, msg, msg_len);
+        }
+        if (root && cs == SMILE_OK && ls == SMILE_OK)
+            ls = smile_metrics_acc_width_update(acc, msg, msg_len);
+    }
+    if (go) st = cs != SMILE_OK ? cs : ls;
+    if (st == SMILE_OK && root) {
         st = smile_metrics_acc_finish(acc, &ph->m, msg, msg_len);
         ph->have_m = st == SMILE_OK;
     }
+    for (int i = 0; ch && i < Kp; i++) smile_metrics_chain_free(ch[i]);
     smile_metrics_acc_free(acc);
-    free(pred);
-    free(taus);
+    free(ch); free(pred); free(taus); free(sum); free(x); free(cdf); free(idx);
     return fit_agree(f, st, msg, msg_len);
 }
 

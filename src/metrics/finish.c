@@ -1,9 +1,7 @@
-/* Reduction of the metrics accumulator into smile_metrics (docs/method.md, section 11).
- * Per-point work (coverage quantiles, function-space diagnostics) runs in
- * OpenMP loops whose results are stored per point and summed serially, and
- * every random draw comes from a stream keyed by the test point, so results
- * do not depend on the thread count. */
-#include "diag/diag.h"
+/* Metrics from the merged chain summaries (docs/method.md, sections 11, 11.11).
+ * Everything here is serial over the merged sums, in chain order, so the
+ * results depend neither on the thread count nor on where (which rank) each
+ * chain was summarised. */
 #include "metrics/metrics_internal.h"
 
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 void smile_metrics_free(smile_metrics *m) {
     if (!m) return;
     free(m->chain_samples); free(m->chainwise_lppd); free(m->running_lppd);
+    free(m->running_samples);
     free(m->seq_chain_lppd); free(m->seq_chain_lppd_mean); free(m->seq_chain_lppd_std);
     free(m->chainwise_rmse); free(m->chain_accuracy); free(m->chain_perplexity);
     memset(m, 0, sizeof *m);
@@ -34,141 +33,24 @@ static int cmp_double(const void *pa, const void *pb) {
     return (a > b) - (a < b);
 }
 
-/* section 11.3: s_i = clip(sqrt((1/K) Σ_k (μ_k − μ̄)²), 1e-6, 1e6) of the members;
- * a single member has no spread: σ = 1, the σ it was trained with (log σ fixed at 0). */
-static double de_spread_scale(const smile_metrics_acc *a, size_t i) {
-    size_t K = (size_t)a->K, n = a->n;
-    if (K == 1) return 1.0;
-    double mb = 0, v = 0;
-    for (size_t k = 0; k < K; k++) mb += a->fstore[k * n + i]; /* S = 1: index k n + i */
-    mb /= (double)K;
-    for (size_t k = 0; k < K; k++) {
-        double d = a->fstore[k * n + i] - mb;
-        v += d * d;
-    }
-    double s = sqrt(v / (double)K);
-    if (s < 1e-6) s = 1e-6;
-    else if (s > 1e6) s = 1e6;
-    return s;
-}
-
-/* Mixture CDF (1/T) Σ Φ((x − μ_j)/σ_j) and density. */
-static double mix_cdf(const double *mu, const double *sg, size_t T, double x, double *pdf) {
-    double F = 0, f = 0;
-    for (size_t j = 0; j < T; j++) {
-        double z = (x - mu[j]) / sg[j];
-        F += 0.5 * erfc(-z * 0.70710678118654752440);
-        f += exp(-0.5 * z * z) / sg[j];
-    }
-    *pdf = f * 0.39894228040143267794 / (double)T;
-    return F / (double)T;
-}
-
-/* section 11.5 (our addition) exact q-quantile of the Gaussian mixture: Newton steps kept
- * inside a bisection bracket [min(μ − 10σ), max(μ + 10σ)] (Φ(−10) ≈ 8e-24,
- * far below any level used). */
-static double mix_quantile(const double *mu, const double *sg, size_t T, double q) {
-    double lo = INFINITY, hi = -INFINITY, m1 = 0, m2 = 0;
-    for (size_t j = 0; j < T; j++) {
-        if (mu[j] - 10 * sg[j] < lo) lo = mu[j] - 10 * sg[j];
-        if (mu[j] + 10 * sg[j] > hi) hi = mu[j] + 10 * sg[j];
-        m1 += mu[j];
-        m2 += mu[j] * mu[j] + sg[j] * sg[j];
-    }
-    /* start at the quantile of the moment-matched Gaussian (exact for
-     * identical components, close for unimodal mixtures) */
-    m1 /= (double)T;
-    m2 = m2 / (double)T - m1 * m1;
-    double x = m1 + sqrt(m2 > 0 ? m2 : 0) * smile_normal_quantile(q);
-    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
-    for (int it = 0; it < 200; it++) {
-        double f, F = mix_cdf(mu, sg, T, x, &f) - q;
-        if (F == 0) return x;
-        if (F < 0) lo = x;
-        else hi = x;
-        double xn = (f > 0) ? x - F / f : NAN;
-        if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
-        double tol = 1e-13 * (1.0 + fabs(x));
-        if (fabs(xn - x) <= tol || hi - lo <= tol) return xn;
-        x = xn;
-    }
-    return x;
-}
-
-/* section 11.5 for test point i: interval ends lo/hi[n_levels]. buf holds
- * T R (draws) or 2 T (exact) doubles. */
-static void coverage_point(const smile_metrics_acc *a, size_t i, const size_t *Sk, size_t T,
-                           double *buf, double *lo, double *hi) {
-    size_t n = a->n, S = a->S, L = a->p.n_levels;
-    double s_de = a->p.de_spread ? de_spread_scale(a, i) : 0;
-    int exact = a->p.coverage_method == SMILE_COVERAGE_EXACT;
-    double *mu = buf, *sg = buf + T;
-    smile_rng r;
-    smile_rng_init(&r, a->p.seed, i, SMILE_RNG_METRICS_REG_DRAW);
-    size_t j = 0;
-    for (size_t k = 0; k < (size_t)a->K; k++)
-        for (size_t s = 0; s < Sk[k]; s++) {
-            size_t ks = k * S + s;
-            double m = (double)a->fstore[ks * n + i];
-            double sig = a->p.de_spread ? s_de
-                         : a->lsig_pt ? smile_metrics_sigma((double)a->lsig_pt[ks * n + i])
-                                      : smile_metrics_sigma(a->lsig_s[ks]);
-            if (exact) {
-                mu[j] = m;
-                sg[j] = sig;
-                j++;
-            } else {
-                for (size_t d = 0; d < a->R; d++) buf[j++] = m + sig * smile_rng_normal(&r);
-            }
-        }
-    if (!exact) qsort(buf, j, sizeof(double), cmp_double);
-    for (size_t l = 0; l < L; l++) {
-        double al = a->p.levels[l], ql = 0.5 * (1 - al), qh = 0.5 * (1 + al);
-        if (exact) {
-            lo[l] = mix_quantile(mu, sg, T, ql);
-            hi[l] = mix_quantile(mu, sg, T, qh);
-        } else {
-            lo[l] = smile_quantile_sorted(buf, j, ql);
-            hi[l] = smile_quantile_sorted(buf, j, qh);
-        }
-    }
-}
-
-static smile_status regression_coverage(const smile_metrics_acc *a, const size_t *Sk, size_t T,
-                                        smile_metrics *m) {
-    size_t n = a->n, L = a->p.n_levels;
-    int exact = a->p.coverage_method == SMILE_COVERAGE_EXACT;
-    size_t per = exact ? 2 * T : T * a->R;
-    double *ends = malloc(2 * L * n * sizeof(double)); /* [n][2L]: lo then hi */
-    if (!ends) return SMILE_ENOMEM;
-    int fail = 0;
-#pragma omp parallel
-    {
-        double *buf = malloc(per * sizeof(double));
-        if (!buf) {
-#pragma omp atomic write
-            fail = 1;
-        }
-#pragma omp for schedule(dynamic, 8)
-        for (size_t i = 0; i < n; i++)
-            if (buf) coverage_point(a, i, Sk, T, buf, ends + i * 2 * L, ends + i * 2 * L + L);
-        free(buf);
-    }
-    if (fail) {
-        free(ends);
-        return SMILE_ENOMEM;
-    }
+/* section 11.5: coverage of the central level-α interval of the pooled mixture
+ * = fraction of points with |F(y_i) − 1/2| <= α/2, F(y_i) the mixture CDF at
+ * the target (exact: Σ Φ over every sample, merged from the chains); width =
+ * mean of the mixture quantiles' distance found by the width rounds. */
+static void regression_coverage(const smile_metrics_acc *a, size_t T, smile_metrics *m) {
+    size_t n = a->n, L = a->p.n_levels, E = a->L.E;
     m->n_levels = L;
+    m->width_rounds = a->w_round;
     double ss = 0, gap = 0;
     for (size_t l = 0; l < L; l++) {
         size_t in = 0;
-        double w = 0;
+        double w = 0, al = a->p.levels[l];
         for (size_t i = 0; i < n; i++) {
-            double lo = ends[i * 2 * L + l], hi = ends[i * 2 * L + L + l];
-            in += (lo <= a->y[i] && a->y[i] <= hi);
-            w += hi - lo;
+            double F = a->pit[i] / (double)T;
+            in += fabs(F - 0.5) <= 0.5 * al;
+            w += a->wx[i * E + 2 * l + 1] - a->wx[i * E + 2 * l];
         }
-        double al = a->p.levels[l], c = (double)in / (double)n;
+        double c = (double)in / (double)n;
         m->levels[l] = al;
         m->coverage[l] = c;
         m->width[l] = w / (double)n;
@@ -180,58 +62,44 @@ static smile_status regression_coverage(const smile_metrics_acc *a, const size_t
         m->calib_error_reference = m->calib_error_rms / sqrt((double)L); /* κ = 0 */
         m->calib_gap = gap;
     }
-    free(ends);
-    return SMILE_OK;
 }
 
-/* section 11.9 (our addition): bulk R̂ and bulk-ESS of f_{k,s}(x_i) over the K chains (the
- * first S_min samples of each), on every or an evenly strided subset of the
- * test points; median and 90th percentile (section 11.5 interpolation). */
-static smile_status function_space(const smile_metrics_acc *a, const size_t *Sk,
-                                   smile_metrics *m) {
-    size_t K = (size_t)a->K, n = a->n, S = a->S, Smin = SIZE_MAX;
-    for (size_t k = 0; k < K; k++)
-        if (Sk[k] < Smin) Smin = Sk[k];
-    if (Smin < 4) return SMILE_OK; /* too short for split halves: NaN */
-    size_t np = (a->p.fn_diag_max_points && a->p.fn_diag_max_points < n)
-                    ? a->p.fn_diag_max_points
-                    : n;
-    double *rh = malloc(np * sizeof(double)), *es = malloc(np * sizeof(double));
+/* section 11.9 (our addition): split-R̂ of f_{k,s}(x_i) from the means and
+ * variances of the 2K half-chains (the first fn_samples samples of each
+ * chain, halved), R̂ = sqrt(((h−1)/h W + B/h)/W) with W the mean half-chain
+ * variance and B/h the variance of the half-chain means; ESS = Σ_k ESS_k of
+ * the chains' own sequences. On every or an evenly strided subset of the test
+ * points; median and 90th percentile (section 11.5 interpolation). */
+static smile_status function_space(const smile_metrics_acc *a, smile_metrics *m) {
+    size_t K = (size_t)a->K, P = a->L.P, h = a->fn_n / 2;
+    if (a->fn_n < 4) return SMILE_OK; /* too short for split halves: NaN */
+    double *rh = malloc(P * sizeof(double)), *es = malloc(P * sizeof(double));
     if (!rh || !es) {
         free(rh); free(es);
         return SMILE_ENOMEM;
     }
-    int fail = 0;
-#pragma omp parallel
-    {
-        double *d = malloc(K * Smin * sizeof(double));
-        if (!d) {
-#pragma omp atomic write
-            fail = 1;
-        }
-#pragma omp for schedule(dynamic, 4)
-        for (size_t j = 0; j < np; j++) {
-            rh[j] = es[j] = NAN;
-            if (!d) continue;
-            size_t i = (size_t)(((unsigned long long)j * n) / np);
-            for (size_t k = 0; k < K; k++)
-                for (size_t s = 0; s < Smin; s++)
-                    d[k * Smin + s] = (double)a->fstore[(k * S + s) * n + i];
-            smile_diag_bulk(d, K, Smin, &rh[j], &es[j]);
-        }
-        free(d);
-    }
-    if (fail) {
-        free(rh); free(es);
-        return SMILE_ENOMEM;
-    }
     size_t nr = 0, ne = 0, above = 0;
-    for (size_t j = 0; j < np; j++) {
-        if (!isnan(rh[j])) {
-            above += rh[j] > 1.01;
-            rh[nr++] = rh[j];
+    for (size_t j = 0; j < P; j++) {
+        double gm = 0, W = 0, B = 0, ess = 0;
+        for (size_t k = 0; k < K; k++) {
+            const double *o = a->fn + (k * P + j) * SMILE_FN_STATS;
+            gm += o[0] + o[1];
+            W += o[2] + o[3];
+            ess += o[4];
         }
-        if (!isnan(es[j])) es[ne++] = es[j];
+        gm /= (double)(2 * K);
+        W /= (double)(2 * K);
+        for (size_t k = 0; k < K; k++) {
+            const double *o = a->fn + (k * P + j) * SMILE_FN_STATS;
+            B += (o[0] - gm) * (o[0] - gm) + (o[1] - gm) * (o[1] - gm);
+        }
+        B /= (double)(2 * K - 1); /* B/h: variance of the half-chain means */
+        double vp = (double)(h - 1) / (double)h * W + B, r = W > 0 ? sqrt(vp / W) : NAN;
+        if (isfinite(r)) {
+            above += r > 1.01;
+            rh[nr++] = r;
+        }
+        if (isfinite(ess)) es[ne++] = ess;
     }
     qsort(rh, nr, sizeof(double), cmp_double);
     qsort(es, ne, sizeof(double), cmp_double);
@@ -266,9 +134,7 @@ static void seq_curve(const smile_metrics_acc *a, const size_t *Sk, const uint32
 
 static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, size_t T,
                                 smile_metrics *m) {
-    size_t K = (size_t)a->K, n = a->n, Smax = 0;
-    for (size_t k = 0; k < K; k++)
-        if (Sk[k] > Smax) Smax = Sk[k];
+    size_t K = (size_t)a->K, n = a->n;
     double *cum = malloc(n * sizeof(double));
     if (!cum) return SMILE_ENOMEM;
     /* section 11.2: pooled LPPD = mean_i LSE_k(chain LSE) − log T; chainwise per chain */
@@ -284,24 +150,24 @@ static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, si
         for (size_t i = 0; i < n; i++) c += a->chain_lse[k * n + i];
         m->chainwise_lppd[k] = c / (double)n - log((double)Sk[k]);
     }
-    /* running LPPD over samples m = 1..Smax (running log-sum-exps) */
+    /* running LPPD at the sample counts q_j: every chain's first min(q_j, S_k)
+     * samples (merged per-chain log-sum-exps) */
     if (a->run_lse) {
-        m->running_lppd = malloc(Smax * sizeof(double));
-        if (!m->running_lppd) {
+        size_t Q = a->L.Q;
+        m->running_lppd = malloc(Q * sizeof(double));
+        m->running_samples = malloc(Q * sizeof(size_t));
+        if (!m->running_lppd || !m->running_samples) {
             free(cum);
             return SMILE_ENOMEM;
         }
-        m->n_running = Smax;
-        for (size_t i = 0; i < n; i++) cum[i] = -INFINITY;
-        for (size_t q = 0; q < Smax; q++) {
+        m->n_running = Q;
+        for (size_t j = 0; j < Q; j++) {
             double t = 0;
-            size_t den = 0;
-            for (size_t i = 0; i < n; i++) {
-                cum[i] = smile_logaddexp(cum[i], a->run_lse[q * n + i]);
-                t += cum[i];
-            }
-            for (size_t k = 0; k < K; k++) den += Sk[k] < q + 1 ? Sk[k] : q + 1;
-            m->running_lppd[q] = t / (double)n - log((double)den);
+            size_t den = 0, q = a->L.q[j];
+            for (size_t i = 0; i < n; i++) t += a->run_lse[j * n + i];
+            for (size_t k = 0; k < K; k++) den += Sk[k] < q ? Sk[k] : q;
+            m->running_lppd[j] = t / (double)n - log((double)den);
+            m->running_samples[j] = q;
         }
     }
     seq_curve(a, Sk, NULL, cum, m->seq_chain_lppd);
@@ -345,37 +211,30 @@ static smile_status lppd_curves(const smile_metrics_acc *a, const size_t *Sk, si
 static smile_status classification_scores(const smile_metrics_acc *a, size_t T,
                                           smile_metrics *m) {
     size_t n = a->n, C = a->C, K = (size_t)a->K;
-    double *pbar = malloc(n * C * sizeof(double));
+    double *pbar = a->psum ? malloc(n * C * sizeof(double)) : NULL;
     int32_t *mv = malloc(n * sizeof(int32_t)), *dv = malloc(n * sizeof(int32_t));
-    uint32_t *tmp = malloc(C * sizeof(uint32_t));
-    size_t *chain_ok = calloc(K, sizeof(size_t));
-    if (!pbar || !mv || !dv || !tmp || !chain_ok) {
-        free(pbar); free(mv); free(dv); free(tmp); free(chain_ok);
+    if ((a->psum && !pbar) || !mv || !dv) {
+        free(pbar); free(mv); free(dv);
         return SMILE_ENOMEM;
     }
     size_t ok_mv = 0, ok_bma = 0;
     double brier = 0;
     for (size_t i = 0; i < n; i++) {
         size_t y = (size_t)a->lab[i];
+        /* section 11.6 majority vote over all K S argmax votes (ties → smallest) */
+        mv[i] = (int32_t)smile_argmax_u32(a->votes + i * C, C);
+        ok_mv += (size_t)mv[i] == y;
+        /* section 11.7: majority over predictive draws (or argmax votes) */
+        dv[i] = a->dvotes ? (int32_t)smile_argmax_u32(a->dvotes + i * C, C) : mv[i];
+        if (!pbar) continue; /* text: no class probabilities kept */
         double *p = pbar + i * C;
         for (size_t c = 0; c < C; c++) p[c] = a->psum[i * C + c] / (double)T;
-        /* section 11.6 majority vote over all K S argmax votes (ties → smallest) */
-        memset(tmp, 0, C * sizeof(uint32_t));
-        for (size_t k = 0; k < K; k++) {
-            const uint32_t *v = a->votes + (k * n + i) * C;
-            for (size_t c = 0; c < C; c++) tmp[c] += v[c];
-            chain_ok[k] += smile_argmax_u32(v, C) == y;
-        }
-        mv[i] = (int32_t)smile_argmax_u32(tmp, C);
-        ok_mv += (size_t)mv[i] == y;
         ok_bma += smile_argmax_d(p, C) == y;
         /* section 11.6 */
         for (size_t c = 0; c < C; c++) {
             double d = p[c] - (c == y ? 1.0 : 0.0);
             brier += d * d;
         }
-        /* section 11.7: majority over predictive draws (or argmax votes) */
-        dv[i] = a->dvotes ? (int32_t)smile_argmax_u32(a->dvotes + i * C, C) : mv[i];
     }
     m->acc_majority = (double)ok_mv / (double)n;
     m->acc_bma = (double)ok_bma / (double)n;
@@ -383,13 +242,13 @@ static smile_status classification_scores(const smile_metrics_acc *a, size_t T,
     m->nll_bma = -m->lppd;
     m->nll_mean_sample = -a->sum_ell / ((double)T * (double)n);
     for (size_t k = 0; k < K; k++) {
-        m->chain_accuracy[k] = (double)chain_ok[k] / (double)n;
+        m->chain_accuracy[k] = (double)a->chain_ok[k] / (double)n;
         m->chain_perplexity[k] = exp(-m->chainwise_lppd[k]);
     }
     m->perplexity = exp(-m->lppd);
     m->perplexity_mean_sample = exp(m->nll_mean_sample);
     smile_status st = SMILE_OK;
-    if (a->p.task == SMILE_METRICS_CLASSIFICATION) {
+    if (pbar) {
         st = smile_ece_top_label(pbar, a->lab, n, C, SMILE_METRICS_ECE_BINS, &m->ece_top_label,
                                  m->rel_count, m->rel_acc, m->rel_conf);
         if (st == SMILE_OK)
@@ -399,7 +258,8 @@ static smile_status classification_scores(const smile_metrics_acc *a, size_t T,
         m->auroc = smile_auroc_ovr(pbar, a->lab, n, C);
         m->aurc = smile_aurc(pbar, a->lab, n, C);
     }
-    free(pbar); free(mv); free(dv); free(tmp); free(chain_ok);
+    if (!pbar) m->acc_bma = m->brier = NAN;
+    free(pbar); free(mv); free(dv);
     return st;
 }
 
@@ -407,45 +267,19 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
                                       size_t msg_len) {
     SMILE_CHECK(!a || !m, SMILE_EINVAL, msg, msg_len, "metrics: NULL argument");
     metrics_blank(m);
-    size_t K = (size_t)a->K, n = a->n, S = a->S;
-    /* S_k: leading complete samples; anything else is an incomplete feed */
-    size_t *Sk = calloc(K, sizeof(size_t));
+    size_t K = (size_t)a->K, n = a->n;
+    if (a->merged == 0) SMILE_TRY(smile_metrics_acc_merge_added(a, msg, msg_len));
+    SMILE_CHECK(a->merged != a->K, SMILE_EINVAL, msg, msg_len,
+                "metrics: %d of %d chains merged", a->merged, a->K);
+    int open = 0;
+    for (size_t j = 0; a->L.cov && a->w_round < SMILE_METRICS_WIDTH_ROUNDS && j < n * a->L.E; j++)
+        open |= !a->wdone[j];
+    SMILE_CHECK(open, SMILE_EINVAL, msg, msg_len, "metrics: the interval-width rounds are not done");
+    size_t *Sk = malloc(K * sizeof(size_t));
     SMILE_CHECK(!Sk, SMILE_ENOMEM, msg, msg_len, "metrics: out of memory");
+    memcpy(Sk, a->Sk, K * sizeof(size_t));
     size_t T = 0;
-    for (size_t k = 0; k < K; k++) {
-        size_t s = 0;
-        while (s < S && a->filled[k * S + s] == n) s++;
-        for (size_t q = s; q < S; q++)
-            if (a->filled[k * S + q] != 0) {
-                smile_set_msg(msg, msg_len,
-                              "metrics: chain %zu sample %zu incomplete (%zu of %zu points) or "
-                              "samples not contiguous",
-                              k, q, a->filled[k * S + q], n);
-                free(Sk);
-                return SMILE_EINVAL;
-            }
-        if (s == 0) {
-            smile_set_msg(msg, msg_len, "metrics: chain %zu has no complete sample", k);
-            free(Sk);
-            return SMILE_EINVAL;
-        }
-        Sk[k] = s;
-        T += s;
-    }
-    /* section 11.3: member-spread predictive, ℓ known only now */
-    if (a->p.de_spread && !a->de_fed) {
-        for (size_t i = 0; i < n; i++) {
-            double s_i = de_spread_scale(a, i);
-            for (size_t k = 0; k < K; k++) {
-                double ell = smile_metrics_gauss_logpdf(a->y[i], (double)a->fstore[k * n + i], s_i);
-                double *cl = &a->chain_lse[k * n + i];
-                *cl = smile_logaddexp(*cl, ell);
-                if (a->run_lse) a->run_lse[i] = smile_logaddexp(a->run_lse[i], ell);
-                a->sum_ell += ell;
-            }
-        }
-        a->de_fed = 1;
-    }
+    for (size_t k = 0; k < K; k++) T += Sk[k];
     m->task = a->p.task;
     m->phase = a->p.phase;
     m->n = n;
@@ -484,7 +318,7 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
             m->lppd_orig = m->lppd - log(a->p.y_scale);
             m->rmse_orig = a->p.y_scale * m->rmse;
         }
-        if (a->p.coverage && (st = regression_coverage(a, Sk, T, m)) != SMILE_OK) goto fail;
+        if (a->L.cov) regression_coverage(a, T, m);
     } else {
         st = SMILE_ENOMEM;
         m->chain_accuracy = malloc(K * sizeof(double));
@@ -492,7 +326,7 @@ smile_status smile_metrics_acc_finish(smile_metrics_acc *a, smile_metrics *m, ch
         if (!m->chain_accuracy || !m->chain_perplexity) goto fail;
         if ((st = classification_scores(a, T, m)) != SMILE_OK) goto fail;
     }
-    if (a->p.fn_diag && (st = function_space(a, Sk, m)) != SMILE_OK) goto fail;
+    if (a->L.has_fn && (st = function_space(a, m)) != SMILE_OK) goto fail;
     return SMILE_OK;
 fail:
     smile_metrics_free(m);

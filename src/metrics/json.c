@@ -46,6 +46,13 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
     ok &= add_num(obj, "lppd", m->lppd);
     ok &= add_arr(obj, "chainwise_lppd", m->chainwise_lppd, K);
     ok &= add_arr(obj, "running_lppd", m->running_lppd, m->n_running);
+    if (m->running_samples) {
+        double *q = malloc((m->n_running ? m->n_running : 1) * sizeof(double));
+        if (!q) return SMILE_ENOMEM;
+        for (size_t j = 0; j < m->n_running; j++) q[j] = (double)m->running_samples[j];
+        ok &= add_arr(obj, "running_lppd_samples", q, m->n_running);
+        free(q);
+    }
     ok &= add_arr(obj, "seq_chain_lppd", m->seq_chain_lppd, K);
     if (m->seq_chain_lppd_mean) {
         ok &= add_num(obj, "seq_chain_lppd_n_orderings", (double)m->n_orderings);
@@ -66,6 +73,7 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
             ok &= add_num(obj, "calib_error_rms", m->calib_error_rms);
             ok &= add_num(obj, "calib_error_reference", m->calib_error_reference);
             ok &= add_num(obj, "calib_gap", m->calib_gap);
+            ok &= add_num(obj, "width_rounds", (double)m->width_rounds);
         }
         if (m->y_scale > 0) {
             ok &= add_num(obj, "lppd_original_units", m->lppd_orig);
@@ -107,8 +115,8 @@ smile_status smile_metrics_to_json(const smile_metrics *m, struct cJSON *obj) {
         ok &= cJSON_AddStringToObject(
                   fs, "note",
                   "project addition (docs/method.md, section 11.9), not in the reference: "
-                  "rank-normalised split R-hat and bulk ESS of per-point predictions across "
-                  "chains") != NULL;
+                  "split R-hat from half-chain means and variances, and the sum of the "
+                  "chains' own ESS, of per-point predictions") != NULL;
         ok &= add_num(fs, "n_points", (double)m->fn_points);
         ok &= add_num(fs, "rhat_median", m->fn_rhat_median);
         ok &= add_num(fs, "rhat_p90", m->fn_rhat_p90);

@@ -8,11 +8,17 @@
 /* Evaluation metrics (docs/method.md, section 11; "section" below: of it)  */
 /* ======================================================================== */
 /* Posterior samples θ_{k,s} (chain k < K, sample s < S_k) are pooled with
- * equal weight (section 11.1). Predictions are streamed into an accumulator
- * one (chain, sample, range of test points) at a time, so K×S×n arrays are
- * only held where a metric needs them (regression coverage, function-space
- * diagnostics; see smile_metrics_params). All sums are in double. Regression
- * metrics are in the standardised target space (section 11.1). */
+ * equal weight (section 11.1). Every metric is computed from per-chain
+ * summaries of a fixed size (independent of S_k; section 11.11): a chain
+ * (smile_metrics_chain) receives its own samples' predictions and reduces them
+ * to a summary of smile_metrics_summary_bytes bytes, and the accumulator
+ * merges the K summaries in chain order. The interval widths of regression
+ * coverage also need a few rounds of mixture-CDF evaluations at points the
+ * accumulator chooses (smile_metrics_acc_width_*). Over MPI ranks each rank
+ * summarises its own chains and sends only the summaries and the CDF values,
+ * so the bytes sent do not grow with the number of samples; in one process
+ * the accumulator's add calls run exactly the same path. All sums are in
+ * double. Regression metrics are in the standardised target space. */
 
 typedef enum {
     SMILE_METRICS_REGRESSION = 0,     /* Gaussian likelihood, section 11.1           */
@@ -25,17 +31,14 @@ typedef enum {
     SMILE_METRICS_PHASE_ENSEMBLE = 1  /* JSON "ensemble_initialization" (S=1)  */
 } smile_metrics_phase;
 
-typedef enum {
-    SMILE_COVERAGE_DRAWS = 0, /* section 11.5 predictive draws (reference rule)  */
-    SMILE_COVERAGE_EXACT = 1  /* section 11.5 (our addition): exact mixture quantiles (O(KS)
-                                 CDF evaluations per bisection/Newton step)  */
-} smile_coverage_method;
-
 #define SMILE_METRICS_MAX_LEVELS 8
+/* running LPPD (section 11.2): at most this many sample counts q */
+#define SMILE_METRICS_RUNNING_POINTS 32
+/* at most this many Newton/bisection rounds of the interval widths (section 11.5) */
+#define SMILE_METRICS_WIDTH_ROUNDS 64
 #define SMILE_METRICS_ECE_BINS 10
 /* smile_rng purposes of the metric draws (keyed with params.seed). */
 #define SMILE_RNG_METRICS_CLASS_DRAW 0x4D455431u /* label draws, section 11.7 */
-#define SMILE_RNG_METRICS_REG_DRAW 0x4D455432u   /* predictive draws, section 11.5 */
 #define SMILE_RNG_METRICS_ORDER 0x4D455433u      /* chain orderings, section 11.2 */
 
 typedef struct {
@@ -49,24 +52,23 @@ typedef struct {
     int heteroscedastic; /* 1: per-point log σ (MILE model); 0: per-sample τ   */
     int de_spread;       /* 1: section 11.3 DE member-spread predictive (homoscedastic,
                             ensemble phase, S = 1; log σ inputs ignored)       */
-    int coverage;        /* section 11.5 (default 1; stores μ, and per-point log σ when
-                            heteroscedastic, as float: 4 K S n bytes each)     */
-    smile_coverage_method coverage_method;
+    int coverage;        /* section 11.5 exact mixture coverage and widths (default 1) */
     size_t n_levels;     /* nominal levels A (default {0.8, 0.9, 0.95})        */
     double levels[SMILE_METRICS_MAX_LEVELS];
     double y_scale;      /* s_y > 0: also report LPPD, RMSE in original units  */
-    /* predictive draws per posterior sample (sections 11.7, 11.5); 0 = auto:
-       1 when sampling; ensemble: 1000 (regression), 100 (classification) —
-       set n_samples/n_thinning of the matching sampling run when known      */
+    /* classification label draws per posterior sample (section 11.7); 0 =
+       auto: 1 when sampling, 100 in the ensemble phase                      */
     size_t draws_per_sample;
     int calib_argmax;    /* section 11.7 deterministic option: argmax majority vote */
     /* chain-resolved curves (section 11.2) */
-    int running;         /* running LPPD over samples (default 1; S n doubles) */
+    int running;         /* running LPPD at up to 32 sample counts (default 1)  */
     int n_orderings;     /* R random chain orderings (default 10; 0 = off)     */
-    /* section 11.9 (our addition) function-space R̂ / bulk-ESS (default 1; stores f as float,
-       4 K S n bytes); needs S >= 4 */
+    /* section 11.9 (our addition) function-space split-R̂ / ESS (default 1);
+       uses the first fn_samples samples of every chain (0: the smallest S_k;
+       set it when chains are summarised apart); needs fn_samples >= 4 */
     int fn_diag;
     size_t fn_diag_max_points; /* 0 = all; else an evenly strided subset     */
+    size_t fn_samples;
     uint64_t seed;       /* draws and orderings (independent of thread count) */
 } smile_metrics_params;
 
@@ -84,7 +86,8 @@ typedef struct {
     /* section 11.2, all tasks */
     double lppd;
     double *chainwise_lppd;   /* [K]                                         */
-    double *running_lppd;     /* [n_running] (m = 1..max S_k) or NULL        */
+    double *running_lppd;     /* [n_running] at q = running_samples[j] or NULL */
+    size_t *running_samples;  /* [n_running] sample counts q per chain        */
     size_t n_running;
     double *seq_chain_lppd;   /* [K] chains added in index order             */
     double *seq_chain_lppd_mean, *seq_chain_lppd_std; /* [K] over orderings  */
@@ -96,6 +99,7 @@ typedef struct {
     double levels[SMILE_METRICS_MAX_LEVELS], coverage[SMILE_METRICS_MAX_LEVELS],
         width[SMILE_METRICS_MAX_LEVELS];
     double calib_error_rms, calib_error_reference, calib_gap;
+    int width_rounds;         /* rounds of the interval-width search (11.11) */
     double y_scale, lppd_orig, rmse_orig;
     /* sections 11.6, 11.7 classification (and text) */
     double acc_majority, acc_bma, nll_bma, nll_mean_sample, brier;
@@ -114,7 +118,8 @@ typedef struct {
 
 void smile_metrics_free(smile_metrics *m);
 
-/* Streaming accumulator (opaque). Not thread-safe: serialise the add calls. */
+/* Accumulator (opaque): chains' predictions through add calls, or chain
+ * summaries through merge calls. Not thread-safe: serialise the calls. */
 typedef struct smile_metrics_acc smile_metrics_acc;
 
 /* y[n]: regression targets (standardised); labels[n]: class / token indices
@@ -136,11 +141,64 @@ smile_status smile_metrics_acc_add_logits(smile_metrics_acc *acc, int chain, siz
                                           size_t i0, size_t count, const float *logits);
 /* Message of the last failed add call. */
 const char *smile_metrics_acc_error(const smile_metrics_acc *acc);
-/* Computes all metrics of the task (parallel over test points with OpenMP;
- * results do not depend on the thread count). The accumulator stays valid. */
+/* Computes all metrics of the task. After add calls it first summarises
+ * every chain, merges the summaries and runs the width rounds itself (the
+ * chains' summaries run in parallel over test points with OpenMP; results do
+ * not depend on the thread count); after merge calls it needs the width
+ * rounds done. Add calls and merge calls do not mix. The accumulator stays
+ * valid (no more add calls). */
 smile_status smile_metrics_acc_finish(smile_metrics_acc *acc, smile_metrics *out, char *msg,
                                       size_t msg_len);
 void smile_metrics_acc_free(smile_metrics_acc *acc);
+
+/* One chain's summary (section 11.11), made where the chain's samples are.
+ * p: the run's parameters (max_samples = the largest S_k of all chains, so
+ * that every chain uses the same running-LPPD sample counts); chain: its
+ * index k in the accumulator (label draws are keyed by it); y / labels as for
+ * smile_metrics_acc_init (copied). Samples are added as to the accumulator. */
+typedef struct smile_metrics_chain smile_metrics_chain;
+smile_status smile_metrics_chain_init(smile_metrics_chain **c, const smile_metrics_params *p,
+                                      int chain, const double *y, const int32_t *labels,
+                                      char *msg, size_t msg_len);
+smile_status smile_metrics_chain_add_regression(smile_metrics_chain *c, size_t sample, size_t i0,
+                                                size_t count, const float *mu,
+                                                const float *log_sigma_pt, double log_sigma);
+smile_status smile_metrics_chain_add_logits(smile_metrics_chain *c, size_t sample, size_t i0,
+                                            size_t count, const float *logits);
+const char *smile_metrics_chain_error(const smile_metrics_chain *c);
+/* Bytes of every chain summary of p (0 on size overflow). */
+size_t smile_metrics_summary_bytes(const smile_metrics_params *p);
+/* Writes the summary (smile_metrics_summary_bytes(p) bytes) of the chain's
+ * complete samples 0 .. S_k − 1 into out; fn_samples as in the parameters
+ * (0: the chain's own S_k). */
+smile_status smile_metrics_chain_summary(smile_metrics_chain *c, size_t fn_samples, void *out,
+                                         char *msg, size_t msg_len);
+/* Interval-width round (regression with coverage): at the m points x[m] of
+ * the interval ends idx[m] (from smile_metrics_acc_width_points) writes
+ * out[m][2]: Σ_s Φ((x − μ_s)/σ_s) and Σ_s φ((x − μ_s)/σ_s)/σ_s over the chain's
+ * samples. Needs the summary first. */
+void smile_metrics_chain_cdf(const smile_metrics_chain *c, size_t m, const uint32_t *idx,
+                             const double *x, double *out);
+/* n E: the number of interval ends, the most points of a width round (0: no
+ * widths). */
+size_t smile_metrics_width_points(const smile_metrics_params *p);
+void smile_metrics_chain_free(smile_metrics_chain *c);
+
+/* Merges the summary of chain `chain` (chains in order 0, 1, ..., K − 1) into
+ * an accumulator that received no add calls. */
+smile_status smile_metrics_acc_merge(smile_metrics_acc *acc, int chain, const void *summary,
+                                     char *msg, size_t msg_len);
+/* After all merges (regression with coverage), rounds of: the interval ends
+ * still open, idx[m], and the points x[m] to evaluate there (m returned by
+ * smile_metrics_acc_width_points; 0: done, after at most
+ * SMILE_METRICS_WIDTH_ROUNDS rounds), every chain's smile_metrics_chain_cdf
+ * at them added in chain order (width_add), then width_update. Each end
+ * takes safeguarded Newton steps on the mixture CDF until it has converged.
+ * smile_metrics_acc_finish needs the rounds done. */
+size_t smile_metrics_acc_width_points(smile_metrics_acc *acc, uint32_t *idx, double *x);
+smile_status smile_metrics_acc_width_add(smile_metrics_acc *acc, int chain, const double *cdf,
+                                         char *msg, size_t msg_len);
+smile_status smile_metrics_acc_width_update(smile_metrics_acc *acc, char *msg, size_t msg_len);
 
 /* Whole-array conveniences over the accumulator (S = p->max_samples exactly).
  * mu, log_sigma_pt: [K][S][n]; log_sigma: [K][S] (homoscedastic, may be NULL

@@ -7,28 +7,78 @@
 
 #include <math.h>
 
+/* Layout of a chain summary (section 11.11): a header, doubles, then
+ * uint32 counts; offsets in elements of their section. */
+#define SMILE_SUM_HDR 3 /* S_k, Σ_{s,i} ℓ, fn_samples used */
+#define SMILE_FN_STATS 5 /* per point: half means m1, m2, variances v1, v2, ESS */
+typedef struct {
+    size_t n, C, Q, E, P;      /* points, classes, running points, width ends, fn points */
+    size_t q[SMILE_METRICS_RUNNING_POINTS]; /* running sample counts             */
+    size_t lse, run, mu, pit, qch, psum, fn, nd; /* double offsets             */
+    size_t votes, dvotes, nu;  /* uint32 offsets, count                        */
+    size_t bytes;
+    int reg, cov, has_psum, has_dvotes, has_fn;
+} smile_sum_layout;
+
+/* The layout of p's summaries (0 on size overflow or bad parameters). */
+int smile_sum_layout_of(const smile_metrics_params *p, smile_sum_layout *L);
+
+/* z-values of the width ends: e = 2l: (1 − α_l)/2, e = 2l + 1: (1 + α_l)/2. */
+double smile_metrics_end_prob(const smile_metrics_params *p, size_t e);
+
+struct smile_metrics_chain {
+    smile_metrics_params p;
+    smile_sum_layout L;
+    int k;
+    size_t n, C, S, Sk;
+    double *y;        /* [n] regression targets                                   */
+    int32_t *lab;     /* [n] labels                                               */
+    size_t *filled;   /* [S] points received per sample                           */
+    /* regression: the chain's own predictions (the summary and the width
+     * rounds read them) */
+    float *mu, *eta;  /* [S n] μ, per-point log σ (heteroscedastic)              */
+    double *tau;      /* [S] per-sample log σ (homoscedastic)                     */
+    const double *scale; /* [n] DE member-spread σ (section 11.3) or NULL      */
+    /* classification: streamed sums in summary layout; ℓ for fn diag */
+    unsigned char *acc; /* [L.bytes]; run holds per-bucket LSEs until summary   */
+    float *fst;       /* [S n] ℓ (fn diag) or NULL                                */
+    char err[256];
+};
+
 struct smile_metrics_acc {
     smile_metrics_params p;
+    smile_sum_layout L;
     size_t n, C, S, R; /* points, classes, max samples per chain, draws per sample */
     int K;
     double *y;        /* [n] regression targets                                   */
     int32_t *lab;     /* [n] labels                                               */
-    size_t *filled;   /* [K S] points received per (chain, sample)               */
+    smile_metrics_chain **chains; /* [K] add calls (made on first use) or NULL   */
+    int merged;       /* chains merged so far                                     */
+    size_t *Sk;       /* [K]                                                      */
     double *chain_lse;/* [K n]  LSE_s ℓ_{k,s,i}                                  */
-    double *run_lse;  /* [S n]  LSE_k ℓ_{k,s,i} (running LPPD) or NULL           */
+    double *run_lse;  /* [Q n]  LSE_{k, s < q_j} ℓ_{k,s,i} or NULL               */
     double sum_ell;   /* Σ ℓ over all (k, s, i) (mean per-sample NLL)             */
     /* regression */
     double *mu_sum;   /* [K n]  Σ_s μ_{k,s,i}                                     */
-    float *fstore;    /* [K S n] μ (regression) or ℓ (classification) or NULL      */
-    float *lsig_pt;   /* [K S n] per-point log σ (heteroscedastic coverage) or NULL */
-    double *lsig_s;   /* [K S] per-sample log σ (homoscedastic)                    */
+    double *pit;      /* [n]    Σ_{k,s} Φ((y_i − μ)/σ)                            */
+    double *wx, *wlo, *whi, *wF, *wf; /* [n E] width search: point, bracket, sums */
+    unsigned char *wdone; /* [n E] converged: no more CDF sums asked for       */
+    uint32_t *widx;   /* [n E]  the open ends of the current round               */
+    size_t w_open;    /* their number                                             */
+    int w_round, w_added;
+    double *de_scale; /* [n] section 11.3 member-spread σ                          */
     /* classification */
     double *psum;     /* [n C]  Σ_{k,s} p_{k,s,i,c}                               */
-    uint32_t *votes;  /* [K n C] argmax votes per chain                           */
+    uint32_t *votes;  /* [n C]  argmax votes                                      */
+    size_t *chain_ok; /* [K]    points whose chain majority vote is right         */
     uint32_t *dvotes; /* [n C]  label draws (section 11.7) or NULL                */
-    int de_fed;       /* de_spread: ℓ of the members already fed (finish ran)      */
+    double *fn;       /* [K P 5] per-chain function-space statistics              */
+    size_t fn_n;      /* fn_samples used by the chains                            */
     char err[256];
 };
+
+/* The add calls' chains summarised and merged, the width rounds run (acc.c). */
+smile_status smile_metrics_acc_merge_added(smile_metrics_acc *a, char *msg, size_t msg_len);
 
 /* log(e^a + e^b), exact for −inf, NaN-propagating. */
 static inline double smile_logaddexp(double a, double b) {
@@ -45,6 +95,31 @@ static inline double smile_metrics_sigma(double l) {
     if (s < 1e-6) s = 1e-6;
     else if (s > 1e6) s = 1e6;
     return s;
+}
+
+/* Φ(z) in double. */
+static inline double smile_metrics_normal_cdf(double z) {
+    return 0.5 * erfc(-z * 0.70710678118654752440);
+}
+
+/* One safeguarded Newton step for F(x) = 0 (F increasing, density f) inside
+ * the bracket [lo, hi], which it narrows; returns 1 when x has converged
+ * (step or bracket within 1e-13 (1 + |x|)). */
+static inline int smile_newton_step(double *x, double *lo, double *hi, double F, double f) {
+    if (F < 0) *lo = *x;
+    else if (F > 0) *hi = *x;
+    else *lo = *hi = *x;
+    double xn = f > 0 ? *x - F / f : NAN, tol = 1e-13 * (1.0 + fabs(*x));
+    int done = *hi - *lo <= tol || fabs(xn - *x) <= tol;
+    if (!(xn > *lo && xn < *hi)) {
+        /* a step onto or just past an end of the bracket: the root is at
+         * that end (whose F has the other sign only by rounding) */
+        double end = xn >= *hi ? *hi : *lo;
+        done |= fabs(xn - end) <= tol;
+        xn = done ? end : *lo < *hi ? 0.5 * (*lo + *hi) : *lo;
+    }
+    *x = xn;
+    return done;
 }
 
 /* Gaussian log density of section 11.1. */
