@@ -232,13 +232,17 @@ smile_status smile_metrics_acc_merge(smile_metrics_acc *a, int chain, const void
 }
 
 size_t smile_metrics_acc_width_points(smile_metrics_acc *a, uint32_t *idx, double *x) {
-    size_t m = 0;
     if (!a->L.cov || a->merged != a->K || a->w_round >= SMILE_METRICS_WIDTH_ROUNDS) return 0;
-    for (size_t j = 0; j < a->n * a->L.E; j++)
-        if (!a->wdone[j]) {
-            a->widx[m] = idx[m] = (uint32_t)j;
-            x[m++] = a->wx[j];
-        }
+    const size_t m = a->n * a->L.E;
+    int open = 0;
+    for (size_t j = 0; j < m; j++) open |= !a->wdone[j];
+    if (!open && a->w_round >= SMILE_METRICS_WIDTH_MIN_ROUNDS) return 0;
+    /* every end in every round, closed ones as NaN (nothing to evaluate there):
+     * the messages have one size whatever the data and the number of samples */
+    for (size_t j = 0; j < m; j++) {
+        a->widx[j] = idx[j] = (uint32_t)j;
+        x[j] = a->wdone[j] ? NAN : a->wx[j];
+    }
     a->w_open = m;
     a->w_added = 0;
     return m;
@@ -268,6 +272,7 @@ smile_status smile_metrics_acc_width_update(smile_metrics_acc *a, char *msg, siz
         /* safeguarded Newton step on F(x) − q inside the bracket [lo, hi];
          * converged ends are not asked for again */
         size_t j = a->widx[t];
+        if (a->wdone[j]) continue; /* closed in an earlier round */
         double x = a->wx[j], F = a->wF[j] / (double)T - smile_metrics_end_prob(&a->p, j % E);
         double f = a->wf[j] / (double)T;
         a->wx[j] = x;

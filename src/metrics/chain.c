@@ -428,7 +428,7 @@ void smile_metrics_chain_cdf(const smile_metrics_chain *c, size_t m, const uint3
     for (size_t t = 0; t < m; t++) {
         size_t i = idx[t] / E;
         double F = 0, f = 0;
-        if (i < n)
+        if (i < n && !isnan(x[t])) /* NaN: an end closed in an earlier round */
             for (size_t s = 0; s < Sk; s++) {
                 double sig = chain_sigma(c, s, i), z = (x[t] - (double)c->mu[s * n + i]) / sig;
                 F += smile_metrics_normal_cdf(z);

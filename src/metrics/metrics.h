@@ -34,8 +34,12 @@ typedef enum {
 #define SMILE_METRICS_MAX_LEVELS 8
 /* running LPPD (section 11.2): at most this many sample counts q */
 #define SMILE_METRICS_RUNNING_POINTS 32
-/* at most this many Newton/bisection rounds of the interval widths (section 11.5) */
+/* at most this many Newton/bisection rounds of the interval widths (section 11.5),
+ * and at least the second number: every round carries every interval end (closed
+ * ones as NaN), so with the minimum above the rounds the ends need (5-8 measured)
+ * a fit's messages have one size whatever its number of samples */
 #define SMILE_METRICS_WIDTH_ROUNDS 64
+#define SMILE_METRICS_WIDTH_MIN_ROUNDS 10
 #define SMILE_METRICS_ECE_BINS 10
 /* smile_rng purposes of the metric draws (keyed with params.seed). */
 #define SMILE_RNG_METRICS_CLASS_DRAW 0x4D455431u /* label draws, section 11.7 */
@@ -188,12 +192,13 @@ void smile_metrics_chain_free(smile_metrics_chain *c);
  * an accumulator that received no add calls. */
 smile_status smile_metrics_acc_merge(smile_metrics_acc *acc, int chain, const void *summary,
                                      char *msg, size_t msg_len);
-/* After all merges (regression with coverage), rounds of: the interval ends
- * still open, idx[m], and the points x[m] to evaluate there (m returned by
- * smile_metrics_acc_width_points; 0: done, after at most
- * SMILE_METRICS_WIDTH_ROUNDS rounds), every chain's smile_metrics_chain_cdf
- * at them added in chain order (width_add), then width_update. Each end
- * takes safeguarded Newton steps on the mixture CDF until it has converged.
+/* After all merges (regression with coverage), rounds of: every interval end,
+ * idx[m], and the point x[m] to evaluate there, NaN where the end has converged
+ * (m = n E returned by smile_metrics_acc_width_points; 0: done, after at least
+ * SMILE_METRICS_WIDTH_MIN_ROUNDS and at most SMILE_METRICS_WIDTH_ROUNDS rounds),
+ * every chain's smile_metrics_chain_cdf at them added in chain order
+ * (width_add), then width_update. Each end takes safeguarded Newton steps on
+ * the mixture CDF until it has converged.
  * smile_metrics_acc_finish needs the rounds done. */
 size_t smile_metrics_acc_width_points(smile_metrics_acc *acc, uint32_t *idx, double *x);
 smile_status smile_metrics_acc_width_add(smile_metrics_acc *acc, int chain, const double *cdf,
