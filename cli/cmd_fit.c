@@ -32,7 +32,7 @@
  * options are applied in a fixed order after parsing (fit_apply). */
 typedef struct {
     int task, model, sampler, scale, likelihood;
-    double step_size, de_lr, precond_floor, auto_target, auto_reset;
+    double step_size, de_lr, precond_floor, auto_target, auto_reset, mclmc_t0, mclmc_t1;
     const char *preset;
     int threads, json, quiet, resume;
     const char *hidden, *split; /* "64,64" and "0.7,0.1[,0.2]"                  */
@@ -285,6 +285,10 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "RMS (0 = the reference implementation's clip only; docs/method.md)"},
         {"--auto-target", "V", CLI_POSITIVE(&a->auto_target), .flags = SHOW,
          .help = "smile-auto/psmile-auto: target E[dE_b^2]/d"},
+        {"--mclmc-target-start", "V", CLI_POSITIVE(&a->mclmc_t0), .flags = SHOW,
+         .help = "mclmc warm-up: target Var[dE]/d at its start (MILE tuning; docs/method.md)"},
+        {"--mclmc-target-end", "V", CLI_POSITIVE(&a->mclmc_t1), .flags = SHOW,
+         .help = "mclmc warm-up: target Var[dE]/d reached (linearly from the start value) after 90 % of the warm-up"},
         {"--auto-reset-factor", "R", CLI_REAL_IN(&a->auto_reset, 1, INFINITY, CLI_LO_OPEN),
          .flags = SHOW, .help = "smile-auto/psmile-auto: reset when dE_b^2 > R*d*target"},
         {"--include-diverged", NULL, CLI_SETS(&c->include_diverged, 1),
@@ -373,7 +377,8 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
     static const char *const own_row[] = {
         "--sampler",    "--step-size",   "--batch",         "--sample-rows",       "--de-epochs",
         "--de-patience", "--de-lr",      "--de-wd",         "--de-batch",          "--de-beta2",
-        "--precond-floor", "--auto-target", "--auto-reset-factor", "--reference-restore"};
+        "--precond-floor", "--auto-target", "--auto-reset-factor", "--reference-restore",
+        "--mclmc-target-start", "--mclmc-target-end"};
     for (size_t i = 0; i < CLI_N(own_row); i++)
         if (cli_given(cmd, own_row[i])) cfg->class_row = 0;
     if (cli_given(cmd, "--members") || cli_given(cmd, "--warmup"))
@@ -404,6 +409,8 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
     if (cli_given(cmd, "--precond-floor")) cfg->sampler.precond_floor = a->precond_floor;
     if (cli_given(cmd, "--auto-target")) cfg->sampler.auto_target = a->auto_target;
     if (cli_given(cmd, "--auto-reset-factor")) cfg->sampler.auto_reset_factor = a->auto_reset;
+    if (cli_given(cmd, "--mclmc-target-start")) cfg->sampler.mclmc_target_start = a->mclmc_t0;
+    if (cli_given(cmd, "--mclmc-target-end")) cfg->sampler.mclmc_target_end = a->mclmc_t1;
 }
 
 /* Options that only one kind of task reads: given with another task, they
@@ -502,6 +509,8 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     a->precond_floor = scratch.sampler.precond_floor;
     a->auto_target = scratch.sampler.auto_target;
     a->auto_reset = scratch.sampler.auto_reset_factor;
+    a->mclmc_t0 = scratch.sampler.mclmc_target_start;
+    a->mclmc_t1 = scratch.sampler.mclmc_target_end;
     fit_command(&cmd, rows, &scratch, a);
     int rc = cli_parse(&cmd, argc, argv);
     if (rc != CLI_CONTINUE) return rc;

@@ -61,9 +61,12 @@ check "default: sampler on training + validation rows" \
 check "default: full-batch DE, heteroscedastic MCLMC" \
   [ "$(jget "$tmp/reg/config.json" "(m['deep_ensemble']['batch'], m['model']['likelihood'], m['sampler']['name'])")" = "(210, 'gauss_hetero', 'mclmc')" ]
 "$BIN" fit --data "$tmp/train.csv" --test "$tmp/test.csv" --target price --members 2 \
-    --warmup 200 --samples 100 --quiet --sample-rows train --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
+    --warmup 200 --samples 100 --quiet --sample-rows train --mclmc-target-start 0.2 \
+    --mclmc-target-end 0.05 --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
 check "--sample-rows train: sampler on the 210 training rows" \
   [ "$(jget "$tmp/reg-tr/run.json" "m['sampling']['rows']")" = 210 ]
+check "--mclmc-target-start/-end recorded" \
+  [ "$(jget "$tmp/reg-tr/config.json" "(m['sampler']['mclmc_target_start'], m['sampler']['mclmc_target_end'])")" = "(0.2, 0.05)" ]
 check "sampled test LPPD beats the DE's" \
   "$PY" -c "import json; m=json.load(open('$tmp/reg/metrics.json')); exit(not m['ensemble']['lppd'] > m['de']['lppd'])"
 # predict on the test rows: mean log density = the fit's test LPPD in original units
