@@ -1,9 +1,16 @@
 import os
+import signal
 
 import numpy as np
 import pytest
 
 import smile
+
+# The Ctrl-C tests send SIGINT to this process and expect KeyboardInterrupt. A
+# shell's background job inherits SIGINT ignored, and Python then keeps it
+# ignored (no KeyboardInterrupt ever, and those tests would run to the end of
+# their long fits): Python's usual handler, whatever the parent did.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SMALL = dict(members=2, warmup=300, samples=200, thin=10, n_jobs=2)
