@@ -129,11 +129,20 @@ longer=(--task uci --data "$DATA" --members 2 --warmup 4000 --samples 2000 --thi
 "$BIN" fit "${longer[@]}" --out "$tmp/u" >/dev/null 2>&1
 check "uninterrupted run exits 0" [ $? -eq 0 ]
 # interrupt OUT SIGNAL SECONDS: the longer run into OUT (stderr OUT.err), sent
-# SIGNAL after SECONDS; rc = its exit status.
+# SIGNAL after SECONDS, or with SECONDS = ckpt 0.1 s after its first checkpoint
+# (mid-sampling whatever the machine's speed: the run samples for about 1.2 s
+# and checkpoints every 0.3 s); rc = its exit status.
 interrupt() {
   "$BIN" fit "${longer[@]}" --out "$1" >/dev/null 2>"$1.err" &
-  local p=$!
-  sleep "$3"
+  local p=$! n=0
+  if [ "$3" = ckpt ]; then
+    while [ -z "$(ls "$1/checkpoint" 2>/dev/null)" ] && [ "$n" -lt 1500 ] && kill -0 "$p" 2>/dev/null; do
+      sleep 0.02; n=$((n + 1))
+    done
+    sleep 0.1
+  else
+    sleep "$3"
+  fi
   kill "-$2" "$p" 2>/dev/null
   wait "$p"; rc=$?
 }
@@ -167,7 +176,7 @@ check "--de-from = own DE: same metrics" same "$tmp/u/metrics.json" "$tmp/df/met
 # SIGKILL: no truncated file in the output directory (every JSON parses, no
 # metrics.json yet), and --resume continues from the last checkpoint to the
 # same metrics and samples as the uninterrupted run.
-interrupt "$tmp/k" KILL 1.2
+interrupt "$tmp/k" KILL ckpt
 if [ "$rc" -eq 137 ]; then
   ok
   check "killed run: no metrics.json" [ ! -e "$tmp/k/metrics.json" ]
