@@ -36,7 +36,7 @@ typedef struct {
     const char *preset;
     int threads, json, quiet, resume;
     const char *hidden, *split; /* "64,64" and "0.7,0.1[,0.2]"                  */
-    int activation;
+    int activation, sigma_link;
 } fit_args;
 
 /* --task values beyond the data tasks: a table read as regression or
@@ -147,6 +147,8 @@ static const char *const act_names[] = {"relu", "gelu", "tanh", "silu", NULL};
 static const char *const scale_names[] = {"floor", "n-over-b", NULL};
 static const int scale_values[] = {SMILE_SCALE_FLOOR, SMILE_SCALE_N_OVER_B};
 static const char *const lik_names[] = {"homo", "hetero", NULL};
+static const char *const link_names[] = {"exp", "softplus", NULL};
+static const int link_values[] = {SMILE_SIGMA_EXP, SMILE_SIGMA_SOFTPLUS};
 static const int lik_values[] = {SMILE_LIK_GAUSS_HOMO, SMILE_LIK_GAUSS_HETERO};
 
 #define FIT_MAX_OPTS 64
@@ -261,6 +263,11 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values),
          .def = "hetero; uci: homo",
          .help = "homo (SMILE model) or hetero (MILE model)"},
+        {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values),
+         .def = "softplus; uci and presets: exp",
+         .help = "hetero: the noise scale from the network's second output e: exp (e^e, the "
+                 "MILE model) or softplus (log(1 + e^e) + 1e-6, which grows only linearly; "
+                 "docs/method.md)"},
         {"--de-from", "DIR", CLI_BUFFER(c->de_from),
          .help = "reuse the deep ensemble of the earlier run in DIR (same data, seed, members, "
                  "model and DE options: checked) instead of training it again, e.g. several "
@@ -391,6 +398,7 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
     if (cli_given(cmd, "--activation")) cfg->activation = (smile_activation)a->activation;
     if (cli_given(cmd, "--scale")) cfg->scale = (smile_scale_mode)a->scale;
     if (cli_given(cmd, "--likelihood")) cfg->likelihood = (smile_likelihood_kind)a->likelihood;
+    if (cli_given(cmd, "--sigma-link")) cfg->sigma_link = (smile_sigma_link)a->sigma_link;
     if (cli_given(cmd, "--sampler")) { /* the algorithm's defaults; the step size stays */
         const smile_sampler_kind k = (smile_sampler_kind)a->sampler;
         const double eps = cfg->sampler.step_size;
@@ -518,6 +526,8 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     fit_command(&cmd, rows, cfg, a);
     if ((rc = cli_parse(&cmd, argc, argv)) != CLI_CONTINUE) return rc; /* cannot fail now */
     fit_apply(&cmd, a, cfg);
+    if (cli_given(&cmd, "--sigma-link") && cfg->likelihood != SMILE_LIK_GAUSS_HETERO)
+        return bad("--sigma-link: only for the heteroscedastic likelihood (--likelihood hetero)");
     if (!a->resume && (rc = task_options(&cmd, cfg->task)) != CLI_CONTINUE) return rc;
     if ((rc = fit_lists(a, cfg)) != CLI_CONTINUE) return rc;
     if (a->resume) {

@@ -84,7 +84,8 @@ typedef enum {
                                   categorical, GPT per-token                    */
     SMILE_LIK_GAUSS_HOMO = 1,  /* FCN only: 1 output μ, y ~ N(μ, σ²) with one
                                   global t = τ in θ (layout entry "log_sigma")  */
-    SMILE_LIK_GAUSS_HETERO = 2,/* FCN only: 2 outputs (μ, η) per example, t = η  */
+    SMILE_LIK_GAUSS_HETERO = 2,/* FCN only: 2 outputs (μ, t) per example, t = log σ
+                                  from the last layer's η by desc.sigma_link    */
     SMILE_LIK_CATEGORICAL = 3, /* softmax over n_classes logits; int32 labels
                                   (FCN and every image model)                   */
     SMILE_LIK_TOKEN = 4        /* GPT only: every position of a window predicts
@@ -106,6 +107,19 @@ typedef enum {
 const char *smile_activation_name(smile_activation a);
 smile_status smile_activation_from_name(const char *name, smile_activation *out);
 
+/* Heteroscedastic FCN: how the last layer's second output η gives σ, and so the
+ * model's output t = log σ (docs/method.md, section 2.2). */
+typedef enum {
+    SMILE_SIGMA_EXP = 0,      /* σ = e^η, t = η (the MILE model as published)          */
+    SMILE_SIGMA_SOFTPLUS = 1, /* σ = softplus(η) + 1e-6, t = log σ (bde's head): σ grows
+                                 only linearly in η, so a sample cannot widen one
+                                 row's predictive exponentially                      */
+    SMILE_SIGMA_COUNT_ = 2
+} smile_sigma_link;
+/* "exp", "softplus"; from_name: SMILE_EINVAL for other names. */
+const char *smile_sigma_link_name(smile_sigma_link l);
+smile_status smile_sigma_link_from_name(const char *name, smile_sigma_link *out);
+
 /* Plain description. Start from smile_model_desc_default(kind), which gives the sizes of
  * the architecture tables, then change what differs (e.g. n_inputs, or reduced widths for
  * tests). Fields a kind does not use are ignored. Defaults in parentheses. */
@@ -119,6 +133,7 @@ typedef struct {
     size_t n_hidden;     /* hidden layers, ≤ SMILE_MODEL_MAX_HIDDEN (3)               */
     size_t hidden[SMILE_MODEL_MAX_HIDDEN]; /* widths (16, 16, 16)                    */
     smile_activation activation; /* of the hidden layers (SMILE_ACT_RELU)            */
+    smile_sigma_link sigma_link; /* GAUSS_HETERO: η → σ (SMILE_SIGMA_EXP)           */
     /* image input (LeNet 28×28×1, ResNets 32×32×3, ViT 160×160×3) and classes */
     size_t in_h, in_w, in_c;
     size_t n_classes;    /* classes of the image models and of a categorical FCN (10) */

@@ -62,7 +62,11 @@ check "default: full-batch DE, heteroscedastic MCLMC" \
   [ "$(jget "$tmp/reg/config.json" "(m['deep_ensemble']['batch'], m['model']['likelihood'], m['sampler']['name'])")" = "(210, 'gauss_hetero', 'mclmc')" ]
 "$BIN" fit --data "$tmp/train.csv" --test "$tmp/test.csv" --target price --members 2 \
     --warmup 200 --samples 100 --quiet --sample-rows train --mclmc-target-start 0.2 \
-    --mclmc-target-end 0.05 --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
+    --mclmc-target-end 0.05 --sigma-link exp --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
+check "default: softplus σ link, in config.json and model.json" \
+  [ "$(jget "$tmp/reg/config.json" "m['model']['sigma_link']")$(jget "$tmp/reg/model.json" "m['model']['sigma_link']")" = softplussoftplus ]
+check "--sigma-link exp: recorded by its absence (runs before the option read as exp)" \
+  [ "$(jget "$tmp/reg-tr/config.json" "m['model'].get('sigma_link', 'exp')")" = exp ]
 check "--sample-rows train: sampler on the 210 training rows" \
   [ "$(jget "$tmp/reg-tr/run.json" "m['sampling']['rows']")" = 210 ]
 check "--mclmc-target-start/-end recorded" \
@@ -145,7 +149,10 @@ bad "NaN in a row" "line 2, column 'price'" "$BIN" predict "$tmp/reg" --data "$t
 bad "unseen category" "'paris' was not seen" "$BIN" predict "$tmp/reg" --data "$tmp/unseen.csv"
 bad "missing feature column" "no column 'city'" "$BIN" predict "$tmp/reg" --data "$tmp/nocol.csv"
 bad "not a run directory" "not a smile run directory" "$BIN" predict "$tmp" --data "$tmp/test.csv"
-for d in x1 x2 x3 x4 x5; do check "nothing written for $d" [ ! -e "$tmp/$d" ]; done
+bad "--sigma-link nope" "--sigma-link" "$BIN" fit --data "$tmp/train.csv" --sigma-link nope --out "$tmp/x6"
+bad "--sigma-link with homo" "heteroscedastic" "$BIN" fit --data "$tmp/train.csv" --target price \
+  --likelihood homo --sigma-link softplus --out "$tmp/x7"
+for d in x1 x2 x3 x4 x5 x6 x7; do check "nothing written for $d" [ ! -e "$tmp/$d" ]; done
 
 echo "cli_table: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

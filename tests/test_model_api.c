@@ -280,6 +280,33 @@ static void test_prior_and_gauss(void) {
     CHECK_CLOSE(l, -0.5 * log(2 * M_PI) - log(0.5) - 0.5, 1e-14, 0);
     CHECK_CLOSE(dmu, 2.0, 1e-14, 0);
     CHECK_CLOSE(dt, 0.0, 0, 1e-14);
+    /* softplus link: t = log(log(1 + e^η) + 1e-6), against log1p/exp written out where
+     * that is exact enough, dt/dη against central differences, and the limits */
+    static const double etas[] = {-30, -5, -0.5, 0, 0.3, 4, 40};
+    for (size_t k = 0; k < sizeof etas / sizeof etas[0]; k++) {
+        double e = etas[k], der, h = 1e-5;
+        double t = smile_softplus_log_sigma(e, &der);
+        double sp = e > 20 ? e : log1p(exp(e));
+        CHECK_CLOSE(t, log(sp + 1e-6), 1e-13, 1e-13);
+        double fd = (smile_softplus_log_sigma(e + h, NULL) - smile_softplus_log_sigma(e - h, NULL)) /
+                    (2 * h);
+        CHECK_CLOSE(der, fd, 1e-7, 1e-9);
+        /* the fused form: the same density and derivatives as link + logpdf_t */
+        double dm1, dt1, dm2, de2;
+        double l1 = smile_gauss_logpdf_t(0.7, -0.2, t, &dm1, &dt1);
+        double l2 = smile_gauss_logpdf_softplus(0.7, -0.2, e, &dm2, &de2);
+        CHECK_CLOSE(l2, l1, 1e-12, 1e-12);
+        CHECK_CLOSE(dm2, dm1, 1e-12, 0);
+        CHECK_CLOSE(de2, dt1 * der, 1e-12, 1e-300);
+    }
+    CHECK(smile_gauss_logpdf_softplus(0.0, 0.0, 1e7, &dmu, &dt) ==
+              -0.5 * log(2 * M_PI) - log(1e6) && dt == 0,
+          "softplus: σ clipped at 1e6");
+    double der;
+    CHECK(smile_softplus_log_sigma(-INFINITY, &der) == log(1e-6) && der == 0, "η = -inf: σ = 1e-6");
+    CHECK(smile_softplus_log_sigma(INFINITY, &der) == INFINITY && der == 0, "η = +inf");
+    CHECK(isnan(smile_softplus_log_sigma(NAN, &der)) && isnan(der), "NaN propagates");
+    CHECK(isfinite(smile_softplus_log_sigma(1e300, &der)) && der > 0, "η = 1e300: no overflow");
 }
 
 static void test_posterior(void) {

@@ -155,6 +155,12 @@ static void test_fd(void) {
     run_fd("fcn gauss-homo", d, 13, 9, 4); /* 3 chunks of the workspace batch */
     d.likelihood = SMILE_LIK_GAUSS_HETERO;
     run_fd("fcn gauss-hetero", d, 13, 9, 9);
+    d.sigma_link = SMILE_SIGMA_SOFTPLUS;
+    run_fd("fcn gauss-hetero softplus", d, 13, 9, 4); /* 3 chunks: η kept per chunk */
+    d.activation = SMILE_ACT_TANH;
+    run_fd("fcn tanh hetero softplus", d, 13, 9, 9);
+    d.activation = SMILE_ACT_RELU;
+    d.sigma_link = SMILE_SIGMA_EXP;
     d.likelihood = SMILE_LIK_CATEGORICAL;
     d.n_classes = 4;
     run_fd("fcn categorical", d, 13, 9, 9);
@@ -218,16 +224,19 @@ static void test_fcn_fast(void) {
         size_t p, nh, h[3];
         smile_likelihood_kind lik;
         size_t B, n;
-    } cases[] = {{11, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HOMO, 256, 300},
-                 {5, 2, {16, 16, 0}, SMILE_LIK_GAUSS_HETERO, 64, 100},
-                 {7, 3, {13, 33, 5}, SMILE_LIK_GAUSS_HOMO, 17, 40},
-                 {4, 1, {40, 0, 0}, SMILE_LIK_CATEGORICAL, 32, 50}};
+        smile_sigma_link link;
+    } cases[] = {{11, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HOMO, 256, 300, SMILE_SIGMA_EXP},
+                 {5, 2, {16, 16, 0}, SMILE_LIK_GAUSS_HETERO, 64, 100, SMILE_SIGMA_EXP},
+                 {8, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HETERO, 256, 614, SMILE_SIGMA_SOFTPLUS},
+                 {7, 3, {13, 33, 5}, SMILE_LIK_GAUSS_HOMO, 17, 40, SMILE_SIGMA_EXP},
+                 {4, 1, {40, 0, 0}, SMILE_LIK_CATEGORICAL, 32, 50, SMILE_SIGMA_EXP}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         smile_model_desc d = smile_model_desc_default(SMILE_MODEL_FCN);
         d.n_inputs = cases[c].p;
         d.n_hidden = cases[c].nh;
         for (size_t i = 0; i < 3; i++) d.hidden[i] = cases[c].h[i];
         d.likelihood = cases[c].lik;
+        d.sigma_link = cases[c].link;
         smile_model *m = build(&d);
         if (!m) continue;
         size_t D = smile_model_param_count(m);

@@ -54,6 +54,7 @@ static void set_table_row(smile_fit_config *c) {
     c->members = 20;
     c->warmup = 25000;
     c->likelihood = SMILE_LIK_GAUSS_HETERO;
+    c->sigma_link = SMILE_SIGMA_SOFTPLUS;
     c->sampler = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
     c->sampler.step_size = eps;
     c->sample_valid = 1;

@@ -284,6 +284,8 @@ static int model_to_json(cJSON *o, const smile_fit_config *c) {
     cJSON_AddItemToObject(m, "prior_sigma", num(c->prior_sigma));
     if (c->activation != SMILE_ACT_RELU) /* absent: ReLU (runs before the option) */
         cJSON_AddStringToObject(m, "activation", smile_activation_name(c->activation));
+    if (c->sigma_link != SMILE_SIGMA_EXP) /* absent: e^η (runs before the option) */
+        cJSON_AddStringToObject(m, "sigma_link", smile_sigma_link_name(c->sigma_link));
     if (c->task != SMILE_DATA_TEXT) return 0;
     if (fields_to_json(m, c, gpt_fields, N_FIELDS(gpt_fields))) return -1;
     return fields_to_json(o, c, text_fields, N_FIELDS(text_fields));
@@ -392,6 +394,11 @@ static smile_status model_from_json(const cJSON *m, smile_fit_config *c, char *m
     SMILE_CHECK(act && (!cJSON_IsString(act) ||
                         smile_activation_from_name(act->valuestring, &c->activation) != SMILE_OK),
                 SMILE_EFORMAT, msg, msg_len, "config.json: unknown model.activation");
+    const cJSON *link = cJSON_GetObjectItemCaseSensitive(m, "sigma_link");
+    c->sigma_link = SMILE_SIGMA_EXP;
+    SMILE_CHECK(link && (!cJSON_IsString(link) ||
+                         smile_sigma_link_from_name(link->valuestring, &c->sigma_link) != SMILE_OK),
+                SMILE_EFORMAT, msg, msg_len, "config.json: unknown model.sigma_link");
     TRY_J(fields_from_json(m, c, gpt_fields, N_FIELDS(gpt_fields), msg, msg_len));
     return SMILE_OK;
 }

@@ -69,6 +69,8 @@ static cJSON *desc_json(const smile_model_desc *d) {
     cJSON_AddStringToObject(o, "likelihood", lik_names[d->likelihood]);
     cJSON_AddNumberToObject(o, "prior_sigma", d->prior_sigma);
     cJSON_AddStringToObject(o, "activation", smile_activation_name(d->activation));
+    if (d->sigma_link != SMILE_SIGMA_EXP) /* absent: e^η (models written before the option) */
+        cJSON_AddStringToObject(o, "sigma_link", smile_sigma_link_name(d->sigma_link));
 #define X(f) cJSON_AddNumberToObject(o, #f, (double)d->f);
     DESC_SIZES(X)
 #undef X
@@ -292,6 +294,12 @@ static void read_desc(reader *r, const cJSON *o, smile_model_desc *d) {
     const char *act = ao ? str(r, o, "activation") : "relu";
     if (r->st == SMILE_OK && smile_activation_from_name(act, &d->activation) != SMILE_OK) {
         smile_set_msg(r->msg, r->msg_len, "%s: unknown activation '%s'", r->file, act);
+        r->st = SMILE_EFORMAT;
+    }
+    const cJSON *lo = cJSON_GetObjectItemCaseSensitive(o, "sigma_link"); /* absent: exp */
+    const char *link = lo ? str(r, o, "sigma_link") : "exp";
+    if (r->st == SMILE_OK && smile_sigma_link_from_name(link, &d->sigma_link) != SMILE_OK) {
+        smile_set_msg(r->msg, r->msg_len, "%s: unknown sigma_link '%s'", r->file, link);
         r->st = SMILE_EFORMAT;
     }
 #define X(f) d->f = (size_t)num(r, o, #f, 0, 1e9);

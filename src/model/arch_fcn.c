@@ -6,6 +6,7 @@
  * the shape allows; these generic passes serve the rest and the double build.
  */
 #include "model/fcn_internal.h"
+#include "model/likelihood.h"
 #include "model/pass_real_internal.h"
 
 #ifndef SMILE_MODEL_DOUBLE
@@ -33,6 +34,9 @@ static smile_status fcn_build(mdl_builder *bd) {
     if ((int)d->activation < 0 || d->activation >= SMILE_ACT_COUNT_)
         return mdl_bad(bd, "model fcn: unknown activation %d", (int)d->activation);
     s->act = d->activation;
+    if ((int)d->sigma_link < 0 || d->sigma_link >= SMILE_SIGMA_COUNT_)
+        return mdl_bad(bd, "model fcn: unknown sigma link %d", (int)d->sigma_link);
+    s->softplus = m->lik == SMILE_LIK_GAUSS_HETERO && d->sigma_link == SMILE_SIGMA_SOFTPLUS;
     s->layers = d->n_hidden + 1;
     size_t in = d->n_inputs;
     for (size_t l = 0; l < s->layers; l++) {
@@ -77,6 +81,7 @@ static smile_status F(fcn_plan)(smile_model_workspace *ws, size_t *nr, size_t *s
         wmax = mdl_max(wmax, s->layer[l].out);
     }
     a->h[s->layers - 1] = ws->out;
+    if (s->softplus) a->eta = mdl_take(nr, B);
     ws->gsize = B * wmax;
     ws->g[0] = mdl_take(nr, ws->gsize);
     ws->g[1] = mdl_take(nr, ws->gsize);
@@ -108,6 +113,13 @@ static void F(fcn_forward)(const smile_model *m, smile_model_workspace *ws, cons
         }
         x = h;
     }
+    if (s->softplus) { /* output t = log σ from η (x = the output [n, 2]) */
+        R *out = base + ws->out, *eta = base + a->eta;
+        for (size_t i = 0; i < n; i++) {
+            eta[i] = out[2 * i + 1];
+            out[2 * i + 1] = (R)smile_softplus_log_sigma((double)eta[i], NULL);
+        }
+    }
 }
 
 static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, const R *theta,
@@ -115,6 +127,15 @@ static void F(fcn_backward)(const smile_model *m, smile_model_workspace *ws, con
     MDL_PASS_LOCALS(fcn);
     R *ga = base + ws->g[0], *gb = base + ws->g[1];
     const R *dy = base + ws->dout; /* [n, out_L] */
+    if (s->softplus) { /* ∂/∂η = ∂/∂t · dt/dη, in place (dout is this pass's scratch) */
+        R *dout = base + ws->dout;
+        const R *eta = base + a->eta;
+        for (size_t i = 0; i < n; i++) {
+            double dt_deta;
+            smile_softplus_log_sigma((double)eta[i], &dt_deta);
+            dout[2 * i + 1] = (R)((double)dout[2 * i + 1] * dt_deta);
+        }
+    }
     for (size_t l = s->layers; l-- > 0;) {
         const mdl_dense *L = &s->layer[l];
         const R *x = l ? base + a->h[l - 1] : base + ws->in;

@@ -283,7 +283,10 @@ int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, co
             for (size_t k = 0; k < nb; k++) {
                 double y = data->y[idx ? idx[c0 + k] : c0 + k], dmu, dt;
                 double t = m->lik == SMILE_LIK_GAUSS_HOMO ? t_ls : out[Bp + k];
-                ll += smile_gauss_logpdf_t(y, out[k], t, &dmu, &dt);
+                /* softplus: σ straight from η (the generic passes round t = log σ to a
+                 * float in between: the two agree to float rounding) */
+                ll += s->softplus ? smile_gauss_logpdf_softplus(y, out[k], t, &dmu, &dt)
+                                  : smile_gauss_logpdf_t(y, out[k], t, &dmu, &dt);
                 ga[k] = (float)(scale * dmu);
                 if (m->lik == SMILE_LIK_GAUSS_HOMO)
                     dt_sum += dt;

@@ -10,6 +10,8 @@ typedef struct {
     size_t layers; /* n_hidden + 1 */
     mdl_dense layer[SMILE_MODEL_MAX_HIDDEN + 1];
     smile_activation act; /* hidden layers' activation */
+    int softplus;         /* heteroscedastic with SMILE_SIGMA_SOFTPLUS: output t = log σ
+                             = smile_softplus_log_sigma(η) of the last layer's η */
 } fcn_state;
 
 /* ws->aws: h[l] = output of layer l ([B, out_l]; the last is ws->out); the region of the
@@ -17,6 +19,7 @@ typedef struct {
 typedef struct {
     size_t h[SMILE_MODEL_MAX_HIDDEN + 1];
     size_t z[SMILE_MODEL_MAX_HIDDEN]; /* pre-activations of hidden layer l (not ReLU) */
+    size_t eta;                       /* [B] the last layer's η (softplus link only) */
     size_t fast, fast_reals;
 } fcn_ws;
 

@@ -15,4 +15,14 @@
  *   i.e. e^t ∉ (1e-6, 1e6): the clipped σ does not depend on t there). */
 double smile_gauss_logpdf_t(double y, double mu, double t, double *dmu, double *dt);
 
+/* The softplus link of the heteroscedastic head (SMILE_SIGMA_SOFTPLUS), in double:
+ *   σ = softplus(η) + 1e-6 = max(η, 0) + log1p(e^−|η|) + 1e-6,   returns t = log σ,
+ *   *dt_deta = sigmoid(η)/σ   (if dt_deta; 0 at η = ±∞, NaN propagates). */
+double smile_softplus_log_sigma(double eta, double *dt_deta);
+
+/* log N(y; μ, σ²) with σ = min(softplus(η) + 1e-6, 1e6) straight from η (the fused
+ * kernel's form of smile_softplus_log_sigma + smile_gauss_logpdf_t, one exp fewer):
+ *   dmu = (y − μ)/σ²,   deta = (−1 + (y − μ)²/σ²)·sigmoid(η)/σ   (0 where clipped). */
+double smile_gauss_logpdf_softplus(double y, double mu, double eta, double *dmu, double *deta);
+
 #endif

@@ -53,6 +53,21 @@ smile_status smile_activation_from_name(const char *name, smile_activation *out)
     return SMILE_EINVAL;
 }
 
+static const char *const link_names[] = {"exp", "softplus"};
+
+const char *smile_sigma_link_name(smile_sigma_link l) {
+    return (int)l >= 0 && l < SMILE_SIGMA_COUNT_ ? link_names[l] : "unknown";
+}
+
+smile_status smile_sigma_link_from_name(const char *name, smile_sigma_link *out) {
+    for (int k = 0; name && k < SMILE_SIGMA_COUNT_; k++)
+        if (!strcmp(name, link_names[k])) {
+            *out = (smile_sigma_link)k;
+            return SMILE_OK;
+        }
+    return SMILE_EINVAL;
+}
+
 smile_model_desc smile_model_desc_default(smile_model_kind kind) {
     smile_model_desc d;
     const mdl_arch *a = arch_of(kind);
