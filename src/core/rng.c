@@ -82,6 +82,63 @@ double smile_rng_normal(smile_rng *r) {
     return rad * cos(th);
 }
 
+/* One Box–Muller pair from the four words w of a block: the uniforms
+ * (k + 0.5)/2^53 of the 64-bit words (w0 w1) and (w2 w3), as smile_rng_normal draws them. */
+static inline void box_muller(const uint32_t w[4], double *c, double *s) {
+    /* smile_rng_normal: return rad·cos θ, keep rad·sin θ as the spare */
+    const uint64_t k1 = (((uint64_t)w[0] << 32) | w[1]) >> 11;
+    const uint64_t k2 = (((uint64_t)w[2] << 32) | w[3]) >> 11;
+    const double u1 = ((double)k1 + 0.5) * 0x1.0p-53, u2 = ((double)k2 + 0.5) * 0x1.0p-53;
+    const double rad = sqrt(-2.0 * log(u1));
+    const double th = 6.283185307179586476925286766559 * u2;
+    *s = rad * sin(th);
+    *c = rad * cos(th);
+}
+
+enum { FILL_BLOCKS = 8 };
+
+void smile_rng_normal_fill(smile_rng *r, double *z, size_t n) {
+    size_t i = 0;
+    /* until a pair starts on a block boundary with no spare: the scalar path */
+    while (i < n && (r->has_gauss || r->pos != 4)) z[i++] = smile_rng_normal(r);
+    /* whole pairs: each consumes exactly one fresh block (4 words = 2 × 64 bits) */
+    while (n - i >= 2) {
+        size_t pairs = (n - i) / 2, nb = pairs < FILL_BLOCKS ? pairs : FILL_BLOCKS;
+        /* the rounds run over all FILL_BLOCKS lanes (one vectorisable loop); unused
+         * lanes hold zeros and are never read */
+        uint32_t c0[FILL_BLOCKS] = {0}, c1[FILL_BLOCKS] = {0}, c2[FILL_BLOCKS] = {0},
+                 c3[FILL_BLOCKS] = {0};
+        for (size_t b = 0; b < nb; b++) { /* the counters philox_block would use, in order */
+            c0[b] = r->ctr[0], c1[b] = r->ctr[1], c2[b] = r->ctr[2], c3[b] = r->ctr[3];
+            if (++r->ctr[0] == 0 && ++r->ctr[1] == 0 && ++r->ctr[2] == 0) ++r->ctr[3];
+        }
+        uint32_t k0 = r->key[0], k1 = r->key[1];
+        for (int round = 0; round < 10; round++) { /* philox_block's rounds, across blocks */
+            for (size_t b = 0; b < FILL_BLOCKS; b++) {
+                uint64_t p0 = (uint64_t)PHILOX_M0 * c0[b];
+                uint64_t p1 = (uint64_t)PHILOX_M1 * c2[b];
+                uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[b] ^ k0;
+                uint32_t n1 = (uint32_t)p1;
+                uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[b] ^ k1;
+                uint32_t n3 = (uint32_t)p0;
+                c0[b] = n0, c1[b] = n1, c2[b] = n2, c3[b] = n3;
+            }
+            k0 += PHILOX_W0;
+            k1 += PHILOX_W1;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            const uint32_t w[4] = {c0[b], c1[b], c2[b], c3[b]};
+            box_muller(w, &z[i], &z[i + 1]); /* cosine first, then the sine (the spare) */
+            i += 2;
+        }
+        const size_t last = nb - 1; /* the state holds the last block, all words used */
+        r->buf[0] = c0[last], r->buf[1] = c1[last], r->buf[2] = c2[last], r->buf[3] = c3[last];
+        r->pos = 4;
+        r->gauss = z[i - 1]; /* the used spare stays in the state, as after the scalar path */
+    }
+    if (i < n) z[i++] = smile_rng_normal(r); /* an odd last draw keeps its spare */
+}
+
 uint64_t smile_rng_below(smile_rng *r, uint64_t n) {
     if (n <= 1) return 0;
     /* Rejection sampling on 64-bit words: unbiased. */

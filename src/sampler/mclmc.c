@@ -56,11 +56,15 @@ static void refresh(smile_chain *c, double eps_r) {
     if (!isfinite(c->L) || c->L <= 0) return;
     const size_t d = c->dim;
     const double nu = sqrt(expm1(2.0 * eps_r / c->L) / (double)d);
-    double ss = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        double v = (double)c->u[i] + nu * smile_rng_normal(&c->rng_vel);
-        c->u[i] = (float)v;
-        ss += v * v;
+    double ss = 0.0, z[256]; /* the draws in chunks, in order: the same stream */
+    for (size_t i0 = 0; i0 < d; i0 += 256) {
+        const size_t m = d - i0 < 256 ? d - i0 : 256;
+        smile_rng_normal_fill(&c->rng_vel, z, m);
+        for (size_t i = 0; i < m; i++) {
+            double v = (double)c->u[i0 + i] + nu * z[i];
+            c->u[i0 + i] = (float)v;
+            ss += v * v;
+        }
     }
     const double inv = 1.0 / sqrt(ss);
     for (size_t i = 0; i < d; i++) c->u[i] = (float)((double)c->u[i] * inv);
