@@ -264,7 +264,7 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
          .def = "hetero; uci: homo",
          .help = "homo (SMILE model) or hetero (MILE model)"},
         {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values),
-         .def = "exp",
+         .def = "softplus; uci and presets: exp",
          .help = "hetero: the noise scale from the network's second output e: exp (e^e, the "
                  "MILE model) or softplus (log(1 + e^e) + 1e-6, which grows only linearly; "
                  "docs/method.md)"},

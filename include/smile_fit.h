@@ -165,7 +165,7 @@ typedef struct {
     size_t n_hidden, hidden[SMILE_MODEL_MAX_HIDDEN]; /* FCN widths (16-16-16)  */
     smile_activation activation;   /* FCN hidden layers (relu)                   */
     smile_sigma_link sigma_link;   /* GAUSS_HETERO: σ from the FCN's output η
-                                      (EXP)                                    */
+                                      (EXP; table task: SOFTPLUS)              */
     double prior_sigma;            /* 1                                          */
     smile_de_params de;            /* members/seed/threads/stream overwritten    */
     /* divergence rule (see smile_fit_diverged): non-finite, or the member's

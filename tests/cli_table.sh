@@ -62,11 +62,11 @@ check "default: full-batch DE, heteroscedastic MCLMC" \
   [ "$(jget "$tmp/reg/config.json" "(m['deep_ensemble']['batch'], m['model']['likelihood'], m['sampler']['name'])")" = "(210, 'gauss_hetero', 'mclmc')" ]
 "$BIN" fit --data "$tmp/train.csv" --test "$tmp/test.csv" --target price --members 2 \
     --warmup 200 --samples 100 --quiet --sample-rows train --mclmc-target-start 0.2 \
-    --mclmc-target-end 0.05 --sigma-link softplus --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
-check "default: exp σ link, recorded by its absence (runs before the option read as exp)" \
-  [ "$(jget "$tmp/reg/config.json" "m['model'].get('sigma_link', 'exp')")" = exp ]
-check "--sigma-link softplus: in config.json and model.json" \
-  [ "$(jget "$tmp/reg-tr/config.json" "m['model']['sigma_link']")$(jget "$tmp/reg-tr/model.json" "m['model']['sigma_link']")" = softplussoftplus ]
+    --mclmc-target-end 0.05 --sigma-link exp --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
+check "default: softplus σ link, in config.json and model.json" \
+  [ "$(jget "$tmp/reg/config.json" "m['model']['sigma_link']")$(jget "$tmp/reg/model.json" "m['model']['sigma_link']")" = softplussoftplus ]
+check "--sigma-link exp: recorded by its absence (runs before the option read as exp)" \
+  [ "$(jget "$tmp/reg-tr/config.json" "m['model'].get('sigma_link', 'exp')")" = exp ]
 check "--sample-rows train: sampler on the 210 training rows" \
   [ "$(jget "$tmp/reg-tr/run.json" "m['sampling']['rows']")" = 210 ]
 check "--mclmc-target-start/-end recorded" \

@@ -139,9 +139,9 @@ def test_get_set_params_roundtrip():
     p = est.get_params()
     assert p["members"] == 3 and p["hidden"] == (8, 8) and p["warmup"] == 25000
     assert p["likelihood"] == "hetero" and p["random_state"] == 1 and p["n_jobs"] == 0
-    assert p["sigma_link"] == "exp"
-    assert "--sigma-link" in est._cli_args() and "exp" in est._cli_args()
-    assert "softplus" in smile.Regressor(sigma_link="softplus")._cli_args()
+    assert p["sigma_link"] == "softplus"
+    assert "--sigma-link" in est._cli_args() and "softplus" in est._cli_args()
+    assert "exp" in smile.Regressor(sigma_link="exp")._cli_args()
     assert "--sigma-link" not in smile.Regressor(likelihood="homo")._cli_args()
     est2 = smile.Regressor().set_params(**p)
     assert est2.get_params() == p
