@@ -38,6 +38,13 @@ smile_status smile_model_kind_from_name(const char *name, smile_model_kind *out)
     return SMILE_EINVAL;
 }
 
+/* Index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *name) {
+    for (int k = 0; name && k < n; k++)
+        if (!strcmp(name, names[k])) return k;
+    return -1;
+}
+
 static const char *const act_names[] = {"relu", "gelu", "tanh", "silu"};
 
 const char *smile_activation_name(smile_activation a) {
@@ -45,12 +52,10 @@ const char *smile_activation_name(smile_activation a) {
 }
 
 smile_status smile_activation_from_name(const char *name, smile_activation *out) {
-    for (int k = 0; name && k < SMILE_ACT_COUNT_; k++)
-        if (!strcmp(name, act_names[k])) {
-            *out = (smile_activation)k;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
+    const int k = name_index(act_names, SMILE_ACT_COUNT_, name);
+    if (k < 0) return SMILE_EINVAL;
+    *out = (smile_activation)k;
+    return SMILE_OK;
 }
 
 static const char *const link_names[] = {"exp", "softplus"};
@@ -60,12 +65,10 @@ const char *smile_sigma_link_name(smile_sigma_link l) {
 }
 
 smile_status smile_sigma_link_from_name(const char *name, smile_sigma_link *out) {
-    for (int k = 0; name && k < SMILE_SIGMA_COUNT_; k++)
-        if (!strcmp(name, link_names[k])) {
-            *out = (smile_sigma_link)k;
-            return SMILE_OK;
-        }
-    return SMILE_EINVAL;
+    const int k = name_index(link_names, SMILE_SIGMA_COUNT_, name);
+    if (k < 0) return SMILE_EINVAL;
+    *out = (smile_sigma_link)k;
+    return SMILE_OK;
 }
 
 smile_model_desc smile_model_desc_default(smile_model_kind kind) {
