@@ -173,8 +173,7 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
          .help = "table: the column to predict, by header name or 1-based number"},
         {"--features", "A,B,..", CLI_BUFFER(c->features), .def = "all other columns",
          .help = "table: the input columns (names or numbers)"},
-        {"--drop", "A,B,..", CLI_BUFFER(c->drop),
-         .help = "table: columns to leave out of the inputs"},
+        {"--drop", "A,B,..", CLI_BUFFER(c->drop), .help = "table: columns to leave out of the inputs"},
         {"--header", "H", CLI_ONE_OF(&c->header, header_names, header_values), .def = "auto",
          .help = "table: whether the first line holds column names (auto: detected)"},
         {"--missing", "M", CLI_ONE_OF(&c->missing_drop, missing_names, NULL), .def = "error",
@@ -260,14 +259,11 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "implementation; docs/experiments.md) or n-over-b (N/B)"},
         {"--reference-batching", NULL, CLI_SETS(&c->reference_batching, 1),
          .help = "batches from the first n_b*B indices only, as the reference implementation"},
-        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values),
-         .def = "hetero; uci: homo",
-         .help = "homo (SMILE model) or hetero (MILE model)"},
-        {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values),
-         .def = "softplus; uci and presets: exp",
-         .help = "hetero: the noise scale from the network's second output e: exp (e^e, the "
-                 "MILE model) or softplus (log(1 + e^e) + 1e-6, which grows only linearly; "
-                 "docs/method.md)"},
+        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values), .def = "hetero; "
+         "uci: homo", .help = "homo (SMILE model) or hetero (MILE model)"},
+        {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values), .def = "softplus; "
+         "uci and presets: exp", .help = "hetero: sigma from the second output e: exp (e^e, the "
+         "MILE model) or softplus (log(1 + e^e) + 1e-6, bde's; docs/method.md)"},
         {"--de-from", "DIR", CLI_BUFFER(c->de_from),
          .help = "reuse the deep ensemble of the earlier run in DIR (same data, seed, members, "
                  "model and DE options: checked) instead of training it again, e.g. several "

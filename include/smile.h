@@ -99,9 +99,7 @@ uint32_t smile_rng_u32(smile_rng *r);
 uint64_t smile_rng_u64(smile_rng *r);
 double smile_rng_uniform(smile_rng *r);            /* (0, 1), 53-bit          */
 double smile_rng_normal(smile_rng *r);             /* N(0,1), Box-Muller      */
-/* z[0..n) = n successive smile_rng_normal(r), bit for bit, and the same state after;
- * faster for long runs (Philox blocks eight at a time, no per-draw calls). */
-void smile_rng_normal_fill(smile_rng *r, double *z, size_t n);
+void smile_rng_normal_fill(smile_rng *r, double *z, size_t n); /* = n × normal, bit for bit */
 uint64_t smile_rng_below(smile_rng *r, uint64_t n); /* uniform in [0, n), unbiased */
 /* Fisher-Yates shuffle of idx[0..n). */
 void smile_rng_shuffle_u32(smile_rng *r, uint32_t *idx, size_t n);

@@ -97,6 +97,9 @@ static inline void box_muller(const uint32_t w[4], double *c, double *s) {
 
 enum { FILL_BLOCKS = 8 };
 
+/* n successive smile_rng_normal draws and the same state after, bit for bit: the
+ * scalar path until a pair starts on a block boundary, then whole blocks (one pair
+ * each), eight Philox blocks per batch with no per-draw calls. */
 void smile_rng_normal_fill(smile_rng *r, double *z, size_t n) {
     size_t i = 0;
     /* until a pair starts on a block boundary with no spare: the scalar path */
