@@ -277,10 +277,13 @@ def cached_runs(args):
 
 
 def plot_data(args):
-    """One line per (table, tool, settings): table, label, mean wall s, mean
-    CPU s, mean LPPD, seeds (for bench/bde_peer_plot.sh)."""
+    """One line per (table, tool, settings) with every seed of --seeds cached:
+    table, label, mean wall s, mean CPU s, mean LPPD, seeds (for
+    bench/bde_peer_plot.sh)."""
+    seeds = [int(x) for x in args.seeds.split(",")]
     for (t, tool, lab), rs in sorted(cached_runs(args).items()):
-        if "lppd" not in rs[0]:
+        rs = [r for r in rs if r["seed"] in seeds]
+        if len(rs) < len(seeds) or "lppd" not in rs[0]:
             continue
         m = lambda k: sum(r.get(k, float("nan")) for r in rs) / len(rs)
         print("%s %s %.2f %.2f %.5f %d" % (t, (tool + ":" + lab).replace(" ", "_"),

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Test LPPD (original units, mean over the cached seeds) against wall time of
 # every cached smile and bde run of bench/bde_peer.py, one panel per table.
-#   bench/bde_peer_plot.sh [RESULTS (bench/results/bde_peer)] [OUT_PNG (docs/peer_bde_lppd_time.png)] [TABLES (airfoil,energy)]
+# Only (tool, settings) with every seed of SEEDS cached are drawn, as their mean.
+#   bench/bde_peer_plot.sh [RESULTS (bench/results/bde_peer)] [OUT_PNG (docs/peer_bde_lppd_time.png)] [TABLES (airfoil,energy)] [SEEDS (1,2,3)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 res="${1:-bench/results/bde_peer}"; out="${2:-docs/peer_bde_lppd_time.png}"
-tables="${3:-airfoil,energy}"
+tables="${3:-airfoil,energy}"; seeds="${4:-1,2,3}"
 command -v gnuplot >/dev/null || scripts/deps.sh
 PY=$(bench/bde_venv.sh)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$PY" bench/bde_peer.py --results "$res" --plot-data > "$tmp/all.dat"
+"$PY" bench/bde_peer.py --results "$res" --seeds "$seeds" --plot-data > "$tmp/all.dat"
 IFS=, read -ra T <<< "$tables"
 {
   echo "set terminal pngcairo size $((560 * ${#T[@]})),480 font ',9'"
