@@ -69,23 +69,10 @@ double smile_rng_uniform(smile_rng *r) {
     return ((double)k + 0.5) * 0x1.0p-53;
 }
 
-double smile_rng_normal(smile_rng *r) {
-    if (r->has_gauss) {
-        r->has_gauss = 0;
-        return r->gauss;
-    }
-    double u1 = smile_rng_uniform(r), u2 = smile_rng_uniform(r);
-    double rad = sqrt(-2.0 * log(u1));
-    double th = 6.283185307179586476925286766559 * u2;
-    r->gauss = rad * sin(th);
-    r->has_gauss = 1;
-    return rad * cos(th);
-}
-
-/* One Box–Muller pair from the four words w of a block: the uniforms
- * (k + 0.5)/2^53 of the 64-bit words (w0 w1) and (w2 w3), as smile_rng_normal draws them. */
+/* One Box–Muller pair from four successive words w: the uniforms (k + 0.5)/2^53 of
+ * the 64-bit words (w0 w1) and (w2 w3), as smile_rng_uniform makes them; the
+ * cosine is returned first, the sine kept as the spare. */
 static inline void box_muller(const uint32_t w[4], double *c, double *s) {
-    /* smile_rng_normal: return rad·cos θ, keep rad·sin θ as the spare */
     const uint64_t k1 = (((uint64_t)w[0] << 32) | w[1]) >> 11;
     const uint64_t k2 = (((uint64_t)w[2] << 32) | w[3]) >> 11;
     const double u1 = ((double)k1 + 0.5) * 0x1.0p-53, u2 = ((double)k2 + 0.5) * 0x1.0p-53;
@@ -93,6 +80,19 @@ static inline void box_muller(const uint32_t w[4], double *c, double *s) {
     const double th = 6.283185307179586476925286766559 * u2;
     *s = rad * sin(th);
     *c = rad * cos(th);
+}
+
+double smile_rng_normal(smile_rng *r) {
+    if (r->has_gauss) {
+        r->has_gauss = 0;
+        return r->gauss;
+    }
+    uint32_t w[4];
+    for (int k = 0; k < 4; k++) w[k] = smile_rng_u32(r);
+    double c;
+    box_muller(w, &c, &r->gauss);
+    r->has_gauss = 1;
+    return c;
 }
 
 enum { FILL_BLOCKS = 8 };
