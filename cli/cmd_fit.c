@@ -182,17 +182,15 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--test", "FILE", CLI_BUFFER(c->test_data),
          .help = "table: held-out test rows (same columns); the rows of --data are then "
                  "split into training and validation rows only"},
-        {"--valid", "FILE", CLI_BUFFER(c->valid_data),
-         .help = "table: validation rows for early stopping (with --test; every row of "
-                 "--data then trains)"},
+        {"--valid", "FILE", CLI_BUFFER(c->valid_data), .help = "table: validation rows for "
+         "early stopping (with --test; every row of --data then trains)"},
         {"--split", "TR,VA[,TE]", CLI_STRING(&a->split), .def = "0.7,0.1,0.2",
          .help = "table: fractions of the rows for training, validation (and test), "
                  "shuffled by the seed"},
         {"--sample-rows", "R", CLI_ONE_OF(&c->sample_valid, sample_rows_names, NULL),
          .def = "train+valid; uci and presets: train",
          .help = "the rows the sampler conditions on: the training rows, or the training and "
-                 "validation rows (the validation rows then serve the DE's early stopping "
-                 "only)"},
+                 "validation rows (the validation rows then serve the DE's early stopping only)"},
         {"--hidden", "W,W,..", CLI_STRING(&a->hidden), .def = "16,16,16",
          .help = "tables: hidden layer widths of the fully connected network"},
         {"--activation", "A", CLI_ONE_OF(&a->activation, act_names, NULL), .def = "relu",
@@ -259,11 +257,13 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
                  "implementation; docs/experiments.md) or n-over-b (N/B)"},
         {"--reference-batching", NULL, CLI_SETS(&c->reference_batching, 1),
          .help = "batches from the first n_b*B indices only, as the reference implementation"},
-        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values), .def = "hetero; "
-         "uci: homo", .help = "homo (SMILE model) or hetero (MILE model)"},
+        {"--likelihood", "L", CLI_ONE_OF(&a->likelihood, lik_names, lik_values),
+         .def = "hetero; uci: homo", .help = "homo (SMILE model) or hetero (MILE model)"},
         {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values), .def = "softplus; "
          "uci and presets: exp", .help = "hetero: sigma from the second output e: exp (e^e, the "
          "MILE model) or softplus (log(1 + e^e) + 1e-6, bde's; docs/method.md)"},
+        {"--student-df", "NU", CLI_REAL_IN(&c->student_df, 0, 1000, 0), .flags = SHOW, .help =
+         "hetero noise: 0 Gaussian, NU in (2, 1000] Student-t (heavy tails; docs/method.md)"},
         {"--de-from", "DIR", CLI_BUFFER(c->de_from),
          .help = "reuse the deep ensemble of the earlier run in DIR (same data, seed, members, "
                  "model and DE options: checked) instead of training it again, e.g. several "
@@ -524,6 +524,10 @@ static int fit_parse(int argc, char **argv, smile_fit_config *cfg, fit_args *a) 
     fit_apply(&cmd, a, cfg);
     if (cli_given(&cmd, "--sigma-link") && cfg->likelihood != SMILE_LIK_GAUSS_HETERO)
         return bad("--sigma-link: only for the heteroscedastic likelihood (--likelihood hetero)");
+    if (cli_given(&cmd, "--student-df") && cfg->student_df != 0 &&
+        (cfg->likelihood != SMILE_LIK_GAUSS_HETERO || !(cfg->student_df > 2)))
+        return bad("--student-df: 0, or above 2 with the heteroscedastic likelihood (--likelihood "
+                   "hetero)");
     if (!a->resume && (rc = task_options(&cmd, cfg->task)) != CLI_CONTINUE) return rc;
     if ((rc = fit_lists(a, cfg)) != CLI_CONTINUE) return rc;
     if (a->resume) {

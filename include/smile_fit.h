@@ -166,6 +166,8 @@ typedef struct {
     smile_activation activation;   /* FCN hidden layers (relu)                   */
     smile_sigma_link sigma_link;   /* GAUSS_HETERO: σ from the FCN's output η
                                       (EXP; table task: SOFTPLUS)              */
+    double student_df;             /* GAUSS_HETERO: 0 Gaussian noise, ν ∈ (2,
+                                      1000] Student-t (smile_model_desc)       */
     double prior_sigma;            /* 1                                          */
     smile_de_params de;            /* members/seed/threads/stream overwritten    */
     /* divergence rule (see smile_fit_diverged): non-finite, or the member's

@@ -85,7 +85,8 @@ typedef enum {
     SMILE_LIK_GAUSS_HOMO = 1,  /* FCN only: 1 output μ, y ~ N(μ, σ²) with one
                                   global t = τ in θ (layout entry "log_sigma")  */
     SMILE_LIK_GAUSS_HETERO = 2,/* FCN only: 2 outputs (μ, t) per example, t = log σ
-                                  from the last layer's η by desc.sigma_link    */
+                                  from the last layer's η by desc.sigma_link;
+                                  Student-t noise instead with desc.student_df  */
     SMILE_LIK_CATEGORICAL = 3, /* softmax over n_classes logits; int32 labels
                                   (FCN and every image model)                   */
     SMILE_LIK_TOKEN = 4        /* GPT only: every position of a window predicts
@@ -134,6 +135,10 @@ typedef struct {
     size_t hidden[SMILE_MODEL_MAX_HIDDEN]; /* widths (16, 16, 16)                    */
     smile_activation activation; /* of the hidden layers (SMILE_ACT_RELU)            */
     smile_sigma_link sigma_link; /* GAUSS_HETERO: η → σ (SMILE_SIGMA_EXP)           */
+    double student_df;   /* GAUSS_HETERO: the noise around μ. 0: Gaussian N(μ, σ²) (0);
+                            ν ∈ (2, 1000]: Student-t with ν degrees of freedom and scale
+                            σ, whose polynomial tails keep a far-off row from dominating
+                            the fit and the log density (docs/method.md, section 2.2)   */
     /* image input (LeNet 28×28×1, ResNets 32×32×3, ViT 160×160×3) and classes */
     size_t in_h, in_w, in_c;
     size_t n_classes;    /* classes of the image models and of a categorical FCN (10) */

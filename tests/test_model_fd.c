@@ -159,7 +159,12 @@ static void test_fd(void) {
     run_fd("fcn gauss-hetero softplus", d, 13, 9, 4); /* 3 chunks: η kept per chunk */
     d.activation = SMILE_ACT_TANH;
     run_fd("fcn tanh hetero softplus", d, 13, 9, 9);
+    d.student_df = 4.5; /* Student-t noise, both links */
+    run_fd("fcn tanh hetero softplus student-t", d, 13, 9, 4);
     d.activation = SMILE_ACT_RELU;
+    d.sigma_link = SMILE_SIGMA_EXP;
+    run_fd("fcn hetero exp student-t", d, 13, 9, 9);
+    d.student_df = 0;
     d.sigma_link = SMILE_SIGMA_EXP;
     d.likelihood = SMILE_LIK_CATEGORICAL;
     d.n_classes = 4;
@@ -225,11 +230,14 @@ static void test_fcn_fast(void) {
         smile_likelihood_kind lik;
         size_t B, n;
         smile_sigma_link link;
-    } cases[] = {{11, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HOMO, 256, 300, SMILE_SIGMA_EXP},
-                 {5, 2, {16, 16, 0}, SMILE_LIK_GAUSS_HETERO, 64, 100, SMILE_SIGMA_EXP},
-                 {8, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HETERO, 256, 614, SMILE_SIGMA_SOFTPLUS},
-                 {7, 3, {13, 33, 5}, SMILE_LIK_GAUSS_HOMO, 17, 40, SMILE_SIGMA_EXP},
-                 {4, 1, {40, 0, 0}, SMILE_LIK_CATEGORICAL, 32, 50, SMILE_SIGMA_EXP}};
+        double nu;
+    } cases[] = {{11, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HOMO, 256, 300, SMILE_SIGMA_EXP, 0},
+                 {5, 2, {16, 16, 0}, SMILE_LIK_GAUSS_HETERO, 64, 100, SMILE_SIGMA_EXP, 0},
+                 {8, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HETERO, 256, 614, SMILE_SIGMA_SOFTPLUS, 0},
+                 {8, 3, {16, 16, 16}, SMILE_LIK_GAUSS_HETERO, 256, 614, SMILE_SIGMA_SOFTPLUS, 5},
+                 {5, 2, {16, 16, 0}, SMILE_LIK_GAUSS_HETERO, 64, 100, SMILE_SIGMA_EXP, 3.5},
+                 {7, 3, {13, 33, 5}, SMILE_LIK_GAUSS_HOMO, 17, 40, SMILE_SIGMA_EXP, 0},
+                 {4, 1, {40, 0, 0}, SMILE_LIK_CATEGORICAL, 32, 50, SMILE_SIGMA_EXP, 0}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         smile_model_desc d = smile_model_desc_default(SMILE_MODEL_FCN);
         d.n_inputs = cases[c].p;
@@ -237,6 +245,7 @@ static void test_fcn_fast(void) {
         for (size_t i = 0; i < 3; i++) d.hidden[i] = cases[c].h[i];
         d.likelihood = cases[c].lik;
         d.sigma_link = cases[c].link;
+        d.student_df = cases[c].nu;
         smile_model *m = build(&d);
         if (!m) continue;
         size_t D = smile_model_param_count(m);

@@ -372,7 +372,7 @@ class Regressor(_SmileBase):
     def __init__(self, members=20, warmup=25000, samples=10000, thin=10, batch=256,
                  sampler="mclmc", step_size=1e-3, hidden=(16, 16, 16),
                  activation="relu", prior_sd=1.0, likelihood="hetero", sigma_link="softplus",
-                 split=None, de_epochs=3000, de_patience=100, de_lr=1e-3, de_wd=0.0, de_batch=0,
+                 student_df=0.0, split=None, de_epochs=3000, de_patience=100, de_lr=1e-3, de_wd=0.0, de_batch=0,
                  sample_rows="train+valid", random_state=1, n_jobs=0, verbose=False,
                  run_dir=None):
         _store_params(self, locals())
@@ -380,7 +380,8 @@ class Regressor(_SmileBase):
     def _cli_args(self, n_rows=None):
         a = super()._cli_args(n_rows) + ["--likelihood", str(self.likelihood)]
         if self.likelihood == "hetero":  # the link of the heteroscedastic head only
-            a += ["--sigma-link", str(self.sigma_link)]
+            a += ["--sigma-link", str(self.sigma_link),
+                  "--student-df", repr(float(self.student_df))]
         return a
 
     def fit(self, X, y):

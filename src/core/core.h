@@ -73,6 +73,15 @@ int smile_cmp_value_index(const void *a, const void *b);
 /* Standard normal quantile Φ⁻¹(p) (Acklam + one Halley step, |err| < 1e-15). */
 double smile_normal_quantile(double p);
 
+/* Student-t of unit scale, ν > 0 degrees of freedom (student.c): c_ν = log Γ((ν+1)/2) −
+ * log Γ(ν/2) − ½ log(νπ), so log f(z) = c_ν − (ν+1)/2 · log1p(z²/ν); the CDF (relative
+ * error of the lower tail below 1e-12 for ν ≤ 30, about 1e-9 at ν = 10⁶ where the
+ * log-gamma terms cancel; NaN for NaN z or ν ≤ 0) and its inverse (bisection,
+ * 1e-14 relative; ±∞ at p = 0, 1). */
+double smile_student_log_norm(double nu);
+double smile_student_cdf(double z, double nu);
+double smile_student_quantile(double p, double nu);
+
 /* ---- fault injection (fault.c; docs/hardening.md) ------------------------------------
  * SMILE_FAULT="grad=RATE[:nan,inf,-inf,huge];write=RATE[:short,enospc];seed=S", read
  * once. grad: each target evaluation of a sampler step is corrupted with probability

@@ -286,6 +286,8 @@ static int model_to_json(cJSON *o, const smile_fit_config *c) {
         cJSON_AddStringToObject(m, "activation", smile_activation_name(c->activation));
     if (c->sigma_link != SMILE_SIGMA_EXP) /* absent: e^η (runs before the option) */
         cJSON_AddStringToObject(m, "sigma_link", smile_sigma_link_name(c->sigma_link));
+    if (c->student_df != 0) /* absent: Gaussian noise (runs before the option) */
+        cJSON_AddItemToObject(m, "student_df", num(c->student_df));
     if (c->task != SMILE_DATA_TEXT) return 0;
     if (fields_to_json(m, c, gpt_fields, N_FIELDS(gpt_fields))) return -1;
     return fields_to_json(o, c, text_fields, N_FIELDS(text_fields));
@@ -399,6 +401,9 @@ static smile_status model_from_json(const cJSON *m, smile_fit_config *c, char *m
     SMILE_CHECK(link && (!cJSON_IsString(link) ||
                          smile_sigma_link_from_name(link->valuestring, &c->sigma_link) != SMILE_OK),
                 SMILE_EFORMAT, msg, msg_len, "config.json: unknown model.sigma_link");
+    c->student_df = 0;
+    if (cJSON_GetObjectItemCaseSensitive(m, "student_df"))
+        TRY_J(get_num(m, "student_df", &c->student_df, msg, msg_len));
     TRY_J(fields_from_json(m, c, gpt_fields, N_FIELDS(gpt_fields), msg, msg_len));
     return SMILE_OK;
 }

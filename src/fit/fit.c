@@ -184,6 +184,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
         md.n_hidden = c->n_hidden;
         md.activation = c->activation;
         md.sigma_link = c->sigma_link;
+        md.student_df = c->student_df;
         for (size_t i = 0; i < c->n_hidden; i++) md.hidden[i] = c->hidden[i];
         if (classif) {
             md.likelihood = SMILE_LIK_CATEGORICAL;
@@ -197,7 +198,10 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
         md.n_classes = f->ds.n_classes;
     }
     /* the σ link belongs to the heteroscedastic head: recorded with it only */
-    if (md.likelihood != SMILE_LIK_GAUSS_HETERO) f->cfg.sigma_link = md.sigma_link = SMILE_SIGMA_EXP;
+    if (md.likelihood != SMILE_LIK_GAUSS_HETERO) {
+        f->cfg.sigma_link = md.sigma_link = SMILE_SIGMA_EXP;
+        f->cfg.student_df = md.student_df = 0; /* so is the noise family */
+    }
     SMILE_TRY(smile_model_init(&f->model, &md, msg, msg_len));
     SMILE_CHECK(smile_model_input_size(f->model) != f->ds.feature_dim, SMILE_EINVAL, msg, msg_len,
                 "%s: rows of %zu values do not fit the %s model's input of %zu", c->data,

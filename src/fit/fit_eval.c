@@ -159,6 +159,7 @@ static smile_metrics_params base_params(const smile_fit *f, int Kp) {
                             : 0;
     p.n_chains = Kp;
     p.heteroscedastic = smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HETERO;
+    p.student_df = p.heteroscedastic ? f->cfg.student_df : 0;
     p.y_scale = classif ? 0 : f->ds.y_std;
     p.seed = f->cfg.seed;
     return p;

@@ -87,14 +87,17 @@ smile_status fit_synthetic_dataset(smile_dataset *ds, uint64_t seed, char *msg, 
     return SMILE_OK;
 }
 
-/* Φ((y − μ)/σ) summed over m components */
-static double mix_cdf(double yv, const double *mu, const double *sd, size_t m) {
+/* Φ((y − μ)/σ) (nu = 0) or the Student-t CDF (nu > 0) averaged over m components */
+static double mix_cdf(double yv, const double *mu, const double *sd, size_t m, double nu) {
     double s = 0;
-    for (size_t j = 0; j < m; j++) s += 0.5 * erfc(-(yv - mu[j]) / (sd[j] * M_SQRT2));
+    for (size_t j = 0; j < m; j++)
+        s += nu > 0 ? smile_student_cdf((yv - mu[j]) / sd[j], nu)
+                    : 0.5 * erfc(-(yv - mu[j]) / (sd[j] * M_SQRT2));
     return s / (double)m;
 }
 
-static double mix_quantile(double q, const double *mu, const double *sd, size_t m) {
+/* bracket ±10 σ: beyond the 0.025/0.975 quantiles of every component for ν > 2 */
+static double mix_quantile(double q, const double *mu, const double *sd, size_t m, double nu) {
     double lo = INFINITY, hi = -INFINITY;
     for (size_t j = 0; j < m; j++) {
         if (mu[j] - 10 * sd[j] < lo) lo = mu[j] - 10 * sd[j];
@@ -102,7 +105,7 @@ static double mix_quantile(double q, const double *mu, const double *sd, size_t 
     }
     for (int it = 0; it < 60; it++) {
         double mid = 0.5 * (lo + hi);
-        if (mix_cdf(mid, mu, sd, m) < q)
+        if (mix_cdf(mid, mu, sd, m, nu) < q)
             lo = mid;
         else
             hi = mid;
@@ -209,7 +212,7 @@ smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int
         st = path ? smile_csv_writer_open(&w, path, "x,de_mean,de_lo95,de_hi95,mean,lo95,hi95",
                                           -1, 0, msg, msg_len)
                   : SMILE_ENOMEM;
-    const double ym = f->ds.y_mean, ysd = f->ds.y_std;
+    const double ym = f->ds.y_mean, ysd = f->ds.y_std, nu = f->cfg.student_df;
     for (int g = 0; st == SMILE_OK && g < G; g++) {
         double out[6];
         for (int ph = 0; ph < 2; ph++) {
@@ -223,8 +226,8 @@ smile_status fit_write_predictive(smile_fit *f, const float *theta_de, const int
             }
             mb /= (double)m;
             out[3 * ph] = mb;
-            out[3 * ph + 1] = mix_quantile(0.025, cm, cm + m, m);
-            out[3 * ph + 2] = mix_quantile(0.975, cm, cm + m, m);
+            out[3 * ph + 1] = mix_quantile(0.025, cm, cm + m, m, nu);
+            out[3 * ph + 2] = mix_quantile(0.975, cm, cm + m, m, nu);
         }
         if (smile_csv_writer_row(&w, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", gx[g] * xs + xm,
                                  out[0] * ysd + ym, out[1] * ysd + ym, out[2] * ysd + ym,

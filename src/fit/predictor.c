@@ -216,7 +216,8 @@ static void regress_row(smile_predictor *p, size_t i, size_t r, const smile_regr
     const size_t S = p->S;
     const double *c = p->comp + i * S * 2;
     for (size_t s = 0; s < S; s++) mu[s] = c[2 * s], sd[s] = c[2 * s + 1];
-    smile_mixture_moments m = smile_mixture_moments_of(mu, sd, S);
+    const double nu = p->rm.desc.student_df; /* 0: Gaussian noise */
+    smile_mixture_moments m = smile_mixture_moments_of(mu, sd, S, nu);
     const double a = q->standardised ? 0.0 : p->rm.y_mean, b = q->standardised ? 1.0 : p->rm.y_sd;
     if (q->mean) q->mean[r] = a + b * m.mean;
     if (q->sd) q->sd[r] = b * m.sd;
@@ -225,13 +226,13 @@ static void regress_row(smile_predictor *p, size_t i, size_t r, const smile_regr
     for (size_t l = 0; l < q->n_levels; l++) {
         double lv = q->levels[l];
         if (q->lower)
-            q->lower[r * q->n_levels + l] = a + b * smile_mixture_quantile(mu, sd, S, &m, 0.5 - lv / 2);
+            q->lower[r * q->n_levels + l] = a + b * smile_mixture_quantile(mu, sd, S, nu, &m, 0.5 - lv / 2);
         if (q->upper)
-            q->upper[r * q->n_levels + l] = a + b * smile_mixture_quantile(mu, sd, S, &m, 0.5 + lv / 2);
+            q->upper[r * q->n_levels + l] = a + b * smile_mixture_quantile(mu, sd, S, nu, &m, 0.5 + lv / 2);
     }
     if (q->y && q->log_density) {
         double z = (q->y[r] - a) / b;
-        q->log_density[r] = smile_mixture_logpdf(mu, sd, S, z) - log(b);
+        q->log_density[r] = smile_mixture_logpdf(mu, sd, S, nu, z) - log(b);
     }
 }
 

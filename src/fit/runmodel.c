@@ -71,6 +71,8 @@ static cJSON *desc_json(const smile_model_desc *d) {
     cJSON_AddStringToObject(o, "activation", smile_activation_name(d->activation));
     if (d->sigma_link != SMILE_SIGMA_EXP) /* absent: e^η (models written before the option) */
         cJSON_AddStringToObject(o, "sigma_link", smile_sigma_link_name(d->sigma_link));
+    if (d->student_df != 0) /* absent: Gaussian noise (models written before the option) */
+        cJSON_AddNumberToObject(o, "student_df", d->student_df);
 #define X(f) cJSON_AddNumberToObject(o, #f, (double)d->f);
     DESC_SIZES(X)
 #undef X
@@ -302,6 +304,9 @@ static void read_desc(reader *r, const cJSON *o, smile_model_desc *d) {
         smile_set_msg(r->msg, r->msg_len, "%s: unknown sigma_link '%s'", r->file, link);
         r->st = SMILE_EFORMAT;
     }
+    d->student_df = cJSON_GetObjectItemCaseSensitive(o, "student_df") /* absent: Gaussian */
+                        ? num(r, o, "student_df", 0, 1000)
+                        : 0;
 #define X(f) d->f = (size_t)num(r, o, #f, 0, 1e9);
     DESC_SIZES(X)
 #undef X

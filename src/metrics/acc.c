@@ -57,6 +57,11 @@ static smile_status check_params(const smile_metrics_params *p, const double *y,
                         "metrics: target y[%zu] is not finite", i);
         SMILE_CHECK(p->de_spread && (p->heteroscedastic || p->max_samples != 1), SMILE_EINVAL, msg,
                     msg_len, "metrics: de_spread needs the homoscedastic model and max_samples = 1");
+        SMILE_CHECK(p->student_df != 0 && !(p->heteroscedastic && p->student_df > 2 &&
+                                            p->student_df <= 1000),
+                    SMILE_EINVAL, msg, msg_len,
+                    "metrics: student_df %g: 0, or in (2, 1000] with the heteroscedastic model",
+                    p->student_df);
         SMILE_CHECK(p->n_levels > SMILE_METRICS_MAX_LEVELS, SMILE_EINVAL, msg, msg_len,
                     "metrics: at most %d coverage levels", SMILE_METRICS_MAX_LEVELS);
         for (size_t l = 0; l < p->n_levels; l++)

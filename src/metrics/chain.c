@@ -136,6 +136,8 @@ smile_status smile_metrics_chain_init(smile_metrics_chain **out, const smile_met
     c->p = *p;
     c->L = L;
     c->k = chain;
+    c->nu = p->student_df;
+    c->nc = c->nu > 0 ? smile_student_log_norm(c->nu) : 0;
     c->n = n;
     c->C = L.C;
     c->S = S;
@@ -284,8 +286,8 @@ static double chain_quantile(const smile_metrics_chain *c, size_t i, double pr, 
         double F = 0, f = 0;
         for (size_t s = 0; s < Sk; s++) {
             double sig = chain_sigma(c, s, i), z = (x - (double)c->mu[s * n + i]) / sig;
-            F += smile_metrics_normal_cdf(z);
-            f += exp(-0.5 * z * z) * 0.39894228040143267794 / sig;
+            F += smile_metrics_noise_cdf(z, c->nu);
+            f += smile_metrics_noise_pdf(z, c->nu, c->nc) / sig;
         }
         if (smile_newton_step(&x, &lo, &hi, F / (double)Sk - pr, f / (double)Sk)) break;
     }
@@ -299,7 +301,13 @@ static void regression_sums(const smile_metrics_chain *c, double *d) {
     const smile_sum_layout *L = &c->L;
     const size_t n = c->n, E = L->E, Sk = c->Sk;
     double z[2 * SMILE_METRICS_MAX_LEVELS];
-    for (size_t e = 0; e < E; e++) z[e] = smile_normal_quantile(smile_metrics_end_prob(&c->p, e));
+    /* the component quantiles (the noise's own: Student-t ones are further out) and the
+     * noise variance per σ² (ν/(ν − 2) for Student-t) */
+    for (size_t e = 0; e < E; e++) {
+        const double pr = smile_metrics_end_prob(&c->p, e);
+        z[e] = c->nu > 0 ? smile_student_quantile(pr, c->nu) : smile_normal_quantile(pr);
+    }
+    const double nvar = c->nu > 0 ? c->nu / (c->nu - 2.0) : 1.0;
 #pragma omp parallel for schedule(dynamic, 4)
     for (size_t i = 0; i < n; i++) {
         double lse = -INFINITY, cum = -INFINITY, mu = 0, m2 = 0, pit = 0;
@@ -316,13 +324,15 @@ static void regression_sums(const smile_metrics_chain *c, double *d) {
                 j++;
             }
             double m = (double)c->mu[s * n + i], sig = chain_sigma(c, s, i);
-            double ell = smile_metrics_gauss_logpdf(c->y[i], m, sig);
+            double ell = c->nu > 0 ? smile_metrics_noise_logpdf((c->y[i] - m) / sig, c->nu, c->nc) -
+                                         log(sig)
+                                   : smile_metrics_gauss_logpdf(c->y[i], m, sig);
             lse = smile_logaddexp(lse, ell);
             cum = smile_logaddexp(cum, ell);
             mu += m;
             if (!L->cov) continue;
-            m2 += m * m + sig * sig;
-            pit += smile_metrics_normal_cdf((c->y[i] - m) / sig);
+            m2 += m * m + nvar * sig * sig;
+            pit += smile_metrics_noise_cdf((c->y[i] - m) / sig, c->nu);
             for (size_t e = 0; e < E; e++) {
                 double v = m + z[e] * sig;
                 qlo[e] = v < qlo[e] ? v : qlo[e];
@@ -431,8 +441,8 @@ void smile_metrics_chain_cdf(const smile_metrics_chain *c, size_t m, const uint3
         if (i < n && !isnan(x[t])) /* NaN: an end closed in an earlier round */
             for (size_t s = 0; s < Sk; s++) {
                 double sig = chain_sigma(c, s, i), z = (x[t] - (double)c->mu[s * n + i]) / sig;
-                F += smile_metrics_normal_cdf(z);
-                f += exp(-0.5 * z * z) * 0.39894228040143267794 / sig;
+                F += smile_metrics_noise_cdf(z, c->nu);
+                f += smile_metrics_noise_pdf(z, c->nu, c->nc) / sig;
             }
         out[2 * t] = F;
         out[2 * t + 1] = f;

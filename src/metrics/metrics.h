@@ -54,6 +54,8 @@ typedef struct {
     size_t max_samples;  /* S: samples per chain, upper bound (ensemble: 1)    */
     /* regression */
     int heteroscedastic; /* 1: per-point log σ (MILE model); 0: per-sample τ   */
+    double student_df;   /* heteroscedastic: 0 Gaussian noise (default), ν ∈ (2,
+                            1000] Student-t noise of scale σ (smile_model_desc) */
     int de_spread;       /* 1: section 11.3 DE member-spread predictive (homoscedastic,
                             ensemble phase, S = 1; log σ inputs ignored)       */
     int coverage;        /* section 11.5 exact mixture coverage and widths (default 1) */

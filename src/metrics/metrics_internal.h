@@ -39,6 +39,7 @@ struct smile_metrics_chain {
     float *mu, *eta;  /* [S n] μ, per-point log σ (heteroscedastic)              */
     double *tau;      /* [S] per-sample log σ (homoscedastic)                     */
     const double *scale; /* [n] DE member-spread σ (section 11.3) or NULL      */
+    double nu, nc;    /* Student-t noise: ν (p.student_df; 0 Gaussian), c_ν       */
     /* classification: streamed sums in summary layout; ℓ for fn diag */
     unsigned char *acc; /* [L.bytes]; run holds per-bucket LSEs until summary   */
     float *fst;       /* [S n] ℓ (fn diag) or NULL                                */
@@ -100,6 +101,21 @@ static inline double smile_metrics_sigma(double l) {
 /* Φ(z) in double. */
 static inline double smile_metrics_normal_cdf(double z) {
     return 0.5 * erfc(-z * 0.70710678118654752440);
+}
+
+/* The noise of one regression sample at z = (y − μ)/σ (docs/method.md, section 2.2):
+ * standard normal (nu = 0) or Student-t with nu degrees of freedom, whose log
+ * normaliser nc = smile_student_log_norm(nu) the caller keeps. */
+static inline double smile_metrics_noise_logpdf(double z, double nu, double nc) {
+    return nu > 0 ? nc - 0.5 * (nu + 1.0) * log1p(z * z / nu)
+                  : -0.91893853320467274178 - 0.5 * z * z;
+}
+static inline double smile_metrics_noise_pdf(double z, double nu, double nc) {
+    return nu > 0 ? exp(smile_metrics_noise_logpdf(z, nu, nc))
+                  : exp(-0.5 * z * z) * 0.39894228040143267794;
+}
+static inline double smile_metrics_noise_cdf(double z, double nu) {
+    return nu > 0 ? smile_student_cdf(z, nu) : smile_metrics_normal_cdf(z);
 }
 
 /* One safeguarded Newton step for F(x) = 0 (F increasing, density f) inside

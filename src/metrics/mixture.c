@@ -1,4 +1,4 @@
-/* Pooled predictive summaries: Gaussian-mixture moments, density, CDF and
+/* Pooled predictive summaries: Gaussian- or Student-t-mixture moments, density, CDF and
  * quantiles; categorical entropy and mutual information (mixture.h). */
 #include "metrics/mixture.h"
 #include "nn/nn_expf.h"
@@ -8,7 +8,8 @@
 
 #define LOG_SQRT_2PI 0.91893853320467274178
 
-smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S) {
+smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S,
+                                               double nu) {
     double m = 0, v = 0;
     for (size_t s = 0; s < S; s++) m += mu[s];
     m /= (double)S;
@@ -19,13 +20,28 @@ smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *s
     }
     smile_mixture_moments r;
     r.mean = m;
+    if (nu > 0) v *= nu / (nu - 2.0); /* Student-t: variance ν/(ν − 2) σ² */
     r.sd_epistemic = sqrt(e / (double)S);
     r.sd_aleatoric = sqrt(v / (double)S);
     r.sd = sqrt(e / (double)S + v / (double)S);
     return r;
 }
 
-double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double y) {
+/* log of the Student-t density of scale sd at y − mu, less c_ν (added once) */
+static inline double student_log_kernel(double y, double mu, double sd, double nu) {
+    const double z = (y - mu) / sd;
+    return -0.5 * (nu + 1.0) * log1p(z * z / nu) - log(sd);
+}
+
+double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double nu, double y) {
+    if (nu > 0) {
+        double mx = -INFINITY;
+        for (size_t s = 0; s < S; s++) mx = fmax(mx, student_log_kernel(y, mu[s], sd[s], nu));
+        if (!isfinite(mx)) return mx;
+        double acc = 0;
+        for (size_t s = 0; s < S; s++) acc += exp(student_log_kernel(y, mu[s], sd[s], nu) - mx);
+        return mx + log(acc / (double)S) + smile_student_log_norm(nu);
+    }
     double mx = -INFINITY;
     for (size_t s = 0; s < S; s++) {
         double z = (y - mu[s]) / sd[s];
@@ -54,9 +70,20 @@ static inline void normal_cdf_pdf(float z, float *cdf, float *pdf) {
     *pdf = 0.39894228f * e;
 }
 
-/* F(x) and the density f(x) of the mixture (|F error| < 2e-7). */
-static double cdf_pdf(const double *mu, const double *sd, size_t S, double x, double *pdf) {
+/* F(x) and the density f(x) of the mixture (|F error| < 2e-7 for Gaussian noise;
+ * nc = c_ν for Student-t noise). */
+static double cdf_pdf(const double *mu, const double *sd, size_t S, double nu, double nc,
+                      double x, double *pdf) {
     double F = 0, f = 0;
+    if (nu > 0) {
+        for (size_t s = 0; s < S; s++) {
+            const double z = (x - mu[s]) / sd[s];
+            F += smile_student_cdf(z, nu);
+            f += exp(nc - 0.5 * (nu + 1.0) * log1p(z * z / nu)) / sd[s];
+        }
+        if (pdf) *pdf = f / (double)S;
+        return F / (double)S;
+    }
 #pragma omp simd reduction(+ : F, f)
     for (size_t s = 0; s < S; s++) {
         float c, d;
@@ -68,15 +95,16 @@ static double cdf_pdf(const double *mu, const double *sd, size_t S, double x, do
     return F / (double)S;
 }
 
-double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double x) {
-    return cdf_pdf(mu, sd, S, x, NULL);
+double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double nu, double x) {
+    return cdf_pdf(mu, sd, S, nu, nu > 0 ? smile_student_log_norm(nu) : 0, x, NULL);
 }
 
-double smile_mixture_quantile(const double *mu, const double *sd, size_t S,
+double smile_mixture_quantile(const double *mu, const double *sd, size_t S, double nu,
                               const smile_mixture_moments *m, double p) {
     if (!(p > 0 && p < 1)) return NAN;
     /* bracket: every component's p-quantile lies in [lo, hi] */
-    const double z = smile_normal_quantile(p);
+    const double z = nu > 0 ? smile_student_quantile(p, nu) : smile_normal_quantile(p);
+    const double nc = nu > 0 ? smile_student_log_norm(nu) : 0;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t s = 0; s < S; s++) {
         double q = mu[s] + z * sd[s];
@@ -87,7 +115,7 @@ double smile_mixture_quantile(const double *mu, const double *sd, size_t S,
     double x = m->mean + z * m->sd;
     if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
-        double f, F = cdf_pdf(mu, sd, S, x, &f) - p;
+        double f, F = cdf_pdf(mu, sd, S, nu, nc, x, &f) - p;
         if (fabs(F) <= 1e-9) break;
         if (F < 0) lo = x;
         else hi = x;

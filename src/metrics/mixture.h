@@ -1,7 +1,9 @@
 /* Summaries of one input's posterior predictive distribution, pooled over
  * S posterior samples with equal weights (docs/method.md, section 11.1):
  *
- *   regression:     p(y) = (1/S) Σ_s N(y; μ_s, σ_s²)
+ *   regression:     p(y) = (1/S) Σ_s N(y; μ_s, σ_s²)            (nu = 0)
+ *                   p(y) = (1/S) Σ_s t_ν((y − μ_s)/σ_s)/σ_s      (nu = ν > 2: Student-t
+ *                                                               noise of scale σ_s)
  *   classification: p(c) = (1/S) Σ_s p_s(c)
  *
  * Everything is computed in double; the functions allocate nothing. */
@@ -17,22 +19,24 @@ typedef struct {
     double sd_aleatoric; /* noise: √((1/S) Σ σ_s²)                               */
 } smile_mixture_moments;
 
-/* Moments of the Gaussian mixture (mu[S], sd[S], S >= 1). */
-smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S);
+/* Moments of the mixture (mu[S], sd[S], S >= 1; the noise variance is σ² for
+ * nu = 0, σ²·ν/(ν − 2) for Student-t). */
+smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *sd, size_t S,
+                                               double nu);
 
 /* log p(y) of the mixture (log-sum-exp, finite for any finite y). */
-double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double y);
+double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double nu, double y);
 
-/* Mixture CDF F(x) = (1/S) Σ Φ((x − μ_s)/σ_s), with Φ to an absolute error
- * below 2e-7 (a vectorised approximation: the sums over thousands of samples
- * of every row dominate prediction time). */
-double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double x);
+/* Mixture CDF F(x) = (1/S) Σ F_noise((x − μ_s)/σ_s). Gaussian: Φ to an absolute
+ * error below 2e-7 (a vectorised approximation: the sums over thousands of samples
+ * of every row dominate prediction time); Student-t: smile_student_cdf in double. */
+double smile_mixture_cdf(const double *mu, const double *sd, size_t S, double nu, double x);
 
 /* The p-quantile (0 < p < 1) of the mixture: F(q) = p, solved by safeguarded
  * Newton steps inside a bracket, to |F(q) − p| <= 1e-9 for the F above (within
  * 2e-7 of p for the exact CDF) or a bracket of relative width 1e-12.
  * m: the mixture's moments (for the start). */
-double smile_mixture_quantile(const double *mu, const double *sd, size_t S,
+double smile_mixture_quantile(const double *mu, const double *sd, size_t S, double nu,
                               const smile_mixture_moments *m, double p);
 
 /* Class probabilities pooled over S samples (probs[S × C], rows summing to

@@ -37,6 +37,14 @@ static smile_status fcn_build(mdl_builder *bd) {
     if ((int)d->sigma_link < 0 || d->sigma_link >= SMILE_SIGMA_COUNT_)
         return mdl_bad(bd, "model fcn: unknown sigma link %d", (int)d->sigma_link);
     s->softplus = m->lik == SMILE_LIK_GAUSS_HETERO && d->sigma_link == SMILE_SIGMA_SOFTPLUS;
+    if (d->student_df != 0) {
+        if (m->lik != SMILE_LIK_GAUSS_HETERO)
+            return mdl_bad(bd, "model fcn: Student-t noise (student_df) needs the heteroscedastic likelihood");
+        if (!(d->student_df > 2 && d->student_df <= 1000))
+            return mdl_bad(bd, "model fcn: student_df %g must be in (2, 1000] (0: Gaussian)", d->student_df);
+        m->student_nu = d->student_df;
+        m->student_c = smile_student_log_norm(d->student_df);
+    }
     s->layers = d->n_hidden + 1;
     size_t in = d->n_inputs;
     for (size_t l = 0; l < s->layers; l++) {

@@ -285,8 +285,14 @@ int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, co
                 double t = m->lik == SMILE_LIK_GAUSS_HOMO ? t_ls : out[Bp + k];
                 /* softplus: σ straight from η (the generic passes round t = log σ to a
                  * float in between: the two agree to float rounding) */
-                ll += s->softplus ? smile_gauss_logpdf_softplus(y, out[k], t, &dmu, &dt)
-                                  : smile_gauss_logpdf_t(y, out[k], t, &dmu, &dt);
+                if (m->student_nu > 0) /* heteroscedastic only (checked at build) */
+                    ll += s->softplus ? smile_student_logpdf_softplus(y, out[k], t, m->student_nu,
+                                                                      m->student_c, &dmu, &dt)
+                                      : smile_student_logpdf_t(y, out[k], t, m->student_nu,
+                                                               m->student_c, &dmu, &dt);
+                else
+                    ll += s->softplus ? smile_gauss_logpdf_softplus(y, out[k], t, &dmu, &dt)
+                                      : smile_gauss_logpdf_t(y, out[k], t, &dmu, &dt);
                 ga[k] = (float)(scale * dmu);
                 if (m->lik == SMILE_LIK_GAUSS_HOMO)
                     dt_sum += dt;

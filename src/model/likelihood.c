@@ -1,4 +1,4 @@
-/* Gaussian likelihood pieces (docs/method.md, section 2.2) and the N(0, σ_p²) prior
+/* Gaussian and Student-t likelihood pieces (docs/method.md, section 2.2) and the N(0, σ_p²) prior
  * (docs/method.md, section 2.3). */
 #include "model/likelihood.h"
 
@@ -48,6 +48,40 @@ double smile_gauss_logpdf_softplus(double y, double mu, double eta, double *dmu,
     if (dmu) *dmu = r * inv * inv;
     if (deta) *deta = clipped ? 0.0 : (z2 - 1.0) * sg * inv;
     return -HALF_LOG_2PI - log(sig) - 0.5 * z2;
+}
+
+/* The Student-t density at r = y − μ with scale σ = e^ls and its derivatives by μ and by
+ * ls (likelihood.h). r² and νσ² stay far from overflow: |r| < 1e39 (float data and
+ * outputs) and σ ≤ 1e6. */
+static double student_core(double r, double ls, double sig, double nu, double c, double *dmu,
+                           double *dls) {
+    const double nv = nu * sig * sig, r2 = r * r, den = nv + r2;
+    if (dmu) *dmu = (nu + 1.0) * r / den;
+    if (dls) *dls = -1.0 + (nu + 1.0) * r2 / den;
+    return c - ls - 0.5 * (nu + 1.0) * log1p(r2 / nv);
+}
+
+double smile_student_logpdf_t(double y, double mu, double t, double nu, double c, double *dmu,
+                              double *dt) {
+    static const double lo = -13.815510557964274, hi = 13.815510557964274; /* log 1e∓6 */
+    double ls = t;
+    int clipped = 0;
+    if (t < lo) { ls = lo; clipped = 1; }
+    else if (t > hi) { ls = hi; clipped = 1; } /* NaN t falls through and propagates */
+    double lp = student_core(y - mu, ls, exp(ls), nu, c, dmu, dt);
+    if (clipped && dt) *dt = 0.0;
+    return lp;
+}
+
+double smile_student_logpdf_softplus(double y, double mu, double eta, double nu, double c,
+                                     double *dmu, double *deta) {
+    double sg, sig = softplus_sigma(eta, &sg);
+    int clipped = 0;
+    if (sig > SMILE_SIGMA_MAX) { sig = SMILE_SIGMA_MAX; clipped = 1; } /* NaN falls through */
+    double dls;
+    double lp = student_core(y - mu, log(sig), sig, nu, c, dmu, &dls);
+    if (deta) *deta = clipped ? 0.0 : dls * sg / sig;
+    return lp;
 }
 
 double smile_prior_gauss(const float *theta, size_t d, double sigma_p, float *grad) {

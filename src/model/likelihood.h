@@ -25,4 +25,14 @@ double smile_softplus_log_sigma(double eta, double *dt_deta);
  *   dmu = (y − μ)/σ²,   deta = (−1 + (y − μ)²/σ²)·sigmoid(η)/σ   (0 where clipped). */
 double smile_gauss_logpdf_softplus(double y, double mu, double eta, double *dmu, double *deta);
 
+/* The Student-t counterparts (desc.student_df = ν > 0, c = smile_student_log_norm(ν)),
+ * same σ, clip and links: with r = y − μ,
+ *   log f = c − log σ − (ν+1)/2 · log1p(r²/(νσ²)),
+ *   dmu = (ν+1) r/(νσ² + r²),   dt = −1 + (ν+1) r²/(νσ² + r²)   (0 where clipped);
+ * the softplus form returns deta = dt · sigmoid(η)/σ. */
+double smile_student_logpdf_t(double y, double mu, double t, double nu, double c, double *dmu,
+                              double *dt);
+double smile_student_logpdf_softplus(double y, double mu, double eta, double nu, double c,
+                                     double *dmu, double *deta);
+
 #endif

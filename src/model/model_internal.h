@@ -143,6 +143,8 @@ struct smile_model {
                          data->tokens, every position predicts the next (GPT);
                          0: float inputs data->x                                  */
     size_t log_sigma; /* offset of τ (homoscedastic Gaussian), SIZE_MAX otherwise */
+    double student_nu; /* heteroscedastic Student-t noise: ν (0: Gaussian)         */
+    double student_c;  /* its log normaliser c_ν (smile_student_log_norm)          */
 };
 
 /* ---- workspace ------------------------------------------------------------------------ */

@@ -94,7 +94,10 @@ static double F(likelihood)(const smile_model *m, smile_model_workspace *ws, con
     case SMILE_LIK_GAUSS_HETERO:
         for (size_t i = 0; i < n; i++) {
             double dmu, dt;
-            ll += smile_gauss_logpdf_t(base[ws->y + i], out[2 * i], out[2 * i + 1], &dmu, &dt);
+            ll += m->student_nu > 0
+                      ? smile_student_logpdf_t(base[ws->y + i], out[2 * i], out[2 * i + 1],
+                                               m->student_nu, m->student_c, &dmu, &dt)
+                      : smile_gauss_logpdf_t(base[ws->y + i], out[2 * i], out[2 * i + 1], &dmu, &dt);
             dout[2 * i] = (R)(scale * dmu);
             dout[2 * i + 1] = (R)(scale * dt);
         }
