@@ -560,8 +560,10 @@ smile_status smile_fit_execute(smile_fit *f, char **metrics, char *msg, size_t m
 #endif
         st = fit_evaluate(f, theta, run, f->cfg.include_diverged, &m, msg, msg_len);
     }
-    if (st == SMILE_OK && root) st = write_json(f, "metrics.json", m, msg, msg_len);
+    /* metrics.json last: its presence marks a finished run (a failed write before it
+     * leaves a run that --resume completes) */
     if (st == SMILE_OK && root) st = fit_write_model(f, m, msg, msg_len);
+    if (st == SMILE_OK && root) st = write_json(f, "metrics.json", m, msg, msg_len);
     st = fit_agree(f, st, msg, msg_len);
     if (st == SMILE_OK) fit_remove_checkpoints(f);
     cJSON_Delete(run);
@@ -620,8 +622,8 @@ smile_status smile_fit_eval(const char *dir, const smile_fit_runtime *rt, int in
         st = fit_evaluate(f, theta, run, include_diverged >= 0 ? include_diverged : c.include_diverged,
                           &m, msg, msg_len);
     }
-    if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len);
     if (st == SMILE_OK) st = fit_write_model(f, m, msg, msg_len);
+    if (st == SMILE_OK) st = write_json(f, "metrics.json", m, msg, msg_len); /* last */
     free(theta);
     cJSON_Delete(run);
     smile_fit_free(f);
