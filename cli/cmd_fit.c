@@ -187,9 +187,8 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--split", "TR,VA[,TE]", CLI_STRING(&a->split), .def = "0.7,0.1,0.2",
          .help = "table: fractions of the rows for training, validation (and test), "
                  "shuffled by the seed"},
-        {"--sample-rows", "R", CLI_ONE_OF(&c->sample_valid, sample_rows_names, NULL),
-         .def = "train+valid; uci and presets: train",
-         .help = "the rows the sampler conditions on: the training rows, or the training and "
+        {"--sample-rows", "R", CLI_ONE_OF(&c->sample_valid, sample_rows_names, NULL), .def =
+         "train+valid; uci and presets: train", .help = "the rows the sampler conditions on: the training rows, or the training and "
                  "validation rows (the validation rows then serve the DE's early stopping only)"},
         {"--hidden", "W,W,..", CLI_STRING(&a->hidden), .def = "16,16,16",
          .help = "tables: hidden layer widths of the fully connected network"},
@@ -262,8 +261,9 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--sigma-link", "F", CLI_ONE_OF(&a->sigma_link, link_names, link_values), .def = "softplus; "
          "uci and presets: exp", .help = "hetero: sigma from the second output e: exp (e^e, the "
          "MILE model) or softplus (log(1 + e^e) + 1e-6, bde's; docs/method.md)"},
-        {"--student-df", "NU", CLI_REAL_IN(&c->student_df, 0, 1000, 0), .flags = SHOW, .help =
-         "hetero noise: 0 Gaussian, NU in (2, 1000] Student-t (heavy tails; docs/method.md)"},
+        {"--student-df", "NU", CLI_REAL_IN(&c->student_df, 0, 1000, 0), .def = "5; uci and "
+         "presets: 0", .help = "hetero noise: 0 Gaussian, NU in (2, 1000] Student-t (heavy "
+         "tails; docs/method.md)"},
         {"--de-from", "DIR", CLI_BUFFER(c->de_from),
          .help = "reuse the deep ensemble of the earlier run in DIR (same data, seed, members, "
                  "model and DE options: checked) instead of training it again, e.g. several "

@@ -62,7 +62,7 @@ check "default: full-batch DE, heteroscedastic MCLMC" \
   [ "$(jget "$tmp/reg/config.json" "(m['deep_ensemble']['batch'], m['model']['likelihood'], m['sampler']['name'])")" = "(210, 'gauss_hetero', 'mclmc')" ]
 "$BIN" fit --data "$tmp/train.csv" --test "$tmp/test.csv" --target price --members 2 \
     --warmup 200 --samples 100 --quiet --sample-rows train --mclmc-target-start 0.2 \
-    --mclmc-target-end 0.05 --sigma-link exp --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
+    --mclmc-target-end 0.05 --sigma-link exp --student-df 0 --out "$tmp/reg-tr" 2>"$tmp/reg-tr.err"
 check "default: softplus σ link, in config.json and model.json" \
   [ "$(jget "$tmp/reg/config.json" "m['model']['sigma_link']")$(jget "$tmp/reg/model.json" "m['model']['sigma_link']")" = softplussoftplus ]
 check "--sigma-link exp: recorded by its absence (runs before the option read as exp)" \
@@ -100,8 +100,10 @@ ok
 check "--student-df 4 fit exits 0 ($(tail -n 1 "$tmp/reg-t.err"))" [ $? -eq 0 ]
 check "--student-df recorded in config.json and model.json" \
   [ "$(jget "$tmp/reg-t/config.json" "m['model']['student_df']")$(jget "$tmp/reg-t/model.json" "m['model']['student_df']")" = 44 ]
-check "Student-t absent from a Gaussian run's files" \
-  [ "$(jget "$tmp/reg/model.json" "m['model'].get('student_df', 0)")" = 0 ]
+check "default: Student-t noise with 5 degrees of freedom, in config.json and model.json" \
+  [ "$(jget "$tmp/reg/config.json" "m['model']['student_df']")$(jget "$tmp/reg/model.json" "m['model']['student_df']")" = 55 ]
+check "--student-df 0: Gaussian, recorded by its absence" \
+  [ "$(jget "$tmp/reg-tr/model.json" "m['model'].get('student_df', 0)")" = 0 ]
 "$BIN" predict "$tmp/reg-t" --data "$tmp/test.csv" --interval 0.8 --out "$tmp/pt-t.csv" 2>/dev/null
 "$PY" - "$tmp" <<'EOF' || nok "Student-t run: LPPD, log density, intervals against NumPy"
 import csv, json, math, sys, glob

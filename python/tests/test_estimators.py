@@ -142,8 +142,9 @@ def test_get_set_params_roundtrip():
     assert p["sigma_link"] == "softplus"
     assert "--sigma-link" in est._cli_args() and "softplus" in est._cli_args()
     assert "exp" in smile.Regressor(sigma_link="exp")._cli_args()
-    a = smile.Regressor(student_df=5)._cli_args()
-    assert a[a.index("--student-df") + 1] == "5.0"
+    assert p["student_df"] == 5.0
+    a = smile.Regressor(student_df=0)._cli_args()
+    assert a[a.index("--student-df") + 1] == "0.0"
     assert "--student-df" not in smile.Regressor(likelihood="homo")._cli_args()
     assert "--sigma-link" not in smile.Regressor(likelihood="homo")._cli_args()
     est2 = smile.Regressor().set_params(**p)

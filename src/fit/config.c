@@ -56,6 +56,7 @@ static void set_table_row(smile_fit_config *c) {
     c->warmup = 25000;
     c->likelihood = SMILE_LIK_GAUSS_HETERO;
     c->sigma_link = SMILE_SIGMA_SOFTPLUS;
+    c->student_df = 5; /* Student-t noise (docs/peer_bde.md, section 3.10) */
     c->sampler = smile_sampler_params_default(SMILE_SAMPLER_MCLMC);
     c->sampler.step_size = eps;
     c->sample_valid = 1;
