@@ -372,7 +372,8 @@ class Regressor(_SmileBase):
     def __init__(self, members=20, warmup=25000, samples=10000, thin=10, batch=256,
                  sampler="mclmc", step_size=1e-3, hidden=(16, 16, 16),
                  activation="relu", prior_sd=1.0, likelihood="hetero", sigma_link="softplus",
-                 student_df=5.0, split=None, de_epochs=3000, de_patience=100, de_lr=1e-3, de_wd=0.0, de_batch=0,
+                 student_df=5.0, split=None, de_epochs=3000, de_patience=100, de_lr=1e-3,
+                 de_wd=0.0, de_batch=0,
                  sample_rows="train+valid", random_state=1, n_jobs=0, verbose=False,
                  run_dir=None):
         _store_params(self, locals())

@@ -6,8 +6,9 @@
  *   CDF      F(z) = ½ I_x(ν/2, ½) for z ≤ 0, 1 − ½ I_x(ν/2, ½) for z > 0,
  *            x = ν/(ν + z²)   (I: the regularised incomplete beta function)
  *
- * Everything in double; lgamma is called only by smile_student_log_norm (and once per
- * CDF call for the beta prefactor), so callers that evaluate many densities keep c_ν. */
+ * Everything in double. The CDF sums over thousands of mixture components per test row,
+ * so integer ν (the usual case) avoids lgamma and the continued fraction where it can:
+ * a finite series near the centre, B(ν/2, ½) as a short product in the tails. */
 #include "core/core.h"
 
 #include <math.h>
@@ -22,8 +23,8 @@ double smile_student_log_norm(double nu) {
  * x < (a + 1)/(a + b + 2):
  *   I_x(a, b) = x^a (1−x)^b / (a B(a, b)) · 1/(1 + d1/(1 + d2/(1 + …)))
  *   d_{2m+1} = −(a+m)(a+b+m) x / ((a+2m)(a+2m+1)),  d_{2m} = m(b−m) x / ((a+2m−1)(a+2m)).
- * xc = 1 − x, passed separately so that it carries no cancellation. */
-static double beta_cf(double a, double b, double x, double xc) {
+ * xc = 1 − x, passed separately so that it carries no cancellation; lb = log B(a, b). */
+static double beta_cf(double a, double b, double x, double xc, double lb) {
     const double tiny = 1e-300;
     double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
     if (fabs(d) < tiny) d = tiny;
@@ -48,27 +49,71 @@ static double beta_cf(double a, double b, double x, double xc) {
         h *= del;
         if (fabs(del - 1.0) < 1e-16) break;
     }
-    const double lp = a * log(x) + b * log(xc) - log(a) -
-                      (lgamma(a) + lgamma(b) - lgamma(a + b));
-    return exp(lp) * h;
+    return exp(a * log(x) + b * log(xc) - log(a) - lb) * h;
 }
 
 /* I_x(a, b) for x ∈ [0, 1] with xc = 1 − x, by the fraction or its mirror
- * I_x(a, b) = 1 − I_{1−x}(b, a). */
-static double beta_inc(double a, double b, double x, double xc) {
+ * I_x(a, b) = 1 − I_{1−x}(b, a) (B is symmetric: one lb serves both). */
+static double beta_inc(double a, double b, double x, double xc, double lb) {
     if (x <= 0.0) return 0.0;
     if (xc <= 0.0) return 1.0;
-    if (x < (a + 1.0) / (a + b + 2.0)) return beta_cf(a, b, x, xc);
-    return 1.0 - beta_cf(b, a, xc, x);
+    if (x < (a + 1.0) / (a + b + 2.0)) return beta_cf(a, b, x, xc, lb);
+    return 1.0 - beta_cf(b, a, xc, x, lb);
+}
+
+/* Integer ν up to this use the finite series and the product form of B (below). */
+#define SERIES_MAX_NU 200
+
+/* log B(ν/2, ½): for integer ν by B(a + 1, ½) = B(a, ½)·a/(a + ½) from B(½, ½) = π
+ * (odd ν) or B(1, ½) = 2 (even ν), otherwise by lgamma. */
+static double log_beta_half(double nu, int integer) {
+    if (!integer) return lgamma(0.5 * nu) + lgamma(0.5) - lgamma(0.5 * nu + 0.5);
+    const int n = (int)nu;
+    double a = n % 2 ? 0.5 : 1.0, B = n % 2 ? 3.14159265358979323846 : 2.0;
+    for (; a < 0.5 * n; a += 1.0) B *= a / (a + 0.5);
+    return log(B);
+}
+
+/* F(z) for integer ν by the finite series of P(|T| < |z|) = A (θ = atan(z/√ν), c² =
+ * cos²θ = ν/(ν + z²)):
+ *   odd ν:  A = (2/π)(θ + sinθ (cosθ + (2/3)cos³θ + (2·4)/(3·5)cos⁵θ + … up to cos^{ν−2}θ))
+ *   even ν: A = sinθ (1 + (1/2)cos²θ + (1·3)/(2·4)cos⁴θ + … up to cos^{ν−2}θ)
+ * F = (1 + A)/2 with the signed θ. Kept only where min(F, 1 − F) ≥ 1e-3, so that
+ * 1 + A loses at most three digits; the tails go to the continued fraction. */
+static double cdf_series(double z, int nu, double c2) {
+    const double r = 1.0 / sqrt((double)nu + z * z), s = z * r;
+    double A;
+    if (nu % 2) {
+        const double c = sqrt((double)nu) * r;
+        double term = c, sum = nu > 1 ? c : 0.0;
+        for (int k = 3; k <= nu - 2; k += 2) {
+            term *= c2 * (k - 1) / k;
+            sum += term;
+        }
+        A = 0.63661977236758134308 * (atan(z / sqrt((double)nu)) + s * sum); /* 2/π */
+    } else {
+        double term = 1.0, sum = 1.0;
+        for (int k = 2; k <= nu - 2; k += 2) {
+            term *= c2 * (k - 1) / k;
+            sum += term;
+        }
+        A = s * sum;
+    }
+    return 0.5 * (1.0 + A);
 }
 
 double smile_student_cdf(double z, double nu) {
     if (isnan(z) || !(nu > 0)) return NAN;
     if (isinf(z)) return z > 0 ? 1.0 : 0.0;
-    const double z2 = z * z, den = nu + z2;
+    const double z2 = z * z, den = nu + z2, x = nu / den;
+    const int integer = nu == floor(nu) && nu <= SERIES_MAX_NU;
+    if (integer && x >= 0.1) { /* the series where its smaller tail keeps 13 digits */
+        const double F = cdf_series(z, (int)nu, x);
+        if (F >= 1e-3 && F <= 1.0 - 1e-3) return F;
+    }
     /* x = ν/(ν+z²), 1 − x = z²/(ν+z²); for z² ≫ ν (x below ~1e-300) the tail
      * is 0 to double precision, which beta_inc returns */
-    const double tail = 0.5 * beta_inc(0.5 * nu, 0.5, nu / den, z2 / den);
+    const double tail = 0.5 * beta_inc(0.5 * nu, 0.5, x, z2 / den, log_beta_half(nu, integer));
     return z > 0 ? 1.0 - tail : tail;
 }
 

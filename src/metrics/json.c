@@ -167,6 +167,7 @@ smile_status smile_metrics_regression_de(const smile_metrics_params *p, const do
     q.phase = SMILE_METRICS_PHASE_ENSEMBLE;
     q.de_spread = 1;
     q.heteroscedastic = 0;
+    q.student_df = 0; /* the member-spread predictive is Gaussian */
     q.max_samples = 1;
     return smile_metrics_regression(&q, y, mu, NULL, NULL, out, msg, msg_len);
 }
