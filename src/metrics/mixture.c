@@ -1,6 +1,7 @@
 /* Pooled predictive summaries: Gaussian- or Student-t-mixture moments, density, CDF and
  * quantiles; categorical entropy and mutual information (mixture.h). */
 #include "metrics/mixture.h"
+#include "metrics/metrics_internal.h"
 #include "nn/nn_expf.h"
 
 #include <float.h>
@@ -27,20 +28,17 @@ smile_mixture_moments smile_mixture_moments_of(const double *mu, const double *s
     return r;
 }
 
-/* log of the Student-t density of scale sd at y − mu, less c_ν (added once) */
-static inline double student_log_kernel(double y, double mu, double sd, double nu) {
-    const double z = (y - mu) / sd;
-    return -0.5 * (nu + 1.0) * log1p(z * z / nu) - log(sd);
-}
-
 double smile_mixture_logpdf(const double *mu, const double *sd, size_t S, double nu, double y) {
-    if (nu > 0) {
+    if (nu > 0) { /* the metrics' t log density (c_ν inside: one log-sum-exp) */
+        const double nc = smile_student_log_norm(nu);
         double mx = -INFINITY;
-        for (size_t s = 0; s < S; s++) mx = fmax(mx, student_log_kernel(y, mu[s], sd[s], nu));
+        for (size_t s = 0; s < S; s++)
+            mx = fmax(mx, smile_metrics_noise_logpdf((y - mu[s]) / sd[s], nu, nc) - log(sd[s]));
         if (!isfinite(mx)) return mx;
         double acc = 0;
-        for (size_t s = 0; s < S; s++) acc += exp(student_log_kernel(y, mu[s], sd[s], nu) - mx);
-        return mx + log(acc / (double)S) + smile_student_log_norm(nu);
+        for (size_t s = 0; s < S; s++)
+            acc += exp(smile_metrics_noise_logpdf((y - mu[s]) / sd[s], nu, nc) - log(sd[s]) - mx);
+        return mx + log(acc / (double)S);
     }
     double mx = -INFINITY;
     for (size_t s = 0; s < S; s++) {
@@ -78,8 +76,8 @@ static double cdf_pdf(const double *mu, const double *sd, size_t S, double nu, d
     if (nu > 0) {
         for (size_t s = 0; s < S; s++) {
             const double z = (x - mu[s]) / sd[s];
-            F += smile_student_cdf(z, nu);
-            f += exp(nc - 0.5 * (nu + 1.0) * log1p(z * z / nu)) / sd[s];
+            F += smile_metrics_noise_cdf(z, nu);
+            f += smile_metrics_noise_pdf(z, nu, nc) / sd[s];
         }
         if (pdf) *pdf = f / (double)S;
         return F / (double)S;
