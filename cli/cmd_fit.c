@@ -232,7 +232,7 @@ static size_t fit_rows(cli_opt *t, smile_fit_config *c, fit_args *a) {
         {"--members", "K", CLI_INT_IN(&c->members, 1, 4096), .flags = SHOW,
          .help = "DE members = chains"},
         {"--warmup", "N", CLI_I64_IN(&c->warmup, 0, INT64_C(1) << 40), .flags = SHOW,
-         .help = "warm-up steps per chain"},
+         .help = "warm-up steps per chain (tables: cut with S on large ones, docs/peer_bde.md)"},
         {"--samples", "N", CLI_I64_IN(&c->samples, 1, INT64_C(1) << 40), .flags = SHOW,
          .help = "sampling steps per chain"},
         {"--thin", "T", CLI_INT_IN(&c->thin, 1, INT32_MAX), .flags = SHOW,
@@ -386,6 +386,8 @@ static void fit_apply(const cli_cmd *cmd, const fit_args *a, smile_fit_config *c
         if (cli_given(cmd, own_row[i])) cfg->class_row = 0;
     if (cli_given(cmd, "--members") || cli_given(cmd, "--warmup"))
         cfg->class_row &= ~SMILE_CLASS_ROW_RUN; /* the user's K and W stay */
+    if (cli_given(cmd, "--warmup") || cli_given(cmd, "--samples"))
+        cfg->sample_budget = 0; /* so do the user's W and S */
     if (cli_given(cmd, "--task")) {
         cfg->task = task_of(a->task);
         if (a->task >= TASK_TABLE_BASE) cfg->table_task = a->task - TASK_TABLE_BASE;

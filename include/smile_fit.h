@@ -223,6 +223,13 @@ typedef struct {
                                       once applied; explicit sampler/DE options
                                       clear both bits, --members/--warmup the
                                       second */
+    double sample_budget;          /* table default 6e11, else 0 (off): the most
+                                      work the sampling phase may take, counted
+                                      as K·(W + S)·rows·parameters (rows: those
+                                      one gradient reads). Once the table is
+                                      read, a larger run has W and S cut by the
+                                      same factor (W ≥ 2000, S ≥ 1000); then
+                                      0. --warmup or --samples clear it */
 } smile_fit_config;
 
 #define SMILE_CLASS_ROW_SAMPLER 1 /* smile_fit_config.class_row bits */

@@ -208,20 +208,23 @@ class _SmileBase:
 
     # -- fitting ------------------------------------------------------------
     def _cli_args(self, n_rows=None):
-        a = ["--members", str(int(self.members)), "--warmup", str(int(self.warmup)),
-             "--samples", str(int(self.samples)), "--thin", str(int(self.thin)),
-             "--batch", str(int(self.batch)), "--sampler", str(self.sampler),
-             "--step-size", repr(float(self.step_size)),
-             "--hidden", ",".join(str(int(w)) for w in
-                                  ((self.hidden,) if np.isscalar(self.hidden) else self.hidden)),
-             "--activation", str(self.activation), "--prior-sd", repr(float(self.prior_sd)),
-             "--de-epochs", str(int(self.de_epochs)),
-             "--de-patience", str(int(self.de_patience)),
-             "--de-lr", repr(float(self.de_lr)), "--de-wd", repr(float(self.de_wd)),
-             "--de-batch", str(int(self.de_batch)),
-             "--sample-rows", str(self.sample_rows),
-             "--seed", str(1 if self.random_state is None else int(self.random_state)),
-             "--threads", str(int(self.n_jobs))]
+        a = ["--members", str(int(self.members))]
+        for opt, v in (("--warmup", self.warmup), ("--samples", self.samples)):
+            if not (isinstance(v, str) and v == "auto"):  # "auto": the command's budget
+                a += [opt, str(int(v))]
+        a += ["--thin", str(int(self.thin)),
+              "--batch", str(int(self.batch)), "--sampler", str(self.sampler),
+              "--step-size", repr(float(self.step_size)),
+              "--hidden", ",".join(str(int(w)) for w in
+                                   ((self.hidden,) if np.isscalar(self.hidden) else self.hidden)),
+              "--activation", str(self.activation), "--prior-sd", repr(float(self.prior_sd)),
+              "--de-epochs", str(int(self.de_epochs)),
+              "--de-patience", str(int(self.de_patience)),
+              "--de-lr", repr(float(self.de_lr)), "--de-wd", repr(float(self.de_wd)),
+              "--de-batch", str(int(self.de_batch)),
+              "--sample-rows", str(self.sample_rows),
+              "--seed", str(1 if self.random_state is None else int(self.random_state)),
+              "--threads", str(int(self.n_jobs))]
         if self.split is not None:
             a += ["--split", ",".join(repr(float(f)) for f in self.split)]
         elif n_rows is not None and n_rows < 40:
@@ -369,7 +372,7 @@ class Regressor(_SmileBase):
     stochastic-gradient sampler chain per member (`smile fit` on a table)."""
     _estimator_type = "regressor"
 
-    def __init__(self, members=20, warmup=25000, samples=10000, thin=10, batch=256,
+    def __init__(self, members=20, warmup="auto", samples="auto", thin=10, batch=256,
                  sampler="mclmc", step_size=1e-3, hidden=(16, 16, 16),
                  activation="relu", prior_sd=1.0, likelihood="hetero", sigma_link="softplus",
                  student_df=5.0, split=None, de_epochs=3000, de_patience=100, de_lr=1e-3,

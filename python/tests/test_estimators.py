@@ -137,12 +137,16 @@ def test_load_cli_run(reg_data, smile_cli, tmp_path):
 def test_get_set_params_roundtrip():
     est = smile.Regressor(members=3, hidden=(8, 8), sampler="psmile-naive")
     p = est.get_params()
-    assert p["members"] == 3 and p["hidden"] == (8, 8) and p["warmup"] == 25000
+    assert p["members"] == 3 and p["hidden"] == (8, 8) and p["warmup"] == "auto"
     assert p["likelihood"] == "hetero" and p["random_state"] == 1 and p["n_jobs"] == 0
     assert p["sigma_link"] == "softplus"
     assert "--sigma-link" in est._cli_args() and "softplus" in est._cli_args()
     assert "exp" in smile.Regressor(sigma_link="exp")._cli_args()
     assert p["student_df"] == 5.0
+    # "auto" run length: the command's own W, S and budget; numbers are passed on
+    assert "--warmup" not in est._cli_args() and "--samples" not in est._cli_args()
+    a = smile.Regressor(warmup=300, samples=200)._cli_args()
+    assert a[a.index("--warmup") + 1] == "300" and a[a.index("--samples") + 1] == "200"
     a = smile.Regressor(student_df=0)._cli_args()
     assert a[a.index("--student-df") + 1] == "0.0"
     assert "--student-df" not in smile.Regressor(likelihood="homo")._cli_args()

@@ -61,6 +61,7 @@ static void set_table_row(smile_fit_config *c) {
     c->sampler.step_size = eps;
     c->sample_valid = 1;
     c->class_row = SMILE_CLASS_ROW_ALL;
+    c->sample_budget = 6e11; /* docs/peer_bde.md, section 3.11 */
     c->de.lr.lr = 1e-3;
     fit_set_de(&c->de, 0.0, 0 /* full batch */, 3000, 100);
 }
@@ -121,6 +122,31 @@ void fit_apply_class_row(smile_fit_config *c) {
         c->members = u.members;
         c->warmup = u.warmup;
     }
+    if (c->class_row) c->sample_budget = u.sample_budget; /* the uci row has none */
+}
+
+/* The work of the sampling phase, K·(W + S) gradients of `rows` rows through
+ * `params` parameters, is what its wall time follows once the rows make each
+ * step expensive (docs/peer_bde.md, section 3.11). Above c->sample_budget the
+ * warm-up and sampling steps shrink by one factor, with floors that keep the
+ * step-size tuning and enough draws; thin stays. Returns 1 when it shortened
+ * the run. */
+int fit_apply_budget(smile_fit_config *c, size_t rows, size_t params) {
+    const double budget = c->sample_budget;
+    c->sample_budget = 0; /* applied once: config.json records the steps run */
+    const double work = (double)c->members * (double)(c->warmup + c->samples) * (double)rows *
+                        (double)params;
+    if (!(budget > 0) || !(work > budget)) return 0;
+    const double q = budget / work;
+    const int64_t w = (int64_t)llround((double)c->warmup * q);
+    const int64_t s = (int64_t)llround((double)c->samples * q);
+    const int64_t w_min = 2000, s_min = 1000;
+    const int64_t w1 = w > w_min ? w : (c->warmup < w_min ? c->warmup : w_min);
+    const int64_t s1 = s > s_min ? s : (c->samples < s_min ? c->samples : s_min);
+    if (w1 == c->warmup && s1 == c->samples) return 0;
+    c->warmup = w1;
+    c->samples = s1;
+    return 1;
 }
 
 smile_fit_config smile_fit_config_default(smile_data_task task) {

@@ -455,6 +455,7 @@ smile_status smile_fit_config_from_json(const struct cJSON *j, smile_fit_config 
                     SMILE_EFORMAT, msg, msg_len, "config.json: unknown task");
     }
     *c = smile_fit_config_default(task);
+    c->sample_budget = 0; /* applied before config.json was written */
     get_path(j, "data", c->data, sizeof c->data);
     get_path(j, "out", c->out, sizeof c->out);
     get_path(j, "de_from", c->de_from, sizeof c->de_from);

@@ -116,6 +116,22 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
     return open_check_dir(f, check_dir, msg, msg_len);
 }
 
+/* The default's budget of sampling work (config.c, fit_apply_budget), with the
+ * rows one gradient reads as fit_sample does: all of them for MCLMC on the FCN. */
+static void apply_budget(smile_fit *f) {
+    smile_fit_config *c = &f->cfg;
+    const int64_t w0 = c->warmup, s0 = c->samples;
+    const size_t rows =
+        c->sampler.kind == SMILE_SAMPLER_MCLMC && c->model == SMILE_MODEL_FCN ? f->n_post : c->batch;
+    if (fit_apply_budget(c, rows, f->d))
+        fit_note(f,
+                 "%zu rows, %zu parameters: %lld warm-up and %lld sampling steps per member "
+                 "instead of %lld and %lld, to keep the run's work in the default budget "
+                 "(--warmup and --samples set them)",
+                 rows, f->d, (long long)c->warmup, (long long)c->samples, (long long)w0,
+                 (long long)s0);
+}
+
 static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t msg_len) {
     smile_fit_config *c = &f->cfg;
     SMILE_TRY(smile_fit_config_validate(c, msg, msg_len));
@@ -208,6 +224,7 @@ static smile_status open_common(smile_fit *f, int check_dir, char *msg, size_t m
                 f->ds.feature_dim, smile_model_kind_name(c->model),
                 smile_model_input_size(f->model));
     f->d = smile_model_param_count(f->model);
+    apply_budget(f);
     smile_param_entry e;
     f->log_sigma = SIZE_MAX;
     if (smile_model_likelihood(f->model) == SMILE_LIK_GAUSS_HOMO &&

@@ -81,6 +81,9 @@ void fit_clamp_batches(smile_fit *f, size_t n_train, const char *what);
 /* A classification table with cfg.class_row: the uci row's sampler, batch and
  * DE, sampling on the training rows, and its K and W (config.c). */
 void fit_apply_class_row(smile_fit_config *c);
+/* cfg.sample_budget: W and S cut to the budget for gradients of `rows` rows
+ * through `params` parameters; clears the budget; 1 when it cut (config.c). */
+int fit_apply_budget(smile_fit_config *c, size_t rows, size_t params);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
 smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);
