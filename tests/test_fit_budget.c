@@ -58,6 +58,22 @@ static void check_rule(void) {
     c.warmup = 500, c.samples = 300;
     CHECK(fit_apply_budget(&c, 50000000, 818) == 0 && c.warmup == 500 && c.samples == 300,
           "short run lengthened: W %lld S %lld", (long long)c.warmup, (long long)c.samples);
+    /* a budget that is not a finite number >= 0 is refused by the validation */
+    char msg[256] = "";
+    const double bad[] = {-1.0, NAN, INFINITY};
+    for (int i = 0; i < 3; i++) {
+        c = smile_fit_config_default(SMILE_DATA_TABLE);
+        c.sample_budget = bad[i];
+        snprintf(c.data, sizeof c.data, "x.csv");
+        snprintf(c.out, sizeof c.out, "run");
+        CHECK(smile_fit_config_validate(&c, msg, sizeof msg) == SMILE_EINVAL &&
+                  strstr(msg, "sample_budget"),
+              "budget %g accepted: %s", bad[i], msg);
+    }
+    c = smile_fit_config_default(SMILE_DATA_TABLE);
+    snprintf(c.data, sizeof c.data, "x.csv");
+    snprintf(c.out, sizeof c.out, "run");
+    CHECK(smile_fit_config_validate(&c, msg, sizeof msg) == SMILE_OK, "default refused: %s", msg);
     /* no budget: nothing changes */
     c = smile_fit_config_default(SMILE_DATA_TABLE);
     c.sample_budget = 0;

@@ -217,6 +217,8 @@ smile_status smile_fit_config_validate(const smile_fit_config *c, char *msg, siz
     REQ(c->members >= 1 && c->members <= 4096, "--members must be in 1..4096 (got %d)",
         c->members);
     REQ(c->warmup >= 0, "--warmup must be >= 0");
+    REQ(c->sample_budget >= 0 && isfinite(c->sample_budget),
+        "sample_budget must be finite and >= 0 (0: off)");
     REQ(c->samples >= 1, "--samples must be >= 1");
     REQ(c->thin >= 1, "--thin must be >= 1");
     REQ(c->samples / c->thin >= 1, "--samples %lld with --thin %d stores no sample",
