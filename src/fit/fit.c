@@ -117,12 +117,11 @@ static smile_status open_text(smile_fit *f, int check_dir, char *msg, size_t msg
 }
 
 /* The default's budget of sampling work (config.c, fit_apply_budget), with the
- * rows one gradient reads as fit_sample does: all of them for MCLMC on the FCN. */
+ * rows one gradient of fit_sample reads. */
 static void apply_budget(smile_fit *f) {
     smile_fit_config *c = &f->cfg;
     const int64_t w0 = c->warmup, s0 = c->samples;
-    const size_t rows =
-        c->sampler.kind == SMILE_SAMPLER_MCLMC && c->model == SMILE_MODEL_FCN ? f->n_post : c->batch;
+    const size_t rows = fit_gradient_rows(f);
     if (fit_apply_budget(c, rows, f->d))
         fit_note(f,
                  "%zu rows, %zu parameters: %lld warm-up and %lld sampling steps per member "

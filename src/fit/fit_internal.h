@@ -84,6 +84,9 @@ void fit_apply_class_row(smile_fit_config *c);
 /* cfg.sample_budget: W and S cut to the budget for gradients of `rows` rows
  * through `params` parameters; clears the budget; 1 when it cut (config.c). */
 int fit_apply_budget(smile_fit_config *c, size_t rows, size_t params);
+/* fit_sample.c: the rows one sampler gradient reads (all posterior rows for
+ * full-batch MCLMC on the FCN, else the batch). */
+size_t fit_gradient_rows(const smile_fit *f);
 /* fit_model.c: model.json (transforms, pooled members from metrics) and,
  * for tables, predictions_test.csv. */
 smile_status fit_write_model(smile_fit *f, const cJSON *metrics, char *msg, size_t msg_len);

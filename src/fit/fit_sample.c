@@ -308,14 +308,17 @@ static smile_status sample_chains(job *J, const float *theta0, const smile_targe
     return st;
 }
 
+size_t fit_gradient_rows(const smile_fit *f) {
+    /* full-batch MCLMC with the FCN: the whole training split in one chunk */
+    const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
+    return f->cfg.sampler.kind == SMILE_SAMPLER_MCLMC && fcn ? f->n_post : f->cfg.batch;
+}
+
 smile_status fit_sample(smile_fit *f, const float *theta0, char *msg, size_t msg_len) {
     const smile_fit_config *cfg = &f->cfg;
     const int K = cfg->members, kn = f->kn;
     smile_posterior *post = NULL;
-    /* full-batch MCLMC with the FCN: the whole training split in one chunk */
-    const int fcn = smile_model_get_desc(f->model)->kind == SMILE_MODEL_FCN;
-    size_t mb = cfg->sampler.kind == SMILE_SAMPLER_MCLMC ? (fcn ? f->n_post : cfg->batch)
-                                                         : cfg->batch;
+    size_t mb = fit_gradient_rows(f);
     f->chains = calloc((size_t)K, sizeof *f->chains);
     if (kn == 0) return f->chains ? SMILE_OK : SMILE_ENOMEM; /* a rank without members */
     SMILE_TRY(smile_posterior_init(&post, f->model, &f->post, kn, mb, msg, msg_len));
