@@ -279,6 +279,15 @@ int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, co
                     ga[j * Bp + k] =
                         (float)(scale * ((j == (size_t)y) - exp(out[j * Bp + k] - lse)));
             }
+        } else if (m->student_nu > 0 && s->softplus) {
+            /* the table default's head, vectorised over the rows (likelihood.h); gb is free
+             * until the backward pass: y [Bp floats], then log f per row [Bp doubles] */
+            float *yb = gb;
+            double *lp = (double *)(void *)(gb + Bp); /* 64-byte aligned: Bp is a multiple of 16 */
+            for (size_t k = 0; k < nb; k++) yb[k] = data->y[idx ? idx[c0 + k] : c0 + k];
+            smile_student_softplus_rows(yb, out, out + Bp, nb, m->student_nu, m->student_c, scale,
+                                        lp, ga, ga + Bp);
+            for (size_t k = 0; k < nb; k++) ll += lp[k]; /* in row order, as below */
         } else {
             for (size_t k = 0; k < nb; k++) {
                 double y = data->y[idx ? idx[c0 + k] : c0 + k], dmu, dt;

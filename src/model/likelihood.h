@@ -35,4 +35,14 @@ double smile_student_logpdf_t(double y, double mu, double t, double nu, double c
 double smile_student_logpdf_softplus(double y, double mu, double eta, double nu, double c,
                                      double *dmu, double *deta);
 
+/* smile_student_logpdf_softplus over n rows at once, written so that the loop vectorises
+ * (exp and log from nn/nn_vmath_d.h instead of libm; within a few ulp of the scalar form):
+ *   lp[k] = log f(y[k] | μ = mu[k], η = eta[k]),   gmu[k] = (float)(scale·dmu),
+ *   geta[k] = (float)(scale·deta).
+ * Row by row, the same arithmetic in every lane, so results do not depend on the vector
+ * width; the caller sums lp in row order. */
+void smile_student_softplus_rows(const float *y, const float *mu, const float *eta, size_t n,
+                                 double nu, double c, double scale, double *lp, float *gmu,
+                                 float *geta);
+
 #endif

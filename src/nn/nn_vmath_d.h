@@ -1,0 +1,91 @@
+/* Vectorisable double exp and log, inline for callers in hot loops over rows (the fused
+ * likelihood of the FCN kernel). libm's exp and log are calls that stop a loop from
+ * vectorising; these are straight-line arithmetic on the bits (integer adds and shifts that
+ * AVX2 has too, no double↔int64 conversions), so a loop that calls them vectorises.
+ * Accuracy: a few ulp on the ranges stated (checked against libm in tests/test_nn_layers.c). */
+#ifndef SMILE_NN_VMATH_D_H
+#define SMILE_NN_VMATH_D_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* 1.5·2⁵²: adding it rounds a double of magnitude below 2⁵¹ to an integer held in the
+ * low bits of the sum (round to nearest). */
+#define NN_VMATH_ROUND 6755399441055744.0
+/* ln 2 split (Cody–Waite): the head has trailing zero bits, so n·head is exact for |n| < 2²⁰. */
+#define NN_VMATH_LN2_HI 6.93147180369123816490e-01
+#define NN_VMATH_LN2_LO 1.90821492927058770002e-10
+
+static inline uint64_t nn_vmath_bits(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline double nn_vmath_double(uint64_t u) {
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* exp(a) = 2ⁿ·exp(r), n = round(a / ln 2), r = a − n ln 2 ∈ [−ln2/2, ln2/2], exp(r) by its
+ * Taylor polynomial of degree 12 (remainder ≤ (ln2/2)¹³/13! ≈ 1.7e-16). The argument is
+ * clamped to [−708, 709] so that 2ⁿ stays a normal double (exp(−708) ≈ 3e-308: below
+ * that the result is that, not 0); NaN propagates. */
+static inline double nn_exp_d(double a) {
+    /* quiet comparisons (isgreaterequal, …): a signalling one on NaN could trap, which keeps
+     * GCC from turning the selects into vector blends */
+    double c = isgreaterequal(a, -708.0) ? a : -708.0; /* NaN → −708; NaN again below */
+    c = islessequal(c, 709.0) ? c : 709.0;
+    const double t = c * 1.44269504088896340736 + NN_VMATH_ROUND, n = t - NN_VMATH_ROUND;
+    const double r = (c - n * NN_VMATH_LN2_HI) - n * NN_VMATH_LN2_LO;
+    double p = 1.0 / 479001600.0;        /* 1/12! */
+    p = 1.0 / 39916800.0 + r * p;        /* 1/11! */
+    p = 1.0 / 3628800.0 + r * p;
+    p = 1.0 / 362880.0 + r * p;
+    p = 1.0 / 40320.0 + r * p;
+    p = 1.0 / 5040.0 + r * p;
+    p = 1.0 / 720.0 + r * p;
+    p = 1.0 / 120.0 + r * p;
+    p = 1.0 / 24.0 + r * p;
+    p = 1.0 / 6.0 + r * p;
+    p = 0.5 + r * p;
+    p = 1.0 + r * p;
+    p = 1.0 + r * p;
+    /* n sits in the low bits of t: 2ⁿ has the biased exponent n + 1023 */
+    const uint64_t k = nn_vmath_bits(t) - nn_vmath_bits(NN_VMATH_ROUND);
+    const double s = nn_vmath_double((k + 1023u) << 52);
+    return a != a ? a : p * s;
+}
+
+/* log(x) for x > 0: x = 2ᵉ·m with m ∈ [√½, √2), log m = 2 atanh(s) = 2(s + s³/3 + … + s²¹/21),
+ * s = (m − 1)/(m + 1), |s| ≤ 0.172 (remainder ≤ 2·0.172²³/23 ≈ 3e-19). Subnormal x is not
+ * handled (the callers' arguments are at least 1e-12); +∞ and NaN return themselves,
+ * 0 and negative x give NaN. */
+static inline double nn_log_d(double x) {
+    const uint64_t u = nn_vmath_bits(x);
+    /* the mantissa as m ∈ [1, 2), halved above √2 with the exponent raised by one */
+    double m = nn_vmath_double((u & 0x000fffffffffffffu) | 0x3ff0000000000000u);
+    const uint64_t big = isgreater(m, 1.41421356237309504880);
+    m = big ? 0.5 * m : m;
+    /* the biased exponent as a double without an int64 conversion: 2⁵² + k − 2⁵² */
+    const double e = nn_vmath_double(((u >> 52) + big) | 0x4330000000000000u) -
+                     4503599627370496.0 - 1023.0;
+    const double s = (m - 1.0) / (m + 1.0), z = s * s;
+    double p = 1.0 / 21.0;
+    p = 1.0 / 19.0 + z * p;
+    p = 1.0 / 17.0 + z * p;
+    p = 1.0 / 15.0 + z * p;
+    p = 1.0 / 13.0 + z * p;
+    p = 1.0 / 11.0 + z * p;
+    p = 1.0 / 9.0 + z * p;
+    p = 1.0 / 7.0 + z * p;
+    p = 1.0 / 5.0 + z * p;
+    p = 1.0 / 3.0 + z * p;
+    const double lm = 2.0 * s + 2.0 * s * z * p;
+    const double r = e * NN_VMATH_LN2_HI + (e * NN_VMATH_LN2_LO + lm);
+    const double o = isgreater(x, 0.0) ? x : NAN; /* +∞ stays, NaN, 0 and negative x give NaN */
+    return isgreater(x, 0.0) & isless(x, INFINITY) ? r : o;
+}
+
+#endif
