@@ -48,6 +48,42 @@ static void test_student(void) {
     CHECK(isnan(smile_student_cdf(NAN, 5)) && isnan(smile_student_cdf(1, 0)) &&
               smile_student_cdf(INFINITY, 5) == 1 && smile_student_cdf(-INFINITY, 5) == 0,
           "Student-t CDF edge cases");
+    /* the batched form (the mixtures' sums) against the scalar one: F and the density
+     * to a few ulp, for integer ν (odd and even: the vectorised series), others and
+     * ν > 200 (the scalar fallback), at z from the centre to the far tails */
+    {
+        enum { NZ = 2001 };
+        static double zz[NZ], Fn[NZ], fn[NZ];
+        for (size_t i = 0; i < NZ; i++) zz[i] = sinh(((double)i - 1000.0) / 100.0); /* ±1.1e4 */
+        zz[0] = NAN;
+        zz[1] = -INFINITY;
+        zz[NZ - 1] = INFINITY;
+        static const double nus_n[] = {1, 2, 3, 4, 5, 6, 7, 30, 4.5, 0.7, 201};
+        for (size_t k = 0; k < sizeof nus_n / sizeof *nus_n; k++) {
+            const double nu = nus_n[k], nc = smile_student_log_norm(nu);
+            smile_student_cdf_pdf_n(zz, NZ, nu, nc, Fn, fn);
+            size_t bad = 0;
+            for (size_t i = 0; i < NZ; i++) {
+                const double F = smile_student_cdf(zz[i], nu);
+                const double f = exp(nc - 0.5 * (nu + 1.0) * log1p(zz[i] * zz[i] / nu));
+                if (isnan(zz[i])) {
+                    bad += !(isnan(Fn[i]) && isnan(fn[i]));
+                    continue;
+                }
+                /* the smaller tail to 1e-13 relative, plus 2 ulp of 1 where it is above 1e-3
+                 * (there the series is kept and loses up to three digits to 1 + A); the density to a few ulp of its
+                 * exponent, whose rounding grows with |log f| */
+                const double t = fmin(F, 1 - F), tn = F <= 0.5 ? Fn[i] : 1 - Fn[i];
+                const double ftol = f > 0 ? 1e-15 * (1 + fabs(log(f))) * f + 1e-300 : 1e-300;
+                if (!(fabs(tn - t) <= 1e-13 * t + (t >= 1e-3 ? 4.5e-16 : 0)) || !(fabs(fn[i] - f) <= ftol)) {
+                    if (bad++ < 3)
+                        printf("  nu %g z %g: F %.17g vs %.17g, f %.17g vs %.17g\n", nu, zz[i],
+                               Fn[i], F, fn[i], f);
+                }
+            }
+            CHECK(bad == 0, "batched Student-t CDF and density (nu %g): %zu of %d differ", nu, bad, NZ);
+        }
+    }
     /* large ν approaches Φ (difference O(1/ν)) */
     CHECK_CLOSE(smile_student_cdf(-1.5, 1000), 0.5 * erfc(1.5 / sqrt(2.0)), 0, 2e-4);
     /* the quantile inverts the CDF */

@@ -9,7 +9,13 @@
  * Everything in double. The CDF sums over thousands of mixture components per test row,
  * so integer ν (the usual case) avoids lgamma and the continued fraction where it can:
  * a finite series near the centre, B(ν/2, ½) as a short product in the tails. */
+/* smile_student_cdf_pdf_n's loops have selects whose unselected arm may divide by zero;
+ * GCC vectorises them only with no-trapping-math (such arms may then be evaluated; their
+ * square roots need the build's -fno-math-errno). No value changes: smile never enables
+ * FP traps or reads the exception flags. This is not -ffast-math. */
+#pragma GCC optimize("no-trapping-math")
 #include "core/core.h"
+#include "core/vmath_d.h"
 
 #include <math.h>
 
@@ -134,4 +140,55 @@ double smile_student_quantile(double p, double nu) {
         else hi = mid;
     }
     return sgn * 0.5 * (lo + hi);
+}
+
+/* F and the density for many z at once (core.h): the series of cdf_series for every z in
+ * loops that vectorise (atan, exp and log from core/vmath_d.h, a few ulp from libm's), in
+ * blocks of CDF_BLOCK with the sum over the series' terms outside the loop over z; then
+ * smile_student_cdf, one by one, for the z the series does not keep (the tails, or any ν
+ * that is not an integer up to SERIES_MAX_NU). */
+#define CDF_BLOCK 64
+void smile_student_cdf_pdf_n(const double *z, size_t m, double nu, double nc, double *F,
+                             double *f) {
+    const double h = 0.5 * (nu + 1.0);
+    const int integer = nu == floor(nu) && nu <= SERIES_MAX_NU && nu > 0;
+    const int odd = integer && (int)nu % 2, nmax = integer ? (int)nu - 2 : 0;
+    const double snu = sqrt(nu), rsnu = 1.0 / snu, c1 = nu > 1 ? 1.0 : 0.0;
+    for (size_t j0 = 0; j0 < m; j0 += CDF_BLOCK) {
+        const size_t b = m - j0 < CDF_BLOCK ? m - j0 : CDF_BLOCK;
+        const double *zb = z + j0;
+        double xb[CDF_BLOCK], term[CDF_BLOCK], sum[CDF_BLOCK];
+#pragma omp simd
+        for (size_t j = 0; j < b; j++) {
+            const double zj = zb[j], z2 = zj * zj, w = z2 / nu, u = 1.0 + w;
+            /* log1p(w) as log(u)·w/(u − 1); w where u rounds to 1 or w = ∞ (z = ±∞) */
+            const int one = (u == 1.0) | (w == INFINITY);
+            const double l1w = (one ? 1.0 : nn_log_d(u)) * (w / (one ? 1.0 : u - 1.0));
+            f[j0 + j] = nn_exp_d(nc - h * l1w);
+            const double den = nu + z2, c = snu / sqrt(den);
+            xb[j] = nu / den;
+            term[j] = odd ? c : 1.0;
+            sum[j] = odd ? c1 * c : 1.0;
+        }
+        for (int k = odd ? 3 : 2; k <= nmax; k += 2) {
+            const double q = (double)(k - 1) / k;
+#pragma omp simd
+            for (size_t j = 0; j < b; j++) {
+                term[j] *= xb[j] * q;
+                sum[j] += term[j];
+            }
+        }
+#pragma omp simd
+        for (size_t j = 0; j < b; j++) {
+            const double zj = zb[j], s = zj / sqrt(nu + zj * zj);
+            const double A = odd ? 0.63661977236758134308 * (nn_atan_d(zj * rsnu) + s * sum[j])
+                                 : s * sum[j];
+            const double Fs = 0.5 * (1.0 + A);
+            const int keep = integer & isgreaterequal(xb[j], 0.1) & isgreaterequal(Fs, 1e-3) &
+                             islessequal(Fs, 1.0 - 1e-3);
+            F[j0 + j] = keep ? Fs : NAN;
+        }
+    }
+    for (size_t j = 0; j < m; j++)
+        if (isnan(F[j])) F[j] = smile_student_cdf(z[j], nu); /* NaN z stays NaN */
 }

@@ -274,21 +274,40 @@ static double chain_sigma(const smile_metrics_chain *c, size_t s, size_t i) {
     return c->eta ? smile_metrics_sigma((double)c->eta[s * c->n + i]) : smile_metrics_sigma(c->tau[s]);
 }
 
+/* Σ_s F(z_s) and Σ_s f(z_s)/σ_s over the chain's samples at point i, z_s = (x − μ_s)/σ_s,
+ * in sample order (Student-t noise block by block, smile_metrics_student_add). */
+static void chain_cdf_at(const smile_metrics_chain *c, size_t i, double x, double *F, double *f) {
+    const size_t n = c->n, Sk = c->Sk;
+    if (!(c->nu > 0)) {
+        for (size_t s = 0; s < Sk; s++) {
+            double sig = chain_sigma(c, s, i), z = (x - (double)c->mu[s * n + i]) / sig;
+            *F += smile_metrics_noise_cdf(z, c->nu);
+            *f += smile_metrics_noise_pdf(z, c->nu, c->nc) / sig;
+        }
+        return;
+    }
+    double z[SMILE_NOISE_BLOCK], sig[SMILE_NOISE_BLOCK];
+    for (size_t s0 = 0; s0 < Sk; s0 += SMILE_NOISE_BLOCK) {
+        const size_t b = Sk - s0 < SMILE_NOISE_BLOCK ? Sk - s0 : SMILE_NOISE_BLOCK;
+        for (size_t j = 0; j < b; j++) {
+            sig[j] = chain_sigma(c, s0 + j, i);
+            z[j] = (x - (double)c->mu[(s0 + j) * n + i]) / sig[j];
+        }
+        smile_metrics_student_add(z, sig, b, c->nu, c->nc, F, f);
+    }
+}
+
 /* The chain's own mixture quantile at probability pr for point i (exact Φ):
  * safeguarded Newton steps from x inside the bracket [lo, hi] of its
  * components' quantiles. */
 static double chain_quantile(const smile_metrics_chain *c, size_t i, double pr, double x,
                              double lo, double hi) {
-    const size_t n = c->n, Sk = c->Sk;
+    const size_t Sk = c->Sk;
     if (!(lo < hi)) return lo;
     if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     for (int it = 0; it < 200; it++) {
         double F = 0, f = 0;
-        for (size_t s = 0; s < Sk; s++) {
-            double sig = chain_sigma(c, s, i), z = (x - (double)c->mu[s * n + i]) / sig;
-            F += smile_metrics_noise_cdf(z, c->nu);
-            f += smile_metrics_noise_pdf(z, c->nu, c->nc) / sig;
-        }
+        chain_cdf_at(c, i, x, &F, &f);
         if (smile_newton_step(&x, &lo, &hi, F / (double)Sk - pr, f / (double)Sk)) break;
     }
     return x;
@@ -433,17 +452,12 @@ smile_status smile_metrics_chain_summary(smile_metrics_chain *c, size_t fn_sampl
 
 void smile_metrics_chain_cdf(const smile_metrics_chain *c, size_t m, const uint32_t *idx,
                              const double *x, double *out) {
-    const size_t n = c->n, E = c->L.E, Sk = c->Sk;
+    const size_t n = c->n, E = c->L.E;
 #pragma omp parallel for schedule(static)
     for (size_t t = 0; t < m; t++) {
         size_t i = idx[t] / E;
         double F = 0, f = 0;
-        if (i < n && !isnan(x[t])) /* NaN: an end closed in an earlier round */
-            for (size_t s = 0; s < Sk; s++) {
-                double sig = chain_sigma(c, s, i), z = (x[t] - (double)c->mu[s * n + i]) / sig;
-                F += smile_metrics_noise_cdf(z, c->nu);
-                f += smile_metrics_noise_pdf(z, c->nu, c->nc) / sig;
-            }
+        if (i < n && !isnan(x[t])) chain_cdf_at(c, i, x[t], &F, &f); /* NaN: an end closed earlier */
         out[2 * t] = F;
         out[2 * t + 1] = f;
     }

@@ -74,10 +74,11 @@ static double cdf_pdf(const double *mu, const double *sd, size_t S, double nu, d
                       double x, double *pdf) {
     double F = 0, f = 0;
     if (nu > 0) {
-        for (size_t s = 0; s < S; s++) {
-            const double z = (x - mu[s]) / sd[s];
-            F += smile_metrics_noise_cdf(z, nu);
-            f += smile_metrics_noise_pdf(z, nu, nc) / sd[s];
+        double z[SMILE_NOISE_BLOCK];
+        for (size_t s0 = 0; s0 < S; s0 += SMILE_NOISE_BLOCK) {
+            const size_t b = S - s0 < SMILE_NOISE_BLOCK ? S - s0 : SMILE_NOISE_BLOCK;
+            for (size_t j = 0; j < b; j++) z[j] = (x - mu[s0 + j]) / sd[s0 + j];
+            smile_metrics_student_add(z, sd + s0, b, nu, nc, &F, &f);
         }
         if (pdf) *pdf = f / (double)S;
         return F / (double)S;

@@ -36,7 +36,7 @@ double smile_student_logpdf_softplus(double y, double mu, double eta, double nu,
                                      double *dmu, double *deta);
 
 /* smile_student_logpdf_softplus over n rows at once, written so that the loop vectorises
- * (exp and log from nn/nn_vmath_d.h instead of libm; within a few ulp of the scalar form):
+ * (exp and log from core/vmath_d.h instead of libm; within a few ulp of the scalar form):
  *   lp[k] = log f(y[k] | μ = mu[k], η = eta[k]),   gmu[k] = (float)(scale·dmu),
  *   geta[k] = (float)(scale·deta).
  * Row by row, the same arithmetic in every lane, so results do not depend on the vector

@@ -8,7 +8,7 @@
  * reads the exception flags); it is not -ffast-math. */
 #pragma GCC optimize("no-trapping-math")
 #include "model/likelihood.h"
-#include "nn/nn_vmath_d.h"
+#include "core/vmath_d.h"
 
 #include <math.h>
 

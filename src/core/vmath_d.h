@@ -1,10 +1,10 @@
-/* Vectorisable double exp and log, inline for callers in hot loops over rows (the fused
- * likelihood of the FCN kernel). libm's exp and log are calls that stop a loop from
+/* Vectorisable double exp, log and atan, inline for callers in hot loops over rows (the
+ * fused likelihood of the FCN kernel, the Student-t CDF of the predictive mixtures). libm's exp and log are calls that stop a loop from
  * vectorising; these are straight-line arithmetic on the bits (integer adds and shifts that
  * AVX2 has too, no double↔int64 conversions), so a loop that calls them vectorises.
  * Accuracy: a few ulp on the ranges stated (checked against libm in tests/test_nn_layers.c). */
-#ifndef SMILE_NN_VMATH_D_H
-#define SMILE_NN_VMATH_D_H
+#ifndef SMILE_CORE_VMATH_D_H
+#define SMILE_CORE_VMATH_D_H
 
 #include <math.h>
 #include <stdint.h>
@@ -30,8 +30,8 @@ static inline double nn_vmath_double(uint64_t u) {
 
 /* exp(a) = 2ⁿ·exp(r), n = round(a / ln 2), r = a − n ln 2 ∈ [−ln2/2, ln2/2], exp(r) by its
  * Taylor polynomial of degree 12 (remainder ≤ (ln2/2)¹³/13! ≈ 1.7e-16). The argument is
- * clamped to [−708, 709] so that 2ⁿ stays a normal double (exp(−708) ≈ 3e-308: below
- * that the result is that, not 0); NaN propagates. */
+ * clamped to [−708, 709] so that 2ⁿ stays a normal double; below −708 (exp ≈ 3e-308) the
+ * result is 0, above 709 it is exp(709) ≈ 8e307; NaN propagates. */
 static inline double nn_exp_d(double a) {
     /* quiet comparisons (isgreaterequal, …): a signalling one on NaN could trap, which keeps
      * GCC from turning the selects into vector blends */
@@ -55,7 +55,8 @@ static inline double nn_exp_d(double a) {
     /* n sits in the low bits of t: 2ⁿ has the biased exponent n + 1023 */
     const uint64_t k = nn_vmath_bits(t) - nn_vmath_bits(NN_VMATH_ROUND);
     const double s = nn_vmath_double((k + 1023u) << 52);
-    return a != a ? a : p * s;
+    const double v = isless(a, -708.0) ? 0.0 : p * s;
+    return a != a ? a : v;
 }
 
 /* log(x) for x > 0: x = 2ᵉ·m with m ∈ [√½, √2), log m = 2 atanh(s) = 2(s + s³/3 + … + s²¹/21),
@@ -86,6 +87,36 @@ static inline double nn_log_d(double x) {
     const double r = e * NN_VMATH_LN2_HI + (e * NN_VMATH_LN2_LO + lm);
     const double o = isgreater(x, 0.0) ? x : NAN; /* +∞ stays, NaN, 0 and negative x give NaN */
     return isgreater(x, 0.0) & isless(x, INFINITY) ? r : o;
+}
+
+/* atan(x): reduced to t = min(|x|, 1/|x|) ≤ 1 (atan|x| = π/2 − atan(1/|x|) above 1), then
+ * halved twice by atan t = 2 atan(t / (1 + √(1 + t²))) to |u| ≤ tan(π/16) ≈ 0.199, where
+ * the series u − u³/3 + … − u²⁷/27 leaves ≤ 0.199²⁹/29 ≈ 1e-22. ±∞ give ±π/2, NaN
+ * propagates. Callers that vectorise it need no-trapping-math (1/|x| is computed for x = 0
+ * and then not selected). */
+static inline double nn_atan_d(double x) {
+    const double ax = fabs(x), inv = 1.0 / ax;
+    const int big = isgreater(ax, 1.0);
+    double t = big ? inv : ax;
+    t = t / (1.0 + sqrt(1.0 + t * t));
+    t = t / (1.0 + sqrt(1.0 + t * t));
+    const double z = t * t;
+    double p = -1.0 / 27.0;
+    p = 1.0 / 25.0 + z * p;
+    p = -1.0 / 23.0 + z * p;
+    p = 1.0 / 21.0 + z * p;
+    p = -1.0 / 19.0 + z * p;
+    p = 1.0 / 17.0 + z * p;
+    p = -1.0 / 15.0 + z * p;
+    p = 1.0 / 13.0 + z * p;
+    p = -1.0 / 11.0 + z * p;
+    p = 1.0 / 9.0 + z * p;
+    p = -1.0 / 7.0 + z * p;
+    p = 1.0 / 5.0 + z * p;
+    p = -1.0 / 3.0 + z * p;
+    const double a = 4.0 * (t + t * z * p);
+    const double r = big ? 1.57079632679489661923 - a : a;
+    return x != x ? x : copysign(r, x);
 }
 
 #endif
