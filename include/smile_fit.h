@@ -223,7 +223,7 @@ typedef struct {
                                       once applied; explicit sampler/DE options
                                       clear both bits, --members/--warmup the
                                       second */
-    double sample_budget;          /* table default 6e11, else 0 (off): the most
+    double sample_budget;          /* table default 7.5e11, else 0 (off): the most
                                       work the sampling phase may take, counted
                                       as K·(W + S)·rows·parameters (rows: those
                                       one gradient reads). Once the table is

@@ -235,15 +235,15 @@ static void test_config_json(void) {
         CHECK(fc.sampler.kind == SMILE_SAMPLER_PSMILE_NAIVE && fc.sampler.step_size == 1e-2,
               "fmnist default: the spec's pSMILE-naive row");
     }
-    {   /* a user's regression table: K 20, W 25,000, full-batch MCLMC, softplus σ, Student-t
+    {   /* a user's regression table: K 25, W 25,000, full-batch MCLMC, softplus σ, Student-t
            noise (ν 5); a class table gets the uci row back, K and W only while the user
            gave none; every other task keeps Gaussian noise */
         smile_fit_config t = smile_fit_config_default(SMILE_DATA_TABLE);
-        CHECK(t.members == 20 && t.warmup == 25000 && t.sigma_link == SMILE_SIGMA_SOFTPLUS &&
+        CHECK(t.members == 25 && t.warmup == 25000 && t.sigma_link == SMILE_SIGMA_SOFTPLUS &&
                   t.student_df == 5 && t.samples == 10000 &&
                   t.sampler.kind == SMILE_SAMPLER_MCLMC && t.sample_valid == 1 &&
                   t.class_row == SMILE_CLASS_ROW_ALL,
-              "table defaults: K 20, W 25000, softplus, Student-t 5, mclmc on train + valid");
+              "table defaults: K 25, W 25000, softplus, Student-t 5, mclmc on train + valid");
         CHECK(smile_fit_config_default(SMILE_DATA_UCI).student_df == 0, "uci: Gaussian noise");
         smile_fit_config k = t;
         fit_apply_class_row(&k);
@@ -290,7 +290,7 @@ static void test_config_json(void) {
 }
 
 /* Opening a fit on a class table with the table defaults: the class row
- * changes K from 20 to 10, and the member blocks of the ranks must follow
+ * changes K from 25 to 10, and the member blocks of the ranks must follow
  * (they were computed for the table's K once, and the chains overran their arrays). */
 static void test_class_table_open(void) {
     char dir[] = "/tmp/smile_class_open_XXXXXX", data[128], out[160], msg[512];

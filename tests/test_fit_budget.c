@@ -14,8 +14,8 @@ static double work(const smile_fit_config *c, size_t rows, size_t params) {
 
 static void check_rule(void) {
     smile_fit_config c = smile_fit_config_default(SMILE_DATA_TABLE);
-    CHECK(c.sample_budget == 6e11, "table budget %g", c.sample_budget);
-    CHECK(c.members == 20 && c.warmup == 25000 && c.samples == 10000, "table row");
+    CHECK(c.sample_budget == 7.5e11, "table budget %g", c.sample_budget);
+    CHECK(c.members == 25 && c.warmup == 25000 && c.samples == 10000, "table row");
     const smile_data_task others[] = {SMILE_DATA_UCI, SMILE_DATA_FMNIST, SMILE_DATA_CIFAR10,
                                       SMILE_DATA_IMAGENETTE, SMILE_DATA_TEXT};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
@@ -29,14 +29,14 @@ static void check_rule(void) {
 
     /* 3200 rows × 738 parameters: W and S by the same factor q, work within the budget */
     c = smile_fit_config_default(SMILE_DATA_TABLE);
-    const double q = 6e11 / work(&c, 3200, 738);
+    const double q = 7.5e11 / work(&c, 3200, 738);
     CHECK(fit_apply_budget(&c, 3200, 738) == 1, "mid table not cut");
     CHECK(c.warmup == llround(25000 * q) && c.samples == llround(10000 * q),
           "W %lld S %lld, q %g", (long long)c.warmup, (long long)c.samples, q);
     CHECK(c.warmup == 9074 && c.samples == 3630, "W %lld S %lld", (long long)c.warmup,
           (long long)c.samples);
-    CHECK_CLOSE(work(&c, 3200, 738), 6e11, 1e-4, 0);
-    CHECK(c.members == 20 && c.thin == 10 && c.sample_budget == 0, "K, thin kept; budget spent");
+    CHECK_CLOSE(work(&c, 3200, 738), 7.5e11, 1e-4, 0);
+    CHECK(c.members == 25 && c.thin == 10 && c.sample_budget == 0, "K, thin kept; budget spent");
 
     /* over rows from small to huge: the work never exceeds the budget unless a
      * floor holds, and the run never grows */
@@ -44,7 +44,7 @@ static void check_rule(void) {
         smile_fit_config d = smile_fit_config_default(SMILE_DATA_TABLE);
         fit_apply_budget(&d, rows, 818);
         const int floored = d.warmup == 2000 || d.samples == 1000;
-        CHECK(floored || work(&d, rows, 818) <= 6e11 * (1 + 1e-4), "rows %zu: work %g", rows,
+        CHECK(floored || work(&d, rows, 818) <= 7.5e11 * (1 + 1e-4), "rows %zu: work %g", rows,
               work(&d, rows, 818));
         CHECK(d.warmup <= 25000 && d.samples <= 10000 && d.warmup >= 2000 && d.samples >= 1000,
               "rows %zu: W %lld S %lld", rows, (long long)d.warmup, (long long)d.samples);
@@ -118,7 +118,7 @@ static void check_open(void) {
     CHECK(st == SMILE_OK, "open: %s", msg);
     if (st == SMILE_OK) {
         CHECK(f->n_post == 1200 && f->d == 1234, "rows %zu params %zu", f->n_post, f->d);
-        const double q = 6e11 / (20.0 * 35000 * 1200 * 1234);
+        const double q = 7.5e11 / (25.0 * 35000 * 1200 * 1234);
         CHECK(f->cfg.warmup == llround(25000 * q) && f->cfg.samples == llround(10000 * q),
               "W %lld S %lld", (long long)f->cfg.warmup, (long long)f->cfg.samples);
         CHECK(f->cfg.sample_budget == 0, "budget left %g", f->cfg.sample_budget);

@@ -372,7 +372,7 @@ class Regressor(_SmileBase):
     stochastic-gradient sampler chain per member (`smile fit` on a table)."""
     _estimator_type = "regressor"
 
-    def __init__(self, members=20, warmup="auto", samples="auto", thin=10, batch=256,
+    def __init__(self, members=25, warmup="auto", samples="auto", thin=10, batch=256,
                  sampler="mclmc", step_size=1e-3, hidden=(16, 16, 16),
                  activation="relu", prior_sd=1.0, likelihood="hetero", sigma_link="softplus",
                  student_df=5.0, split=None, de_epochs=3000, de_patience=100, de_lr=1e-3,
