@@ -281,7 +281,8 @@ int mdl_fcn_fast_loglik_grad(const smile_model *m, smile_model_workspace *ws, co
             }
         } else if (m->student_nu > 0 && s->softplus) {
             /* the table default's head, vectorised over the rows (likelihood.h); gb is free
-             * until the backward pass: y [Bp floats], then log f per row [Bp doubles] */
+             * until the backward pass and holds wmax ≥ 4 rows of Bp floats: y [Bp floats],
+             * then log f per row [Bp doubles] */
             float *yb = gb;
             double *lp = (double *)(void *)(gb + Bp); /* 64-byte aligned: Bp is a multiple of 16 */
             for (size_t k = 0; k < nb; k++) yb[k] = data->y[idx ? idx[c0 + k] : c0 + k];
