@@ -537,12 +537,20 @@ static void test_vmath_d(void) {
         const double x1 = 1.0 + ldexp((double)i - 200000.0, -20), l1 = log(x1); /* near 1 */
         wl = fmax(wl, fabs(nn_log_d(x1) - l1) / fmax(fabs(l1), 1.0));
     }
+    double w1 = 0;
+    for (long i = 0; i <= 400000; i++) { /* log1p at 10^[-20, 10] */
+        const double w = pow(10.0, -20.0 + 30.0 * (double)i / 400000.0);
+        w1 = fmax(w1, fabs(nn_log1p_d(w) - log1p(w)) / log1p(w));
+    }
+    CHECK(w1 <= ldexp(1.0, -50), "log1p_d rel.err %g", w1);
+    CHECK(nn_log1p_d(0.0) == 0.0 && nn_log1p_d(INFINITY) == INFINITY && isnan(nn_log1p_d(NAN)),
+          "log1p_d(0) = 0, log1p_d(+inf) = +inf, NaN propagates");
     double wa = 0;
     for (long i = 0; i <= 400000; i++) { /* atan at ±10^[-12, 12] */
         const double x = (i % 2 ? -1.0 : 1.0) * pow(10.0, -12.0 + 24.0 * (double)i / 400000.0);
         wa = fmax(wa, fabs(nn_atan_d(x) - atan(x)) / fabs(atan(x)));
     }
-    printf("  vmath_d: exp max rel.err %.2e, log %.2e, atan %.2e\n", we, wl, wa);
+    printf("  vmath_d: exp max rel.err %.2e, log %.2e, log1p %.2e, atan %.2e\n", we, wl, w1, wa);
     CHECK(wa <= ldexp(1.0, -50), "atan_d rel.err %g", wa);
     CHECK(nn_atan_d(INFINITY) == atan(INFINITY) && nn_atan_d(-INFINITY) == -atan(INFINITY) &&
               nn_atan_d(0.0) == 0.0 && isnan(nn_atan_d(NAN)),

@@ -160,11 +160,8 @@ void smile_student_cdf_pdf_n(const double *z, size_t m, double nu, double nc, do
         double xb[CDF_BLOCK], term[CDF_BLOCK], sum[CDF_BLOCK];
 #pragma omp simd
         for (size_t j = 0; j < b; j++) {
-            const double zj = zb[j], z2 = zj * zj, w = z2 / nu, u = 1.0 + w;
-            /* log1p(w) as log(u)·w/(u − 1); w where u rounds to 1 or w = ∞ (z = ±∞) */
-            const int one = (u == 1.0) | (w == INFINITY);
-            const double l1w = (one ? 1.0 : nn_log_d(u)) * (w / (one ? 1.0 : u - 1.0));
-            f[j0 + j] = nn_exp_d(nc - h * l1w);
+            const double zj = zb[j], z2 = zj * zj;
+            f[j0 + j] = nn_exp_d(nc - h * nn_log1p_d(z2 / nu));
             const double den = nu + z2, c = snu / sqrt(den);
             xb[j] = nu / den;
             term[j] = odd ? c : 1.0;

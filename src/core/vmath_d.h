@@ -89,6 +89,15 @@ static inline double nn_log_d(double x) {
     return isgreater(x, 0.0) & isless(x, INFINITY) ? r : o;
 }
 
+/* log1p(w) for w ≥ 0 as log(u)·w/(u − 1), u = 1 + w (the rounding of u cancels: a few ulp
+ * for small w too), and w where u rounds to 1 or w = +∞. Callers that vectorise it need
+ * no-trapping-math (w/(u − 1) is formed and then not selected). */
+static inline double nn_log1p_d(double w) {
+    const double u = 1.0 + w;
+    const int one = (u == 1.0) | (w == INFINITY);
+    return (one ? 1.0 : nn_log_d(u)) * (w / (one ? 1.0 : u - 1.0));
+}
+
 /* atan(x): reduced to t = min(|x|, 1/|x|) ≤ 1 (atan|x| = π/2 − atan(1/|x|) above 1), then
  * halved twice by atan t = 2 atan(t / (1 + √(1 + t²))) to |u| ≤ tan(π/16) ≈ 0.199, where
  * the series u − u³/3 + … − u²⁷/27 leaves ≤ 0.199²⁹/29 ≈ 1e-22. ±∞ give ±π/2, NaN

@@ -26,13 +26,10 @@ void smile_student_softplus_rows(const float *y, const float *mu, const float *e
         double sig = (isgreater(h, 0.0) ? h : 0.0) + l1p + SMILE_SIGMA_MIN;
         const int clipped = isgreater(sig, SMILE_SIGMA_MAX); /* NaN falls through */
         sig = clipped ? SMILE_SIGMA_MAX : sig;
-        /* student_core; log1p(w) as log(u)·w/(u − 1), u = 1 + w (a few ulp for small w
-         * too), and as w where u rounds to 1 */
+        /* student_core */
         const double r = (double)y[k] - (double)mu[k], r2 = r * r;
-        const double nv = nu * sig * sig, den = nv + r2, w = r2 / nv, u = 1.0 + w;
-        const int one = u == 1.0;
-        const double l1w = (one ? 1.0 : nn_log_d(u)) * (w / (one ? 1.0 : u - 1.0));
-        lp[k] = c - nn_log_d(sig) - 0.5 * nu1 * l1w;
+        const double nv = nu * sig * sig, den = nv + r2;
+        lp[k] = c - nn_log_d(sig) - 0.5 * nu1 * nn_log1p_d(r2 / nv);
         gmu[k] = (float)(scale * (nu1 * r / den));
         const double dls = -1.0 + nu1 * r2 / den;
         geta[k] = (float)(scale * (clipped ? 0.0 : dls * sg / sig));
