@@ -69,6 +69,11 @@ static double beta_inc(double a, double b, double x, double xc, double lb) {
 
 /* Integer ν up to this use the finite series and the product form of B (below). */
 #define SERIES_MAX_NU 200
+/* Where the series is kept (smile_student_cdf and its batched form): x = ν/(ν + z²) at least
+ * SERIES_MIN_X and min(F, 1 − F) at least SERIES_MIN_TAIL, so that 1 + A loses at most three
+ * digits; elsewhere the continued fraction. */
+#define SERIES_MIN_X 0.1
+#define SERIES_MIN_TAIL 1e-3
 
 /* log B(ν/2, ½): for integer ν by B(a + 1, ½) = B(a, ½)·a/(a + ½) from B(½, ½) = π
  * (odd ν) or B(1, ½) = 2 (even ν), otherwise by lgamma. */
@@ -84,7 +89,7 @@ static double log_beta_half(double nu, int integer) {
  * cos²θ = ν/(ν + z²)):
  *   odd ν:  A = (2/π)(θ + sinθ (cosθ + (2/3)cos³θ + (2·4)/(3·5)cos⁵θ + … up to cos^{ν−2}θ))
  *   even ν: A = sinθ (1 + (1/2)cos²θ + (1·3)/(2·4)cos⁴θ + … up to cos^{ν−2}θ)
- * F = (1 + A)/2 with the signed θ. Kept only where min(F, 1 − F) ≥ 1e-3, so that
+ * F = (1 + A)/2 with the signed θ. Kept only where min(F, 1 − F) ≥ SERIES_MIN_TAIL, so that
  * 1 + A loses at most three digits; the tails go to the continued fraction. */
 static double cdf_series(double z, int nu, double c2) {
     const double r = 1.0 / sqrt((double)nu + z * z), s = z * r;
@@ -113,9 +118,9 @@ double smile_student_cdf(double z, double nu) {
     if (isinf(z)) return z > 0 ? 1.0 : 0.0;
     const double z2 = z * z, den = nu + z2, x = nu / den;
     const int integer = nu == floor(nu) && nu <= SERIES_MAX_NU;
-    if (integer && x >= 0.1) { /* the series where its smaller tail keeps 13 digits */
+    if (integer && x >= SERIES_MIN_X) { /* the series where its smaller tail keeps 13 digits */
         const double F = cdf_series(z, (int)nu, x);
-        if (F >= 1e-3 && F <= 1.0 - 1e-3) return F;
+        if (F >= SERIES_MIN_TAIL && F <= 1.0 - SERIES_MIN_TAIL) return F;
     }
     /* x = ν/(ν+z²), 1 − x = z²/(ν+z²); for z² ≫ ν (x below ~1e-300) the tail
      * is 0 to double precision, which beta_inc returns */
@@ -157,13 +162,14 @@ void smile_student_cdf_pdf_n(const double *z, size_t m, double nu, double nc, do
     for (size_t j0 = 0; j0 < m; j0 += CDF_BLOCK) {
         const size_t b = m - j0 < CDF_BLOCK ? m - j0 : CDF_BLOCK;
         const double *zb = z + j0;
-        double xb[CDF_BLOCK], term[CDF_BLOCK], sum[CDF_BLOCK];
+        double xb[CDF_BLOCK], sb[CDF_BLOCK], term[CDF_BLOCK], sum[CDF_BLOCK];
 #pragma omp simd
         for (size_t j = 0; j < b; j++) {
             const double zj = zb[j], z2 = zj * zj;
             f[j0 + j] = nn_exp_d(nc - h * nn_log1p_d(z2 / nu));
-            const double den = nu + z2, c = snu / sqrt(den);
+            const double den = nu + z2, sq = sqrt(den), c = snu / sq;
             xb[j] = nu / den;
+            sb[j] = zj / sq; /* sin θ */
             term[j] = odd ? c : 1.0;
             sum[j] = odd ? c1 * c : 1.0;
         }
@@ -177,12 +183,13 @@ void smile_student_cdf_pdf_n(const double *z, size_t m, double nu, double nc, do
         }
 #pragma omp simd
         for (size_t j = 0; j < b; j++) {
-            const double zj = zb[j], s = zj / sqrt(nu + zj * zj);
-            const double A = odd ? 0.63661977236758134308 * (nn_atan_d(zj * rsnu) + s * sum[j])
-                                 : s * sum[j];
+            const double A = odd ? 0.63661977236758134308 *
+                                       (nn_atan_d(zb[j] * rsnu) + sb[j] * sum[j])
+                                 : sb[j] * sum[j];
             const double Fs = 0.5 * (1.0 + A);
-            const int keep = integer & isgreaterequal(xb[j], 0.1) & isgreaterequal(Fs, 1e-3) &
-                             islessequal(Fs, 1.0 - 1e-3);
+            const int keep = integer & isgreaterequal(xb[j], SERIES_MIN_X) &
+                             isgreaterequal(Fs, SERIES_MIN_TAIL) &
+                             islessequal(Fs, 1.0 - SERIES_MIN_TAIL);
             F[j0 + j] = keep ? Fs : NAN;
         }
     }
